@@ -1,0 +1,309 @@
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { partitionOfRegion } from "../config";
+import { resolveStackConfig } from "./stackFiles";
+
+/** One resource the program registered, with the options the engine would have seen. */
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    readonly custom: boolean;
+    /** A provider-side component (e.g. awsx v3): opaque under mocks. */
+    readonly remote: boolean;
+    readonly inputs: Record<string, any>;
+    /** Outputs the mocks returned (inputs plus ids and ARNs). */
+    readonly state: Record<string, any>;
+    readonly provider?: string;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly dependencies: readonly string[];
+}
+
+export interface RecordedCall {
+    readonly token: string;
+    readonly inputs: Record<string, any>;
+    readonly provider?: string;
+}
+
+export interface StackRun {
+    readonly project: string;
+    readonly stack: string;
+    readonly config: Readonly<Record<string, string>>;
+    /** Every registered resource except the root `pulumi:pulumi:Stack`. */
+    readonly resources: RecordedResource[];
+    readonly calls: RecordedCall[];
+    readonly outputs?: Record<string, any>;
+    /** What the program threw, if it failed. */
+    readonly error?: Error;
+}
+
+export interface RunOptions {
+    /** A stack file other than `Pulumi.<stack>.yaml` (fixtures). */
+    readonly stackFile?: string;
+    /** Config values replacing or (with undefined) removing the file's. Keys may omit the project namespace. */
+    readonly overrides?: Record<string, unknown>;
+    /** The partition the mocked provider reports; default: the one of aws:region. */
+    readonly reportedPartition?: string;
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * Runs the program for one stack under Pulumi's mock runtime, fed exactly as `pulumi preview` would feed it
+ * (project and stack names, Pulumi.yaml defaults and the stack file's values), and records what it registers.
+ */
+export async function runStack(
+    stack: string,
+    program: () => Promise<Record<string, any> | void>,
+    options: RunOptions = {},
+): Promise<StackRun> {
+    const config = resolveStackConfig(stack, { stackFile: options.stackFile, overrides: options.overrides });
+    const project =
+        Object.keys(config)
+            .find((k) => k.endsWith(":environment"))
+            ?.split(":")[0] ?? "project";
+    const region = config["aws:region"] ?? "us-east-1";
+    const partition = options.reportedPartition ?? partitionOfRegion(region) ?? "aws";
+    const account = stackAccount(config);
+
+    const resources: RecordedResource[] = [];
+    const calls: RecordedCall[] = [];
+    const mocks = new AwsMocks(partition, region, account);
+
+    pulumi.runtime.setAllConfig(config, []);
+    await pulumi.runtime.setMocks(mocks, project, stack, true);
+    const monitor = pulumi.runtime.getMonitor() as any;
+    let pending = 0;
+    let settled: () => void = () => undefined;
+    const track = <T>(promise: Promise<T>): Promise<T> => {
+        pending++;
+        return promise.finally(() => {
+            pending--;
+            if (pending === 0) settled();
+        });
+    };
+
+    const registerResource = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, res: any) => void) =>
+        track(
+            new Promise<void>((resolve) => {
+                registerResource(req, (err: any, res: any) => {
+                    if (!err && req.getType() !== ROOT_STACK_TYPE) {
+                        const urn = res.getUrn();
+                        resources.push({
+                            urn,
+                            type: req.getType(),
+                            name: req.getName(),
+                            parent: req.getParent() || undefined,
+                            custom: req.getCustom(),
+                            remote: req.getRemote(),
+                            inputs: pulumi.runtime.deserializeProperties(req.getObject()),
+                            state: pulumi.runtime.deserializeProperties(res.getObject()),
+                            provider: req.getProvider() || undefined,
+                            protect: req.getProtect() === true,
+                            retainOnDelete: req.getRetainondelete() === true,
+                            ignoreChanges: req.getIgnorechangesList(),
+                            dependencies: req.getDependenciesList(),
+                        });
+                    }
+                    callback(err, res);
+                    resolve();
+                });
+            }),
+        );
+    const invoke = monitor.invoke.bind(monitor);
+    monitor.invoke = (req: any, callback: (err: any, res: any) => void) => {
+        calls.push({
+            token: req.getTok(),
+            inputs: pulumi.runtime.deserializeProperties(req.getArgs()),
+            provider: req.getProvider() || undefined,
+        });
+        return track(
+            new Promise<void>((resolve) =>
+                invoke(req, (err: any, res: any) => {
+                    callback(err, res);
+                    resolve();
+                }),
+            ),
+        );
+    };
+
+    let outputs: Record<string, any> | undefined;
+    let error: Error | undefined;
+    const fail = (e: unknown) => {
+        error ??= e instanceof Error ? e : new Error(String(e));
+        return {};
+    };
+    // The program's error is caught inside the stack's init so that no rejection escapes the runtime.
+    await pulumi.runtime
+        .runInPulumiStack(async () => {
+            try {
+                return (await program()) ?? {};
+            } catch (e) {
+                return fail(e);
+            }
+        })
+        .then((o) => (outputs = error ? undefined : (o as Record<string, any>)), fail);
+    // Registrations started by the program may still be in flight: wait until the monitor is idle.
+    for (let idle = 0; idle < 3;) {
+        if (pending > 0) {
+            await new Promise<void>((resolve) => (settled = resolve));
+            idle = 0;
+        } else {
+            await new Promise((resolve) => setImmediate(resolve));
+            idle++;
+        }
+    }
+    return { project, stack, config, resources, calls, outputs, error };
+}
+
+function stackAccount(config: Record<string, string>): string {
+    const env = Object.entries(config).find(([k]) => k.endsWith(":environment"))?.[1];
+    const ns = Object.keys(config)
+        .find((k) => k.endsWith(":environment"))
+        ?.split(":")[0];
+    return (env && ns && config[`${ns}:${env}AccountId`]) || "123456789012";
+}
+
+/** Service part of an ARN for a resource type token (`aws:ecs/cluster:Cluster` -> `ecs`). */
+const ARN_SERVICE: Record<string, string> = {
+    cloudwatch: "events",
+    codestarnotifications: "codestar-notifications",
+    budgets: "budgets",
+};
+
+/** Mocks that answer like AWS in the stack's partition: ids, ARNs, names. */
+export class AwsMocks implements pulumi.runtime.Mocks {
+    private serial = 0;
+
+    constructor(
+        readonly partition: string,
+        readonly region: string,
+        readonly account: string,
+    ) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        if (!args.custom) return { id: undefined, state: {} };
+        const inputs = args.inputs ?? {};
+        const [pkg, module] = args.type.split(/[:/]/);
+        if (pkg === "pulumi") return { id: `${args.name}-provider-id`, state: inputs };
+        const id = this.idFor(args.type, args.name, inputs);
+        const arn = this.arnFor(args.type, module, id, inputs);
+        const state: Record<string, any> = { ...inputs, id, arn };
+        if (inputs.name === undefined && inputs.namePrefix === undefined) state.name = id;
+        switch (args.type) {
+            case "aws:s3/bucket:Bucket":
+                Object.assign(state, { bucket: id, bucketDomainName: `${id}.s3.amazonaws.com` });
+                break;
+            case "aws:kms/key:Key":
+                Object.assign(state, { keyId: id });
+                break;
+            case "aws:iam/role:Role":
+            case "aws:iam/user:User":
+                Object.assign(state, { name: id, uniqueId: `AROA${this.hash(id, 16).toUpperCase()}` });
+                break;
+            case "aws:ecr/repository:Repository":
+                Object.assign(state, {
+                    name: id,
+                    repositoryUrl: `${this.account}.dkr.ecr.${this.region}.${this.dnsSuffix}/${id}`,
+                    registryId: this.account,
+                });
+                break;
+            case "aws:codecommit/repository:Repository":
+                Object.assign(state, {
+                    repositoryName: inputs.repositoryName,
+                    cloneUrlHttp: `https://git-codecommit.${this.region}.${this.dnsSuffix}/v1/repos/${inputs.repositoryName}`,
+                });
+                break;
+            case "aws:ec2/vpc:Vpc":
+                Object.assign(state, { id: `vpc-${this.hash(args.name, 17)}` });
+                break;
+        }
+        return { id: state.id, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        switch (args.token) {
+            case "aws:index/getPartition:getPartition":
+                return {
+                    id: this.partition,
+                    partition: this.partition,
+                    dnsSuffix: this.dnsSuffix,
+                    reverseDnsPrefix: "com.amazonaws",
+                };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return {
+                    id: this.account,
+                    accountId: this.account,
+                    arn: `arn:${this.partition}:iam::${this.account}:role/deployer`,
+                    userId: "AROAEXAMPLE",
+                };
+            case "aws:index/getRegion:getRegion":
+                return { id: this.region, name: this.region, region: this.region };
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["a", "b", "c"].map((z) => `${this.region}${z}`), zoneIds: [] };
+            default:
+                return {};
+        }
+    }
+
+    private get dnsSuffix(): string {
+        return "amazonaws.com";
+    }
+
+    private idFor(type: string, name: string, inputs: Record<string, any>): string {
+        const explicit =
+            inputs.bucket ?? inputs.name ?? inputs.repositoryName ?? inputs.roleName ?? inputs.functionName;
+        if (typeof explicit === "string") return explicit;
+        if (type === "aws:kms/key:Key") return this.uuid(name);
+        if (typeof inputs.namePrefix === "string") return `${inputs.namePrefix}${this.hash(name, 8)}`;
+        return `${name}-${this.hash(name, 7)}`;
+    }
+
+    private arnFor(type: string, module: string, id: string, inputs: Record<string, any>): string {
+        const p = this.partition;
+        const resourceKind = type.split(":")[2] ?? "";
+        const kind = resourceKind.charAt(0).toLowerCase() + resourceKind.slice(1);
+        switch (module) {
+            case "s3":
+                return `arn:${p}:s3:::${inputs.bucket ?? id}`;
+            case "iam":
+                return `arn:${p}:iam::${this.account}:${kind}/${inputs.path && inputs.path !== "/" ? inputs.path.replace(/^\/|\/$/g, "") + "/" : ""}${id}`;
+            case "sns":
+                return `arn:${p}:sns:${this.region}:${this.account}:${id}`;
+            case "codecommit":
+            case "codepipeline":
+                return `arn:${p}:${module}:${this.region}:${this.account}:${id}`;
+            case "cloudwatch":
+                if (kind === "logGroup") return `arn:${p}:logs:${this.region}:${this.account}:log-group:${id}`;
+                if (kind === "metricAlarm") return `arn:${p}:cloudwatch:${this.region}:${this.account}:alarm:${id}`;
+                if (kind === "eventBus") return `arn:${p}:events:${this.region}:${this.account}:event-bus/${id}`;
+                return `arn:${p}:events:${this.region}:${this.account}:rule/${id}`;
+            case "codebuild":
+                return `arn:${p}:codebuild:${this.region}:${this.account}:project/${id}`;
+            case "ecr":
+                return `arn:${p}:ecr:${this.region}:${this.account}:repository/${id}`;
+            case "ecs":
+                return `arn:${p}:ecs:${this.region}:${this.account}:${kind === "taskDefinition" ? "task-definition" : kind}/${id}`;
+            default:
+                return `arn:${p}:${ARN_SERVICE[module] ?? module}:${this.region}:${this.account}:${kind}/${id}`;
+        }
+    }
+
+    private uuid(seed: string): string {
+        const h = this.hash(`${seed}-${this.serial++}`, 32);
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+    }
+
+    private hash(value: string, length: number): string {
+        return crypto.createHash("sha256").update(value).digest("hex").slice(0, length);
+    }
+}
+
+/** Resolves an Output (or a plain value) to its value; unknown values resolve to undefined. */
+export function promiseOf<T>(output: pulumi.Input<T>): Promise<T> {
+    return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}

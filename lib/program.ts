@@ -1,0 +1,38 @@
+import * as aws from "@pulumi/aws";
+import { loadStackConfig, StackConfig, StackConfigError } from "./config";
+
+/** What every component of a stack shares: the validated config, the stack's provider and its partition. */
+export interface StackContext {
+    readonly config: StackConfig;
+    readonly provider: aws.Provider;
+    /** Partition and DNS suffix as the provider reports them. */
+    readonly partition: string;
+    readonly dnsSuffix: string;
+}
+
+/**
+ * The program: validates the selected stack's config before anything is registered, creates the stack's
+ * AWS provider (pinned to the stack's own account) and composes the tool or environment stack.
+ */
+export async function defineStack(): Promise<Record<string, unknown>> {
+    const config = loadStackConfig();
+    const provider = new aws.Provider("aws", {
+        region: config.region as aws.Region,
+        allowedAccountIds: [...config.allowedAccountIds],
+        defaultTags: { tags: { ...config.defaultTags } },
+    });
+    const reported = await aws.getPartition({}, { provider });
+    if (reported.partition !== config.partition) {
+        throw new StackConfigError(config.stackFile, [
+            `aws:region: the provider reports partition "${reported.partition}" for ${config.region}, ` +
+                `expected "${config.partition}" (check the credentials and aws:region)`,
+        ]);
+    }
+    const ctx: StackContext = { config, provider, partition: reported.partition, dnsSuffix: reported.dnsSuffix };
+    return {
+        environment: config.role,
+        accountId: config.accountId,
+        partition: ctx.partition,
+        region: config.region,
+    };
+}
