@@ -1,0 +1,63 @@
+import { EnvironmentName } from "./config";
+
+/**
+ * Deterministic names shared by the tool and environment stacks. Each side computes the other side's role,
+ * bucket and alias names from config alone, so no stack reads another stack's outputs and the accounts can be
+ * deployed from empty in one pass.
+ */
+export const NAME_PREFIX = "cicd";
+
+/** Artifact bucket of an environment account (S3 names are global: account and region make it unique). */
+export function artifactBucketName(envAccountId: string, region: string): string {
+    return `${NAME_PREFIX}-artifacts-${envAccountId}-${region}`;
+}
+
+/** Alias of an environment's artifact key. */
+export function artifactKeyAlias(env: EnvironmentName): string {
+    return `alias/${NAME_PREFIX}-${env}-artifacts`;
+}
+
+/** Tool-account role an environment's pipeline assumes to read one service's repository. */
+export function sourceRoleName(env: EnvironmentName, service: string): string {
+    return `${NAME_PREFIX}-${env}-${service}-source`;
+}
+
+/** Tool-account role EventBridge uses to forward one service's pushes to an environment's event bus. */
+export function eventForwarderRoleName(env: EnvironmentName, service: string): string {
+    return `${NAME_PREFIX}-${env}-${service}-events`;
+}
+
+/** Environment-account service role of one service's pipeline. */
+export function pipelineRoleName(env: EnvironmentName, service: string): string {
+    return `${NAME_PREFIX}-${env}-${service}-pipeline`;
+}
+
+/** Environment-account pipeline of one service. */
+export function pipelineName(env: EnvironmentName, service: string): string {
+    return `${service}-${env}`;
+}
+
+/** Environment-account CodeBuild role of one service (build, tests, scans, promotion). */
+export function buildRoleName(env: EnvironmentName, service: string): string {
+    return `${NAME_PREFIX}-${env}-${service}-build`;
+}
+
+/** ARN of an IAM role, in the given partition. */
+export function roleArn(partition: string, accountId: string, roleName: string): string {
+    return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
+
+/** ARN of an account's root principal, in the given partition. */
+export function accountRootArn(partition: string, accountId: string): string {
+    return `arn:${partition}:iam::${accountId}:root`;
+}
+
+/** ARN of an account's default event bus. */
+export function defaultEventBusArn(partition: string, region: string, accountId: string): string {
+    return `arn:${partition}:events:${region}:${accountId}:event-bus/default`;
+}
+
+/** ARN of a CodeCommit repository. */
+export function codeCommitRepositoryArn(partition: string, region: string, accountId: string, name: string): string {
+    return `arn:${partition}:codecommit:${region}:${accountId}:${name}`;
+}
