@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { loadStackConfig, StackConfig, StackConfigError } from "./config";
+import { defineEnvironmentStack } from "./environmentStack";
+import { defineToolStack } from "./toolStack";
 
 /** What every component of a stack shares: the validated config, the stack's provider and its partition. */
 export interface StackContext {
@@ -29,10 +31,12 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         ]);
     }
     const ctx: StackContext = { config, provider, partition: reported.partition, dnsSuffix: reported.dnsSuffix };
+    const outputs = config.role === "tool" ? defineToolStack(ctx) : defineEnvironmentStack(ctx, config.role);
     return {
         environment: config.role,
         accountId: config.accountId,
         partition: ctx.partition,
         region: config.region,
+        ...outputs,
     };
 }

@@ -1,0 +1,212 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocuments";
+
+/** Object actions a cross-account CodeCommit source action performs (PutObjectAcl: CDK issue 14156). */
+export const SOURCE_WRITER_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"];
+/** Bucket actions the same source action performs. */
+export const SOURCE_WRITER_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"];
+/** Prefix where an environment publishes the release manifests the next environment promotes. */
+export const RELEASES_PREFIX = "releases/";
+/** Default days before a noncurrent object version expires. */
+export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
+/** Default days before an incomplete multipart upload is aborted. */
+export const DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
+
+export interface ArtifactBucketArgs {
+    /** Partition of the stack (from aws.getPartition). */
+    readonly partition: string;
+    /** Deterministic bucket name (see lib/naming.ts), so the tool account can compute it. */
+    readonly bucketName: string;
+    /** ARN of the customer-managed key every object must be encrypted with. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Other accounts' principals that write source artifacts (the tool account's source roles). Default: none. */
+    readonly sourceWriters?: readonly CrossAccountPrincipals[];
+    /** Other accounts' principals that read release manifests under `releases/` (promotion). Default: none. */
+    readonly releaseReaders?: readonly CrossAccountPrincipals[];
+    /** Days before noncurrent versions expire. Default: 90. */
+    readonly noncurrentVersionExpirationDays?: number;
+    /** Protect the bucket, retain it on destroy and refuse forceDestroy (stage, prod). Default: false. */
+    readonly protect?: boolean;
+}
+
+export interface BucketPolicyInput {
+    readonly partition: string;
+    readonly bucketName: string;
+    readonly kmsKeyArn: string;
+    readonly sourceWriters: readonly CrossAccountPrincipals[];
+    readonly releaseReaders: readonly CrossAccountPrincipals[];
+}
+
+/** Bucket policy: TLS 1.2 only, SSE-KMS with the pipeline key only, narrowed cross-account access. */
+export function artifactBucketPolicy(input: BucketPolicyInput): aws.iam.PolicyDocument {
+    const bucketArn = `arn:${input.partition}:s3:::${input.bucketName}`;
+    const objects = `${bucketArn}/*`;
+    const statements: aws.iam.PolicyStatement[] = [
+        {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, objects],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+            Sid: "DenyTlsBelow12",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, objects],
+            Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+        },
+        {
+            Sid: "DenyNonKmsEncryption",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: objects,
+            Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        },
+        {
+            Sid: "DenyOtherKmsKeys",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: objects,
+            Condition: {
+                StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": input.kmsKeyArn },
+            },
+        },
+    ];
+    for (const writer of input.sourceWriters) {
+        const principal = narrowedAccountPrincipal(input.partition, writer);
+        statements.push(
+            {
+                Sid: `SourceObjectsFrom${writer.accountId}`,
+                Effect: "Allow",
+                ...principal,
+                Action: SOURCE_WRITER_OBJECT_ACTIONS,
+                Resource: objects,
+            },
+            {
+                Sid: `SourceBucketFrom${writer.accountId}`,
+                Effect: "Allow",
+                ...principal,
+                Action: SOURCE_WRITER_BUCKET_ACTIONS,
+                Resource: bucketArn,
+            },
+        );
+    }
+    for (const reader of input.releaseReaders) {
+        statements.push({
+            Sid: `ReleasesReadBy${reader.accountId}`,
+            Effect: "Allow",
+            ...narrowedAccountPrincipal(input.partition, reader),
+            Action: "s3:GetObject",
+            Resource: `${bucketArn}/${RELEASES_PREFIX}*`,
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** An environment's pipeline artifact store, hardened as the strongest public designs do (ADF). */
+export class ArtifactBucket extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly bucketArn: pulumi.Output<string>;
+
+    constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("devsecops:security:ArtifactBucket", name, {}, opts);
+        const protect = args.protect ?? false;
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucketName, forceDestroy: !protect },
+            { parent: this, protect, retainOnDelete: protect },
+        );
+        const child = { parent: this };
+        new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+            child,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: {
+                            sseAlgorithm: "aws:kms",
+                            kmsMasterKeyId: args.kmsKeyArn,
+                        },
+                        bucketKeyEnabled: true,
+                    },
+                ],
+            },
+            child,
+        );
+        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access-block`,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            child,
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            child,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "expire-noncurrent-versions",
+                        status: "Enabled",
+                        filter: {},
+                        noncurrentVersionExpiration: {
+                            noncurrentDays:
+                                args.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+                        },
+                    },
+                    {
+                        id: "abort-incomplete-multipart-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: {
+                            daysAfterInitiation: DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS,
+                        },
+                    },
+                ],
+            },
+            child,
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            {
+                bucket: bucket.id,
+                policy: pulumi.jsonStringify(
+                    pulumi.output(args.kmsKeyArn).apply((kmsKeyArn) =>
+                        artifactBucketPolicy({
+                            partition: args.partition,
+                            bucketName: args.bucketName,
+                            kmsKeyArn,
+                            sourceWriters: args.sourceWriters ?? [],
+                            releaseReaders: args.releaseReaders ?? [],
+                        }),
+                    ),
+                ),
+            },
+            // A policy naming other accounts is applied once public access is blocked.
+            { parent: this, dependsOn: [publicAccessBlock] },
+        );
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+    }
+}

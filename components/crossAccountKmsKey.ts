@@ -1,0 +1,209 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { accountRootArn } from "../lib/naming";
+import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocuments";
+
+/** Cryptographic use another account may get: never administration, never `kms:*`. */
+export const CROSS_ACCOUNT_KEY_USE = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+] as const;
+/** What a reader of artifacts (a later environment's promotion) needs. */
+export const CROSS_ACCOUNT_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"] as const;
+/** Administration without use: key administrators can manage the key but cannot decrypt with it. */
+export const KEY_ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+] as const;
+/** What a service that publishes encrypted messages (SNS via CodeStar Notifications, EventBridge) needs. */
+export const SERVICE_KEY_USE = ["kms:GenerateDataKey*", "kms:Decrypt"] as const;
+/** Default deletion window, days: the longest AWS allows. */
+export const DEFAULT_DELETION_WINDOW_DAYS = 30;
+
+export interface CrossAccountKmsKeyArgs {
+    /** Partition of the stack (from aws.getPartition). */
+    readonly partition: string;
+    /** Account that owns the key; its root keeps full administration. */
+    readonly accountId: string;
+    /** Region of the key, for `kms:ViaService`. */
+    readonly region: string;
+    /** Alias, `alias/...`; deterministic so that other accounts can scope IAM policies with kms:ResourceAliases. */
+    readonly alias: string;
+    /** Key description. Default: "Pipeline artifact key". */
+    readonly description?: string;
+    /** Days before a deleted key is destroyed, 7 to 30. Default: 30. */
+    readonly deletionWindowInDays?: number;
+    /** Role or user ARNs of this account that administer the key without using it. Default: none. */
+    readonly administratorArns?: readonly string[];
+    /** Name of an IAM user to create with key-administration rights only and no access keys. Default: no user. */
+    readonly adminUserName?: string;
+    /** Other accounts' principals that may use the key for encryption and decryption. Default: none. */
+    readonly users?: readonly CrossAccountPrincipals[];
+    /** Other accounts' principals that may only decrypt (read artifacts). Default: none. */
+    readonly readers?: readonly CrossAccountPrincipals[];
+    /** Limit cross-account use to calls made through these services, e.g. `s3.<region>.amazonaws.com`. Default: no limit. */
+    readonly viaServices?: readonly string[];
+    /** Service principals of this account (e.g. `events.amazonaws.com`) allowed to encrypt messages. Default: none. */
+    readonly servicePrincipals?: readonly string[];
+    /** Protect the key and retain it when the stack is destroyed (stage, prod). Default: false. */
+    readonly protect?: boolean;
+}
+
+export interface KeyPolicyInput {
+    readonly partition: string;
+    readonly accountId: string;
+    readonly administratorArns: readonly string[];
+    readonly users: readonly CrossAccountPrincipals[];
+    readonly readers: readonly CrossAccountPrincipals[];
+    readonly viaServices: readonly string[];
+    readonly servicePrincipals: readonly string[];
+}
+
+/** The key policy: root administration, administrators without use, narrowed cross-account use. */
+export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument {
+    const statements: aws.iam.PolicyStatement[] = [
+        {
+            Sid: "AccountRootAdministration",
+            Effect: "Allow",
+            Principal: { AWS: accountRootArn(input.partition, input.accountId) },
+            Action: "kms:*",
+            Resource: "*",
+        },
+    ];
+    if (input.administratorArns.length > 0) {
+        statements.push({
+            Sid: "KeyAdministrationWithoutUse",
+            Effect: "Allow",
+            ...narrowedAccountPrincipal(input.partition, {
+                accountId: input.accountId,
+                principalArns: input.administratorArns,
+            }),
+            Action: [...KEY_ADMIN_ACTIONS],
+            Resource: "*",
+        });
+    }
+    const crossAccount = (sid: string, principals: CrossAccountPrincipals, actions: readonly string[]) => {
+        const narrowed = narrowedAccountPrincipal(input.partition, principals);
+        const condition: Record<string, any> = { ...narrowed.Condition };
+        if (input.viaServices.length > 0) condition.StringEquals = { "kms:ViaService": [...input.viaServices] };
+        statements.push({
+            Sid: `${sid}${principals.accountId}`,
+            Effect: "Allow",
+            Principal: narrowed.Principal,
+            Action: [...actions],
+            Resource: "*",
+            Condition: condition,
+        });
+    };
+    for (const user of input.users) crossAccount("CrossAccountUse", user, CROSS_ACCOUNT_KEY_USE);
+    for (const reader of input.readers) crossAccount("CrossAccountRead", reader, CROSS_ACCOUNT_KEY_READ);
+    if (input.servicePrincipals.length > 0) {
+        statements.push({
+            Sid: "ServicesOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: [...input.servicePrincipals] },
+            Action: [...SERVICE_KEY_USE],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": input.accountId } },
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The identity policy of the key-administrator user: administration of this one key, no use. */
+export function keyAdministratorUserPolicy(keyArn: string): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "AdministerArtifactKey", Effect: "Allow", Action: [...KEY_ADMIN_ACTIONS], Resource: keyArn },
+        ],
+    };
+}
+
+/** An environment's customer-managed artifact key, usable by named principals of other accounts. */
+export class CrossAccountKmsKey extends pulumi.ComponentResource {
+    public readonly keyArn: pulumi.Output<string>;
+    public readonly keyId: pulumi.Output<string>;
+    public readonly aliasName: pulumi.Output<string>;
+    public readonly adminUserArn?: pulumi.Output<string>;
+
+    constructor(name: string, args: CrossAccountKmsKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("devsecops:security:CrossAccountKmsKey", name, {}, opts);
+        const protect = args.protect ?? false;
+        const deletionWindowInDays = args.deletionWindowInDays ?? DEFAULT_DELETION_WINDOW_DAYS;
+        if (!Number.isInteger(deletionWindowInDays) || deletionWindowInDays < 7 || deletionWindowInDays > 30) {
+            throw new Error(`${name}: deletionWindowInDays is ${deletionWindowInDays}, expected 7 to 30`);
+        }
+
+        const adminUser = args.adminUserName
+            ? new aws.iam.User(`${name}-admin`, { name: args.adminUserName, forceDestroy: false }, { parent: this })
+            : undefined;
+        const administratorArns = pulumi
+            .all([adminUser?.arn, [...(args.administratorArns ?? [])]])
+            .apply(([userArn, arns]) => (userArn ? [...arns, userArn] : arns));
+
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: args.description ?? "Pipeline artifact key",
+                keyUsage: "ENCRYPT_DECRYPT",
+                customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+                enableKeyRotation: true,
+                deletionWindowInDays,
+                policy: pulumi.jsonStringify(
+                    administratorArns.apply((arns) =>
+                        artifactKeyPolicy({
+                            partition: args.partition,
+                            accountId: args.accountId,
+                            administratorArns: arns,
+                            users: args.users ?? [],
+                            readers: args.readers ?? [],
+                            viaServices: args.viaServices ?? [],
+                            servicePrincipals: args.servicePrincipals ?? [],
+                        }),
+                    ),
+                ),
+            },
+            { parent: this, protect, retainOnDelete: protect },
+        );
+        const alias = new aws.kms.Alias(
+            `${name}-alias`,
+            { name: args.alias, targetKeyId: key.keyId },
+            { parent: this },
+        );
+
+        if (adminUser) {
+            new aws.iam.UserPolicy(
+                `${name}-admin-policy`,
+                { user: adminUser.name, policy: pulumi.jsonStringify(key.arn.apply(keyAdministratorUserPolicy)) },
+                { parent: this },
+            );
+            this.adminUserArn = adminUser.arn;
+        }
+        this.keyArn = key.arn;
+        this.keyId = key.keyId;
+        this.aliasName = alias.name;
+        this.registerOutputs({
+            keyArn: this.keyArn,
+            keyId: this.keyId,
+            aliasName: this.aliasName,
+            adminUserArn: this.adminUserArn,
+        });
+    }
+}

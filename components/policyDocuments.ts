@@ -1,0 +1,45 @@
+import * as aws from "@pulumi/aws";
+import { accountRootArn } from "../lib/naming";
+
+/** Principals of one other account, narrowed to exact role or user ARNs. */
+export interface CrossAccountPrincipals {
+    /** The 12-digit id of the account the principals live in. */
+    readonly accountId: string;
+    /** Exact ARNs of the callers allowed; they need not exist yet (they are matched by condition). */
+    readonly principalArns: readonly string[];
+}
+
+/**
+ * The account root of `principals.accountId` narrowed by `aws:PrincipalArn`: AWS does not check conditions for
+ * existence, so a policy may name a role that a later stack creates (the pattern ADF uses across accounts).
+ */
+export function narrowedAccountPrincipal(
+    partition: string,
+    principals: CrossAccountPrincipals,
+): Pick<aws.iam.PolicyStatement, "Principal" | "Condition"> {
+    return {
+        Principal: { AWS: accountRootArn(partition, principals.accountId) },
+        Condition: { ArnEquals: { "aws:PrincipalArn": [...principals.principalArns] } },
+    };
+}
+
+/** A trust policy for an AWS service, limited to calls made on behalf of one source (aws:SourceArn). */
+export function serviceTrustPolicy(
+    service: string,
+    condition: { sourceArn?: string; sourceAccount?: string },
+): aws.iam.PolicyDocument {
+    const conditions: Record<string, Record<string, string>> = {};
+    if (condition.sourceArn) conditions.ArnEquals = { "aws:SourceArn": condition.sourceArn };
+    if (condition.sourceAccount) conditions.StringEquals = { "aws:SourceAccount": condition.sourceAccount };
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: service },
+                Action: "sts:AssumeRole",
+                ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}),
+            },
+        ],
+    };
+}

@@ -1,0 +1,118 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { CROSS_ACCOUNT_KEY_USE } from "../components/crossAccountKmsKey";
+import { SOURCE_WRITER_BUCKET_ACTIONS, SOURCE_WRITER_OBJECT_ACTIONS } from "../components/artifactBucket";
+import { PipelineRoleTrust } from "../components/pipelineRoleTrust";
+import { ENVIRONMENTS, EnvironmentName } from "./config";
+import {
+    artifactBucketName,
+    artifactKeyAlias,
+    codeCommitRepositoryArn,
+    pipelineRoleName,
+    roleArn,
+    sourceRoleName,
+} from "./naming";
+import { StackContext } from "./program";
+
+/** CodeCommit actions a cross-account source action needs on the one repository it reads. */
+export const SOURCE_REPOSITORY_ACTIONS = [
+    "codecommit:GetBranch",
+    "codecommit:GetCommit",
+    "codecommit:GetRepository",
+    "codecommit:GitPull",
+    "codecommit:UploadArchive",
+    "codecommit:GetUploadArchiveStatus",
+    "codecommit:CancelUploadArchive",
+];
+
+export interface SourceRolePolicyInput {
+    readonly partition: string;
+    readonly region: string;
+    readonly toolAccountId: string;
+    readonly envAccountId: string;
+    readonly env: EnvironmentName;
+    readonly repositoryName: string;
+}
+
+/** The tool-account source role's permissions: one repository, one bucket, one key (by alias). */
+export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDocument {
+    const bucketArn = `arn:${input.partition}:s3:::${artifactBucketName(input.envAccountId, input.region)}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadRepository",
+                Effect: "Allow",
+                Action: SOURCE_REPOSITORY_ACTIONS,
+                Resource: codeCommitRepositoryArn(
+                    input.partition,
+                    input.region,
+                    input.toolAccountId,
+                    input.repositoryName,
+                ),
+            },
+            {
+                Sid: "WriteSourceArtifacts",
+                Effect: "Allow",
+                Action: SOURCE_WRITER_OBJECT_ACTIONS,
+                Resource: `${bucketArn}/*`,
+            },
+            { Sid: "LocateArtifactBucket", Effect: "Allow", Action: SOURCE_WRITER_BUCKET_ACTIONS, Resource: bucketArn },
+            {
+                Sid: "UseArtifactKey",
+                Effect: "Allow",
+                Action: [...CROSS_ACCOUNT_KEY_USE],
+                Resource: `arn:${input.partition}:kms:${input.region}:${input.envAccountId}:key/*`,
+                Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": artifactKeyAlias(input.env) } },
+            },
+        ],
+    };
+}
+
+/** The tool account: each service's repository and, per environment, the role its pipeline assumes. */
+export function defineToolStack(ctx: StackContext): Record<string, unknown> {
+    const { config, partition } = ctx;
+    const opts: pulumi.CustomResourceOptions = { provider: ctx.provider };
+    const repositories: Record<string, pulumi.Output<string>> = {};
+    const sourceRoles: Record<string, pulumi.Output<string>> = {};
+    for (const service of config.services) {
+        const repository = new aws.codecommit.Repository(
+            `${service.name}-repository`,
+            {
+                repositoryName: service.repositoryName,
+                description: `Source of the ${service.name} service`,
+                defaultBranch: config.branches.prod,
+            },
+            { ...opts, protect: true, retainOnDelete: true },
+        );
+        repositories[service.name] = repository.cloneUrlHttp;
+        for (const env of ENVIRONMENTS) {
+            const envAccountId = config.accounts[env];
+            const role = new PipelineRoleTrust(
+                `${env}-${service.name}-source`,
+                {
+                    partition,
+                    roleName: sourceRoleName(env, service.name),
+                    description: `Lets the ${env} pipeline of ${service.name} read its repository and write the source artifact`,
+                    trusted: {
+                        accountId: envAccountId,
+                        principalArns: [roleArn(partition, envAccountId, pipelineRoleName(env, service.name))],
+                    },
+                    policies: {
+                        "source-access": sourceRolePolicy({
+                            partition,
+                            region: config.region,
+                            toolAccountId: config.accountId,
+                            envAccountId,
+                            env,
+                            repositoryName: service.repositoryName,
+                        }),
+                    },
+                },
+                { ...opts, dependsOn: [repository] },
+            );
+            sourceRoles[`${env}/${service.name}`] = role.roleArn;
+        }
+    }
+    return { repositories, sourceRoles };
+}
