@@ -1,9 +1,18 @@
+import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifactBucket";
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
+import { eventBusPolicy } from "../components/pushTrigger";
 import { EnvironmentName } from "./config";
-import { artifactBucketName, artifactKeyAlias, buildRoleName, roleArn, sourceRoleName } from "./naming";
+import {
+    artifactBucketName,
+    artifactKeyAlias,
+    buildRoleName,
+    eventForwarderRoleName,
+    roleArn,
+    sourceRoleName,
+} from "./naming";
 import { StackContext } from "./program";
 import { nextEnvironment } from "./promotion";
 
@@ -62,6 +71,22 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
             protect: config.protectResources,
         },
         opts,
+    );
+    // One policy per bus: the tool account's forwarder roles of every service may put events on it.
+    new aws.cloudwatch.EventBusPolicy(
+        `${env}-event-bus-policy`,
+        {
+            eventBusName: "default",
+            policy: pulumi.jsonStringify(
+                eventBusPolicy(partition, config.region, config.accountId, {
+                    accountId: toolAccountId,
+                    principalArns: config.services.map((s) =>
+                        roleArn(partition, toolAccountId, eventForwarderRoleName(env, s.name)),
+                    ),
+                }),
+            ),
+        },
+        { provider: ctx.provider },
     );
     return { artifactKeyArn: key.keyArn, artifactBucket: bucket.bucketName };
 }

@@ -61,3 +61,13 @@ export function defaultEventBusArn(partition: string, region: string, accountId:
 export function codeCommitRepositoryArn(partition: string, region: string, accountId: string, name: string): string {
     return `arn:${partition}:codecommit:${region}:${accountId}:${name}`;
 }
+
+/** Tool-account rule that forwards one service's pushes for an environment to that environment's bus. */
+export function forwardRuleName(env: EnvironmentName, service: string): string {
+    return `${NAME_PREFIX}-${env}-${service}-forward`;
+}
+
+/** Environment-account rule (and its role) that starts one service's pipeline on a forwarded push. */
+export function startRuleName(env: EnvironmentName, service: string): string {
+    return `${NAME_PREFIX}-${env}-${service}-start`;
+}

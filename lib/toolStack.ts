@@ -3,11 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { CROSS_ACCOUNT_KEY_USE } from "../components/crossAccountKmsKey";
 import { SOURCE_WRITER_BUCKET_ACTIONS, SOURCE_WRITER_OBJECT_ACTIONS } from "../components/artifactBucket";
 import { PipelineRoleTrust } from "../components/pipelineRoleTrust";
+import { PushEventRule } from "../components/pushTrigger";
 import { ENVIRONMENTS, EnvironmentName } from "./config";
 import {
     artifactBucketName,
     artifactKeyAlias,
     codeCommitRepositoryArn,
+    defaultEventBusArn,
+    eventForwarderRoleName,
+    forwardRuleName,
     pipelineRoleName,
     roleArn,
     sourceRoleName,
@@ -69,6 +73,16 @@ export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDo
     };
 }
 
+/** Permission of the tool-account role EventBridge uses to forward pushes: PutEvents to one bus. */
+export function forwardEventsPolicy(eventBusArn: string): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "ForwardToEnvironmentBus", Effect: "Allow", Action: "events:PutEvents", Resource: eventBusArn },
+        ],
+    };
+}
+
 /** The tool account: each service's repository and, per environment, the role its pipeline assumes. */
 export function defineToolStack(ctx: StackContext): Record<string, unknown> {
     const { config, partition } = ctx;
@@ -112,6 +126,28 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
                 { ...opts, dependsOn: [repository] },
             );
             sourceRoles[`${env}/${service.name}`] = role.roleArn;
+            const envBusArn = defaultEventBusArn(partition, config.region, envAccountId);
+            new PushEventRule(
+                `${env}-${service.name}-forward`,
+                {
+                    partition,
+                    region: config.region,
+                    accountId: config.accountId,
+                    ruleName: forwardRuleName(env, service.name),
+                    description: `Forwards pushes to ${config.branches[env]} of ${service.repositoryName} to the ${env} account`,
+                    repositoryArn: codeCommitRepositoryArn(
+                        partition,
+                        config.region,
+                        config.accountId,
+                        service.repositoryName,
+                    ),
+                    branch: config.branches[env],
+                    targetArn: envBusArn,
+                    roleName: eventForwarderRoleName(env, service.name),
+                    targetPolicy: forwardEventsPolicy(envBusArn),
+                },
+                { ...opts, dependsOn: [repository] },
+            );
         }
     }
     return { repositories, sourceRoles };

@@ -1,0 +1,116 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { defaultEventBusArn } from "../lib/naming";
+import { CrossAccountPrincipals, narrowedAccountPrincipal, serviceTrustPolicy } from "./policyDocuments";
+
+export const EVENTS_SERVICE = "events.amazonaws.com";
+
+/** The EventBridge pattern of a push (branch created or updated) to one branch of one repository. */
+export function pushEventPattern(repositoryArn: string, branch: string): Record<string, unknown> {
+    return {
+        source: ["aws.codecommit"],
+        "detail-type": ["CodeCommit Repository State Change"],
+        resources: [repositoryArn],
+        detail: {
+            event: ["referenceCreated", "referenceUpdated"],
+            referenceType: ["branch"],
+            referenceName: [branch],
+        },
+    };
+}
+
+/** ARN of a rule on an account's default bus; deterministic so a role's trust can name it before it exists. */
+export function ruleArn(partition: string, region: string, accountId: string, ruleName: string): string {
+    return `arn:${partition}:events:${region}:${accountId}:rule/${ruleName}`;
+}
+
+/** Event bus policy of an environment account: the tool account's forwarder roles may put events, no one else. */
+export function eventBusPolicy(
+    partition: string,
+    region: string,
+    accountId: string,
+    forwarders: CrossAccountPrincipals,
+): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: `PushEventsFrom${forwarders.accountId}`,
+                Effect: "Allow",
+                ...narrowedAccountPrincipal(partition, forwarders),
+                Action: "events:PutEvents",
+                Resource: defaultEventBusArn(partition, region, accountId),
+            },
+        ],
+    };
+}
+
+export interface EventRoleRuleArgs {
+    readonly partition: string;
+    readonly region: string;
+    /** Account of the rule (and of the role EventBridge uses). */
+    readonly accountId: string;
+    /** Deterministic rule name; the role's trust is limited to this rule. */
+    readonly ruleName: string;
+    readonly description: string;
+    /** The repository whose pushes match. */
+    readonly repositoryArn: string;
+    readonly branch: string;
+    /** ARN the matched events go to (an event bus or a pipeline). */
+    readonly targetArn: pulumi.Input<string>;
+    /** Name of the role EventBridge assumes to reach the target. */
+    readonly roleName: string;
+    /** The only permission of that role (e.g. events:PutEvents on one bus). */
+    readonly targetPolicy: pulumi.Input<aws.iam.PolicyDocument>;
+}
+
+/**
+ * A rule on the default bus matching pushes to one branch, with a target reached through a role that trusts
+ * EventBridge only for this rule (`aws:SourceArn`) and may do only what `targetPolicy` allows.
+ */
+export class PushEventRule extends pulumi.ComponentResource {
+    public readonly ruleArn: pulumi.Output<string>;
+    public readonly roleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: EventRoleRuleArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("devsecops:events:PushEventRule", name, {}, opts);
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: args.roleName,
+                description: args.description,
+                assumeRolePolicy: pulumi.jsonStringify(
+                    serviceTrustPolicy(EVENTS_SERVICE, {
+                        sourceArn: ruleArn(args.partition, args.region, args.accountId, args.ruleName),
+                        sourceAccount: args.accountId,
+                    }),
+                ),
+            },
+            { parent: this },
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-policy`,
+            { role: role.name, name: "target", policy: pulumi.jsonStringify(args.targetPolicy) },
+            { parent: this },
+        );
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-rule`,
+            {
+                name: args.ruleName,
+                description: args.description,
+                eventBusName: "default",
+                eventPattern: JSON.stringify(pushEventPattern(args.repositoryArn, args.branch)),
+                state: "ENABLED",
+            },
+            { parent: this },
+        );
+        new aws.cloudwatch.EventTarget(
+            `${name}-target`,
+            { rule: rule.name, eventBusName: "default", targetId: "target", arn: args.targetArn, roleArn: role.arn },
+            { parent: this, dependsOn: [policy] },
+        );
+        this.ruleArn = rule.arn;
+        this.roleArn = role.arn;
+        this.registerOutputs({ ruleArn: this.ruleArn, roleArn: this.roleArn });
+    }
+}
