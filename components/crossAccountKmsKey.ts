@@ -33,6 +33,14 @@ export const KEY_ADMIN_ACTIONS = [
 ] as const;
 /** What a service that publishes encrypted messages (SNS via CodeStar Notifications, EventBridge) needs. */
 export const SERVICE_KEY_USE = ["kms:GenerateDataKey*", "kms:Decrypt"] as const;
+/** What CloudWatch Logs needs to encrypt this account's log groups with the key. */
+export const LOGS_KEY_USE = [
+    "kms:Encrypt*",
+    "kms:Decrypt*",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:Describe*",
+] as const;
 /** Default deletion window, days: the longest AWS allows. */
 export const DEFAULT_DELETION_WINDOW_DAYS = 30;
 
@@ -61,6 +69,8 @@ export interface CrossAccountKmsKeyArgs {
     readonly viaServices?: readonly string[];
     /** Service principals of this account (e.g. `events.amazonaws.com`) allowed to encrypt messages. Default: none. */
     readonly servicePrincipals?: readonly string[];
+    /** Let CloudWatch Logs encrypt this account's log groups with the key. Default: false. */
+    readonly encryptLogs?: boolean;
     /** Protect the key and retain it when the stack is destroyed (stage, prod). Default: false. */
     readonly protect?: boolean;
 }
@@ -73,6 +83,8 @@ export interface KeyPolicyInput {
     readonly readers: readonly CrossAccountPrincipals[];
     readonly viaServices: readonly string[];
     readonly servicePrincipals: readonly string[];
+    /** Region whose CloudWatch Logs may use the key, when log groups are encrypted with it. */
+    readonly logsRegion?: string;
 }
 
 /** The key policy: root administration, administrators without use, narrowed cross-account use. */
@@ -121,6 +133,20 @@ export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument
             Action: [...SERVICE_KEY_USE],
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": input.accountId } },
+        });
+    }
+    if (input.logsRegion) {
+        statements.push({
+            Sid: "CloudWatchLogsOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: `logs.${input.logsRegion}.amazonaws.com` },
+            Action: [...LOGS_KEY_USE],
+            Resource: "*",
+            Condition: {
+                ArnLike: {
+                    "kms:EncryptionContext:aws:logs:arn": `arn:${input.partition}:logs:${input.logsRegion}:${input.accountId}:log-group:*`,
+                },
+            },
         });
     }
     return { Version: "2012-10-17", Statement: statements };
@@ -176,6 +202,7 @@ export class CrossAccountKmsKey extends pulumi.ComponentResource {
                             readers: args.readers ?? [],
                             viaServices: args.viaServices ?? [],
                             servicePrincipals: args.servicePrincipals ?? [],
+                            logsRegion: args.encryptLogs ? args.region : undefined,
                         }),
                     ),
                 ),

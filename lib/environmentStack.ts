@@ -56,6 +56,8 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
             users: [sourceRoles],
             readers: promoters,
             viaServices: [`s3.${config.region}.${ctx.dnsSuffix}`],
+            servicePrincipals: ["events.amazonaws.com", "codestar-notifications.amazonaws.com"],
+            encryptLogs: true,
             protect: config.protectResources,
         },
         opts,

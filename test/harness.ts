@@ -9,9 +9,19 @@ export function runProgram(stack: string, options: RunOptions = {}): Promise<Sta
     return runStack(stack, defineStack, options);
 }
 
-/** Runs a stack and fails with the program's own error if it threw. */
-export async function planStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
-    const run = await runProgram(stack, options);
+const realStackRuns = new Map<string, Promise<StackRun>>();
+
+/**
+ * Runs a stack and fails with the program's own error if it threw. Runs of the real stack files (no options)
+ * are made once per test process and shared: tests must not mutate what they get.
+ */
+export async function planStack(stack: string, options?: RunOptions): Promise<StackRun> {
+    let pending = options ? undefined : realStackRuns.get(stack);
+    if (!pending) {
+        pending = runProgram(stack, options);
+        if (!options) realStackRuns.set(stack, pending);
+    }
+    const run = await pending;
     if (run.error) throw run.error;
     return run;
 }

@@ -43,6 +43,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 readers: [{ accountId: QA, principalArns: [qaBuild] }],
                 viaServices: ["s3.us-east-1.amazonaws.com"],
                 servicePrincipals: ["events.amazonaws.com"],
+                logsRegion: "us-east-1",
             });
             expect(policy).to.deep.equal({
                 Version: "2012-10-17",
@@ -99,6 +100,24 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
                         Resource: "*",
                         Condition: { StringEquals: { "aws:SourceAccount": DEV } },
+                    },
+                    {
+                        Sid: "CloudWatchLogsOfThisAccount",
+                        Effect: "Allow",
+                        Principal: { Service: "logs.us-east-1.amazonaws.com" },
+                        Action: [
+                            "kms:Encrypt*",
+                            "kms:Decrypt*",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:Describe*",
+                        ],
+                        Resource: "*",
+                        Condition: {
+                            ArnLike: {
+                                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:us-east-1:${DEV}:log-group:*`,
+                            },
+                        },
                     },
                 ],
             });
@@ -486,7 +505,7 @@ describe("security components in the real stacks", () => {
                         principals.push(arn);
                     }
                     for (const service of [p.Service ?? []].flat())
-                        expect(service).to.match(/^[a-z-]+\.amazonaws\.com$/);
+                        expect(service).to.match(/^[a-z-]+(\.[a-z0-9-]+)?\.amazonaws\.com$/);
                 }
             }
         }

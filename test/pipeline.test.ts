@@ -1,0 +1,271 @@
+import { expect } from "chai";
+import { pipelineRolePolicy, pipelineStages, startPipelinePolicy } from "../components/fargatePipeline";
+import { eventBusPolicy, pushEventPattern } from "../components/pushTrigger";
+import { serviceTrustPolicy } from "../components/policyDocuments";
+import { forwardEventsPolicy } from "../lib/toolStack";
+
+const TOOL = "314159265358";
+const DEV = "271828182845";
+
+const projects = {
+    unitTests: "orders-api-dev-unit-tests",
+    securityScan: "orders-api-dev-security-scan",
+    image: "orders-api-dev-build-image",
+    imageScanGate: "orders-api-dev-image-scan-gate",
+    publishRelease: "orders-api-dev-publish-release",
+};
+const layout = (env: "dev" | "stage", requireApproval: boolean) =>
+    pipelineStages({
+        env,
+        repositoryName: "orders-api",
+        branch: env === "dev" ? "develop" : "release/stage",
+        sourceRoleArn: `arn:aws-us-gov:iam::${TOOL}:role/cicd-${env}-orders-api-source`,
+        projects,
+        requireApproval,
+        approvalTopicArn: "topic-arn",
+        clusterName: "cluster",
+        serviceName: "orders-api",
+        deploymentTimeoutMinutes: 30,
+    });
+
+describe("pipeline layout", () => {
+    it("dev: Source -> Build (tests, scan, image in parallel, then the scan gate) -> Deploy -> Release", () => {
+        const stages = layout("dev", false);
+        expect(stages.map((s: any) => s.name)).to.deep.equal(["Source", "Build", "Deploy", "Release"]);
+        expect(stages[0]).to.deep.equal({
+            name: "Source",
+            actions: [
+                {
+                    name: "Source",
+                    category: "Source",
+                    owner: "AWS",
+                    provider: "CodeCommit",
+                    version: "1",
+                    runOrder: 1,
+                    roleArn: `arn:aws-us-gov:iam::${TOOL}:role/cicd-dev-orders-api-source`,
+                    outputArtifacts: ["source"],
+                    namespace: "SourceVariables",
+                    configuration: {
+                        RepositoryName: "orders-api",
+                        BranchName: "develop",
+                        PollForSourceChanges: "false",
+                        OutputArtifactFormat: "CODE_ZIP",
+                    },
+                },
+            ],
+        });
+        const build = (stages[1] as any).actions.map((a: any) => [
+            a.name,
+            a.category,
+            a.runOrder,
+            a.inputArtifacts,
+            a.outputArtifacts,
+            a.configuration.ProjectName,
+        ]);
+        expect(build).to.deep.equal([
+            ["UnitTests", "Test", 1, ["source"], undefined, projects.unitTests],
+            ["SecurityScan", "Test", 1, ["source"], undefined, projects.securityScan],
+            ["BuildImage", "Build", 1, ["source"], ["image"], projects.image],
+            ["ImageScanGate", "Test", 2, ["image"], undefined, projects.imageScanGate],
+        ]);
+        expect((stages[2] as any).actions).to.deep.equal([
+            {
+                name: "DeployToFargate",
+                category: "Deploy",
+                owner: "AWS",
+                provider: "ECS",
+                version: "1",
+                runOrder: 1,
+                inputArtifacts: ["image"],
+                configuration: {
+                    ClusterName: "cluster",
+                    ServiceName: "orders-api",
+                    FileName: "imagedefinitions.json",
+                    DeploymentTimeout: "30",
+                },
+            },
+        ]);
+        const release = (stages[3] as any).actions[0];
+        expect([release.name, release.category, release.inputArtifacts]).to.deep.equal([
+            "PublishRelease",
+            "Build",
+            ["image"],
+        ]);
+        expect(JSON.parse(release.configuration.EnvironmentVariables)).to.deep.equal([
+            { name: "COMMIT_ID", value: "#{SourceVariables.CommitId}", type: "PLAINTEXT" },
+            { name: "PIPELINE_EXECUTION_ID", value: "#{codepipeline.PipelineExecutionId}", type: "PLAINTEXT" },
+        ]);
+    });
+
+    it("stage: promotes instead of building, and stops at a manual approval that notifies the topic", () => {
+        const stages = layout("stage", true);
+        expect(stages.map((s: any) => s.name)).to.deep.equal(["Source", "Build", "Approval", "Deploy", "Release"]);
+        expect((stages[1] as any).actions.map((a: any) => a.name)).to.deep.equal([
+            "UnitTests",
+            "SecurityScan",
+            "PromoteImage",
+            "ImageScanGate",
+        ]);
+        expect((stages[2] as any).actions).to.deep.equal([
+            {
+                name: "ApproveRelease",
+                category: "Approval",
+                owner: "AWS",
+                provider: "Manual",
+                version: "1",
+                runOrder: 1,
+                configuration: {
+                    NotificationArn: "topic-arn",
+                    CustomData: "Approve deploying commit #{SourceVariables.CommitId} of orders-api to stage.",
+                },
+            },
+        ]);
+    });
+});
+
+for (const partition of ["aws", "aws-us-gov"]) {
+    describe(`pipeline documents in partition ${partition}`, () => {
+        const repo = `arn:${partition}:codecommit:us-east-1:${TOOL}:orders-api`;
+        const devBus = `arn:${partition}:events:us-east-1:${DEV}:event-bus/default`;
+
+        it("push pattern: branch created or updated, one repository, one branch", () => {
+            expect(pushEventPattern(repo, "develop")).to.deep.equal({
+                source: ["aws.codecommit"],
+                "detail-type": ["CodeCommit Repository State Change"],
+                resources: [repo],
+                detail: {
+                    event: ["referenceCreated", "referenceUpdated"],
+                    referenceType: ["branch"],
+                    referenceName: ["develop"],
+                },
+            });
+        });
+
+        it("environment bus policy: only the tool account's forwarder roles may put events", () => {
+            const forwarder = `arn:${partition}:iam::${TOOL}:role/cicd-dev-orders-api-events`;
+            expect(
+                eventBusPolicy(partition, "us-east-1", DEV, { accountId: TOOL, principalArns: [forwarder] }),
+            ).to.deep.equal({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: `PushEventsFrom${TOOL}`,
+                        Effect: "Allow",
+                        Principal: { AWS: `arn:${partition}:iam::${TOOL}:root` },
+                        Condition: { ArnEquals: { "aws:PrincipalArn": [forwarder] } },
+                        Action: "events:PutEvents",
+                        Resource: devBus,
+                    },
+                ],
+            });
+        });
+
+        it("forwarder and starter roles: one action on one resource, trusted by EventBridge for one rule", () => {
+            expect(forwardEventsPolicy(devBus).Statement).to.deep.equal([
+                { Sid: "ForwardToEnvironmentBus", Effect: "Allow", Action: "events:PutEvents", Resource: devBus },
+            ]);
+            const pipelineArn = `arn:${partition}:codepipeline:us-east-1:${DEV}:orders-api-dev`;
+            expect(startPipelinePolicy(pipelineArn).Statement).to.deep.equal([
+                {
+                    Sid: "StartThisPipeline",
+                    Effect: "Allow",
+                    Action: "codepipeline:StartPipelineExecution",
+                    Resource: pipelineArn,
+                },
+            ]);
+            const rule = `arn:${partition}:events:us-east-1:${TOOL}:rule/cicd-dev-orders-api-forward`;
+            expect(serviceTrustPolicy("events.amazonaws.com", { sourceArn: rule, sourceAccount: TOOL })).to.deep.equal({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "events.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                        Condition: {
+                            ArnEquals: { "aws:SourceArn": rule },
+                            StringEquals: { "aws:SourceAccount": TOOL },
+                        },
+                    },
+                ],
+            });
+        });
+
+        it("pipeline role: the tool source role, its bucket and key, its builds, its service, scoped PassRole", () => {
+            const p = (s: string) => `arn:${partition}:${s}`;
+            const policy = pipelineRolePolicy({
+                sourceRoleArn: p(`iam::${TOOL}:role/cicd-dev-orders-api-source`),
+                artifactBucketArn: p("s3:::bucket"),
+                kmsKeyArn: p(`kms:us-east-1:${DEV}:key/k`),
+                buildProjectArns: [p(`codebuild:us-east-1:${DEV}:project/a`)],
+                clusterArn: p(`ecs:us-east-1:${DEV}:cluster/c`),
+                serviceArn: p(`ecs:us-east-1:${DEV}:service/c/s`),
+                taskRoleArns: [p(`iam::${DEV}:role/task`), p(`iam::${DEV}:role/exec`)],
+                approvalTopicArn: p(`sns:us-east-1:${DEV}:topic`),
+            });
+            expect(policy.Statement).to.deep.equal([
+                {
+                    Sid: "AssumeToolSourceRole",
+                    Effect: "Allow",
+                    Action: "sts:AssumeRole",
+                    Resource: p(`iam::${TOOL}:role/cicd-dev-orders-api-source`),
+                },
+                {
+                    Sid: "ArtifactObjects",
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    Resource: p("s3:::bucket/*"),
+                },
+                {
+                    Sid: "ArtifactBucket",
+                    Effect: "Allow",
+                    Action: ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
+                    Resource: p("s3:::bucket"),
+                },
+                {
+                    Sid: "ArtifactKey",
+                    Effect: "Allow",
+                    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                    Resource: p(`kms:us-east-1:${DEV}:key/k`),
+                },
+                {
+                    Sid: "RunBuilds",
+                    Effect: "Allow",
+                    Action: ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
+                    Resource: [p(`codebuild:us-east-1:${DEV}:project/a`)],
+                },
+                {
+                    Sid: "UpdateService",
+                    Effect: "Allow",
+                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                    Resource: p(`ecs:us-east-1:${DEV}:service/c/s`),
+                },
+                {
+                    Sid: "RegisterTaskDefinitions",
+                    Effect: "Allow",
+                    Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource"],
+                    Resource: "*",
+                },
+                {
+                    Sid: "WatchDeployment",
+                    Effect: "Allow",
+                    Action: ["ecs:DescribeTasks", "ecs:ListTasks"],
+                    Resource: "*",
+                    Condition: { ArnEquals: { "ecs:cluster": p(`ecs:us-east-1:${DEV}:cluster/c`) } },
+                },
+                {
+                    Sid: "PassTaskRoles",
+                    Effect: "Allow",
+                    Action: "iam:PassRole",
+                    Resource: [p(`iam::${DEV}:role/task`), p(`iam::${DEV}:role/exec`)],
+                    Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                },
+                {
+                    Sid: "NotifyApprovers",
+                    Effect: "Allow",
+                    Action: "sns:Publish",
+                    Resource: p(`sns:us-east-1:${DEV}:topic`),
+                },
+            ]);
+        });
+    });
+}
