@@ -1,0 +1,19 @@
+import type { EnforcementLevel, Policy } from "@pulumi/policy";
+import { metadataOf, PolicyMetadata } from "./common";
+
+export type { PolicyMetadata } from "./common";
+
+/** The pack's name, as `pulumi preview --policy-pack` reports it. */
+export const POLICY_PACK_NAME = "devsecops-pipelines";
+/** The pack-wide default for a policy that sets no level of its own (every policy here sets one). */
+export const POLICY_PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
+
+/** Every policy of the pack, in the order the README lists them. */
+export const allPolicies: Policy[] = [];
+
+/** Name, summary, severity, AWS FSBP and NIST SP 800-53 ids and default level of every policy. */
+export const policyMetadata: PolicyMetadata[] = allPolicies.map((p) => {
+    const meta = metadataOf(p.name);
+    if (!meta) throw new Error(`policy ${p.name} has no metadata: build it with resourcePolicy() or stackPolicy()`);
+    return meta;
+});
