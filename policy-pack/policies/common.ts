@@ -1,0 +1,277 @@
+import type {
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyProviderResource,
+    PolicyResource,
+    ResourceValidation,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidation,
+    StackValidationPolicy,
+} from "@pulumi/policy";
+
+/** What docs, the plan tool and auditors need to know about one policy. */
+export interface PolicyMetadata {
+    readonly name: string;
+    /** One sentence: what the policy checks. */
+    readonly summary: string;
+    readonly severity: Severity;
+    /** AWS Foundational Security Best Practices (Security Hub) control ids, where one exists. */
+    readonly fsbp: readonly string[];
+    /** NIST SP 800-53 rev. 5 control ids. */
+    readonly nist: readonly string[];
+    readonly enforcementLevel: EnforcementLevel;
+    readonly scope: "resource" | "stack";
+}
+
+type MetaInput = Omit<PolicyMetadata, "scope" | "enforcementLevel" | "fsbp"> & {
+    readonly enforcementLevel?: EnforcementLevel;
+    readonly fsbp?: readonly string[];
+};
+
+/** The default for security controls: block the deployment. */
+export const DEFAULT_LEVEL: EnforcementLevel = "mandatory";
+
+const registry = new Map<string, PolicyMetadata>();
+
+/** Metadata of a policy built by resourcePolicy / stackPolicy. */
+export function metadataOf(name: string): PolicyMetadata | undefined {
+    return registry.get(name);
+}
+
+function describe(meta: PolicyMetadata): string {
+    const ids = [
+        `severity: ${meta.severity}`,
+        meta.fsbp.length ? `AWS FSBP: ${meta.fsbp.join(", ")}` : "AWS FSBP: none",
+        `NIST SP 800-53: ${meta.nist.join(", ")}`,
+    ];
+    return `${meta.summary} [${ids.join("; ")}]`;
+}
+
+function register(input: MetaInput, scope: PolicyMetadata["scope"]): PolicyMetadata {
+    const meta: PolicyMetadata = {
+        ...input,
+        fsbp: input.fsbp ?? [],
+        enforcementLevel: input.enforcementLevel ?? DEFAULT_LEVEL,
+        scope,
+    };
+    registry.set(meta.name, meta);
+    return meta;
+}
+
+function common(meta: PolicyMetadata, configSchema?: PolicyConfigSchema) {
+    return {
+        name: meta.name,
+        description: describe(meta),
+        enforcementLevel: meta.enforcementLevel,
+        severity: meta.severity,
+        tags: [...meta.fsbp.map((c) => `fsbp:${c}`), ...meta.nist.map((c) => `nist:${c}`)],
+        ...(configSchema ? { configSchema } : {}),
+    };
+}
+
+/** A resource policy with its metadata in the description, tags and the metadata table. */
+export function resourcePolicy(
+    input: MetaInput,
+    validateResource: ResourceValidation,
+    configSchema?: PolicyConfigSchema,
+): ResourceValidationPolicy {
+    return { ...common(register(input, "resource"), configSchema), validateResource };
+}
+
+/** A stack policy with its metadata in the description, tags and the metadata table. */
+export function stackPolicy(
+    input: MetaInput,
+    validateStack: StackValidation,
+    configSchema?: PolicyConfigSchema,
+): StackValidationPolicy {
+    return { ...common(register(input, "stack"), configSchema), validateStack };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Stack context: environment and partition.
+
+/** The AWS provider type token; the program always creates an explicit one named "aws". */
+export const AWS_PROVIDER_TYPE = "pulumi:providers:aws";
+export const PROTECTED_ENVIRONMENTS = ["stage", "prod"];
+
+/** Policy config properties that override what the provider says (for stacks without an explicit provider). */
+export const CONTEXT_SCHEMA: PolicyConfigSchema = {
+    properties: {
+        environment: { type: "string", description: "Overrides the provider's defaultTags Environment." },
+        partition: { type: "string", description: "Overrides the partition derived from the provider's region." },
+    },
+};
+
+export interface StackContext {
+    /** dev, qa, stage, prod or tool; "unknown" when neither config nor provider says. */
+    readonly environment: string;
+    /** aws, aws-us-gov or aws-cn; undefined when no region is known. */
+    readonly partition?: string;
+    readonly region?: string;
+    readonly allowedAccountIds?: readonly string[];
+    readonly defaultTags: Readonly<Record<string, string>>;
+}
+
+/** The SDK sends a provider's non-string inputs as JSON strings; policies may see either form. */
+export function parseJsonish(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const t = value.trim();
+    if (!t.startsWith("{") && !t.startsWith("[")) return value;
+    try {
+        return JSON.parse(t);
+    } catch {
+        return value;
+    }
+}
+
+export function partitionOfRegion(region: string | undefined): string | undefined {
+    if (!region) return undefined;
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    if (region.startsWith("cn-")) return "aws-cn";
+    return "aws";
+}
+
+/** Region, allowed accounts and default tags of a provider resource. */
+export function providerSettings(provider: Pick<PolicyProviderResource, "props"> | undefined) {
+    const props = provider?.props ?? {};
+    const region = typeof props.region === "string" ? props.region : undefined;
+    const allowed = parseJsonish(props.allowedAccountIds);
+    const defaultTags = parseJsonish(props.defaultTags) as { tags?: Record<string, unknown> } | undefined;
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(defaultTags?.tags ?? {})) tags[k] = String(v);
+    return {
+        region,
+        allowedAccountIds: Array.isArray(allowed) ? allowed.map(String) : undefined,
+        defaultTags: tags,
+    };
+}
+
+/**
+ * The stack's context, from policy config (`environment`, `partition`) first, then the stack's AWS provider:
+ * `partition` from its region, `environment` from its defaultTags Environment.
+ */
+export function contextOf(
+    provider: Pick<PolicyProviderResource, "props"> | undefined,
+    config: { environment?: string; partition?: string } = {},
+): StackContext {
+    const s = providerSettings(provider);
+    return {
+        environment: config.environment ?? s.defaultTags.Environment ?? "unknown",
+        partition: config.partition ?? partitionOfRegion(s.region),
+        region: s.region,
+        allowedAccountIds: s.allowedAccountIds,
+        defaultTags: s.defaultTags,
+    };
+}
+
+/** The AWS provider most of the stack's resources use (the explicit "aws" one in this program). */
+export function stackProvider(resources: readonly PolicyResource[]): PolicyResource | undefined {
+    const providers = resources.filter((r) => r.type === AWS_PROVIDER_TYPE);
+    return providers.find((p) => p.name === "aws") ?? providers[0];
+}
+
+/** Stricter rules apply when the environment is protected or unknown. */
+export function isProtected(ctx: StackContext): boolean {
+    return PROTECTED_ENVIRONMENTS.includes(ctx.environment) || ctx.environment === "unknown";
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Policy documents (IAM, KMS key policies, bucket policies).
+
+export interface Statement {
+    Sid?: string;
+    Effect?: string;
+    Principal?: unknown;
+    NotPrincipal?: unknown;
+    Action?: string | string[];
+    NotAction?: string | string[];
+    Resource?: string | string[];
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** The statements of a policy document given as JSON text or an object; undefined when it cannot be read. */
+export function statementsOf(document: unknown): Statement[] | undefined {
+    let doc = document;
+    if (typeof doc === "string") {
+        try {
+            doc = JSON.parse(doc);
+        } catch {
+            return undefined;
+        }
+    }
+    if (typeof doc !== "object" || doc === null) return undefined;
+    const s = (doc as { Statement?: unknown }).Statement;
+    if (s === undefined) return [];
+    return (Array.isArray(s) ? s : [s]) as Statement[];
+}
+
+export const list = (v: unknown): string[] =>
+    v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map((x) => String(x));
+
+export const isAllow = (s: Statement) => s.Effect === "Allow";
+export const hasCondition = (s: Statement) => !!s.Condition && Object.keys(s.Condition).length > 0;
+
+/** `*`, `{ AWS: "*" }` or `{ AWS: ["*"] }`: anyone. */
+export function isPublicPrincipal(principal: unknown): boolean {
+    if (principal === "*") return true;
+    if (typeof principal === "object" && principal !== null) {
+        return list((principal as Record<string, unknown>).AWS).includes("*");
+    }
+    return false;
+}
+
+/** The account ids of the AWS principals of a statement (root ARNs, role ARNs or bare account ids). */
+export function principalAccounts(principal: unknown): string[] {
+    if (typeof principal !== "object" || principal === null) return [];
+    return list((principal as Record<string, unknown>).AWS)
+        .map((p) => (/^\d{12}$/.test(p) ? p : /^arn:[\w-]+:iam::(\d{12}):/.exec(p)?.[1]))
+        .filter((a): a is string => !!a);
+}
+
+/** Condition keys of a statement, lower-cased, across all operators. */
+export function conditionKeys(s: Statement): string[] {
+    return Object.values(s.Condition ?? {}).flatMap((block) => Object.keys(block ?? {}).map((k) => k.toLowerCase()));
+}
+
+/** The value of a condition key under any operator (case-insensitive key). */
+export function conditionValues(s: Statement, operator: RegExp, key: string): string[] {
+    const out: string[] = [];
+    for (const [op, block] of Object.entries(s.Condition ?? {})) {
+        if (!operator.test(op)) continue;
+        for (const [k, v] of Object.entries(block ?? {}))
+            if (k.toLowerCase() === key.toLowerCase()) out.push(...list(v));
+    }
+    return out;
+}
+
+export const describeStatement = (s: Statement, i: number) => (s.Sid ? `statement "${s.Sid}"` : `statement ${i + 1}`);
+
+/** The account of an ARN-ish string, or undefined. */
+export const accountOfArn = (arn: string): string | undefined => /^arn:[\w-]+:[\w-]*:[\w-]*:(\d{12}):/.exec(arn)?.[1];
+
+/** Reads a value that may be unknown during preview; undefined when it is. */
+export function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (e) {
+        if ((e as Error)?.constructor?.name === "UnknownValueError") return undefined;
+        throw e;
+    }
+}
+
+/** The resources of `type` attached to `target` through property `property` (dependency or equal value). */
+export function attachments(
+    resources: readonly PolicyResource[],
+    type: string,
+    target: PolicyResource,
+    property: string,
+    targetValues: readonly unknown[],
+): PolicyResource[] {
+    const values: unknown[] = targetValues.filter((v) => v !== undefined);
+    return resources.filter(
+        (r) =>
+            r.type === type &&
+            (r.dependencies.some((d) => d.urn === target.urn) || values.includes(known(() => r.props[property]))),
+    );
+}
