@@ -73,7 +73,7 @@ describe("PipelineNotifications", () => {
         });
 
         const subs = run.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription");
-        expect(subs.map((s) => [s.name, s.inputs.protocol, s.inputs.endpoint, s.inputs.topic])).to.deep.equal([
+        expect(subs.map((s) => [s.name, s.inputs.protocol, s.inputs.endpoint, s.inputs.topic]).sort()).to.deep.equal([
             ["orders-api-notify-email-dev-pipeline@example.gov", "email", "dev-pipeline@example.gov", arn],
             ["orders-api-notify-email-oncall@example.gov", "email", "oncall@example.gov", arn],
         ]);
