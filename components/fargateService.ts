@@ -51,6 +51,8 @@ export const DEFAULT_INGRESS_CIDRS = ["0.0.0.0/0"];
 export const HTTPS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /** Tasks may only open HTTPS connections (ECR, Secrets Manager, CloudWatch Logs, AWS APIs). */
 export const TASK_EGRESS_PORT = 443;
+/** Log groups of the services are `/ecs/<serviceName>`. */
+export const LOG_GROUP_PREFIX = "/ecs/";
 /** Environment variables the scale-up step reads. */
 export const SCALE_UP_ENV = {
     cluster: "ECS_CLUSTER_NAME",
@@ -143,6 +145,10 @@ export interface ContainerSpec {
  */
 export function containerDefinitions(spec: ContainerSpec): object[] {
     const url = `http://localhost:${spec.containerPort}${spec.healthCheckPath}`;
+    const environment = Object.entries(spec.environment)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => ({ name, value }));
+    const secrets = spec.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom }));
     return [
         {
             name: spec.name,
@@ -154,10 +160,9 @@ export function containerDefinitions(spec: ContainerSpec): object[] {
             linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
             portMappings: [{ containerPort: spec.containerPort, protocol: "tcp" }],
             mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
-            environment: Object.entries(spec.environment)
-                .sort(([a], [b]) => a.localeCompare(b))
-                .map(([name, value]) => ({ name, value })),
-            secrets: spec.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom })),
+            // Empty lists are left out: ECS drops them, and keeping them would show a diff on every preview.
+            ...(environment.length > 0 ? { environment } : {}),
+            ...(secrets.length > 0 ? { secrets } : {}),
             logConfiguration: {
                 logDriver: "awslogs",
                 options: {
@@ -259,6 +264,25 @@ export function executionRolePolicyDocument(p: {
         });
     }
     return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The KMS key-policy statement the log key needs so that CloudWatch Logs can encrypt the services' log groups
+ * (`/ecs/*` of this account and region). The key component owns the key policy and should include exactly this.
+ */
+export function logsKeyPolicyStatement(partition: string, region: string, accountId: string): aws.iam.PolicyStatement {
+    return {
+        Sid: "AllowCloudWatchLogsForServiceLogs",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: {
+            ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${LOG_GROUP_PREFIX}*`,
+            },
+        },
+    };
 }
 
 /**
@@ -435,7 +459,7 @@ export class FargateService extends pulumi.ComponentResource {
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
             {
-                name: `/ecs/${args.serviceName}`,
+                name: `${LOG_GROUP_PREFIX}${args.serviceName}`,
                 retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
                 kmsKeyId: args.logKmsKeyArn,
             },

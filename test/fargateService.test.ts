@@ -6,9 +6,11 @@ import {
     ecsDeployPolicyDocument,
     FargateService,
     FargateServiceArgs,
+    logsKeyPolicyStatement,
     scaleUpCommands,
     scaleUpPolicyDocument,
     secretArnOf,
+    taskRoleTrustPolicy,
     validateFargateServiceArgs,
 } from "../components/fargateService";
 import { RecordedResource, runStack } from "../lib/offline/mockRuntime";
@@ -362,7 +364,7 @@ describe("FargateService documents", () => {
         expect(secretArnOf(SECRET)).to.equal(SECRET);
     });
 
-    it("a container definition with no secrets or variables has empty lists, not plain secrets", () => {
+    it("a container definition with no secrets or variables leaves both lists out", () => {
         const [c] = containerDefinitions({
             name: "a",
             image: "i",
@@ -373,12 +375,31 @@ describe("FargateService documents", () => {
             secrets: [],
             environment: {},
         }) as any[];
-        expect([c.environment, c.secrets, c.portMappings]).to.deep.equal([
-            [],
-            [],
-            [{ containerPort: 8080, protocol: "tcp" }],
-        ]);
+        expect(c).to.not.have.any.keys("environment", "secrets");
+        expect(c.portMappings).to.deep.equal([{ containerPort: 8080, protocol: "tcp" }]);
         expect(c.healthCheck.command[1]).to.contain("http://localhost:8080/ready");
+    });
+
+    it("log key statement: CloudWatch Logs of this region, only for the services' log groups", () => {
+        expect(logsKeyPolicyStatement("aws", "us-east-1", "111111111111")).to.deep.equal({
+            Sid: "AllowCloudWatchLogsForServiceLogs",
+            Effect: "Allow",
+            Principal: { Service: "logs.us-east-1.amazonaws.com" },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+                ArnLike: {
+                    "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:/ecs/*",
+                },
+            },
+        });
+    });
+
+    it("task role trust is built from the partition (commercial)", () => {
+        const doc = taskRoleTrustPolicy("aws", "us-east-1", "111111111111") as any;
+        expect(doc.Statement[0].Condition.ArnLike).to.deep.equal({
+            "aws:SourceArn": "arn:aws:ecs:us-east-1:111111111111:*",
+        });
     });
 
     it("scale-up step: raises the count only from 0, then waits for a steady service", () => {
