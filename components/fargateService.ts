@@ -14,7 +14,9 @@ import * as pulumi from "@pulumi/pulumi";
  * 3. A post-deploy action of the pipeline (a small CodeBuild step: scaleUpCommands, with scaleUpPolicyDocument)
  *    raises the desired count to the configured `desiredCount` only while it is 0, then waits until the service is
  *    stable. From the second deploy on it finds a count above 0 and changes nothing; the deployment circuit
- *    breaker (with rollback) guards every deploy that starts with running tasks.
+ *    breaker (with rollback) guards every deploy that starts with running tasks. The first scale-up has nothing to
+ *    roll back to: a broken first image makes the wait time out and fails the pipeline. A service an operator
+ *    parked at 0 is raised again by the next pipeline run.
  * 4. The service ignores changes to `taskDefinition` and `desiredCount`: Pulumi's state still holds revision 1
  *    and 0 tasks, and without ignoreChanges a later `pulumi up` would roll the service back to the bootstrap image
  *    and scale it to zero.
