@@ -1,0 +1,173 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BudgetConfig } from "../lib/config";
+
+/** AWS Budgets is a global service of the standard partition, served from us-east-1. */
+export const BUDGETS_REGION = "us-east-1";
+/** Each threshold alerts on the actual spend and on the month's forecast. */
+export const NOTIFICATION_TYPES = ["ACTUAL", "FORECASTED"] as const;
+
+/** What budgetPlacement needs from the stack config. */
+export interface BudgetPlacementInput {
+    /** The stack's own account. */
+    readonly accountId: string;
+    /** The stack's region (a GovCloud region in aws-us-gov). */
+    readonly region: string;
+    /** The budget from config; none means no budget. */
+    readonly budget?: BudgetConfig;
+    /** aws-us-gov only: the standard (commercial) account paired with this GovCloud account, which holds its billing. */
+    readonly billingAccountId?: string;
+}
+
+export interface CostFilter {
+    readonly name: string;
+    readonly values: readonly string[];
+}
+
+/** Where the budget lives, or why there is none. */
+export type BudgetPlacement =
+    | {
+          /** Commercial partition: the stack's own account and provider. */
+          readonly kind: "stack-account";
+          readonly accountId: string;
+          readonly costFilters: readonly CostFilter[];
+      }
+    | {
+          /** GovCloud: the paired standard account, through a second provider in us-east-1. */
+          readonly kind: "paired-standard-account";
+          readonly accountId: string;
+          readonly region: typeof BUDGETS_REGION;
+          readonly costFilters: readonly CostFilter[];
+      }
+    | {
+          /** No budget: the integrator prints `reason` as a warning and exports it. */
+          readonly kind: "skipped";
+          readonly reason: string;
+      };
+
+/**
+ * Decides where the account's budget goes. AWS Budgets does not exist in GovCloud: a GovCloud account's costs are
+ * billed to its paired standard account, so there the budget needs that account (and a provider for it) and is
+ * narrowed to the stack's GovCloud region. Never returns a placement in a GovCloud provider.
+ */
+export function budgetPlacement(partition: string, input: BudgetPlacementInput): BudgetPlacement {
+    if (!input.budget) return { kind: "skipped", reason: "no budget configured (budgetMonthlyLimitUsd is not set)" };
+    if (partition === "aws") {
+        return {
+            kind: "stack-account",
+            accountId: input.accountId,
+            costFilters: [{ name: "LinkedAccount", values: [input.accountId] }],
+        };
+    }
+    if (partition === "aws-us-gov") {
+        if (!input.billingAccountId) {
+            return {
+                kind: "skipped",
+                reason:
+                    `AWS Budgets is not available in ${partition} (${input.region}); the budget of GovCloud account ` +
+                    `${input.accountId} belongs in its paired standard account: set the billing account id (and ` +
+                    `credentials for it) to create it there`,
+            };
+        }
+        if (!/^\d{12}$/.test(input.billingAccountId)) {
+            throw new Error(
+                `budgetPlacement: billing account id: found ${JSON.stringify(input.billingAccountId)}, expected the 12-digit id of the paired standard account`,
+            );
+        }
+        return {
+            kind: "paired-standard-account",
+            accountId: input.billingAccountId,
+            region: BUDGETS_REGION,
+            costFilters: [{ name: "Region", values: [input.region] }],
+        };
+    }
+    return { kind: "skipped", reason: `AWS Budgets is not supported in partition ${partition}` };
+}
+
+/** One notification per threshold and type (ACTUAL, FORECASTED), as percentages of the limit, to the emails. */
+export function budgetNotifications(
+    thresholdsPercent: readonly number[],
+    emails: readonly string[],
+): aws.types.input.budgets.BudgetNotification[] {
+    return thresholdsPercent.flatMap((threshold) =>
+        NOTIFICATION_TYPES.map((notificationType) => ({
+            comparisonOperator: "GREATER_THAN",
+            threshold,
+            thresholdType: "PERCENTAGE",
+            notificationType,
+            subscriberEmailAddresses: [...emails],
+        })),
+    );
+}
+
+export interface AccountBudgetArgs {
+    /** From budgetPlacement; a "skipped" placement is rejected. Required. */
+    readonly placement: BudgetPlacement;
+    /** The budget: limit, thresholds and subscriber emails. Required. */
+    readonly budget: BudgetConfig;
+    /** Budget name, unique in the holding account. Default: the component's name. */
+    readonly budgetName?: string;
+    /**
+     * Paired standard account only: shared-config profile with credentials for that account (GovCloud credentials
+     * cannot reach it). Default: the default credential chain of the billing provider.
+     */
+    readonly billingProfile?: string;
+    /** Paired standard account only: default tags of the billing provider. Default none. */
+    readonly billingTags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A monthly cost budget with alerts. In the commercial partition it uses the provider it inherits (the stack's);
+ * for a GovCloud stack it creates its own provider for the paired standard account in us-east-1, pinned to that
+ * account, so a budget can never be sent to a GovCloud endpoint.
+ */
+export class AccountBudget extends pulumi.ComponentResource {
+    public readonly budgetName: pulumi.Output<string>;
+    /** The account that holds the budget. */
+    public readonly accountId: string;
+
+    constructor(name: string, args: AccountBudgetArgs, opts?: pulumi.ComponentResourceOptions) {
+        const placement = args.placement;
+        if (placement.kind === "skipped") {
+            throw new Error(`AccountBudget ${name}: placement is skipped (${placement.reason}); do not create it`);
+        }
+        const { monthlyLimitUsd, thresholdsPercent, subscriberEmails } = args.budget;
+        if (subscriberEmails.length === 0 || thresholdsPercent.length === 0) {
+            throw new Error(`AccountBudget ${name}: needs at least one threshold and one subscriber email`);
+        }
+        super("devsecops:budget:AccountBudget", name, {}, opts);
+
+        const provider =
+            placement.kind === "paired-standard-account"
+                ? new aws.Provider(
+                      `${name}-billing`,
+                      {
+                          region: placement.region,
+                          allowedAccountIds: [placement.accountId],
+                          profile: args.billingProfile,
+                          defaultTags: args.billingTags ? { tags: { ...args.billingTags } } : undefined,
+                      },
+                      { parent: this },
+                  )
+                : undefined;
+
+        const budget = new aws.budgets.Budget(
+            `${name}-budget`,
+            {
+                name: args.budgetName ?? name,
+                accountId: placement.accountId,
+                budgetType: "COST",
+                timeUnit: "MONTHLY",
+                limitAmount: String(monthlyLimitUsd),
+                limitUnit: "USD",
+                costFilters: placement.costFilters.map((f) => ({ name: f.name, values: [...f.values] })),
+                notifications: budgetNotifications(thresholdsPercent, subscriberEmails),
+            },
+            { parent: this, provider },
+        );
+
+        this.budgetName = budget.name;
+        this.accountId = placement.accountId;
+        this.registerOutputs({ budgetName: this.budgetName, accountId: this.accountId });
+    }
+}

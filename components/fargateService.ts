@@ -1,0 +1,732 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/*
+ * How the service and the pipeline share it (first deploy and every later `pulumi up`)
+ * ---------------------------------------------------------------------------------
+ * 1. `pulumi up` registers task definition revision 1 with image `<repository>:bootstrap`, a tag that never
+ *    exists, and creates the service with desiredCount 0: no task is started, nothing fails, and the load balancer,
+ *    target group and roles are all in place before the first build.
+ * 2. The pipeline builds and pushes an image and writes imagedefinitions.json
+ *    `[{"name": <containerName>, "imageUri": <uri>}]`. The standard ECS deploy action copies the service's current
+ *    revision with that image into a new revision and updates the service's task definition. It never changes the
+ *    desired count, so the first deploy completes at 0 tasks.
+ * 3. A post-deploy action of the pipeline (a small CodeBuild step: scaleUpCommands, with scaleUpPolicyDocument)
+ *    raises the desired count to the configured `desiredCount` only while it is 0, then waits until the service is
+ *    stable. From the second deploy on it finds a count above 0 and changes nothing; the deployment circuit
+ *    breaker (with rollback) guards every deploy that starts with running tasks. The first scale-up has nothing to
+ *    roll back to: a broken first image makes the wait time out and fails the pipeline. A service an operator
+ *    parked at 0 is raised again by the next pipeline run.
+ * 4. The service ignores changes to `taskDefinition` and `desiredCount`: Pulumi's state still holds revision 1
+ *    and 0 tasks, and without ignoreChanges a later `pulumi up` would roll the service back to the bootstrap image
+ *    and scale it to zero.
+ *
+ * Why not an Application Auto Scaling target with min = desiredCount: RegisterScalableTarget moves an active
+ * service's capacity into [min, max] at once, i.e. during `pulumi up`, before any image exists. Nor the configured
+ * count from the start: every task would fail to pull `bootstrap` until the first build lands.
+ *
+ * Known limit: because the deploy action copies the service's revision, changes to the task definition made here
+ * (cpu, memory, secrets, environment) reach Pulumi's family as a new revision but not the running service; they
+ * need a deploy that takes a full task definition (e.g. CodeDeploy ECS blue/green with taskdef.json).
+ */
+
+/** Image tag of the first task definition; it never exists, the service starts at 0 tasks until the first deploy. */
+export const BOOTSTRAP_IMAGE_TAG = "bootstrap";
+/** Desired count the service is created with (see the note at the top of this file). */
+export const INITIAL_DESIRED_COUNT = 0;
+/** Service properties the pipeline owns after the first deploy; Pulumi must not reset them. */
+export const SERVICE_IGNORE_CHANGES = ["taskDefinition", "desiredCount"];
+/** Non-root user the container runs as. */
+export const CONTAINER_USER = "1000";
+/** The writable scratch volume mounted at /tmp (the root filesystem is read-only). */
+export const TMP_VOLUME = "tmp";
+export const DEFAULT_CPU = 256;
+export const DEFAULT_MEMORY = 512;
+export const DEFAULT_CONTAINER_PORT = 3000;
+export const DEFAULT_DESIRED_COUNT = 2;
+export const DEFAULT_HEALTH_CHECK_PATH = "/health";
+export const DEFAULT_LOG_RETENTION_DAYS = 365;
+export const DEFAULT_HEALTH_CHECK_GRACE_SECONDS = 60;
+/** Who may reach the load balancer: the internet (it is the service's public entry point). */
+export const DEFAULT_INGRESS_CIDRS = ["0.0.0.0/0"];
+/** TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only. */
+export const HTTPS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/** Tasks may only open HTTPS connections (ECR, Secrets Manager, CloudWatch Logs, AWS APIs). */
+export const TASK_EGRESS_PORT = 443;
+/** Log groups of the services are `/ecs/<serviceName>`. */
+export const LOG_GROUP_PREFIX = "/ecs/";
+/** Environment variables the scale-up step reads. */
+export const SCALE_UP_ENV = {
+    cluster: "ECS_CLUSTER_NAME",
+    service: "ECS_SERVICE_NAME",
+    desiredCount: "ECS_DESIRED_COUNT",
+} as const;
+
+/** A container secret: an environment variable filled by ECS from Secrets Manager at task start. */
+export interface ContainerSecret {
+    /** Environment variable name. */
+    readonly name: string;
+    /** Full secret ARN (with its 6-character suffix), optionally followed by `:json-key:version-stage:version-id`. */
+    readonly valueFrom: string;
+}
+
+/** A cluster shared by the environment's services. */
+export interface ExistingCluster {
+    readonly arn: pulumi.Input<string>;
+    readonly name: pulumi.Input<string>;
+}
+
+export interface FargateServiceArgs {
+    /** ECS service name, task family and container name (the name imagedefinitions.json must use). Required. */
+    readonly serviceName: string;
+    /** The service's ECR repository URL (ContainerRegistry.repositoryUrl). Required. */
+    readonly repositoryUrl: pulumi.Input<string>;
+    /** The service's ECR repository ARN: the only repository the execution role can pull from. Required. */
+    readonly repositoryArn: pulumi.Input<string>;
+    /** Partition for ARNs built here. Required. */
+    readonly partition: string;
+    /** The stack's region (awslogs driver, trust and KMS conditions). Required. */
+    readonly region: string;
+    /** The stack's account (trust conditions). Required. */
+    readonly accountId: string;
+    /** VPC of the load balancer's target group and the security groups. Required. */
+    readonly vpcId: pulumi.Input<string>;
+    /** Subnets of the tasks (no public IP). Required. */
+    readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** Subnets of the internet-facing load balancer. Required. */
+    readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    /** KMS key ARN that encrypts the log group (its policy must allow CloudWatch Logs). Required. */
+    readonly logKmsKeyArn: pulumi.Input<string>;
+    /** Log retention in days. Default DEFAULT_LOG_RETENTION_DAYS (365). */
+    readonly logRetentionDays?: number;
+    /** Fargate CPU units. Default DEFAULT_CPU (256). */
+    readonly cpu?: number;
+    /** Fargate memory in MiB. Default DEFAULT_MEMORY (512). */
+    readonly memory?: number;
+    /** Port the container listens on. Default DEFAULT_CONTAINER_PORT (3000). */
+    readonly containerPort?: number;
+    /** Tasks once an image is deployed (the scale-up step sets it). Default DEFAULT_DESIRED_COUNT (2). */
+    readonly desiredCount?: number;
+    /** Path of the load balancer and container health checks. Default DEFAULT_HEALTH_CHECK_PATH (/health). */
+    readonly healthCheckPath?: string;
+    /** Secrets Manager secrets injected as environment variables. Default none. */
+    readonly secrets?: readonly ContainerSecret[];
+    /** KMS keys of those secrets (customer-managed); decrypt only via Secrets Manager. Default none. */
+    readonly secretsKmsKeyArns?: readonly pulumi.Input<string>[];
+    /** Plain, non-secret environment variables. Default none. */
+    readonly environment?: Readonly<Record<string, string>>;
+    /** ACM certificate: HTTPS on 443 and HTTP 80 redirected to it. Default none: plain HTTP on 80 only. */
+    readonly certificateArn?: pulumi.Input<string>;
+    /** CIDRs allowed to reach the load balancer. Default DEFAULT_INGRESS_CIDRS (the internet). */
+    readonly ingressCidrs?: readonly string[];
+    /** Bucket (and prefix) for load balancer access logs. Default none: access logs off. */
+    readonly accessLogs?: { readonly bucket: pulumi.Input<string>; readonly prefix?: string };
+    /** Run in this cluster. Default: create a cluster with Container Insights. */
+    readonly cluster?: ExistingCluster;
+    /** Seconds the service ignores failing load balancer health checks of a new task. Default 60. */
+    readonly healthCheckGracePeriodSeconds?: number;
+    /** Protect data: log group protected and retained, load balancer deletion protection. Default false. */
+    readonly protect?: boolean;
+}
+
+/** Everything a container definition needs; Inputs allowed so the component can pass Outputs. */
+export interface ContainerSpec {
+    readonly name: string;
+    readonly image: pulumi.Input<string>;
+    readonly containerPort: number;
+    readonly healthCheckPath: string;
+    readonly logGroupName: pulumi.Input<string>;
+    readonly region: string;
+    readonly secrets: readonly ContainerSecret[];
+    readonly environment: Readonly<Record<string, string>>;
+}
+
+/**
+ * The task's single container: non-root, read-only root filesystem with a writable /tmp, all Linux capabilities
+ * dropped, logs to CloudWatch, secrets only from Secrets Manager, and a health check that needs nothing but node.
+ */
+export function containerDefinitions(spec: ContainerSpec): object[] {
+    const url = `http://localhost:${spec.containerPort}${spec.healthCheckPath}`;
+    const environment = Object.entries(spec.environment)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => ({ name, value }));
+    const secrets = spec.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom }));
+    return [
+        {
+            name: spec.name,
+            image: spec.image,
+            essential: true,
+            user: CONTAINER_USER,
+            readonlyRootFilesystem: true,
+            privileged: false,
+            linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
+            portMappings: [{ containerPort: spec.containerPort, protocol: "tcp" }],
+            mountPoints: [{ sourceVolume: TMP_VOLUME, containerPath: "/tmp", readOnly: false }],
+            // Empty lists are left out: ECS drops them, and keeping them would show a diff on every preview.
+            ...(environment.length > 0 ? { environment } : {}),
+            ...(secrets.length > 0 ? { secrets } : {}),
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: {
+                    "awslogs-group": spec.logGroupName,
+                    "awslogs-region": spec.region,
+                    "awslogs-stream-prefix": spec.name,
+                },
+            },
+            healthCheck: {
+                command: [
+                    "CMD-SHELL",
+                    `node -e "require('http').get('${url}',r=>process.exit(r.statusCode<400?0:1)).on('error',()=>process.exit(1))"`,
+                ],
+                interval: 30,
+                timeout: 5,
+                retries: 3,
+                startPeriod: 60,
+            },
+        },
+    ];
+}
+
+/** The secret's own ARN, without the optional `:json-key:version-stage:version-id` of a container secret. */
+export function secretArnOf(valueFrom: string): string {
+    return valueFrom.split(":").slice(0, 7).join(":");
+}
+
+/** Trust policy of the task role: ECS tasks of this account and region only (confused-deputy guard). */
+export function taskRoleTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: "ecs-tasks.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": accountId },
+                    ArnLike: { "aws:SourceArn": `arn:${partition}:ecs:${region}:${accountId}:*` },
+                },
+            },
+        ],
+    };
+}
+
+/**
+ * Trust policy of the execution role: the ECS agent. AWS documents this role's trust without conditions (the
+ * source conditions are documented for the task role only), so none are added here rather than risk image pulls.
+ */
+export function executionRoleTrustPolicy(): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+}
+
+/**
+ * The execution role's permissions: pull from one repository (the registry token is account-wide and has no
+ * resource), write to one log group, read exactly the service's secrets and decrypt them only via Secrets Manager.
+ */
+export function executionRolePolicyDocument(p: {
+    readonly repositoryArn: pulumi.Input<string>;
+    readonly logGroupArn: pulumi.Input<string>;
+    readonly secretArns: readonly string[];
+    readonly secretsKmsKeyArns: readonly pulumi.Input<string>[];
+    readonly region: string;
+}): aws.iam.PolicyDocument {
+    const statements: aws.iam.PolicyStatement[] = [
+        { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+            Sid: "PullImage",
+            Effect: "Allow",
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            Resource: p.repositoryArn,
+        },
+        {
+            Sid: "WriteLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: pulumi.interpolate`${p.logGroupArn}:log-stream:*`,
+        },
+    ];
+    const secretArns = [...new Set(p.secretArns)];
+    if (secretArns.length > 0) {
+        statements.push({
+            Sid: "ReadSecrets",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: secretArns,
+        });
+    }
+    if (p.secretsKmsKeyArns.length > 0) {
+        statements.push({
+            Sid: "DecryptSecrets",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: [...p.secretsKmsKeyArns],
+            Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${p.region}.amazonaws.com` } },
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * The KMS key-policy statement the log key needs so that CloudWatch Logs can encrypt the services' log groups
+ * (`/ecs/*` of this account and region). The key component owns the key policy and should include exactly this.
+ */
+export function logsKeyPolicyStatement(partition: string, region: string, accountId: string): aws.iam.PolicyStatement {
+    return {
+        Sid: "AllowCloudWatchLogsForServiceLogs",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: {
+            ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${LOG_GROUP_PREFIX}*`,
+            },
+        },
+    };
+}
+
+/**
+ * Shell commands of the pipeline's post-deploy step: raise the desired count to the configured one only while it is
+ * 0 (the first deploy), then wait for a steady service. Reads SCALE_UP_ENV variables, so the buildspec holds no
+ * Outputs.
+ */
+export function scaleUpCommands(): string[] {
+    const { cluster, service, desiredCount } = SCALE_UP_ENV;
+    const target = `--cluster "$${cluster}"`;
+    return [
+        `current=$(aws ecs describe-services ${target} --services "$${service}" --query 'services[0].desiredCount' --output text)`,
+        `if [ "$current" = "0" ]; then aws ecs update-service ${target} --service "$${service}" --desired-count "$${desiredCount}" > /dev/null; fi`,
+        `aws ecs wait services-stable ${target} --services "$${service}"`,
+    ];
+}
+
+/** Permissions of the scale-up step: read and update this one service. */
+export function scaleUpPolicyDocument(serviceArn: pulumi.Input<string>): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ScaleUpService",
+                Effect: "Allow",
+                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                Resource: serviceArn,
+            },
+        ],
+    };
+}
+
+/**
+ * Permissions the pipeline's role needs for the standard ECS deploy action on this service. RegisterTaskDefinition,
+ * DescribeTaskDefinition and ListTasks support no resource ARN: they are the only actions on "*" (ListTasks narrowed
+ * to the cluster). PassRole only to ECS tasks.
+ */
+export function ecsDeployPolicyDocument(p: {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly serviceArn: pulumi.Input<string>;
+    readonly clusterArn: pulumi.Input<string>;
+    readonly clusterName: pulumi.Input<string>;
+    readonly taskDefinitionFamily: string;
+    readonly roleArns: readonly pulumi.Input<string>[];
+}): aws.iam.PolicyDocument {
+    const ecs = `arn:${p.partition}:ecs:${p.region}:${p.accountId}`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "UpdateService",
+                Effect: "Allow",
+                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                Resource: p.serviceArn,
+            },
+            {
+                Sid: "TaskDefinitions",
+                Effect: "Allow",
+                Action: ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
+                Resource: "*",
+            },
+            {
+                Sid: "TagTaskDefinitions",
+                Effect: "Allow",
+                Action: "ecs:TagResource",
+                Resource: `${ecs}:task-definition/${p.taskDefinitionFamily}:*`,
+                Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+            },
+            {
+                Sid: "ListClusterTasks",
+                Effect: "Allow",
+                Action: "ecs:ListTasks",
+                Resource: "*",
+                Condition: { ArnEquals: { "ecs:cluster": p.clusterArn } },
+            },
+            {
+                Sid: "DescribeClusterTasks",
+                Effect: "Allow",
+                Action: "ecs:DescribeTasks",
+                Resource: pulumi.interpolate`${ecs}:task/${p.clusterName}/*`,
+                Condition: { ArnEquals: { "ecs:cluster": p.clusterArn } },
+            },
+            {
+                Sid: "PassTaskRoles",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: [...p.roleArns],
+                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+            },
+        ],
+    };
+}
+
+/** Checks plain args; throws once listing every problem. */
+export function validateFargateServiceArgs(args: FargateServiceArgs): void {
+    const problems: string[] = [];
+    const problem = (k: string, found: unknown, expected: string) =>
+        problems.push(`${k}: found ${JSON.stringify(found)}, expected ${expected}`);
+    if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(args.serviceName)) {
+        problem("serviceName", args.serviceName, "3-32 lowercase letters, digits or hyphens");
+    }
+    const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
+    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+        problem("containerPort", port, "a non-privileged port from 1024 to 65535 (the container is not root)");
+    }
+    const count = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
+    if (!Number.isInteger(count) || count < 0) problem("desiredCount", count, "a whole number >= 0");
+    const path = args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH;
+    if (!/^\/[\w./-]*$/.test(path)) problem("healthCheckPath", path, 'a URL path starting with "/"');
+    const secretArn = new RegExp(
+        `^arn:${args.partition}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
+    );
+    const names = new Set(Object.keys(args.environment ?? {}));
+    (args.secrets ?? []).forEach((s, i) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name))
+            problem(`secrets[${i}].name`, s.name, "an environment variable name");
+        else if (names.has(s.name)) problem(`secrets[${i}].name`, s.name, "a name no other secret or variable uses");
+        names.add(s.name);
+        if (!secretArn.test(s.valueFrom)) {
+            problem(
+                `secrets[${i}].valueFrom`,
+                s.valueFrom,
+                `the full ARN of a Secrets Manager secret in partition ${args.partition} (with its 6-character suffix)`,
+            );
+        }
+    });
+    if ((args.ingressCidrs ?? DEFAULT_INGRESS_CIDRS).length === 0) {
+        problem("ingressCidrs", [], "at least one CIDR (or no value for the internet)");
+    }
+    if (problems.length > 0) throw new Error(`FargateService ${args.serviceName}:\n  - ${problems.join("\n  - ")}`);
+}
+
+/**
+ * One NodeJS service on Fargate behind an internet-facing ALB, deployed by the pipeline (see the note at the top of
+ * this file for how the first deploy and later `pulumi up` runs share the service with the pipeline).
+ */
+export class FargateService extends pulumi.ComponentResource {
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly clusterArn: pulumi.Output<string>;
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly serviceArn: pulumi.Output<string>;
+    /** The container name imagedefinitions.json must use. */
+    public readonly containerName: string;
+    public readonly loadBalancerDnsName: pulumi.Output<string>;
+    public readonly taskRoleArn: pulumi.Output<string>;
+    public readonly taskRoleName: pulumi.Output<string>;
+    public readonly executionRoleArn: pulumi.Output<string>;
+    public readonly taskDefinitionFamily: pulumi.Output<string>;
+    public readonly serviceSecurityGroupId: pulumi.Output<string>;
+    public readonly logGroupName: pulumi.Output<string>;
+    /** The count the pipeline's scale-up step sets (SCALE_UP_ENV.desiredCount). */
+    public readonly desiredCount: number;
+
+    constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        validateFargateServiceArgs(args);
+        super("devsecops:service:FargateService", name, {}, opts);
+        const protect = args.protect ?? false;
+        const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
+        const secrets = args.secrets ?? [];
+        const parent = { parent: this };
+
+        const cluster = args.cluster
+            ? undefined
+            : new aws.ecs.Cluster(
+                  `${name}-cluster`,
+                  { settings: [{ name: "containerInsights", value: "enabled" }] },
+                  parent,
+              );
+        const clusterArn = cluster ? cluster.arn : pulumi.output(args.cluster!.arn);
+        const clusterName = cluster ? cluster.name : pulumi.output(args.cluster!.name);
+
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: `${LOG_GROUP_PREFIX}${args.serviceName}`,
+                retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+                kmsKeyId: args.logKmsKeyArn,
+            },
+            { parent: this, protect, retainOnDelete: protect },
+        );
+
+        const executionRole = new aws.iam.Role(
+            `${name}-execution`,
+            {
+                description: `ECS agent for ${args.serviceName}: pull its image, write its logs, read its secrets`,
+                assumeRolePolicy: pulumi.jsonStringify(executionRoleTrustPolicy()),
+            },
+            parent,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-execution-policy`,
+            {
+                role: executionRole.id,
+                policy: pulumi.jsonStringify(
+                    executionRolePolicyDocument({
+                        repositoryArn: args.repositoryArn,
+                        logGroupArn: logGroup.arn,
+                        secretArns: secrets.map((s) => secretArnOf(s.valueFrom)),
+                        secretsKmsKeyArns: args.secretsKmsKeyArns ?? [],
+                        region: args.region,
+                    }),
+                ),
+            },
+            parent,
+        );
+        // No permissions: the application gets what it needs through policies attached to taskRoleName.
+        const taskRole = new aws.iam.Role(
+            `${name}-task`,
+            {
+                description: `Application role of ${args.serviceName}`,
+                assumeRolePolicy: pulumi.jsonStringify(
+                    taskRoleTrustPolicy(args.partition, args.region, args.accountId),
+                ),
+            },
+            parent,
+        );
+
+        const taskDefinition = new aws.ecs.TaskDefinition(
+            `${name}-task-definition`,
+            {
+                family: args.serviceName,
+                requiresCompatibilities: ["FARGATE"],
+                networkMode: "awsvpc",
+                cpu: String(args.cpu ?? DEFAULT_CPU),
+                memory: String(args.memory ?? DEFAULT_MEMORY),
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                executionRoleArn: executionRole.arn,
+                taskRoleArn: taskRole.arn,
+                volumes: [{ name: TMP_VOLUME }],
+                containerDefinitions: pulumi.jsonStringify(
+                    containerDefinitions({
+                        name: args.serviceName,
+                        image: pulumi.interpolate`${args.repositoryUrl}:${BOOTSTRAP_IMAGE_TAG}`,
+                        containerPort: port,
+                        healthCheckPath: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+                        logGroupName: logGroup.name,
+                        region: args.region,
+                        secrets,
+                        environment: args.environment ?? {},
+                    }),
+                ),
+            },
+            parent,
+        );
+
+        // Security groups: the ALB takes the listener ports from ingressCidrs and talks only to the tasks; the tasks
+        // take only the container port from the ALB and only open HTTPS connections.
+        const albSg = new aws.ec2.SecurityGroup(
+            `${name}-alb-sg`,
+            { vpcId: args.vpcId, description: `Load balancer of ${args.serviceName}` },
+            parent,
+        );
+        const serviceSg = new aws.ec2.SecurityGroup(
+            `${name}-service-sg`,
+            { vpcId: args.vpcId, description: `Tasks of ${args.serviceName}` },
+            parent,
+        );
+        const listenerPorts = args.certificateArn ? [443, 80] : [80];
+        for (const listenerPort of listenerPorts) {
+            (args.ingressCidrs ?? DEFAULT_INGRESS_CIDRS).forEach(
+                (cidr, i) =>
+                    new aws.vpc.SecurityGroupIngressRule(
+                        `${name}-alb-in-${listenerPort}-${i}`,
+                        {
+                            securityGroupId: albSg.id,
+                            ipProtocol: "tcp",
+                            fromPort: listenerPort,
+                            toPort: listenerPort,
+                            cidrIpv4: cidr,
+                            description: `Clients on ${listenerPort}`,
+                        },
+                        parent,
+                    ),
+            );
+        }
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-out`,
+            {
+                securityGroupId: albSg.id,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                referencedSecurityGroupId: serviceSg.id,
+                description: "To the tasks",
+            },
+            parent,
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-service-in`,
+            {
+                securityGroupId: serviceSg.id,
+                ipProtocol: "tcp",
+                fromPort: port,
+                toPort: port,
+                referencedSecurityGroupId: albSg.id,
+                description: "From the load balancer only",
+            },
+            parent,
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-service-out`,
+            {
+                securityGroupId: serviceSg.id,
+                ipProtocol: "tcp",
+                fromPort: TASK_EGRESS_PORT,
+                toPort: TASK_EGRESS_PORT,
+                cidrIpv4: "0.0.0.0/0",
+                description: "HTTPS to AWS APIs (ECR, Secrets Manager, Logs) through NAT",
+            },
+            parent,
+        );
+
+        const loadBalancer = new aws.lb.LoadBalancer(
+            `${name}-alb`,
+            {
+                loadBalancerType: "application",
+                internal: false,
+                securityGroups: [albSg.id],
+                subnets: args.publicSubnetIds,
+                dropInvalidHeaderFields: true,
+                enableDeletionProtection: protect,
+                accessLogs: args.accessLogs
+                    ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true }
+                    : undefined,
+            },
+            parent,
+        );
+        const targetGroup = new aws.lb.TargetGroup(
+            `${name}-tg`,
+            {
+                port,
+                protocol: "HTTP",
+                targetType: "ip",
+                vpcId: args.vpcId,
+                deregistrationDelay: 30,
+                healthCheck: {
+                    enabled: true,
+                    path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+                    protocol: "HTTP",
+                    matcher: "200-399",
+                    interval: 30,
+                    timeout: 5,
+                    healthyThreshold: 2,
+                    unhealthyThreshold: 3,
+                },
+            },
+            parent,
+        );
+        const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+        // With a certificate: HTTPS on 443 and a permanent redirect on 80. Without: plain HTTP on 80 (dev only).
+        const forwardListener = args.certificateArn
+            ? new aws.lb.Listener(
+                  `${name}-https`,
+                  {
+                      loadBalancerArn: loadBalancer.arn,
+                      port: 443,
+                      protocol: "HTTPS",
+                      sslPolicy: HTTPS_SSL_POLICY,
+                      certificateArn: args.certificateArn,
+                      defaultActions: forward,
+                  },
+                  parent,
+              )
+            : new aws.lb.Listener(
+                  `${name}-http`,
+                  { loadBalancerArn: loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: forward },
+                  parent,
+              );
+        if (args.certificateArn) {
+            new aws.lb.Listener(
+                `${name}-http`,
+                {
+                    loadBalancerArn: loadBalancer.arn,
+                    port: 80,
+                    protocol: "HTTP",
+                    defaultActions: [
+                        { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
+                    ],
+                },
+                parent,
+            );
+        }
+
+        const service = new aws.ecs.Service(
+            `${name}-service`,
+            {
+                name: args.serviceName,
+                cluster: clusterArn,
+                launchType: "FARGATE",
+                platformVersion: "LATEST",
+                taskDefinition: taskDefinition.arn,
+                desiredCount: INITIAL_DESIRED_COUNT,
+                networkConfiguration: {
+                    subnets: args.privateSubnetIds,
+                    securityGroups: [serviceSg.id],
+                    assignPublicIp: false,
+                },
+                loadBalancers: [
+                    { targetGroupArn: targetGroup.arn, containerName: args.serviceName, containerPort: port },
+                ],
+                deploymentCircuitBreaker: { enable: true, rollback: true },
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                enableExecuteCommand: false,
+                waitForSteadyState: false,
+            },
+            // The target group must be attached to the load balancer before the service registers with it.
+            { parent: this, dependsOn: [forwardListener], ignoreChanges: SERVICE_IGNORE_CHANGES },
+        );
+
+        this.clusterName = clusterName;
+        this.clusterArn = clusterArn;
+        this.serviceName = service.name;
+        this.serviceArn = service.arn;
+        this.containerName = args.serviceName;
+        this.loadBalancerDnsName = loadBalancer.dnsName;
+        this.taskRoleArn = taskRole.arn;
+        this.taskRoleName = taskRole.name;
+        this.executionRoleArn = executionRole.arn;
+        this.taskDefinitionFamily = taskDefinition.family;
+        this.serviceSecurityGroupId = serviceSg.id;
+        this.logGroupName = logGroup.name;
+        this.desiredCount = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            clusterArn: this.clusterArn,
+            serviceName: this.serviceName,
+            serviceArn: this.serviceArn,
+            containerName: this.containerName,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+            taskRoleArn: this.taskRoleArn,
+            taskRoleName: this.taskRoleName,
+            executionRoleArn: this.executionRoleArn,
+            taskDefinitionFamily: this.taskDefinitionFamily,
+            serviceSecurityGroupId: this.serviceSecurityGroupId,
+            logGroupName: this.logGroupName,
+            desiredCount: this.desiredCount,
+        });
+    }
+}

@@ -1,0 +1,140 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { accountRootArn } from "../lib/naming";
+
+/**
+ * Services that publish to the topic: CodeStar Notifications (pipeline notification rules, approvals),
+ * EventBridge (pipeline state-change rules) and CloudWatch (alarm actions).
+ */
+export const DEFAULT_PUBLISHER_SERVICES = [
+    "codestar-notifications.amazonaws.com",
+    "events.amazonaws.com",
+    "cloudwatch.amazonaws.com",
+] as const;
+
+/** What the topic owner may do (the statement that replaces SNS's default owner policy). */
+const OWNER_ACTIONS = [
+    "sns:GetTopicAttributes",
+    "sns:SetTopicAttributes",
+    "sns:Subscribe",
+    "sns:ListSubscriptionsByTopic",
+    "sns:Publish",
+];
+
+export interface PipelineNotificationsArgs {
+    /** ARN (or id) of the customer-managed KMS key that encrypts the topic. Required. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** This stack's account: topic owner and the only allowed `aws:SourceAccount`. Required. */
+    readonly accountId: string;
+    /** Partition for ARNs built here. Required. */
+    readonly partition: string;
+    /** Email addresses subscribed to the topic (each must confirm). Default none. */
+    readonly emails?: readonly string[];
+    /** Service principals allowed to publish. Default DEFAULT_PUBLISHER_SERVICES. */
+    readonly publisherServices?: readonly string[];
+}
+
+/**
+ * Topic policy: the owning account manages the topic; each publisher service may only `sns:Publish` on behalf of
+ * this account (`aws:SourceAccount`, the confused-deputy guard); publishing without TLS is denied.
+ */
+export function topicPolicyDocument(
+    topicArn: pulumi.Input<string>,
+    partition: string,
+    accountId: string,
+    publisherServices: readonly string[],
+): aws.iam.PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "OwnerAccess",
+                Effect: "Allow",
+                Principal: { AWS: accountRootArn(partition, accountId) },
+                Action: OWNER_ACTIONS,
+                Resource: topicArn,
+            },
+            {
+                Sid: "ServicePublish",
+                Effect: "Allow",
+                Principal: { Service: [...publisherServices] },
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "sns:Publish",
+                Resource: topicArn,
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}
+
+/**
+ * The KMS key-policy statement the topic's key needs so that the publisher services can write encrypted
+ * messages. The key component owns the key policy; this is exported so it can include exactly this.
+ */
+export function topicKeyPolicyStatement(
+    accountId: string,
+    publisherServices: readonly string[] = DEFAULT_PUBLISHER_SERVICES,
+): aws.iam.PolicyStatement {
+    return {
+        Sid: "AllowNotificationServicesToUseKey",
+        Effect: "Allow",
+        Principal: { Service: [...publisherServices] },
+        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    };
+}
+
+/** SNS topic for approvals, pipeline failures and alarms: KMS-encrypted, service publish only, email subscribers. */
+export class PipelineNotifications extends pulumi.ComponentResource {
+    public readonly topicArn: pulumi.Output<string>;
+
+    constructor(name: string, args: PipelineNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
+        const emails = args.emails ?? [];
+        const invalid = emails.filter((e) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e));
+        if (invalid.length > 0) {
+            throw new Error(
+                `PipelineNotifications ${name}: emails: found ${JSON.stringify(invalid)}, expected email addresses`,
+            );
+        }
+        super("devsecops:notifications:PipelineNotifications", name, {}, opts);
+
+        const topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.kmsKeyArn }, { parent: this });
+
+        new aws.sns.TopicPolicy(
+            `${name}-topic-policy`,
+            {
+                arn: topic.arn,
+                policy: pulumi.jsonStringify(
+                    topicPolicyDocument(
+                        topic.arn,
+                        args.partition,
+                        args.accountId,
+                        args.publisherServices ?? DEFAULT_PUBLISHER_SERVICES,
+                    ),
+                ),
+            },
+            { parent: this },
+        );
+
+        // Named by address, so reordering the list replaces nothing.
+        emails.forEach(
+            (email) =>
+                new aws.sns.TopicSubscription(
+                    `${name}-email-${email}`,
+                    { topic: topic.arn, protocol: "email", endpoint: email },
+                    { parent: this },
+                ),
+        );
+
+        this.topicArn = topic.arn;
+        this.registerOutputs({ topicArn: this.topicArn });
+    }
+}

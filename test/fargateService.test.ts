@@ -1,0 +1,480 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import {
+    containerDefinitions,
+    ecsDeployPolicyDocument,
+    FargateService,
+    FargateServiceArgs,
+    logsKeyPolicyStatement,
+    scaleUpCommands,
+    scaleUpPolicyDocument,
+    secretArnOf,
+    taskRoleTrustPolicy,
+    validateFargateServiceArgs,
+} from "../components/fargateService";
+import { RecordedResource, runStack } from "../lib/offline/mockRuntime";
+
+const ACCOUNT = "271828182845";
+const REPO_URL = `${ACCOUNT}.dkr.ecr.us-gov-west-1.amazonaws.com/orders-api`;
+const REPO_ARN = `arn:aws-us-gov:ecr:us-gov-west-1:${ACCOUNT}:repository/orders-api`;
+const KEY = `arn:aws-us-gov:kms:us-gov-west-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+const SECRET = `arn:aws-us-gov:secretsmanager:us-gov-west-1:${ACCOUNT}:secret:orders-api/db-AbC123`;
+const CERT = `arn:aws-us-gov:acm:us-gov-west-1:${ACCOUNT}:certificate/abc`;
+const PRIVATE = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"];
+const PUBLIC = ["subnet-0a1b2c3d4e5f60003", "subnet-0a1b2c3d4e5f60004"];
+
+const BASE: FargateServiceArgs = {
+    serviceName: "orders-api",
+    repositoryUrl: REPO_URL,
+    repositoryArn: REPO_ARN,
+    partition: "aws-us-gov",
+    region: "us-gov-west-1",
+    accountId: ACCOUNT,
+    vpcId: "vpc-0123456789abcdef0",
+    privateSubnetIds: PRIVATE,
+    publicSubnetIds: PUBLIC,
+    logKmsKeyArn: KEY,
+    logRetentionDays: 90,
+    desiredCount: 3,
+    secrets: [{ name: "DB_PASSWORD", valueFrom: `${SECRET}:password::` }],
+    environment: { NODE_ENV: "production" },
+};
+
+async function plan(overrides: Partial<FargateServiceArgs> = {}) {
+    const outputs: Record<string, unknown> = {};
+    const run = await runStack("dev", async () => {
+        const provider = new aws.Provider("aws", { region: "us-gov-west-1" });
+        const svc = new FargateService("orders-api", { ...BASE, ...overrides }, { provider });
+        outputs.containerName = svc.containerName;
+        outputs.desiredCount = svc.desiredCount;
+        pulumi
+            .all([svc.clusterName, svc.clusterArn, svc.serviceName, svc.taskDefinitionFamily, svc.executionRoleArn])
+            .apply(([clusterName, clusterArn, serviceName, family, executionRoleArn]) =>
+                Object.assign(outputs, { clusterName, clusterArn, serviceName, family, executionRoleArn }),
+            );
+    });
+    if (run.error) throw run.error;
+    const of = (type: string): RecordedResource[] => run.resources.filter((r) => r.type === type);
+    const one = (type: string, name?: string): RecordedResource => {
+        const found = of(type).filter((r) => name === undefined || r.name === name);
+        expect(found, `${type} ${name ?? ""}`).to.have.length(1);
+        return found[0];
+    };
+    return { run, of, one, outputs };
+}
+
+describe("FargateService", () => {
+    it("creates the service at 0 tasks on the bootstrap image, ignoring what the pipeline owns", async () => {
+        const { one, outputs } = await plan();
+        const service = one("aws:ecs/service:Service");
+        const cluster = one("aws:ecs/cluster:Cluster");
+        const taskDef = one("aws:ecs/taskDefinition:TaskDefinition");
+        const serviceSg = one("aws:ec2/securityGroup:SecurityGroup", "orders-api-service-sg");
+        const tg = one("aws:lb/targetGroup:TargetGroup");
+        const listener = one("aws:lb/listener:Listener");
+        expect(service.inputs).to.deep.equal({
+            name: "orders-api",
+            cluster: cluster.state.arn,
+            launchType: "FARGATE",
+            platformVersion: "LATEST",
+            taskDefinition: taskDef.state.arn,
+            desiredCount: 0,
+            networkConfiguration: { subnets: PRIVATE, securityGroups: [serviceSg.state.id], assignPublicIp: false },
+            loadBalancers: [{ targetGroupArn: tg.state.arn, containerName: "orders-api", containerPort: 3000 }],
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: 100,
+            deploymentMaximumPercent: 200,
+            healthCheckGracePeriodSeconds: 60,
+            propagateTags: "SERVICE",
+            enableEcsManagedTags: true,
+            enableExecuteCommand: false,
+            waitForSteadyState: false,
+        });
+        expect(service.ignoreChanges).to.deep.equal(["taskDefinition", "desiredCount"]);
+        expect(service.dependencies).to.include(listener.urn);
+        expect(cluster.inputs.settings).to.deep.equal([{ name: "containerInsights", value: "enabled" }]);
+        expect(outputs).to.deep.include({
+            containerName: "orders-api",
+            desiredCount: 3,
+            clusterName: cluster.state.name,
+            clusterArn: cluster.state.arn,
+            serviceName: "orders-api",
+            family: "orders-api",
+        });
+    });
+
+    it("task definition: Fargate awsvpc, non-root, read-only root with /tmp, awslogs, secrets from Secrets Manager", async () => {
+        const { one, outputs } = await plan();
+        const taskDef = one("aws:ecs/taskDefinition:TaskDefinition");
+        const logGroup = one("aws:cloudwatch/logGroup:LogGroup");
+        const executionRole = one("aws:iam/role:Role", "orders-api-execution");
+        const taskRole = one("aws:iam/role:Role", "orders-api-task");
+        expect(taskDef.inputs).to.deep.include({
+            family: "orders-api",
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            cpu: "256",
+            memory: "512",
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: executionRole.state.arn,
+            taskRoleArn: taskRole.state.arn,
+            volumes: [{ name: "tmp" }],
+        });
+        expect(outputs.executionRoleArn).to.equal(executionRole.state.arn);
+        const [container] = JSON.parse(taskDef.inputs.containerDefinitions);
+        expect(container).to.deep.equal({
+            name: "orders-api",
+            image: `${REPO_URL}:bootstrap`,
+            essential: true,
+            user: "1000",
+            readonlyRootFilesystem: true,
+            privileged: false,
+            linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
+            portMappings: [{ containerPort: 3000, protocol: "tcp" }],
+            mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
+            environment: [{ name: "NODE_ENV", value: "production" }],
+            secrets: [{ name: "DB_PASSWORD", valueFrom: `${SECRET}:password::` }],
+            logConfiguration: {
+                logDriver: "awslogs",
+                options: {
+                    "awslogs-group": "/ecs/orders-api",
+                    "awslogs-region": "us-gov-west-1",
+                    "awslogs-stream-prefix": "orders-api",
+                },
+            },
+            healthCheck: {
+                command: [
+                    "CMD-SHELL",
+                    `node -e "require('http').get('http://localhost:3000/health',r=>process.exit(r.statusCode<400?0:1)).on('error',()=>process.exit(1))"`,
+                ],
+                interval: 30,
+                timeout: 5,
+                retries: 3,
+                startPeriod: 60,
+            },
+        });
+        expect(logGroup.inputs).to.deep.equal({ name: "/ecs/orders-api", retentionInDays: 90, kmsKeyId: KEY });
+        expect([logGroup.protect, logGroup.retainOnDelete]).to.deep.equal([false, false]);
+    });
+
+    it("execution role: pull from one repository, write one log group, read exactly the service's secrets", async () => {
+        const { one, of } = await plan({ secretsKmsKeyArns: [KEY] });
+        const logGroup = one("aws:cloudwatch/logGroup:LogGroup");
+        const executionRole = one("aws:iam/role:Role", "orders-api-execution");
+        expect(JSON.parse(executionRole.inputs.assumeRolePolicy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+            ],
+        });
+        const policies = of("aws:iam/rolePolicy:RolePolicy");
+        expect(policies.map((p) => p.inputs.role)).to.deep.equal([executionRole.state.id]);
+        expect(JSON.parse(policies[0].inputs.policy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                { Sid: "RegistryToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                {
+                    Sid: "PullImage",
+                    Effect: "Allow",
+                    Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                    Resource: REPO_ARN,
+                },
+                {
+                    Sid: "WriteLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: `${logGroup.state.arn}:log-stream:*`,
+                },
+                { Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: [SECRET] },
+                {
+                    Sid: "DecryptSecrets",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: [KEY],
+                    Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-gov-west-1.amazonaws.com" } },
+                },
+            ],
+        });
+    });
+
+    it("task role: no permissions, trusted only by ECS tasks of this account and region", async () => {
+        const { one, of } = await plan();
+        const taskRole = one("aws:iam/role:Role", "orders-api-task");
+        expect(JSON.parse(taskRole.inputs.assumeRolePolicy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "ecs-tasks.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: {
+                        StringEquals: { "aws:SourceAccount": ACCOUNT },
+                        ArnLike: { "aws:SourceArn": `arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:*` },
+                    },
+                },
+            ],
+        });
+        expect(of("aws:iam/rolePolicy:RolePolicy").some((p) => p.inputs.role === taskRole.state.id)).to.equal(false);
+        expect(of("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).to.have.length(0);
+    });
+
+    it("without a certificate: HTTP 80 from the internet to the ALB, the container port from the ALB only", async () => {
+        const { one, of } = await plan();
+        const albSg = one("aws:ec2/securityGroup:SecurityGroup", "orders-api-alb-sg");
+        const serviceSg = one("aws:ec2/securityGroup:SecurityGroup", "orders-api-service-sg");
+        // Registration order is not deterministic: sort by group, then port.
+        const rules = (type: string) =>
+            of(type)
+                .map((r) => ({
+                    sg: r.inputs.securityGroupId === albSg.state.id ? "alb" : "service",
+                    port: [r.inputs.fromPort, r.inputs.toPort],
+                    from:
+                        r.inputs.cidrIpv4 ??
+                        (r.inputs.referencedSecurityGroupId === albSg.state.id ? "alb" : "service"),
+                }))
+                .sort((a, b) => a.sg.localeCompare(b.sg) || a.port[0] - b.port[0]);
+        expect(rules("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).to.deep.equal([
+            { sg: "alb", port: [80, 80], from: "0.0.0.0/0" },
+            { sg: "service", port: [3000, 3000], from: "alb" },
+        ]);
+        expect(rules("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")).to.deep.equal([
+            { sg: "alb", port: [3000, 3000], from: "service" },
+            { sg: "service", port: [443, 443], from: "0.0.0.0/0" },
+        ]);
+        expect([albSg.inputs.vpcId, serviceSg.inputs.vpcId]).to.deep.equal([BASE.vpcId, BASE.vpcId]);
+
+        const alb = one("aws:lb/loadBalancer:LoadBalancer");
+        expect(alb.inputs).to.deep.include({
+            loadBalancerType: "application",
+            internal: false,
+            securityGroups: [albSg.state.id],
+            subnets: PUBLIC,
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: false,
+        });
+        expect(alb.inputs.accessLogs).to.equal(undefined);
+        const tg = one("aws:lb/targetGroup:TargetGroup");
+        expect(tg.inputs).to.deep.include({ port: 3000, protocol: "HTTP", targetType: "ip", vpcId: BASE.vpcId });
+        expect(tg.inputs.healthCheck).to.deep.equal({
+            enabled: true,
+            path: "/health",
+            protocol: "HTTP",
+            matcher: "200-399",
+            interval: 30,
+            timeout: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 3,
+        });
+        const listener = one("aws:lb/listener:Listener");
+        expect(listener.inputs).to.deep.equal({
+            loadBalancerArn: alb.state.arn,
+            port: 80,
+            protocol: "HTTP",
+            defaultActions: [{ type: "forward", targetGroupArn: tg.state.arn }],
+        });
+    });
+
+    it("with a certificate: HTTPS 443 (TLS 1.2+) forwards, HTTP 80 redirects; access logs when asked", async () => {
+        const { one, of, run } = await plan({
+            certificateArn: CERT,
+            accessLogs: { bucket: "alb-logs-bucket", prefix: "orders-api" },
+            ingressCidrs: ["10.0.0.0/8"],
+        });
+        const alb = one("aws:lb/loadBalancer:LoadBalancer");
+        const tg = one("aws:lb/targetGroup:TargetGroup");
+        expect(alb.inputs.accessLogs).to.deep.equal({ bucket: "alb-logs-bucket", prefix: "orders-api", enabled: true });
+        expect(one("aws:lb/listener:Listener", "orders-api-https").inputs).to.deep.equal({
+            loadBalancerArn: alb.state.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            certificateArn: CERT,
+            defaultActions: [{ type: "forward", targetGroupArn: tg.state.arn }],
+        });
+        expect(one("aws:lb/listener:Listener", "orders-api-http").inputs.defaultActions).to.deep.equal([
+            { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
+        ]);
+        const albIn = of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.cidrIpv4);
+        expect(albIn.map((r) => [r.inputs.fromPort, r.inputs.cidrIpv4]).sort()).to.deep.equal([
+            [443, "10.0.0.0/8"],
+            [80, "10.0.0.0/8"],
+        ]);
+        const service = one("aws:ecs/service:Service");
+        expect(service.dependencies).to.include(run.resources.find((r) => r.name === "orders-api-https")!.urn);
+    });
+
+    it("uses an existing cluster instead of creating one", async () => {
+        const arn = `arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:cluster/dev`;
+        const { of, one, outputs } = await plan({ cluster: { arn, name: "dev" } });
+        expect(of("aws:ecs/cluster:Cluster")).to.have.length(0);
+        expect(one("aws:ecs/service:Service").inputs.cluster).to.equal(arn);
+        expect(outputs).to.deep.include({ clusterArn: arn, clusterName: "dev" });
+    });
+
+    it("protected: log group protected and retained, load balancer deletion protection", async () => {
+        const { one } = await plan({ protect: true });
+        const logGroup = one("aws:cloudwatch/logGroup:LogGroup");
+        expect([logGroup.protect, logGroup.retainOnDelete]).to.deep.equal([true, true]);
+        expect(one("aws:lb/loadBalancer:LoadBalancer").inputs.enableDeletionProtection).to.equal(true);
+    });
+
+    it("every child sits under the component with the explicit provider", async () => {
+        const { run } = await plan();
+        const component = run.resources.find((r) => r.type === "devsecops:service:FargateService")!;
+        const children = run.resources.filter((r) => r.custom && r.type !== "pulumi:providers:aws");
+        expect(children).to.have.length(16);
+        for (const child of children) {
+            expect(child.parent, child.name).to.equal(component.urn);
+            expect(child.provider, child.name).to.match(/::aws::/);
+        }
+    });
+
+    it("rejects bad args, listing every problem, before registering anything", async () => {
+        const run = await runStack("dev", async () => {
+            new FargateService("x", {
+                ...BASE,
+                containerPort: 80,
+                healthCheckPath: "health",
+                secrets: [
+                    { name: "DB-PASSWORD", valueFrom: SECRET },
+                    { name: "NODE_ENV", valueFrom: "arn:aws:secretsmanager:us-east-1:111111111111:secret:x-AbC123" },
+                ],
+            });
+        });
+        expect(run.error?.message).to.equal(
+            "FargateService orders-api:\n" +
+                "  - containerPort: found 80, expected a non-privileged port from 1024 to 65535 (the container is not root)\n" +
+                '  - healthCheckPath: found "health", expected a URL path starting with "/"\n' +
+                '  - secrets[0].name: found "DB-PASSWORD", expected an environment variable name\n' +
+                '  - secrets[1].name: found "NODE_ENV", expected a name no other secret or variable uses\n' +
+                '  - secrets[1].valueFrom: found "arn:aws:secretsmanager:us-east-1:111111111111:secret:x-AbC123", ' +
+                "expected the full ARN of a Secrets Manager secret in partition aws-us-gov (with its 6-character suffix)",
+        );
+        expect(run.resources).to.deep.equal([]);
+        expect(() =>
+            validateFargateServiceArgs({ ...BASE, secrets: [{ name: "A", valueFrom: SECRET }] }),
+        ).not.to.throw();
+    });
+});
+
+describe("FargateService documents", () => {
+    it("secretArnOf strips the json key, stage and version", () => {
+        expect(secretArnOf(`${SECRET}:password::`)).to.equal(SECRET);
+        expect(secretArnOf(SECRET)).to.equal(SECRET);
+    });
+
+    it("a container definition with no secrets or variables leaves both lists out", () => {
+        const [c] = containerDefinitions({
+            name: "a",
+            image: "i",
+            containerPort: 8080,
+            healthCheckPath: "/ready",
+            logGroupName: "/ecs/a",
+            region: "us-east-1",
+            secrets: [],
+            environment: {},
+        }) as any[];
+        expect(c).to.not.have.any.keys("environment", "secrets");
+        expect(c.portMappings).to.deep.equal([{ containerPort: 8080, protocol: "tcp" }]);
+        expect(c.healthCheck.command[1]).to.contain("http://localhost:8080/ready");
+    });
+
+    it("log key statement: CloudWatch Logs of this region, only for the services' log groups", () => {
+        expect(logsKeyPolicyStatement("aws", "us-east-1", "111111111111")).to.deep.equal({
+            Sid: "AllowCloudWatchLogsForServiceLogs",
+            Effect: "Allow",
+            Principal: { Service: "logs.us-east-1.amazonaws.com" },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+                ArnLike: {
+                    "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:/ecs/*",
+                },
+            },
+        });
+    });
+
+    it("task role trust is built from the partition (commercial)", () => {
+        const doc = taskRoleTrustPolicy("aws", "us-east-1", "111111111111") as any;
+        expect(doc.Statement[0].Condition.ArnLike).to.deep.equal({
+            "aws:SourceArn": "arn:aws:ecs:us-east-1:111111111111:*",
+        });
+    });
+
+    it("scale-up step: raises the count only from 0, then waits for a steady service", () => {
+        expect(scaleUpCommands()).to.deep.equal([
+            `current=$(aws ecs describe-services --cluster "$ECS_CLUSTER_NAME" --services "$ECS_SERVICE_NAME" --query 'services[0].desiredCount' --output text)`,
+            `if [ "$current" = "0" ]; then aws ecs update-service --cluster "$ECS_CLUSTER_NAME" --service "$ECS_SERVICE_NAME" --desired-count "$ECS_DESIRED_COUNT" > /dev/null; fi`,
+            `aws ecs wait services-stable --cluster "$ECS_CLUSTER_NAME" --services "$ECS_SERVICE_NAME"`,
+        ]);
+        expect(scaleUpPolicyDocument("svc-arn")).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ScaleUpService",
+                    Effect: "Allow",
+                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                    Resource: "svc-arn",
+                },
+            ],
+        });
+    });
+
+    it("ECS deploy permissions: one service, the family's tags, the cluster's tasks, PassRole to ECS tasks only", async () => {
+        const doc = ecsDeployPolicyDocument({
+            partition: "aws-us-gov",
+            region: "us-gov-west-1",
+            accountId: ACCOUNT,
+            serviceArn: "svc-arn",
+            clusterArn: "cluster-arn",
+            clusterName: "dev",
+            taskDefinitionFamily: "orders-api",
+            roleArns: ["exec-arn", "task-arn"],
+        });
+        const resolved = await new Promise<any>((resolve) => pulumi.output(doc).apply(resolve));
+        const ecs = `arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}`;
+        expect(resolved.Statement).to.deep.equal([
+            {
+                Sid: "UpdateService",
+                Effect: "Allow",
+                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                Resource: "svc-arn",
+            },
+            {
+                Sid: "TaskDefinitions",
+                Effect: "Allow",
+                Action: ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
+                Resource: "*",
+            },
+            {
+                Sid: "TagTaskDefinitions",
+                Effect: "Allow",
+                Action: "ecs:TagResource",
+                Resource: `${ecs}:task-definition/orders-api:*`,
+                Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+            },
+            {
+                Sid: "ListClusterTasks",
+                Effect: "Allow",
+                Action: "ecs:ListTasks",
+                Resource: "*",
+                Condition: { ArnEquals: { "ecs:cluster": "cluster-arn" } },
+            },
+            {
+                Sid: "DescribeClusterTasks",
+                Effect: "Allow",
+                Action: "ecs:DescribeTasks",
+                Resource: `${ecs}:task/dev/*`,
+                Condition: { ArnEquals: { "ecs:cluster": "cluster-arn" } },
+            },
+            {
+                Sid: "PassTaskRoles",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: ["exec-arn", "task-arn"],
+                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+            },
+        ]);
+    });
+});
