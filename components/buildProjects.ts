@@ -165,14 +165,46 @@ export function ecrRegistryHost(accountId: string, region: string, dnsSuffix: st
 }
 
 /**
- * Environment variables a pipeline action must pass to a project (CodeBuild action configuration
- * `EnvironmentVariables`, as JSON): publish-release records the pipeline execution. Undefined when none.
+ * Environment variables a pipeline action passes to a project (CodeBuild action configuration
+ * `EnvironmentVariables`, as JSON), or undefined when none: publish-release needs the pipeline execution id;
+ * given the source action's variable namespace, the image projects get the commit id from it instead of relying
+ * on CODEBUILD_RESOLVED_SOURCE_VERSION.
  */
-export function actionEnvironmentVariables(key: BuildProjectKey): string | undefined {
-    if (key !== "publishRelease") return undefined;
-    return JSON.stringify([
-        { name: "PIPELINE_EXECUTION_ID", value: "#{codepipeline.PipelineExecutionId}", type: "PLAINTEXT" },
-    ]);
+export function actionEnvironmentVariables(key: BuildProjectKey, sourceNamespace?: string): string | undefined {
+    const variables: { name: string; value: string; type: "PLAINTEXT" }[] = [];
+    if (key === "publishRelease") {
+        variables.push({
+            name: "PIPELINE_EXECUTION_ID",
+            value: "#{codepipeline.PipelineExecutionId}",
+            type: "PLAINTEXT",
+        });
+    }
+    if (sourceNamespace && (key === "buildImage" || key === "promoteImage")) {
+        variables.push({ name: "COMMIT_ID", value: `#{${sourceNamespace}.CommitId}`, type: "PLAINTEXT" });
+    }
+    return variables.length > 0 ? JSON.stringify(variables) : undefined;
+}
+
+/** Key use CloudWatch Logs needs to encrypt a log group with a customer-managed key. */
+export const LOGS_KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
+
+/**
+ * The key-policy statement the artifact key needs before any log group can use it: CloudWatch Logs of the
+ * region (its principal keeps the amazonaws.com form in GovCloud), limited to this account's log groups.
+ */
+export function logsKeyPolicyStatement(partition: string, region: string, accountId: string): aws.iam.PolicyStatement {
+    return {
+        Sid: "CloudWatchLogsOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: [...LOGS_KEY_USE],
+        Resource: "*",
+        Condition: {
+            ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+            },
+        },
+    };
 }
 
 export interface BuildRolePolicyInput {

@@ -12,6 +12,7 @@ import {
     PipelineBuildProjectsArgs,
     readBuildspec,
     actionEnvironmentVariables,
+    logsKeyPolicyStatement,
 } from "../components/buildProjects";
 import { runStack } from "../lib/offline/mockRuntime";
 import { RecordedResource, StackRun } from "./harness";
@@ -158,7 +159,11 @@ describe("buildspecs", () => {
         expect(actionEnvironmentVariables("publishRelease")).to.equal(
             '[{"name":"PIPELINE_EXECUTION_ID","value":"#{codepipeline.PipelineExecutionId}","type":"PLAINTEXT"}]',
         );
-        expect(actionEnvironmentVariables("unitTests")).to.equal(undefined);
+        expect(actionEnvironmentVariables("unitTests", "SourceVariables")).to.equal(undefined);
+        expect(actionEnvironmentVariables("promoteImage", "SourceVariables")).to.equal(
+            '[{"name":"COMMIT_ID","value":"#{SourceVariables.CommitId}","type":"PLAINTEXT"}]',
+        );
+        expect(actionEnvironmentVariables("buildImage")).to.equal(undefined);
     });
 });
 
@@ -301,6 +306,21 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         Resource: secret,
                     },
                 ],
+            });
+        });
+
+        it("the key-policy statement CloudWatch Logs needs for the encrypted log groups", () => {
+            expect(logsKeyPolicyStatement(partition, GOV, DEV)).to.deep.equal({
+                Sid: "CloudWatchLogsOfThisAccount",
+                Effect: "Allow",
+                Principal: { Service: `logs.${GOV}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: {
+                    ArnLike: {
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${GOV}:${DEV}:log-group:*`,
+                    },
+                },
             });
         });
 

@@ -90,6 +90,15 @@ describe("buildspecs run against fake aws and docker", function () {
         expect(JSON.parse(r.file("image.json")).imageDigest).to.equal(DIGEST);
     });
 
+    it("build-image takes COMMIT_ID from the pipeline action over the resolved source version", () => {
+        const r = run("buildImage", {
+            env: { ...devEnv, COMMIT_ID: COMMIT, CODEBUILD_RESOLVED_SOURCE_VERSION: "not-a-commit" },
+            pushDigest: DIGEST,
+        });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.calls).to.include(`docker push ${registry(DEV)}/orders-api:${COMMIT}`);
+    });
+
     it("build-image fails without a commit id", () => {
         const r = run("buildImage", { env: { ...devEnv, CODEBUILD_RESOLVED_SOURCE_VERSION: "" } });
         expect(r.status).not.to.equal(0);
