@@ -13,11 +13,9 @@ export interface BuildspecRun {
     readonly status: number;
     readonly stdout: string;
     readonly stderr: string;
-    /** The scratch source directory (the build's working directory). */
-    readonly dir: string;
     /** Calls made to the fakes, one `tool args...` line each. */
     readonly calls: string[];
-    /** Reads a file the build wrote, relative to the working directory. */
+    /** A file of the working directory after the build (the scratch directory itself is removed). */
     file(name: string): string;
     /** An object the fake S3 holds. */
     s3Object(bucket: string, key: string): string | undefined;
@@ -126,18 +124,34 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
             ...options.env,
         },
     });
+    // Keep what the build wrote, then remove the scratch directory.
+    const calls = fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+    const written = snapshot(dir);
+    const s3 = snapshot(path.join(state, "s3"));
+    fs.rmSync(root, { recursive: true, force: true });
     return {
         status: result.status ?? -1,
         stdout: result.stdout,
         stderr: result.stderr,
-        dir,
-        calls: fs.readFileSync(log, "utf8").split("\n").filter(Boolean),
-        file: (name) => fs.readFileSync(path.join(dir, name), "utf8"),
-        s3Object: (bucket, key) => {
-            const file = path.join(state, "s3", bucket, key);
-            return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+        calls,
+        file: (name) => {
+            if (!(name in written)) throw new Error(`the build wrote no ${name}`);
+            return written[name];
         },
+        s3Object: (bucket, key) => s3[`${bucket}/${key}`],
     };
+}
+
+/** Every file under `dir`, by path relative to it. */
+function snapshot(dir: string): Record<string, string> {
+    if (!fs.existsSync(dir)) return {};
+    const files: Record<string, string> = {};
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        files[path.relative(dir, file)] = fs.readFileSync(file, "utf8");
+    }
+    return files;
 }
 
 /** Whether the tools the buildspecs rely on (bash, jq) exist here. */
