@@ -1,0 +1,513 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { EnvironmentName, LOG_RETENTION_DAYS } from "../lib/config";
+import { buildRoleName, pipelineName } from "../lib/naming";
+import { previousEnvironment } from "../lib/promotion";
+import { RELEASES_PREFIX } from "./artifactBucket";
+import { serviceTrustPolicy } from "./policyDocuments";
+
+/** Keys of the CodeBuild projects of one service's pipeline, and the suffix each project's name ends with. */
+export const BUILD_PROJECTS = {
+    unitTests: "unit-tests",
+    securityScan: "security-scan",
+    buildImage: "build-image",
+    promoteImage: "promote-image",
+    imageScanGate: "image-scan-gate",
+    publishRelease: "publish-release",
+} as const;
+export type BuildProjectKey = keyof typeof BUILD_PROJECTS;
+
+/** The buildspec file (in `buildspecs/`) each project runs. */
+export const BUILDSPEC_FILES: Readonly<Record<BuildProjectKey, string>> = {
+    unitTests: "unit-tests.yml",
+    securityScan: "security-scan.yml",
+    buildImage: "build-image.yml",
+    promoteImage: "promote-image.yml",
+    imageScanGate: "image-scan-gate.yml",
+    publishRelease: "publish-release.yml",
+};
+/** Directory of the buildspec files, relative to this module. */
+export const BUILDSPEC_DIR = path.join(__dirname, "..", "buildspecs");
+
+/** Projects that run docker: the only ones in privileged mode, tagged so the policy pack accepts them. */
+export const PRIVILEGED_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "promoteImage"];
+/** Tag that declares a privileged project to the policy pack. */
+export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
+
+/** File of the image projects' output artifact that the ECS deploy action reads (its `FileName`). */
+export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
+/** File of the same artifact that image-scan-gate and publish-release read (service, commit, digest, URI). */
+export const IMAGE_DETAIL_FILE = "image.json";
+
+/** CodeBuild image of every project (Ubuntu 22.04; Node.js 20, docker, AWS CLI v2, jq). */
+export const BUILD_IMAGE = "aws/codebuild/standard:7.0";
+/** Compute of every project but build-image. */
+export const DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL";
+/** Compute of build-image (docker build). */
+export const IMAGE_BUILD_COMPUTE_TYPE = "BUILD_GENERAL1_MEDIUM";
+/** Default allowed CRITICAL image findings. */
+export const DEFAULT_MAX_CRITICAL_FINDINGS = 0;
+/** Default allowed HIGH image findings. */
+export const DEFAULT_MAX_HIGH_FINDINGS = 0;
+/** Report group (suffix) the unit-test buildspec writes JUnit XML to; CodeBuild resolves `<project>-junit`. */
+export const UNIT_TEST_REPORT = "junit";
+
+/** Actions of a pipeline role on its own repository: push and pull. */
+export const ECR_PUSH_PULL_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:BatchGetImage",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+];
+/** Pull only (the previous environment's repository). */
+export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"];
+/** Use of the artifact key by the build role (same account: the key policy delegates to IAM). */
+export const ARTIFACT_KEY_USE = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:DescribeKey",
+];
+/** What a build needs to publish test reports into a report group. */
+export const REPORT_GROUP_ACTIONS = [
+    "codebuild:CreateReport",
+    "codebuild:UpdateReport",
+    "codebuild:BatchPutTestCases",
+    "codebuild:BatchPutCodeCoverages",
+];
+
+/** What promotion reads from the previous environment's account. */
+export interface PreviousEnvironment {
+    /** The environment promoted from (dev for qa, qa for stage, stage for prod). */
+    readonly env: EnvironmentName;
+    /** Its account id. */
+    readonly accountId: string;
+    /** Its artifact bucket, where it publishes release manifests under `releases/`. */
+    readonly bucketName: string;
+    /** Alias of its artifact key (`alias/...`), which encrypts the manifests. */
+    readonly keyAlias: string;
+    /** Its ECR repository of the service (same region). */
+    readonly repositoryName: string;
+}
+
+export interface PipelineBuildProjectsArgs {
+    /** Partition of the stack (from aws.getPartition). */
+    readonly partition: string;
+    /** Region of the stack; the previous environment is assumed to be in the same region. */
+    readonly region: string;
+    /** DNS suffix of the partition (from aws.getPartition), for the ECR registry host. */
+    readonly dnsSuffix: string;
+    /** This environment's account id. */
+    readonly accountId: string;
+    /** This environment: dev builds the image, the others promote it. */
+    readonly env: EnvironmentName;
+    /** Service name (names the projects, the role and the release manifests). */
+    readonly serviceName: string;
+    /** Container name in the task definition, written into imagedefinitions.json. */
+    readonly containerName: string;
+    /** This environment's artifact bucket (release manifests are published to it). */
+    readonly artifactBucketName: string;
+    /** ARN of the same bucket. */
+    readonly artifactBucketArn: pulumi.Input<string>;
+    /** This environment's artifact key: encrypts artifacts, logs and release manifests. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** ARN of this environment's ECR repository of the service. */
+    readonly ecrRepositoryArn: pulumi.Input<string>;
+    /** URL (`<registry>/<name>`) of the same repository. */
+    readonly ecrRepositoryUrl: pulumi.Input<string>;
+    /** Retention of the projects' log groups, days (a CloudWatch Logs value). */
+    readonly logRetentionDays: number;
+    /** Where promotion reads from; required for qa, stage and prod, absent for dev. */
+    readonly previous?: PreviousEnvironment;
+    /** Secrets Manager ARN of an npm token, exposed as NPM_TOKEN to the npm projects. Default: none. */
+    readonly npmTokenSecretArn?: string;
+    /** CRITICAL image findings allowed by the scan gate. Default: 0. */
+    readonly maxCriticalFindings?: number;
+    /** HIGH image findings allowed by the scan gate. Default: 0. */
+    readonly maxHighFindings?: number;
+}
+
+/** Name of one CodeBuild project: the pipeline's name and the project key's suffix. */
+export function buildProjectName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
+    return `${pipelineName(env, service)}-${BUILD_PROJECTS[key]}`;
+}
+
+/** CodeBuild's default log group name of a project. */
+export function buildLogGroupName(projectName: string): string {
+    return `/aws/codebuild/${projectName}`;
+}
+
+/** The unit-test report group: named as CodeBuild resolves the buildspec's `junit` report for the project. */
+export function unitTestReportGroupName(env: EnvironmentName, service: string): string {
+    return `${buildProjectName(env, service, "unitTests")}-${UNIT_TEST_REPORT}`;
+}
+
+/** The projects of an environment: dev builds the image, later environments promote it. */
+export function buildProjectKeys(env: EnvironmentName): BuildProjectKey[] {
+    const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
+    return ["unitTests", "securityScan", image, "imageScanGate", "publishRelease"];
+}
+
+/** The content of a project's buildspec file. */
+export function readBuildspec(key: BuildProjectKey): string {
+    return fs.readFileSync(path.join(BUILDSPEC_DIR, BUILDSPEC_FILES[key]), "utf8");
+}
+
+/** The ECR registry host of an account: `<account>.dkr.ecr.<region>.<dnsSuffix>`. */
+export function ecrRegistryHost(accountId: string, region: string, dnsSuffix: string): string {
+    return `${accountId}.dkr.ecr.${region}.${dnsSuffix}`;
+}
+
+/**
+ * Environment variables a pipeline action passes to a project (CodeBuild action configuration
+ * `EnvironmentVariables`, as JSON), or undefined when none: publish-release needs the pipeline execution id;
+ * given the source action's variable namespace, the image projects get the commit id from it instead of relying
+ * on CODEBUILD_RESOLVED_SOURCE_VERSION.
+ */
+export function actionEnvironmentVariables(key: BuildProjectKey, sourceNamespace?: string): string | undefined {
+    const variables: { name: string; value: string; type: "PLAINTEXT" }[] = [];
+    if (key === "publishRelease") {
+        variables.push({
+            name: "PIPELINE_EXECUTION_ID",
+            value: "#{codepipeline.PipelineExecutionId}",
+            type: "PLAINTEXT",
+        });
+    }
+    if (sourceNamespace && (key === "buildImage" || key === "promoteImage")) {
+        variables.push({ name: "COMMIT_ID", value: `#{${sourceNamespace}.CommitId}`, type: "PLAINTEXT" });
+    }
+    return variables.length > 0 ? JSON.stringify(variables) : undefined;
+}
+
+/** Key use CloudWatch Logs needs to encrypt a log group with a customer-managed key. */
+export const LOGS_KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
+
+/**
+ * The key-policy statement the artifact key needs before any log group can use it: CloudWatch Logs of the
+ * region (its principal keeps the amazonaws.com form in GovCloud), limited to this account's log groups.
+ */
+export function logsKeyPolicyStatement(partition: string, region: string, accountId: string): aws.iam.PolicyStatement {
+    return {
+        Sid: "CloudWatchLogsOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: [...LOGS_KEY_USE],
+        Resource: "*",
+        Condition: {
+            ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
+            },
+        },
+    };
+}
+
+export interface BuildRolePolicyInput {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly env: EnvironmentName;
+    readonly serviceName: string;
+    readonly artifactBucketArn: string;
+    readonly kmsKeyArn: string;
+    readonly ecrRepositoryArn: string;
+    readonly previous?: PreviousEnvironment;
+    readonly npmTokenSecretArn?: string;
+}
+
+/** The build role's permissions: its own logs, artifacts, key, repository and report group; promotion reads. */
+export function buildRolePolicy(input: BuildRolePolicyInput): aws.iam.PolicyDocument {
+    const { partition: p, region, accountId, env, serviceName } = input;
+    const logGroups = buildProjectKeys(env).map(
+        (key) =>
+            `arn:${p}:logs:${region}:${accountId}:log-group:${buildLogGroupName(buildProjectName(env, serviceName, key))}:*`,
+    );
+    const statements: aws.iam.PolicyStatement[] = [
+        {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: logGroups,
+        },
+        {
+            // CodePipeline chooses the artifact keys; releases/<service>/ is written by publish-release.
+            Sid: "PipelineArtifacts",
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            Resource: `${input.artifactBucketArn}/*`,
+        },
+        { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
+        { Sid: "UseArtifactKey", Effect: "Allow", Action: [...ARTIFACT_KEY_USE], Resource: input.kmsKeyArn },
+        // GetAuthorizationToken has no resource type: it stands alone on "*".
+        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+            Sid: "PushPullOwnRepository",
+            Effect: "Allow",
+            Action: [...ECR_PUSH_PULL_ACTIONS, "ecr:DescribeImages", "ecr:DescribeImageScanFindings"],
+            Resource: input.ecrRepositoryArn,
+        },
+        {
+            Sid: "PublishTestReports",
+            Effect: "Allow",
+            Action: [...REPORT_GROUP_ACTIONS],
+            Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${unitTestReportGroupName(env, serviceName)}`,
+        },
+    ];
+    const prev = input.previous;
+    if (prev) {
+        statements.push(
+            {
+                Sid: "ReadPreviousReleases",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: `arn:${p}:s3:::${prev.bucketName}/${RELEASES_PREFIX}${serviceName}/*`,
+            },
+            {
+                // The previous key's id is random: scope by its deterministic alias.
+                Sid: "DecryptPreviousReleases",
+                Effect: "Allow",
+                Action: "kms:Decrypt",
+                Resource: `arn:${p}:kms:${region}:${prev.accountId}:key/*`,
+                Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": [prev.keyAlias] } },
+            },
+            {
+                Sid: "PullPreviousImage",
+                Effect: "Allow",
+                Action: [...ECR_PULL_ACTIONS],
+                Resource: `arn:${p}:ecr:${region}:${prev.accountId}:repository/${prev.repositoryName}`,
+            },
+        );
+    }
+    if (input.npmTokenSecretArn) {
+        statements.push({
+            Sid: "ReadNpmToken",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: input.npmTokenSecretArn,
+        });
+    }
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Every problem of the plain arguments, each naming the argument, the value found and what is expected. */
+export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): string[] {
+    const problems: string[] = [];
+    const expectedPrevious = previousEnvironment(args.env);
+    if (!/^\d{12}$/.test(args.accountId)) problems.push(`accountId is "${args.accountId}", expected 12 digits`);
+    if (!/^[a-z][a-z0-9-]*$/.test(args.serviceName)) {
+        problems.push(`serviceName is "${args.serviceName}", expected lowercase letters, digits and hyphens`);
+    }
+    if (!LOG_RETENTION_DAYS.includes(args.logRetentionDays)) {
+        problems.push(`logRetentionDays is ${args.logRetentionDays}, expected one of ${LOG_RETENTION_DAYS.join(", ")}`);
+    }
+    if (expectedPrevious === undefined && args.previous) {
+        problems.push(`previous is set for ${args.env}, expected none: ${args.env} builds the image`);
+    }
+    if (expectedPrevious !== undefined) {
+        if (!args.previous) {
+            problems.push(`previous is missing, expected where ${args.env} promotes from (${expectedPrevious})`);
+        } else {
+            if (args.previous.env !== expectedPrevious) {
+                problems.push(`previous.env is "${args.previous.env}", expected "${expectedPrevious}"`);
+            }
+            if (!/^\d{12}$/.test(args.previous.accountId)) {
+                problems.push(`previous.accountId is "${args.previous.accountId}", expected 12 digits`);
+            }
+            if (!args.previous.keyAlias.startsWith("alias/")) {
+                problems.push(`previous.keyAlias is "${args.previous.keyAlias}", expected "alias/..."`);
+            }
+        }
+    }
+    const secretPrefix = `arn:${args.partition}:secretsmanager:`;
+    if (args.npmTokenSecretArn !== undefined && !args.npmTokenSecretArn.startsWith(secretPrefix)) {
+        problems.push(`npmTokenSecretArn is "${args.npmTokenSecretArn}", expected a secret ARN (${secretPrefix}...)`);
+    }
+    for (const [arg, value] of [
+        ["maxCriticalFindings", args.maxCriticalFindings],
+        ["maxHighFindings", args.maxHighFindings],
+    ] as const) {
+        if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+            problems.push(`${arg} is ${value}, expected a whole number >= 0`);
+        }
+    }
+    return problems;
+}
+
+/**
+ * The CodeBuild side of one service's pipeline in one environment: the build role, a KMS-encrypted log group
+ * per project, the unit-test report group and the projects (dev builds the image, later environments promote
+ * the digest that passed the previous one).
+ */
+export class PipelineBuildProjects extends pulumi.ComponentResource {
+    public readonly buildRoleArn: pulumi.Output<string>;
+    public readonly projectNames: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
+    public readonly projectArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
+    public readonly logGroupArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
+    public readonly reportGroupArn: pulumi.Output<string>;
+
+    constructor(name: string, args: PipelineBuildProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("devsecops:pipeline:PipelineBuildProjects", name, {}, opts);
+        const problems = validateBuildProjectsArgs(args);
+        if (problems.length > 0) {
+            throw new Error(
+                `${name}: invalid PipelineBuildProjects arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+            );
+        }
+        const { env, serviceName } = args;
+        const child = { parent: this };
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: buildRoleName(env, serviceName),
+                description: `CodeBuild projects of ${serviceName} in ${env}`,
+                assumeRolePolicy: pulumi.jsonStringify(
+                    serviceTrustPolicy("codebuild.amazonaws.com", { sourceAccount: args.accountId }),
+                ),
+            },
+            child,
+        );
+        const policy = new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.name,
+                name: "build",
+                policy: pulumi.jsonStringify(
+                    pulumi
+                        .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn])
+                        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn]) =>
+                            buildRolePolicy({
+                                partition: args.partition,
+                                region: args.region,
+                                accountId: args.accountId,
+                                env,
+                                serviceName,
+                                artifactBucketArn,
+                                kmsKeyArn,
+                                ecrRepositoryArn,
+                                previous: args.previous,
+                                npmTokenSecretArn: args.npmTokenSecretArn,
+                            }),
+                        ),
+                ),
+            },
+            child,
+        );
+
+        const reportGroup = new aws.codebuild.ReportGroup(
+            `${name}-${BUILD_PROJECTS.unitTests}-report`,
+            {
+                name: unitTestReportGroupName(env, serviceName),
+                type: "TEST",
+                // Reports stay in CodeBuild; the JUnit XML is not exported to the artifact bucket.
+                exportConfig: { type: "NO_EXPORT" },
+                deleteReports: true,
+            },
+            child,
+        );
+
+        const variables = environmentVariables(args);
+        const projectNames: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
+        const projectArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
+        const logGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
+        for (const key of buildProjectKeys(env)) {
+            const projectName = buildProjectName(env, serviceName, key);
+            const suffix = BUILD_PROJECTS[key];
+            const logGroup = new aws.cloudwatch.LogGroup(
+                `${name}-${suffix}-logs`,
+                {
+                    name: buildLogGroupName(projectName),
+                    retentionInDays: args.logRetentionDays,
+                    kmsKeyId: args.kmsKeyArn,
+                },
+                child,
+            );
+            const privileged = PRIVILEGED_PROJECTS.includes(key);
+            const npm = key === "unitTests" || key === "securityScan";
+            const project = new aws.codebuild.Project(
+                `${name}-${suffix}`,
+                {
+                    name: projectName,
+                    description: `${serviceName} ${env}: ${suffix} (${BUILDSPEC_FILES[key]})`,
+                    serviceRole: role.arn,
+                    source: { type: "CODEPIPELINE", buildspec: readBuildspec(key) },
+                    artifacts: { type: "CODEPIPELINE" },
+                    encryptionKey: args.kmsKeyArn,
+                    environment: {
+                        type: "LINUX_CONTAINER",
+                        computeType: key === "buildImage" ? IMAGE_BUILD_COMPUTE_TYPE : DEFAULT_COMPUTE_TYPE,
+                        image: BUILD_IMAGE,
+                        imagePullCredentialsType: "CODEBUILD",
+                        privilegedMode: privileged,
+                        environmentVariables: npm ? [...variables, ...npmTokenVariable(args)] : variables,
+                    },
+                    logsConfig: {
+                        cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name },
+                        s3Logs: { status: "DISABLED" },
+                    },
+                    tags: privileged ? { ...PRIVILEGED_MODE_TAG } : undefined,
+                },
+                // The inline policy is in place before any build can run with the role.
+                { parent: this, dependsOn: [policy] },
+            );
+            projectNames[key] = project.name;
+            projectArns[key] = project.arn;
+            logGroupArns[key] = logGroup.arn;
+        }
+
+        this.buildRoleArn = role.arn;
+        this.projectNames = projectNames;
+        this.projectArns = projectArns;
+        this.logGroupArns = logGroupArns;
+        this.reportGroupArn = reportGroup.arn;
+        this.registerOutputs({
+            buildRoleArn: this.buildRoleArn,
+            projectNames: this.projectNames,
+            projectArns: this.projectArns,
+            logGroupArns: this.logGroupArns,
+            reportGroupArn: this.reportGroupArn,
+        });
+    }
+}
+
+type ProjectVariable = aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable;
+
+/** The projects' non-secret settings, all PLAINTEXT. */
+function environmentVariables(args: PipelineBuildProjectsArgs): ProjectVariable[] {
+    const plain = (name: string, value: pulumi.Input<string>): ProjectVariable => ({ name, value, type: "PLAINTEXT" });
+    const variables = [
+        plain("SERVICE_NAME", args.serviceName),
+        plain("CONTAINER_NAME", args.containerName),
+        plain("ENVIRONMENT", args.env),
+        plain("REPOSITORY_URI", args.ecrRepositoryUrl),
+        plain("ECR_REGISTRY", ecrRegistryHost(args.accountId, args.region, args.dnsSuffix)),
+        plain("RELEASE_BUCKET", args.artifactBucketName),
+        plain("ARTIFACT_KEY_ARN", args.kmsKeyArn),
+        plain("MAX_CRITICAL_FINDINGS", String(args.maxCriticalFindings ?? DEFAULT_MAX_CRITICAL_FINDINGS)),
+        plain("MAX_HIGH_FINDINGS", String(args.maxHighFindings ?? DEFAULT_MAX_HIGH_FINDINGS)),
+    ];
+    const prev = args.previous;
+    if (prev) {
+        variables.push(
+            plain("PREVIOUS_ENVIRONMENT", prev.env),
+            plain("PREVIOUS_RELEASE_BUCKET", prev.bucketName),
+            plain(
+                "PREVIOUS_REPOSITORY_URI",
+                `${ecrRegistryHost(prev.accountId, args.region, args.dnsSuffix)}/${prev.repositoryName}`,
+            ),
+        );
+    }
+    return variables;
+}
+
+/** NPM_TOKEN resolved by CodeBuild from Secrets Manager at build start, when a secret is configured. */
+function npmTokenVariable(args: PipelineBuildProjectsArgs): ProjectVariable[] {
+    return args.npmTokenSecretArn
+        ? [{ name: "NPM_TOKEN", value: args.npmTokenSecretArn, type: "SECRETS_MANAGER" }]
+        : [];
+}

@@ -1,0 +1,652 @@
+import * as fs from "fs";
+import * as path from "path";
+import { expect } from "chai";
+import { parse } from "yaml";
+import {
+    BUILD_PROJECTS,
+    BUILDSPEC_DIR,
+    BUILDSPEC_FILES,
+    buildProjectKeys,
+    buildRolePolicy,
+    PipelineBuildProjects,
+    PipelineBuildProjectsArgs,
+    readBuildspec,
+    actionEnvironmentVariables,
+    logsKeyPolicyStatement,
+} from "../components/buildProjects";
+import { runStack } from "../lib/offline/mockRuntime";
+import { RecordedResource, StackRun } from "./harness";
+
+const DEV = "271828182845";
+const QA = "161803398874";
+const GOV = "us-gov-west-1";
+
+function byType(run: StackRun, type: string): RecordedResource[] {
+    return run.resources.filter((r) => r.type === type);
+}
+
+/** All commands of a buildspec, phase by phase, as one text. */
+function commands(spec: any, phase?: string): string {
+    const phases = phase ? [phase] : Object.keys(spec.phases);
+    return phases.flatMap((p) => spec.phases[p]?.commands ?? []).join("\n");
+}
+
+const specs = Object.fromEntries(
+    Object.entries(BUILDSPEC_FILES).map(([key, file]) => [
+        key,
+        parse(fs.readFileSync(path.join(BUILDSPEC_DIR, file), "utf8")),
+    ]),
+) as Record<keyof typeof BUILD_PROJECTS, any>;
+
+describe("buildspecs", () => {
+    it("every project key has a version 0.2 buildspec that runs in bash, and no partition-specific literal", () => {
+        expect(fs.readdirSync(BUILDSPEC_DIR).sort()).to.deep.equal(Object.values(BUILDSPEC_FILES).sort());
+        for (const [key, spec] of Object.entries(specs)) {
+            expect(spec.version, key).to.equal(0.2);
+            expect(spec.env.shell, key).to.equal("bash");
+            const text = readBuildspec(key as keyof typeof BUILD_PROJECTS);
+            expect(text, key).not.to.include("amazonaws.com");
+            expect(text, key).not.to.include("arn:aws");
+            // A multi-line command fails on its first failing line, not only on its last.
+            for (const command of commands(spec)
+                .split("\n")
+                .filter((l) => l.startsWith("set "))) {
+                expect(command).to.equal("set -eo pipefail");
+            }
+            for (const phase of Object.values<any>(spec.phases)) {
+                for (const command of phase.commands ?? []) {
+                    if (command.includes("\n")) expect(command.split("\n")[0], key).to.equal("set -eo pipefail");
+                }
+            }
+        }
+    });
+
+    it("unit-tests: npm ci, npm test, and a JUnit report into the pre-created report group", () => {
+        const spec = specs.unitTests;
+        expect(spec.phases.install["runtime-versions"]).to.deep.equal({ nodejs: 20 });
+        expect(spec.phases.pre_build.commands).to.deep.equal(["npm ci"]);
+        expect(spec.phases.build.commands.slice(0, 2)).to.deep.equal(["mkdir -p reports", "npm test"]);
+        expect(commands(spec, "build")).to.include('compgen -G "reports/*.xml"');
+        expect(spec.env.variables).to.deep.equal({
+            MOCHA_FILE: "reports/junit.xml",
+            JEST_JUNIT_OUTPUT_DIR: "reports",
+            JEST_JUNIT_OUTPUT_NAME: "junit.xml",
+        });
+        expect(spec.reports).to.deep.equal({
+            junit: { files: ["**/*.xml"], "base-directory": "reports", "file-format": "JUNITXML" },
+        });
+    });
+
+    it("security-scan: pinned secretlint, npm audit of production dependencies, eslint-plugin-security failing on warnings", () => {
+        const spec = specs.securityScan;
+        expect(spec.phases.install["runtime-versions"]).to.deep.equal({ nodejs: 20 });
+        expect(spec.env.variables).to.include({
+            SECRETLINT_VERSION: "11.7.1",
+            ESLINT_VERSION: "9.39.5",
+            ESLINT_PLUGIN_SECURITY_VERSION: "4.1.0",
+        });
+        const install = commands(spec, "install");
+        expect(install).to.include('"secretlint@$SECRETLINT_VERSION"');
+        expect(install).to.include('"@secretlint/secretlint-rule-preset-recommend@$SECRETLINT_VERSION"');
+        expect(install).to.include('"eslint-plugin-security@$ESLINT_PLUGIN_SECURITY_VERSION"');
+        expect(install).to.include("security.configs.recommended");
+        // Secrets are scanned before npm ci adds node_modules.
+        expect(commands(spec, "pre_build")).to.include(
+            '"$SCANNERS_DIR/node_modules/.bin/secretlint" --secretlintrc "$SCANNERS_DIR/.secretlintrc.json" "**/*"',
+        );
+        const build = commands(spec, "build");
+        expect(build).to.include("npm audit --omit=dev --audit-level=high");
+        expect(build).to.include("npm ci");
+        expect(build).to.include('--config "$SCANNERS_DIR/eslint.config.mjs" --max-warnings 0 .');
+    });
+
+    it("build-image: ECR login on the configured registry, commit tag, push, digest from ECR, both files as artifacts", () => {
+        const spec = specs.buildImage;
+        const all = commands(spec);
+        expect(all).to.include(
+            'aws ecr get-login-password | docker login --username AWS --password-stdin "$ECR_REGISTRY"',
+        );
+        expect(all).to.include('export COMMIT="${COMMIT_ID:-${CODEBUILD_RESOLVED_SOURCE_VERSION:-}}"');
+        expect(all).to.include('docker build --pull --tag "$REPOSITORY_URI:$COMMIT" .');
+        expect(all).to.include('docker push "$REPOSITORY_URI:$COMMIT"');
+        expect(all).to.include("--query 'imageDetails[0].imageDigest' --output text");
+        expect(all).to.include("'[{name: $name, imageUri: $uri}]' > imagedefinitions.json");
+        expect(all).to.include('IMAGE_URI="$REPOSITORY_URI@$DIGEST"');
+        expect(all).to.include("> image.json");
+        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json"] });
+    });
+
+    it("promote-image: reads the previous release manifest, pulls by digest, pushes with the commit tag, checks the digest", () => {
+        const spec = specs.promoteImage;
+        const all = commands(spec);
+        expect(all).to.include('export RELEASE_KEY="releases/$SERVICE_NAME/$COMMIT.json"');
+        expect(all).to.include(
+            'aws s3api get-object --bucket "$PREVIOUS_RELEASE_BUCKET" --key "$RELEASE_KEY" previous-release.json',
+        );
+        expect(all).to.include("has not passed $PREVIOUS_ENVIRONMENT");
+        expect(all).to.include('docker pull "$PREVIOUS_REPOSITORY_URI@$DIGEST"');
+        expect(all).to.include('docker tag "$PREVIOUS_REPOSITORY_URI@$DIGEST" "$REPOSITORY_URI:$COMMIT"');
+        expect(all).to.include('docker push "$REPOSITORY_URI:$COMMIT"');
+        expect(all).to.include('if [[ "$PUSHED" != "$DIGEST" ]]; then');
+        expect(all).to.include("> imagedefinitions.json");
+        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json"] });
+    });
+
+    it("image-scan-gate: waits for the scan on push and compares CRITICAL and HIGH with the thresholds", () => {
+        const all = commands(specs.imageScanGate);
+        expect(all).to.include(
+            'aws ecr wait image-scan-complete --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$DIGEST"',
+        );
+        expect(all).to.include("aws ecr describe-image-scan-findings");
+        expect(all).to.include("if (( CRITICAL > MAX_CRITICAL_FINDINGS || HIGH > MAX_HIGH_FINDINGS )); then");
+    });
+
+    it("publish-release: the manifest fields, at releases/<service>/<commit>.json, SSE-KMS with the artifact key", () => {
+        const all = commands(specs.publishRelease);
+        for (const field of [
+            "service",
+            "commitId",
+            "imageDigest",
+            "imageUri",
+            "environment",
+            "pipelineExecutionId",
+            "publishedAt",
+        ]) {
+            expect(all).to.match(new RegExp(`\\b${field}: \\$`));
+        }
+        expect(all).to.include('aws s3 cp release.json "s3://$RELEASE_BUCKET/releases/$SERVICE_NAME/$COMMIT.json"');
+        expect(all).to.include('--sse aws:kms --sse-kms-key-id "$ARTIFACT_KEY_ARN"');
+        expect(actionEnvironmentVariables("publishRelease")).to.equal(
+            '[{"name":"PIPELINE_EXECUTION_ID","value":"#{codepipeline.PipelineExecutionId}","type":"PLAINTEXT"}]',
+        );
+        expect(actionEnvironmentVariables("unitTests", "SourceVariables")).to.equal(undefined);
+        expect(actionEnvironmentVariables("promoteImage", "SourceVariables")).to.equal(
+            '[{"name":"COMMIT_ID","value":"#{SourceVariables.CommitId}","type":"PLAINTEXT"}]',
+        );
+        expect(actionEnvironmentVariables("buildImage")).to.equal(undefined);
+    });
+});
+
+const bucketArn = (p: string, account: string) => `arn:${p}:s3:::cicd-artifacts-${account}-${GOV}`;
+const keyArn = (p: string, account: string) =>
+    `arn:${p}:kms:${GOV}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const repoArn = (p: string, account: string) => `arn:${p}:ecr:${GOV}:${account}:repository/orders-api`;
+
+for (const partition of ["aws", "aws-us-gov"]) {
+    describe(`build role policy in partition ${partition}`, () => {
+        const common = (env: "dev" | "qa", account: string) => {
+            const logs = (key: string) =>
+                `arn:${partition}:logs:${GOV}:${account}:log-group:/aws/codebuild/orders-api-${env}-${key}:*`;
+            const image = env === "dev" ? "build-image" : "promote-image";
+            return [
+                {
+                    Sid: "WriteOwnLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    Resource: [
+                        logs("unit-tests"),
+                        logs("security-scan"),
+                        logs(image),
+                        logs("image-scan-gate"),
+                        logs("publish-release"),
+                    ],
+                },
+                {
+                    Sid: "PipelineArtifacts",
+                    Effect: "Allow",
+                    Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                    Resource: `${bucketArn(partition, account)}/*`,
+                },
+                {
+                    Sid: "ArtifactBucket",
+                    Effect: "Allow",
+                    Action: "s3:GetBucketLocation",
+                    Resource: bucketArn(partition, account),
+                },
+                {
+                    Sid: "UseArtifactKey",
+                    Effect: "Allow",
+                    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                    Resource: keyArn(partition, account),
+                },
+                { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                {
+                    Sid: "PushPullOwnRepository",
+                    Effect: "Allow",
+                    Action: [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:BatchGetImage",
+                        "ecr:InitiateLayerUpload",
+                        "ecr:UploadLayerPart",
+                        "ecr:CompleteLayerUpload",
+                        "ecr:PutImage",
+                        "ecr:DescribeImages",
+                        "ecr:DescribeImageScanFindings",
+                    ],
+                    Resource: repoArn(partition, account),
+                },
+                {
+                    Sid: "PublishTestReports",
+                    Effect: "Allow",
+                    Action: [
+                        "codebuild:CreateReport",
+                        "codebuild:UpdateReport",
+                        "codebuild:BatchPutTestCases",
+                        "codebuild:BatchPutCodeCoverages",
+                    ],
+                    Resource: `arn:${partition}:codebuild:${GOV}:${account}:report-group/orders-api-${env}-unit-tests-junit`,
+                },
+            ];
+        };
+
+        it("dev: own logs, artifacts, key, repository and report group; no promotion, no secret", () => {
+            const policy = buildRolePolicy({
+                partition,
+                region: GOV,
+                accountId: DEV,
+                env: "dev",
+                serviceName: "orders-api",
+                artifactBucketArn: bucketArn(partition, DEV),
+                kmsKeyArn: keyArn(partition, DEV),
+                ecrRepositoryArn: repoArn(partition, DEV),
+            });
+            expect(policy).to.deep.equal({ Version: "2012-10-17", Statement: common("dev", DEV) });
+        });
+
+        it("qa: plus the previous environment's releases, key (by alias), image, and the npm token secret", () => {
+            const secret = `arn:${partition}:secretsmanager:${GOV}:${QA}:secret:npm-token-AbCdEf`;
+            const policy = buildRolePolicy({
+                partition,
+                region: GOV,
+                accountId: QA,
+                env: "qa",
+                serviceName: "orders-api",
+                artifactBucketArn: bucketArn(partition, QA),
+                kmsKeyArn: keyArn(partition, QA),
+                ecrRepositoryArn: repoArn(partition, QA),
+                previous: {
+                    env: "dev",
+                    accountId: DEV,
+                    bucketName: `cicd-artifacts-${DEV}-${GOV}`,
+                    keyAlias: "alias/cicd-dev-artifacts",
+                    repositoryName: "orders-api",
+                },
+                npmTokenSecretArn: secret,
+            });
+            expect(policy).to.deep.equal({
+                Version: "2012-10-17",
+                Statement: [
+                    ...common("qa", QA),
+                    {
+                        Sid: "ReadPreviousReleases",
+                        Effect: "Allow",
+                        Action: "s3:GetObject",
+                        Resource: `arn:${partition}:s3:::cicd-artifacts-${DEV}-${GOV}/releases/orders-api/*`,
+                    },
+                    {
+                        Sid: "DecryptPreviousReleases",
+                        Effect: "Allow",
+                        Action: "kms:Decrypt",
+                        Resource: `arn:${partition}:kms:${GOV}:${DEV}:key/*`,
+                        Condition: {
+                            "ForAnyValue:StringEquals": { "kms:ResourceAliases": ["alias/cicd-dev-artifacts"] },
+                        },
+                    },
+                    {
+                        Sid: "PullPreviousImage",
+                        Effect: "Allow",
+                        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                        Resource: `arn:${partition}:ecr:${GOV}:${DEV}:repository/orders-api`,
+                    },
+                    {
+                        Sid: "ReadNpmToken",
+                        Effect: "Allow",
+                        Action: "secretsmanager:GetSecretValue",
+                        Resource: secret,
+                    },
+                ],
+            });
+        });
+
+        it("the key-policy statement CloudWatch Logs needs for the encrypted log groups", () => {
+            expect(logsKeyPolicyStatement(partition, GOV, DEV)).to.deep.equal({
+                Sid: "CloudWatchLogsOfThisAccount",
+                Effect: "Allow",
+                Principal: { Service: `logs.${GOV}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: {
+                    ArnLike: {
+                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${GOV}:${DEV}:log-group:*`,
+                    },
+                },
+            });
+        });
+
+        it("no statement allows * actions, and only GetAuthorizationToken is on Resource *", () => {
+            const policy = buildRolePolicy({
+                partition,
+                region: GOV,
+                accountId: QA,
+                env: "qa",
+                serviceName: "orders-api",
+                artifactBucketArn: bucketArn(partition, QA),
+                kmsKeyArn: keyArn(partition, QA),
+                ecrRepositoryArn: repoArn(partition, QA),
+                previous: {
+                    env: "dev",
+                    accountId: DEV,
+                    bucketName: "b",
+                    keyAlias: "alias/cicd-dev-artifacts",
+                    repositoryName: "orders-api",
+                },
+            });
+            for (const statement of policy.Statement as any[]) {
+                for (const action of [statement.Action ?? []].flat()) expect(action).not.to.match(/(^\*|:\*)$/);
+                if ([statement.Resource].flat().includes("*")) {
+                    expect(statement.Action).to.equal("ecr:GetAuthorizationToken");
+                }
+            }
+        });
+    });
+}
+
+const devArgs: PipelineBuildProjectsArgs = {
+    partition: "aws-us-gov",
+    region: GOV,
+    dnsSuffix: "amazonaws.com",
+    accountId: DEV,
+    env: "dev",
+    serviceName: "orders-api",
+    containerName: "app",
+    artifactBucketName: `cicd-artifacts-${DEV}-${GOV}`,
+    artifactBucketArn: bucketArn("aws-us-gov", DEV),
+    kmsKeyArn: keyArn("aws-us-gov", DEV),
+    ecrRepositoryArn: repoArn("aws-us-gov", DEV),
+    ecrRepositoryUrl: `${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
+    logRetentionDays: 90,
+};
+const qaArgs: PipelineBuildProjectsArgs = {
+    ...devArgs,
+    accountId: QA,
+    env: "qa",
+    artifactBucketName: `cicd-artifacts-${QA}-${GOV}`,
+    artifactBucketArn: bucketArn("aws-us-gov", QA),
+    kmsKeyArn: keyArn("aws-us-gov", QA),
+    ecrRepositoryArn: repoArn("aws-us-gov", QA),
+    ecrRepositoryUrl: `${QA}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
+    previous: {
+        env: "dev",
+        accountId: DEV,
+        bucketName: `cicd-artifacts-${DEV}-${GOV}`,
+        keyAlias: "alias/cicd-dev-artifacts",
+        repositoryName: "orders-api",
+    },
+    npmTokenSecretArn: `arn:aws-us-gov:secretsmanager:${GOV}:${QA}:secret:npm-token-AbCdEf`,
+    maxHighFindings: 3,
+};
+
+async function plan(stack: string, args: PipelineBuildProjectsArgs): Promise<StackRun> {
+    const run = await runStack(stack, async () => {
+        new PipelineBuildProjects(`orders-api-${args.env}`, args);
+    });
+    if (run.error) throw run.error;
+    return run;
+}
+
+/** Registration order is not deterministic under mocks: names in the order of buildProjectKeys. */
+function projectNames(run: StackRun): string[] {
+    const order = Object.values(BUILD_PROJECTS) as string[];
+    const rank = (name: string) => order.findIndex((suffix) => name.endsWith(`-${suffix}`));
+    return byType(run, "aws:codebuild/project:Project")
+        .map((p) => p.inputs.name as string)
+        .sort((a, b) => rank(a) - rank(b));
+}
+
+function variables(project: RecordedResource): Record<string, { value: string; type: string }> {
+    return Object.fromEntries(
+        project.inputs.environment.environmentVariables.map((v: any) => [v.name, { value: v.value, type: v.type }]),
+    );
+}
+
+describe("PipelineBuildProjects under mocks", () => {
+    let dev: StackRun;
+    let qa: StackRun;
+    before(async () => {
+        dev = await plan("dev", devArgs);
+        qa = await plan("qa", qaArgs);
+    });
+
+    it("dev builds the image and qa promotes it: the project set per environment", () => {
+        expect(buildProjectKeys("dev")).to.deep.equal([
+            "unitTests",
+            "securityScan",
+            "buildImage",
+            "imageScanGate",
+            "publishRelease",
+        ]);
+        expect(projectNames(dev)).to.deep.equal([
+            "orders-api-dev-unit-tests",
+            "orders-api-dev-security-scan",
+            "orders-api-dev-build-image",
+            "orders-api-dev-image-scan-gate",
+            "orders-api-dev-publish-release",
+        ]);
+        expect(projectNames(qa)).to.deep.equal([
+            "orders-api-qa-unit-tests",
+            "orders-api-qa-security-scan",
+            "orders-api-qa-promote-image",
+            "orders-api-qa-image-scan-gate",
+            "orders-api-qa-publish-release",
+        ]);
+        for (const env of ["stage", "prod"] as const) expect(buildProjectKeys(env)).to.include("promoteImage");
+    });
+
+    it("the build role has the deterministic name, trusts CodeBuild of its own account, and carries the policy", () => {
+        for (const [run, env, account] of [
+            [dev, "dev", DEV],
+            [qa, "qa", QA],
+        ] as const) {
+            const role = byType(run, "aws:iam/role:Role");
+            expect(role).to.have.length(1);
+            expect(role[0].inputs.name).to.equal(`cicd-${env}-orders-api-build`);
+            expect(JSON.parse(role[0].inputs.assumeRolePolicy)).to.deep.equal({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "codebuild.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                        Condition: { StringEquals: { "aws:SourceAccount": account } },
+                    },
+                ],
+            });
+        }
+        const policy = JSON.parse(byType(qa, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
+        expect(policy).to.deep.equal(
+            buildRolePolicy({
+                partition: "aws-us-gov",
+                region: GOV,
+                accountId: QA,
+                env: "qa",
+                serviceName: "orders-api",
+                artifactBucketArn: bucketArn("aws-us-gov", QA),
+                kmsKeyArn: keyArn("aws-us-gov", QA),
+                ecrRepositoryArn: repoArn("aws-us-gov", QA),
+                previous: qaArgs.previous,
+                npmTokenSecretArn: qaArgs.npmTokenSecretArn,
+            }),
+        );
+        expect(policy.Statement.map((s: any) => s.Sid)).to.include("ReadNpmToken");
+        const devPolicy = JSON.parse(byType(dev, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
+        expect(devPolicy.Statement.map((s: any) => s.Sid)).not.to.include.members([
+            "ReadPreviousReleases",
+            "ReadNpmToken",
+        ]);
+    });
+
+    it("privileged mode and the PrivilegedMode tag exactly on the image projects; MEDIUM compute only for build-image", () => {
+        const privileged = (run: StackRun) =>
+            byType(run, "aws:codebuild/project:Project")
+                .filter((p) => p.inputs.environment.privilegedMode === true)
+                .map((p) => p.inputs.name);
+        const tagged = (run: StackRun) =>
+            byType(run, "aws:codebuild/project:Project")
+                .filter((p) => p.inputs.tags?.PrivilegedMode === "image-build")
+                .map((p) => p.inputs.name);
+        expect(privileged(dev)).to.deep.equal(["orders-api-dev-build-image"]);
+        expect(tagged(dev)).to.deep.equal(["orders-api-dev-build-image"]);
+        expect(privileged(qa)).to.deep.equal(["orders-api-qa-promote-image"]);
+        expect(tagged(qa)).to.deep.equal(["orders-api-qa-promote-image"]);
+        const compute = Object.fromEntries(
+            byType(dev, "aws:codebuild/project:Project").map((p) => [p.inputs.name, p.inputs.environment.computeType]),
+        );
+        expect(compute).to.deep.equal({
+            "orders-api-dev-unit-tests": "BUILD_GENERAL1_SMALL",
+            "orders-api-dev-security-scan": "BUILD_GENERAL1_SMALL",
+            "orders-api-dev-build-image": "BUILD_GENERAL1_MEDIUM",
+            "orders-api-dev-image-scan-gate": "BUILD_GENERAL1_SMALL",
+            "orders-api-dev-publish-release": "BUILD_GENERAL1_SMALL",
+        });
+    });
+
+    it("every project: CodePipeline source with its buildspec, artifact key, its own encrypted log group, standard:7.0", () => {
+        for (const [run, args] of [
+            [dev, devArgs],
+            [qa, qaArgs],
+        ] as const) {
+            const logGroups = byType(run, "aws:cloudwatch/logGroup:LogGroup");
+            expect(logGroups).to.have.length(5);
+            for (const group of logGroups) {
+                expect(group.inputs).to.deep.include({ retentionInDays: 90, kmsKeyId: args.kmsKeyArn });
+            }
+            for (const key of buildProjectKeys(args.env)) {
+                const name = `orders-api-${args.env}-${BUILD_PROJECTS[key]}`;
+                const project = byType(run, "aws:codebuild/project:Project").find((p) => p.inputs.name === name)!;
+                expect(project.inputs.source).to.deep.equal({ type: "CODEPIPELINE", buildspec: readBuildspec(key) });
+                expect(project.inputs.artifacts).to.deep.equal({ type: "CODEPIPELINE" });
+                expect(project.inputs.encryptionKey).to.equal(args.kmsKeyArn);
+                expect(project.inputs.logsConfig).to.deep.equal({
+                    cloudwatchLogs: { status: "ENABLED", groupName: `/aws/codebuild/${name}` },
+                    s3Logs: { status: "DISABLED" },
+                });
+                expect(logGroups.map((g) => g.inputs.name)).to.include(`/aws/codebuild/${name}`);
+                expect(project.inputs.environment).to.deep.include({
+                    type: "LINUX_CONTAINER",
+                    image: "aws/codebuild/standard:7.0",
+                    imagePullCredentialsType: "CODEBUILD",
+                });
+                expect(project.inputs.serviceRole).to.equal(
+                    `arn:aws-us-gov:iam::${args.accountId}:role/cicd-${args.env}-orders-api-build`,
+                );
+                // Projects wait for the role's policy.
+                expect(project.dependencies).to.include(byType(run, "aws:iam/rolePolicy:RolePolicy")[0].urn);
+            }
+        }
+    });
+
+    it("environment variables: the non-secret settings as PLAINTEXT, the npm token only from Secrets Manager", () => {
+        const gate = byType(qa, "aws:codebuild/project:Project").find(
+            (p) => p.inputs.name === "orders-api-qa-image-scan-gate",
+        )!;
+        const plain = (value: string) => ({ value, type: "PLAINTEXT" });
+        expect(variables(gate)).to.deep.equal({
+            SERVICE_NAME: plain("orders-api"),
+            CONTAINER_NAME: plain("app"),
+            ENVIRONMENT: plain("qa"),
+            REPOSITORY_URI: plain(`${QA}.dkr.ecr.${GOV}.amazonaws.com/orders-api`),
+            ECR_REGISTRY: plain(`${QA}.dkr.ecr.${GOV}.amazonaws.com`),
+            RELEASE_BUCKET: plain(`cicd-artifacts-${QA}-${GOV}`),
+            ARTIFACT_KEY_ARN: plain(keyArn("aws-us-gov", QA)),
+            MAX_CRITICAL_FINDINGS: plain("0"),
+            MAX_HIGH_FINDINGS: plain("3"),
+            PREVIOUS_ENVIRONMENT: plain("dev"),
+            PREVIOUS_RELEASE_BUCKET: plain(`cicd-artifacts-${DEV}-${GOV}`),
+            PREVIOUS_REPOSITORY_URI: plain(`${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`),
+        });
+        const npm = (run: StackRun) =>
+            byType(run, "aws:codebuild/project:Project")
+                .filter((p) => variables(p).NPM_TOKEN)
+                .map((p) => [p.inputs.name, variables(p).NPM_TOKEN])
+                .sort();
+        expect(npm(qa)).to.deep.equal([
+            ["orders-api-qa-security-scan", { value: qaArgs.npmTokenSecretArn, type: "SECRETS_MANAGER" }],
+            ["orders-api-qa-unit-tests", { value: qaArgs.npmTokenSecretArn, type: "SECRETS_MANAGER" }],
+        ]);
+        expect(npm(dev)).to.deep.equal([]);
+        expect(Object.keys(variables(byType(dev, "aws:codebuild/project:Project")[0]))).not.to.include(
+            "PREVIOUS_RELEASE_BUCKET",
+        );
+        for (const run of [dev, qa]) {
+            for (const project of byType(run, "aws:codebuild/project:Project")) {
+                for (const v of project.inputs.environment.environmentVariables) {
+                    if (v.type === "PLAINTEXT") {
+                        expect(v.name).not.to.match(
+                            /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_KEY|ACCESS_KEY/,
+                        );
+                    }
+                }
+            }
+        }
+    });
+
+    it("one unit-test report group, named as CodeBuild resolves the buildspec's junit report, not exported", () => {
+        const groups = byType(dev, "aws:codebuild/reportGroup:ReportGroup");
+        expect(groups.map((g) => g.inputs)).to.deep.equal([
+            {
+                name: "orders-api-dev-unit-tests-junit",
+                type: "TEST",
+                exportConfig: { type: "NO_EXPORT" },
+                deleteReports: true,
+            },
+        ]);
+        expect(Object.keys(specs.unitTests.reports)).to.deep.equal(["junit"]);
+    });
+
+    it("children are parented to the component and named from its name", () => {
+        const component = byType(dev, "devsecops:pipeline:PipelineBuildProjects");
+        expect(component.map((c) => c.name)).to.deep.equal(["orders-api-dev"]);
+        for (const child of dev.resources.filter((r) => r !== component[0])) {
+            expect(child.parent).to.equal(component[0].urn);
+            expect(child.name.startsWith("orders-api-dev-")).to.equal(true);
+        }
+    });
+
+    it("rejects inconsistent arguments with every problem at once", async () => {
+        const run = await runStack("qa", async () => {
+            new PipelineBuildProjects("bad", {
+                ...qaArgs,
+                accountId: "123",
+                logRetentionDays: 10,
+                previous: { ...qaArgs.previous!, env: "stage", keyAlias: "cicd-dev-artifacts" },
+                npmTokenSecretArn: "arn:aws:secretsmanager:us-east-1:1:secret:x",
+                maxCriticalFindings: -1,
+            });
+        });
+        expect(run.error?.message).to.equal(
+            [
+                "bad: invalid PipelineBuildProjects arguments:",
+                '  - accountId is "123", expected 12 digits',
+                "  - logRetentionDays is 10, expected one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+                '  - previous.env is "stage", expected "dev"',
+                '  - previous.keyAlias is "cicd-dev-artifacts", expected "alias/..."',
+                '  - npmTokenSecretArn is "arn:aws:secretsmanager:us-east-1:1:secret:x", expected a secret ARN (arn:aws-us-gov:secretsmanager:...)',
+                "  - maxCriticalFindings is -1, expected a whole number >= 0",
+            ].join("\n"),
+        );
+        const devWithPrevious = await runStack("dev", async () => {
+            new PipelineBuildProjects("d", { ...devArgs, previous: qaArgs.previous });
+        });
+        expect(devWithPrevious.error?.message).to.equal(
+            "d: invalid PipelineBuildProjects arguments:\n  - previous is set for dev, expected none: dev builds the image",
+        );
+        const qaWithout = await runStack("qa", async () => {
+            new PipelineBuildProjects("q", { ...qaArgs, previous: undefined });
+        });
+        expect(qaWithout.error?.message).to.equal(
+            "q: invalid PipelineBuildProjects arguments:\n  - previous is missing, expected where qa promotes from (dev)",
+        );
+        expect(byType(qaWithout, "aws:codebuild/project:Project")).to.have.length(0);
+    });
+});

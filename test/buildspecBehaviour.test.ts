@@ -1,0 +1,230 @@
+import * as path from "path";
+import { expect } from "chai";
+import { BUILDSPEC_DIR, BUILDSPEC_FILES, BuildProjectKey } from "../components/buildProjects";
+import { BuildspecRunOptions, canRunBuildspecs, runBuildspec } from "./buildspecRunner";
+
+const DEV = "271828182845";
+const QA = "161803398874";
+const REGION = "us-gov-west-1";
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+const DIGEST = `sha256:${"a".repeat(64)}`;
+const OTHER_DIGEST = `sha256:${"b".repeat(64)}`;
+const registry = (account: string) => `${account}.dkr.ecr.${REGION}.amazonaws.com`;
+const DEV_BUCKET = `cicd-artifacts-${DEV}-${REGION}`;
+const QA_BUCKET = `cicd-artifacts-${QA}-${REGION}`;
+const QA_KEY = `arn:aws-us-gov:kms:${REGION}:${QA}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+const devEnv = {
+    SERVICE_NAME: "orders-api",
+    CONTAINER_NAME: "app",
+    ENVIRONMENT: "dev",
+    REPOSITORY_URI: `${registry(DEV)}/orders-api`,
+    ECR_REGISTRY: registry(DEV),
+    CODEBUILD_RESOLVED_SOURCE_VERSION: COMMIT,
+};
+const qaEnv = {
+    SERVICE_NAME: "orders-api",
+    CONTAINER_NAME: "app",
+    ENVIRONMENT: "qa",
+    REPOSITORY_URI: `${registry(QA)}/orders-api`,
+    ECR_REGISTRY: registry(QA),
+    RELEASE_BUCKET: QA_BUCKET,
+    ARTIFACT_KEY_ARN: QA_KEY,
+    MAX_CRITICAL_FINDINGS: "0",
+    MAX_HIGH_FINDINGS: "0",
+    PREVIOUS_ENVIRONMENT: "dev",
+    PREVIOUS_RELEASE_BUCKET: DEV_BUCKET,
+    PREVIOUS_REPOSITORY_URI: `${registry(DEV)}/orders-api`,
+    CODEBUILD_RESOLVED_SOURCE_VERSION: COMMIT,
+};
+const devRelease = JSON.stringify({
+    service: "orders-api",
+    commitId: COMMIT,
+    imageDigest: DIGEST,
+    imageUri: `${registry(DEV)}/orders-api@${DIGEST}`,
+    environment: "dev",
+    pipelineExecutionId: "11111111-2222-3333-4444-555555555555",
+    publishedAt: "2026-01-01T00:00:00Z",
+});
+const qaImage = JSON.stringify({
+    service: "orders-api",
+    commitId: COMMIT,
+    imageDigest: DIGEST,
+    imageUri: `${registry(QA)}/orders-api@${DIGEST}`,
+    environment: "qa",
+});
+
+function run(key: BuildProjectKey, options: BuildspecRunOptions) {
+    return runBuildspec(path.join(BUILDSPEC_DIR, BUILDSPEC_FILES[key]), options);
+}
+
+describe("buildspecs run against fake aws and docker", function () {
+    before(function () {
+        if (!canRunBuildspecs()) this.skip();
+    });
+
+    it("build-image pushes the commit tag and writes the digest ECR reports into both files", () => {
+        const r = run("buildImage", { env: devEnv, pushDigest: DIGEST });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.calls.filter((c) => c.startsWith("docker"))).to.deep.equal([
+            `docker login --username AWS --password-stdin ${registry(DEV)}`,
+            `docker build --pull --tag ${registry(DEV)}/orders-api:${COMMIT} .`,
+            `docker push ${registry(DEV)}/orders-api:${COMMIT}`,
+        ]);
+        expect(JSON.parse(r.file("imagedefinitions.json"))).to.deep.equal([
+            { name: "app", imageUri: `${registry(DEV)}/orders-api@${DIGEST}` },
+        ]);
+        expect(JSON.parse(r.file("image.json"))).to.deep.equal({
+            service: "orders-api",
+            commitId: COMMIT,
+            imageDigest: DIGEST,
+            imageUri: `${registry(DEV)}/orders-api@${DIGEST}`,
+            environment: "dev",
+        });
+    });
+
+    it("build-image reuses the image a retry of the same commit already pushed (tags are immutable)", () => {
+        const r = run("buildImage", { env: devEnv, ecrTags: { "orders-api": { [COMMIT]: DIGEST } } });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.calls.some((c) => c.startsWith("docker build") || c.startsWith("docker push"))).to.equal(false);
+        expect(JSON.parse(r.file("image.json")).imageDigest).to.equal(DIGEST);
+    });
+
+    it("build-image takes COMMIT_ID from the pipeline action over the resolved source version", () => {
+        const r = run("buildImage", {
+            env: { ...devEnv, COMMIT_ID: COMMIT, CODEBUILD_RESOLVED_SOURCE_VERSION: "not-a-commit" },
+            pushDigest: DIGEST,
+        });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.calls).to.include(`docker push ${registry(DEV)}/orders-api:${COMMIT}`);
+    });
+
+    it("build-image fails without a commit id", () => {
+        const r = run("buildImage", { env: { ...devEnv, CODEBUILD_RESOLVED_SOURCE_VERSION: "" } });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include("No commit id");
+        expect(r.calls).to.deep.equal([]);
+    });
+
+    it("promote-image refuses a commit the previous environment never released, saying so", () => {
+        const r = run("promoteImage", { env: qaEnv });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(
+            `Commit ${COMMIT} of orders-api has not passed dev: no readable release manifest ` +
+                `s3://${DEV_BUCKET}/releases/orders-api/${COMMIT}.json.`,
+        );
+        expect(r.calls.filter((c) => c.startsWith("docker"))).to.deep.equal([]);
+    });
+
+    it("promote-image copies the released digest and tags it with the commit", () => {
+        const r = run("promoteImage", {
+            env: qaEnv,
+            s3: { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: devRelease } },
+            pushDigest: DIGEST,
+        });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.calls.filter((c) => c.startsWith("docker"))).to.deep.equal([
+            `docker login --username AWS --password-stdin ${registry(DEV)}`,
+            `docker login --username AWS --password-stdin ${registry(QA)}`,
+            `docker pull ${registry(DEV)}/orders-api@${DIGEST}`,
+            `docker tag ${registry(DEV)}/orders-api@${DIGEST} ${registry(QA)}/orders-api:${COMMIT}`,
+            `docker push ${registry(QA)}/orders-api:${COMMIT}`,
+        ]);
+        expect(JSON.parse(r.file("imagedefinitions.json"))).to.deep.equal([
+            { name: "app", imageUri: `${registry(QA)}/orders-api@${DIGEST}` },
+        ]);
+        expect(JSON.parse(r.file("image.json"))).to.deep.equal({ ...JSON.parse(qaImage), promotedFrom: "dev" });
+    });
+
+    it("promote-image fails when the pushed digest differs from the released one", () => {
+        const r = run("promoteImage", {
+            env: qaEnv,
+            s3: { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: devRelease } },
+            pushDigest: OTHER_DIGEST,
+        });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(
+            `Digest changed in promotion: dev released ${DIGEST}, ${registry(QA)}/orders-api:${COMMIT} is ${OTHER_DIGEST}`,
+        );
+    });
+
+    it("promote-image fails when the commit tag already holds another digest, and skips the copy when it holds this one", () => {
+        const s3 = { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: devRelease } };
+        const conflict = run("promoteImage", { env: qaEnv, s3, ecrTags: { "orders-api": { [COMMIT]: OTHER_DIGEST } } });
+        expect(conflict.status).not.to.equal(0);
+        expect(conflict.stderr).to.include(`exists with digest ${OTHER_DIGEST}, but dev released ${DIGEST}`);
+        const again = run("promoteImage", { env: qaEnv, s3, ecrTags: { "orders-api": { [COMMIT]: DIGEST } } });
+        expect(again.status, again.stderr).to.equal(0);
+        expect(again.calls.some((c) => c.startsWith("docker pull"))).to.equal(false);
+    });
+
+    it("promote-image rejects a manifest that describes another commit", () => {
+        const r = run("promoteImage", {
+            env: qaEnv,
+            s3: {
+                [DEV_BUCKET]: {
+                    [`releases/orders-api/${COMMIT}.json`]: JSON.stringify({
+                        ...JSON.parse(devRelease),
+                        commitId: "f",
+                    }),
+                },
+            },
+        });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(`does not describe orders-api at ${COMMIT}`);
+    });
+
+    for (const [counts, maxHigh, passes] of [
+        ["null", "0", true],
+        ['{"HIGH": 2, "LOW": 7}', "3", true],
+        ['{"HIGH": 4}', "3", false],
+        ['{"CRITICAL": 1}', "10", false],
+    ] as const) {
+        it(`image-scan-gate with findings ${counts} and MAX_HIGH_FINDINGS ${maxHigh} ${passes ? "passes" : "fails"}`, () => {
+            const r = run("imageScanGate", {
+                env: { ...qaEnv, MAX_HIGH_FINDINGS: maxHigh },
+                files: { "image.json": qaImage },
+                severityCounts: counts,
+            });
+            expect(r.status === 0, r.stderr).to.equal(passes);
+            expect(r.calls).to.include(
+                `aws ecr wait image-scan-complete --repository-name orders-api --image-id imageDigest=${DIGEST}`,
+            );
+        });
+    }
+
+    it("publish-release writes the manifest under releases/<service>/<commit>.json with the artifact key", () => {
+        const r = run("publishRelease", {
+            env: { ...qaEnv, PIPELINE_EXECUTION_ID: "99999999-8888-7777-6666-555555555555" },
+            files: { "image.json": qaImage },
+        });
+        expect(r.status, r.stderr).to.equal(0);
+        const key = `releases/orders-api/${COMMIT}.json`;
+        expect(r.calls).to.include(
+            `aws s3 cp release.json s3://${QA_BUCKET}/${key} --sse aws:kms --sse-kms-key-id ${QA_KEY} --content-type application/json`,
+        );
+        const manifest = JSON.parse(r.s3Object(QA_BUCKET, key)!);
+        expect(manifest.publishedAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+        expect(manifest).to.deep.equal({
+            ...JSON.parse(qaImage),
+            pipelineExecutionId: "99999999-8888-7777-6666-555555555555",
+            publishedAt: manifest.publishedAt,
+        });
+    });
+
+    it("publish-release fails without the pipeline execution id", () => {
+        const r = run("publishRelease", { env: qaEnv, files: { "image.json": qaImage } });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include("PIPELINE_EXECUTION_ID is not set");
+        expect(r.calls).to.deep.equal([]);
+    });
+
+    it("unit-tests fails when npm test writes no JUnit XML", () => {
+        const ok = run("unitTests", { env: devEnv });
+        expect(ok.status, ok.stderr).to.equal(0);
+        expect(ok.calls).to.deep.equal(["npm ci", "npm test"]);
+        const none = run("unitTests", { env: devEnv, npmTestWritesReport: false });
+        expect(none.status).not.to.equal(0);
+        expect(none.stderr).to.include("npm test wrote no JUnit XML under reports/");
+    });
+});

@@ -1,0 +1,160 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+
+/**
+ * Runs a buildspec's phases the way CodeBuild does for version 0.2 (one shell, state kept between commands,
+ * the first failing command ends the build) in a scratch directory, with fake `aws`, `docker` and `npm` on
+ * the PATH. The fakes keep S3 objects and ECR tags as files under `state/`, and log every call.
+ */
+export interface BuildspecRun {
+    readonly status: number;
+    readonly stdout: string;
+    readonly stderr: string;
+    /** Calls made to the fakes, one `tool args...` line each. */
+    readonly calls: string[];
+    /** A file of the working directory after the build (the scratch directory itself is removed). */
+    file(name: string): string;
+    /** An object the fake S3 holds. */
+    s3Object(bucket: string, key: string): string | undefined;
+}
+
+export interface BuildspecRunOptions {
+    /** Project environment variables (override the buildspec's `env.variables`). */
+    readonly env: Record<string, string>;
+    /** Files of the source or input artifact, relative to the working directory. */
+    readonly files?: Record<string, string>;
+    /** S3 objects that exist before the build: bucket -> key -> content. */
+    readonly s3?: Record<string, Record<string, string>>;
+    /** ECR tags that exist before the build: repository name -> tag -> digest. */
+    readonly ecrTags?: Record<string, Record<string, string>>;
+    /** Digest the fake registry assigns to the next docker push. */
+    readonly pushDigest?: string;
+    /** What describe-image-scan-findings reports as findingSeverityCounts (JSON); default: none. */
+    readonly severityCounts?: string;
+    /** Whether the fake `npm test` writes reports/junit.xml. Default: true. */
+    readonly npmTestWritesReport?: boolean;
+}
+
+const PHASES = ["install", "pre_build", "build", "post_build"];
+
+const FAKE_AWS = `#!/usr/bin/env bash
+echo "aws $*" >> "$FAKE_LOG"
+arg() { local name="$1"; shift; while [[ $# -gt 0 ]]; do [[ "$1" == "$name" ]] && { echo "$2"; return; }; shift; done; }
+case "$1 $2" in
+  "ecr get-login-password") echo "fake-token" ;;
+  "s3api get-object")
+    src="$FAKE_STATE/s3/$(arg --bucket "$@")/$(arg --key "$@")"
+    if [[ -f "$src" ]]; then cp "$src" "\${@: -1}"; echo '{}';
+    else echo "An error occurred (AccessDenied) when calling the GetObject operation: Access Denied" >&2; exit 254; fi ;;
+  "s3 cp")
+    dst="$FAKE_STATE/s3/\${4#s3://}"; mkdir -p "$(dirname "$dst")"; cp "$3" "$dst" ;;
+  "ecr describe-images")
+    tag="$(arg --image-ids "$@")"; src="$FAKE_STATE/ecr/$(arg --repository-name "$@")/\${tag#imageTag=}"
+    if [[ -f "$src" ]]; then cat "$src";
+    else echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation" >&2; exit 254; fi ;;
+  "ecr wait") ;;
+  "ecr describe-image-scan-findings") cat "$FAKE_STATE/severity-counts.json" ;;
+  *) echo "fake aws: unexpected $*" >&2; exit 2 ;;
+esac
+`;
+
+const FAKE_DOCKER = `#!/usr/bin/env bash
+echo "docker $*" >> "$FAKE_LOG"
+case "$1" in
+  login) cat > /dev/null ;;
+  build|pull|tag) ;;
+  push)
+    ref="\${2#*/}"; dst="$FAKE_STATE/ecr/\${ref%%:*}/\${ref##*:}"
+    mkdir -p "$(dirname "$dst")"; cp "$FAKE_STATE/push-digest" "$dst" ;;
+  *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
+esac
+`;
+
+const FAKE_NPM = `#!/usr/bin/env bash
+echo "npm $*" >> "$FAKE_LOG"
+if [[ "$1" == "test" && -f "$FAKE_STATE/npm-test-writes-report" ]]; then
+  mkdir -p reports; echo '<testsuites/>' > reports/junit.xml
+fi
+`;
+
+function write(file: string, content: string, mode?: number): void {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, content, { mode });
+}
+
+/** Runs `buildspecPath` under the fakes and returns what happened. */
+export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions): BuildspecRun {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "buildspec-"));
+    const dir = path.join(root, "src");
+    const state = path.join(root, "state");
+    const bin = path.join(root, "bin");
+    const log = path.join(root, "calls.log");
+    fs.mkdirSync(dir, { recursive: true });
+    write(path.join(bin, "aws"), FAKE_AWS, 0o755);
+    write(path.join(bin, "docker"), FAKE_DOCKER, 0o755);
+    write(path.join(bin, "npm"), FAKE_NPM, 0o755);
+    write(log, "");
+    write(path.join(state, "push-digest"), options.pushDigest ?? "");
+    write(path.join(state, "severity-counts.json"), options.severityCounts ?? "null");
+    if (options.npmTestWritesReport ?? true) write(path.join(state, "npm-test-writes-report"), "");
+    for (const [name, content] of Object.entries(options.files ?? {})) write(path.join(dir, name), content);
+    for (const [bucket, objects] of Object.entries(options.s3 ?? {})) {
+        for (const [key, content] of Object.entries(objects)) write(path.join(state, "s3", bucket, key), content);
+    }
+    for (const [repository, tags] of Object.entries(options.ecrTags ?? {})) {
+        for (const [tag, digest] of Object.entries(tags)) write(path.join(state, "ecr", repository, tag), digest);
+    }
+
+    const spec = parse(fs.readFileSync(buildspecPath, "utf8"));
+    const commands: string[] = PHASES.flatMap((phase) => spec.phases[phase]?.commands ?? []);
+    // Each command runs in the same shell; a failing command ends the build with its status.
+    const script = commands.map((c) => `${c}\n__rc=$?; if [[ $__rc -ne 0 ]]; then exit $__rc; fi`).join("\n");
+    const result = spawnSync("bash", ["-c", script], {
+        cwd: dir,
+        encoding: "utf8",
+        env: {
+            PATH: `${bin}:${process.env.PATH}`,
+            HOME: root,
+            FAKE_STATE: state,
+            FAKE_LOG: log,
+            ...(spec.env?.variables ?? {}),
+            ...options.env,
+        },
+    });
+    // Keep what the build wrote, then remove the scratch directory.
+    const calls = fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
+    const written = snapshot(dir);
+    const s3 = snapshot(path.join(state, "s3"));
+    fs.rmSync(root, { recursive: true, force: true });
+    return {
+        status: result.status ?? -1,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        calls,
+        file: (name) => {
+            if (!(name in written)) throw new Error(`the build wrote no ${name}`);
+            return written[name];
+        },
+        s3Object: (bucket, key) => s3[`${bucket}/${key}`],
+    };
+}
+
+/** Every file under `dir`, by path relative to it. */
+function snapshot(dir: string): Record<string, string> {
+    if (!fs.existsSync(dir)) return {};
+    const files: Record<string, string> = {};
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const file = path.join(entry.parentPath, entry.name);
+        files[path.relative(dir, file)] = fs.readFileSync(file, "utf8");
+    }
+    return files;
+}
+
+/** Whether the tools the buildspecs rely on (bash, jq) exist here. */
+export function canRunBuildspecs(): boolean {
+    return ["bash", "jq"].every((tool) => spawnSync(tool, ["--version"]).status === 0);
+}
