@@ -6,6 +6,8 @@ import { EnvironmentName, LOG_RETENTION_DAYS } from "../lib/config";
 import { buildRoleName, pipelineName } from "../lib/naming";
 import { previousEnvironment } from "../lib/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
+import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
+import { SCALE_UP_ENV } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 
 /** Keys of the CodeBuild projects of one service's pipeline, and the suffix each project's name ends with. */
@@ -16,6 +18,7 @@ export const BUILD_PROJECTS = {
     promoteImage: "promote-image",
     imageScanGate: "image-scan-gate",
     publishRelease: "publish-release",
+    scaleUp: "scale-up",
 } as const;
 export type BuildProjectKey = keyof typeof BUILD_PROJECTS;
 
@@ -27,6 +30,7 @@ export const BUILDSPEC_FILES: Readonly<Record<BuildProjectKey, string>> = {
     promoteImage: "promote-image.yml",
     imageScanGate: "image-scan-gate.yml",
     publishRelease: "publish-release.yml",
+    scaleUp: "scale-up.yml",
 };
 /** Directory of the buildspec files, relative to this module. */
 export const BUILDSPEC_DIR = path.join(__dirname, "..", "buildspecs");
@@ -36,8 +40,6 @@ export const PRIVILEGED_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "p
 /** Tag that declares a privileged project to the policy pack. */
 export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
 
-/** File of the image projects' output artifact that the ECS deploy action reads (its `FileName`). */
-export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
 /** File of the same artifact that image-scan-gate and publish-release read (service, commit, digest, URI). */
 export const IMAGE_DETAIL_FILE = "image.json";
 
@@ -66,14 +68,6 @@ export const ECR_PUSH_PULL_ACTIONS = [
 ];
 /** Pull only (the previous environment's repository). */
 export const ECR_PULL_ACTIONS = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"];
-/** Use of the artifact key by the build role (same account: the key policy delegates to IAM). */
-export const ARTIFACT_KEY_USE = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-];
 /** What a build needs to publish test reports into a report group. */
 export const REPORT_GROUP_ACTIONS = [
     "codebuild:CreateReport",
@@ -131,6 +125,17 @@ export interface PipelineBuildProjectsArgs {
     readonly maxCriticalFindings?: number;
     /** HIGH image findings allowed by the scan gate. Default: 0. */
     readonly maxHighFindings?: number;
+    /** The ECS service the scale-up step raises from 0 tasks after the first deploy. */
+    readonly ecsService: EcsServiceTarget;
+}
+
+/** The service a pipeline deploys to. */
+export interface EcsServiceTarget {
+    readonly clusterName: pulumi.Input<string>;
+    readonly serviceName: pulumi.Input<string>;
+    readonly serviceArn: pulumi.Input<string>;
+    /** Tasks once an image is deployed. */
+    readonly desiredCount: number;
 }
 
 /** Name of one CodeBuild project: the pipeline's name and the project key's suffix. */
@@ -151,7 +156,7 @@ export function unitTestReportGroupName(env: EnvironmentName, service: string): 
 /** The projects of an environment: dev builds the image, later environments promote it. */
 export function buildProjectKeys(env: EnvironmentName): BuildProjectKey[] {
     const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
-    return ["unitTests", "securityScan", image, "imageScanGate", "publishRelease"];
+    return ["unitTests", "securityScan", image, "imageScanGate", "publishRelease", "scaleUp"];
 }
 
 /** The content of a project's buildspec file. */
@@ -185,28 +190,6 @@ export function actionEnvironmentVariables(key: BuildProjectKey, sourceNamespace
     return variables.length > 0 ? JSON.stringify(variables) : undefined;
 }
 
-/** Key use CloudWatch Logs needs to encrypt a log group with a customer-managed key. */
-export const LOGS_KEY_USE = ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"];
-
-/**
- * The key-policy statement the artifact key needs before any log group can use it: CloudWatch Logs of the
- * region (its principal keeps the amazonaws.com form in GovCloud), limited to this account's log groups.
- */
-export function logsKeyPolicyStatement(partition: string, region: string, accountId: string): aws.iam.PolicyStatement {
-    return {
-        Sid: "CloudWatchLogsOfThisAccount",
-        Effect: "Allow",
-        Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: [...LOGS_KEY_USE],
-        Resource: "*",
-        Condition: {
-            ArnLike: {
-                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:*`,
-            },
-        },
-    };
-}
-
 export interface BuildRolePolicyInput {
     readonly partition: string;
     readonly region: string;
@@ -216,6 +199,8 @@ export interface BuildRolePolicyInput {
     readonly artifactBucketArn: string;
     readonly kmsKeyArn: string;
     readonly ecrRepositoryArn: string;
+    /** The ECS service the scale-up step updates. */
+    readonly ecsServiceArn: string;
     readonly previous?: PreviousEnvironment;
     readonly npmTokenSecretArn?: string;
 }
@@ -242,7 +227,7 @@ export function buildRolePolicy(input: BuildRolePolicyInput): aws.iam.PolicyDocu
             Resource: `${input.artifactBucketArn}/*`,
         },
         { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
-        { Sid: "UseArtifactKey", Effect: "Allow", Action: [...ARTIFACT_KEY_USE], Resource: input.kmsKeyArn },
+        { Sid: "UseArtifactKey", Effect: "Allow", Action: [...CROSS_ACCOUNT_KEY_USE], Resource: input.kmsKeyArn },
         // GetAuthorizationToken has no resource type: it stands alone on "*".
         { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         {
@@ -256,6 +241,13 @@ export function buildRolePolicy(input: BuildRolePolicyInput): aws.iam.PolicyDocu
             Effect: "Allow",
             Action: [...REPORT_GROUP_ACTIONS],
             Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${unitTestReportGroupName(env, serviceName)}`,
+        },
+        {
+            // The scale-up step after the first deploy: read and update this one service.
+            Sid: "ScaleUpService",
+            Effect: "Allow",
+            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+            Resource: input.ecsServiceArn,
         },
     ];
     const prev = input.previous;
@@ -379,8 +371,13 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
                 name: "build",
                 policy: pulumi.jsonStringify(
                     pulumi
-                        .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn])
-                        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn]) =>
+                        .all([
+                            args.artifactBucketArn,
+                            args.kmsKeyArn,
+                            args.ecrRepositoryArn,
+                            args.ecsService.serviceArn,
+                        ])
+                        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn]) =>
                             buildRolePolicy({
                                 partition: args.partition,
                                 region: args.region,
@@ -390,6 +387,7 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
                                 artifactBucketArn,
                                 kmsKeyArn,
                                 ecrRepositoryArn,
+                                ecsServiceArn,
                                 previous: args.previous,
                                 npmTokenSecretArn: args.npmTokenSecretArn,
                             }),
@@ -444,7 +442,11 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
                         image: BUILD_IMAGE,
                         imagePullCredentialsType: "CODEBUILD",
                         privilegedMode: privileged,
-                        environmentVariables: npm ? [...variables, ...npmTokenVariable(args)] : variables,
+                        environmentVariables: npm
+                            ? [...variables, ...npmTokenVariable(args)]
+                            : key === "scaleUp"
+                              ? [...variables, ...scaleUpVariables(args.ecsService)]
+                              : variables,
                     },
                     logsConfig: {
                         cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name },
@@ -503,6 +505,15 @@ function environmentVariables(args: PipelineBuildProjectsArgs): ProjectVariable[
         );
     }
     return variables;
+}
+
+/** Which service the scale-up step raises, and to how many tasks. */
+function scaleUpVariables(target: EcsServiceTarget): ProjectVariable[] {
+    return [
+        { name: SCALE_UP_ENV.cluster, value: target.clusterName, type: "PLAINTEXT" },
+        { name: SCALE_UP_ENV.service, value: target.serviceName, type: "PLAINTEXT" },
+        { name: SCALE_UP_ENV.desiredCount, value: String(target.desiredCount), type: "PLAINTEXT" },
+    ];
 }
 
 /** NPM_TOKEN resolved by CodeBuild from Secrets Manager at build start, when a secret is configured. */

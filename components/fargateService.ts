@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
  *    `[{"name": <containerName>, "imageUri": <uri>}]`. The standard ECS deploy action copies the service's current
  *    revision with that image into a new revision and updates the service's task definition. It never changes the
  *    desired count, so the first deploy completes at 0 tasks.
- * 3. A post-deploy action of the pipeline (a small CodeBuild step: scaleUpCommands, with scaleUpPolicyDocument)
+ * 3. A post-deploy action of the pipeline (a small CodeBuild step: scaleUpCommands, run by the PipelineBuildProjects scale-up project)
  *    raises the desired count to the configured `desiredCount` only while it is 0, then waits until the service is
  *    stable. From the second deploy on it finds a count above 0 and changes nothing; the deployment circuit
  *    breaker (with rollback) guards every deploy that starts with running tasks. The first scale-up has nothing to
@@ -269,25 +269,6 @@ export function executionRolePolicyDocument(p: {
 }
 
 /**
- * The KMS key-policy statement the log key needs so that CloudWatch Logs can encrypt the services' log groups
- * (`/ecs/*` of this account and region). The key component owns the key policy and should include exactly this.
- */
-export function logsKeyPolicyStatement(partition: string, region: string, accountId: string): aws.iam.PolicyStatement {
-    return {
-        Sid: "AllowCloudWatchLogsForServiceLogs",
-        Effect: "Allow",
-        Principal: { Service: `logs.${region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        Resource: "*",
-        Condition: {
-            ArnLike: {
-                "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${accountId}:log-group:${LOG_GROUP_PREFIX}*`,
-            },
-        },
-    };
-}
-
-/**
  * Shell commands of the pipeline's post-deploy step: raise the desired count to the configured one only while it is
  * 0 (the first deploy), then wait for a steady service. Reads SCALE_UP_ENV variables, so the buildspec holds no
  * Outputs.
@@ -300,21 +281,6 @@ export function scaleUpCommands(): string[] {
         `if [ "$current" = "0" ]; then aws ecs update-service ${target} --service "$${service}" --desired-count "$${desiredCount}" > /dev/null; fi`,
         `aws ecs wait services-stable ${target} --services "$${service}"`,
     ];
-}
-
-/** Permissions of the scale-up step: read and update this one service. */
-export function scaleUpPolicyDocument(serviceArn: pulumi.Input<string>): aws.iam.PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "ScaleUpService",
-                Effect: "Allow",
-                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                Resource: serviceArn,
-            },
-        ],
-    };
 }
 
 /**

@@ -74,24 +74,6 @@ export function topicPolicyDocument(
     };
 }
 
-/**
- * The KMS key-policy statement the topic's key needs so that the publisher services can write encrypted
- * messages. The key component owns the key policy; this is exported so it can include exactly this.
- */
-export function topicKeyPolicyStatement(
-    accountId: string,
-    publisherServices: readonly string[] = DEFAULT_PUBLISHER_SERVICES,
-): aws.iam.PolicyStatement {
-    return {
-        Sid: "AllowNotificationServicesToUseKey",
-        Effect: "Allow",
-        Principal: { Service: [...publisherServices] },
-        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-    };
-}
-
 /** SNS topic for approvals, pipeline failures and alarms: KMS-encrypted, service publish only, email subscribers. */
 export class PipelineNotifications extends pulumi.ComponentResource {
     public readonly topicArn: pulumi.Output<string>;

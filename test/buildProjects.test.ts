@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { scaleUpCommands } from "../components/fargateService";
 import { expect } from "chai";
 import { parse } from "yaml";
 import {
@@ -12,7 +13,6 @@ import {
     PipelineBuildProjectsArgs,
     readBuildspec,
     actionEnvironmentVariables,
-    logsKeyPolicyStatement,
 } from "../components/buildProjects";
 import { runStack } from "../lib/offline/mockRuntime";
 import { RecordedResource, StackRun } from "./harness";
@@ -141,6 +141,15 @@ describe("buildspecs", () => {
         expect(all).to.include("if (( CRITICAL > MAX_CRITICAL_FINDINGS || HIGH > MAX_HIGH_FINDINGS )); then");
     });
 
+    it("scale-up: runs exactly the commands the Fargate service's design requires", () => {
+        const spec = parse(readBuildspec("scaleUp"));
+        expect(spec.version).to.equal(0.2);
+        expect(spec.phases.build.commands[0].trim().split("\n")).to.deep.equal([
+            "set -eo pipefail",
+            ...scaleUpCommands(),
+        ]);
+    });
+
     it("publish-release: the manifest fields, at releases/<service>/<commit>.json, SSE-KMS with the artifact key", () => {
         const all = commands(specs.publishRelease);
         for (const field of [
@@ -171,6 +180,7 @@ const bucketArn = (p: string, account: string) => `arn:${p}:s3:::cicd-artifacts-
 const keyArn = (p: string, account: string) =>
     `arn:${p}:kms:${GOV}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const repoArn = (p: string, account: string) => `arn:${p}:ecr:${GOV}:${account}:repository/orders-api`;
+const serviceArn = (p: string, account: string) => `arn:${p}:ecs:${GOV}:${account}:service/orders-api/orders-api`;
 
 for (const partition of ["aws", "aws-us-gov"]) {
     describe(`build role policy in partition ${partition}`, () => {
@@ -189,6 +199,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         logs(image),
                         logs("image-scan-gate"),
                         logs("publish-release"),
+                        logs("scale-up"),
                     ],
                 },
                 {
@@ -237,6 +248,12 @@ for (const partition of ["aws", "aws-us-gov"]) {
                     ],
                     Resource: `arn:${partition}:codebuild:${GOV}:${account}:report-group/orders-api-${env}-unit-tests-junit`,
                 },
+                {
+                    Sid: "ScaleUpService",
+                    Effect: "Allow",
+                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                    Resource: serviceArn(partition, account),
+                },
             ];
         };
 
@@ -250,6 +267,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 artifactBucketArn: bucketArn(partition, DEV),
                 kmsKeyArn: keyArn(partition, DEV),
                 ecrRepositoryArn: repoArn(partition, DEV),
+                ecsServiceArn: serviceArn(partition, DEV),
             });
             expect(policy).to.deep.equal({ Version: "2012-10-17", Statement: common("dev", DEV) });
         });
@@ -265,6 +283,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 artifactBucketArn: bucketArn(partition, QA),
                 kmsKeyArn: keyArn(partition, QA),
                 ecrRepositoryArn: repoArn(partition, QA),
+                ecsServiceArn: serviceArn(partition, QA),
                 previous: {
                     env: "dev",
                     accountId: DEV,
@@ -309,21 +328,6 @@ for (const partition of ["aws", "aws-us-gov"]) {
             });
         });
 
-        it("the key-policy statement CloudWatch Logs needs for the encrypted log groups", () => {
-            expect(logsKeyPolicyStatement(partition, GOV, DEV)).to.deep.equal({
-                Sid: "CloudWatchLogsOfThisAccount",
-                Effect: "Allow",
-                Principal: { Service: `logs.${GOV}.amazonaws.com` },
-                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                Resource: "*",
-                Condition: {
-                    ArnLike: {
-                        "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${GOV}:${DEV}:log-group:*`,
-                    },
-                },
-            });
-        });
-
         it("no statement allows * actions, and only GetAuthorizationToken is on Resource *", () => {
             const policy = buildRolePolicy({
                 partition,
@@ -334,6 +338,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 artifactBucketArn: bucketArn(partition, QA),
                 kmsKeyArn: keyArn(partition, QA),
                 ecrRepositoryArn: repoArn(partition, QA),
+                ecsServiceArn: serviceArn(partition, QA),
                 previous: {
                     env: "dev",
                     accountId: DEV,
@@ -364,6 +369,12 @@ const devArgs: PipelineBuildProjectsArgs = {
     artifactBucketArn: bucketArn("aws-us-gov", DEV),
     kmsKeyArn: keyArn("aws-us-gov", DEV),
     ecrRepositoryArn: repoArn("aws-us-gov", DEV),
+    ecsService: {
+        clusterName: "orders-api",
+        serviceName: "orders-api",
+        serviceArn: serviceArn("aws-us-gov", DEV),
+        desiredCount: 2,
+    },
     ecrRepositoryUrl: `${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     logRetentionDays: 90,
 };
@@ -375,6 +386,12 @@ const qaArgs: PipelineBuildProjectsArgs = {
     artifactBucketArn: bucketArn("aws-us-gov", QA),
     kmsKeyArn: keyArn("aws-us-gov", QA),
     ecrRepositoryArn: repoArn("aws-us-gov", QA),
+    ecsService: {
+        clusterName: "orders-api",
+        serviceName: "orders-api",
+        serviceArn: serviceArn("aws-us-gov", QA),
+        desiredCount: 2,
+    },
     ecrRepositoryUrl: `${QA}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     previous: {
         env: "dev",
@@ -425,6 +442,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "buildImage",
             "imageScanGate",
             "publishRelease",
+            "scaleUp",
         ]);
         expect(projectNames(dev)).to.deep.equal([
             "orders-api-dev-unit-tests",
@@ -432,6 +450,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-build-image",
             "orders-api-dev-image-scan-gate",
             "orders-api-dev-publish-release",
+            "orders-api-dev-scale-up",
         ]);
         expect(projectNames(qa)).to.deep.equal([
             "orders-api-qa-unit-tests",
@@ -439,6 +458,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-qa-promote-image",
             "orders-api-qa-image-scan-gate",
             "orders-api-qa-publish-release",
+            "orders-api-qa-scale-up",
         ]);
         for (const env of ["stage", "prod"] as const) expect(buildProjectKeys(env)).to.include("promoteImage");
     });
@@ -474,6 +494,7 @@ describe("PipelineBuildProjects under mocks", () => {
                 artifactBucketArn: bucketArn("aws-us-gov", QA),
                 kmsKeyArn: keyArn("aws-us-gov", QA),
                 ecrRepositoryArn: repoArn("aws-us-gov", QA),
+                ecsServiceArn: serviceArn("aws-us-gov", QA),
                 previous: qaArgs.previous,
                 npmTokenSecretArn: qaArgs.npmTokenSecretArn,
             }),
@@ -508,6 +529,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-build-image": "BUILD_GENERAL1_MEDIUM",
             "orders-api-dev-image-scan-gate": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-publish-release": "BUILD_GENERAL1_SMALL",
+            "orders-api-dev-scale-up": "BUILD_GENERAL1_SMALL",
         });
     });
 
@@ -517,7 +539,7 @@ describe("PipelineBuildProjects under mocks", () => {
             [qa, qaArgs],
         ] as const) {
             const logGroups = byType(run, "aws:cloudwatch/logGroup:LogGroup");
-            expect(logGroups).to.have.length(5);
+            expect(logGroups).to.have.length(6);
             for (const group of logGroups) {
                 expect(group.inputs).to.deep.include({ retentionInDays: 90, kmsKeyId: args.kmsKeyArn });
             }

@@ -6,9 +6,7 @@ import {
     ecsDeployPolicyDocument,
     FargateService,
     FargateServiceArgs,
-    logsKeyPolicyStatement,
     scaleUpCommands,
-    scaleUpPolicyDocument,
     secretArnOf,
     taskRoleTrustPolicy,
     validateFargateServiceArgs,
@@ -380,21 +378,6 @@ describe("FargateService documents", () => {
         expect(c.healthCheck.command[1]).to.contain("http://localhost:8080/ready");
     });
 
-    it("log key statement: CloudWatch Logs of this region, only for the services' log groups", () => {
-        expect(logsKeyPolicyStatement("aws", "us-east-1", "111111111111")).to.deep.equal({
-            Sid: "AllowCloudWatchLogsForServiceLogs",
-            Effect: "Allow",
-            Principal: { Service: "logs.us-east-1.amazonaws.com" },
-            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-            Resource: "*",
-            Condition: {
-                ArnLike: {
-                    "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-east-1:111111111111:log-group:/ecs/*",
-                },
-            },
-        });
-    });
-
     it("task role trust is built from the partition (commercial)", () => {
         const doc = taskRoleTrustPolicy("aws", "us-east-1", "111111111111") as any;
         expect(doc.Statement[0].Condition.ArnLike).to.deep.equal({
@@ -408,17 +391,6 @@ describe("FargateService documents", () => {
             `if [ "$current" = "0" ]; then aws ecs update-service --cluster "$ECS_CLUSTER_NAME" --service "$ECS_SERVICE_NAME" --desired-count "$ECS_DESIRED_COUNT" > /dev/null; fi`,
             `aws ecs wait services-stable --cluster "$ECS_CLUSTER_NAME" --services "$ECS_SERVICE_NAME"`,
         ]);
-        expect(scaleUpPolicyDocument("svc-arn")).to.deep.equal({
-            Version: "2012-10-17",
-            Statement: [
-                {
-                    Sid: "ScaleUpService",
-                    Effect: "Allow",
-                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                    Resource: "svc-arn",
-                },
-            ],
-        });
     });
 
     it("ECS deploy permissions: one service, the family's tags, the cluster's tasks, PassRole to ECS tasks only", async () => {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { PipelineNotifications, topicKeyPolicyStatement } from "../components/notifications";
+import { PipelineNotifications } from "../components/notifications";
 import { runStack } from "../lib/offline/mockRuntime";
 
 const KEY = "arn:aws-us-gov:kms:us-gov-west-1:271828182845:key/11111111-2222-3333-4444-555555555555";
@@ -92,18 +92,5 @@ describe("PipelineNotifications", () => {
             'PipelineNotifications n: emails: found ["not-an-email"], expected email addresses',
         );
         expect(run.resources).to.deep.equal([]);
-    });
-
-    it("states the key-policy statement the topic's key needs", () => {
-        expect(topicKeyPolicyStatement("271828182845")).to.deep.equal({
-            Sid: "AllowNotificationServicesToUseKey",
-            Effect: "Allow",
-            Principal: {
-                Service: ["codestar-notifications.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"],
-            },
-            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": "271828182845" } },
-        });
     });
 });
