@@ -250,20 +250,28 @@ export const describeStatement = (s: Statement, i: number) => (s.Sid ? `statemen
 /** The account of an ARN-ish string, or undefined. */
 export const accountOfArn = (arn: string): string | undefined => /^arn:[\w-]+:[\w-]*:[\w-]*:(\d{12}):/.exec(arn)?.[1];
 
-/** Resources whose named property depends on `target` (by dependency), or holds one of `values`. */
-export function attachedTo(
+/** Reads a value that may be unknown during preview; undefined when it is. */
+export function known<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (e) {
+        if ((e as Error)?.constructor?.name === "UnknownValueError") return undefined;
+        throw e;
+    }
+}
+
+/** The resources of `type` attached to `target` through property `property` (dependency or equal value). */
+export function attachments(
     resources: readonly PolicyResource[],
+    type: string,
     target: PolicyResource,
     property: string,
-    values: readonly unknown[],
+    targetValues: readonly unknown[],
 ): PolicyResource[] {
-    return resources.filter((r) => {
-        if (r.dependencies.some((d) => d.urn === target.urn)) return true;
-        try {
-            const v = r.props[property];
-            return v !== undefined && values.includes(v);
-        } catch {
-            return false;
-        }
-    });
+    const values: unknown[] = targetValues.filter((v) => v !== undefined);
+    return resources.filter(
+        (r) =>
+            r.type === type &&
+            (r.dependencies.some((d) => d.urn === target.urn) || values.includes(known(() => r.props[property]))),
+    );
 }

@@ -1,5 +1,14 @@
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
+import { codebuildPolicies } from "./codebuild";
+import { codepipelinePolicies } from "./codepipeline";
 import { metadataOf, PolicyMetadata } from "./common";
+import { ecrPolicies } from "./ecr";
+import { ecsPolicies } from "./ecs";
+import { iamPolicies } from "./iam";
+import { kmsPolicies } from "./kms";
+import { loggingPolicies } from "./logging";
+import { s3Policies } from "./s3";
+import { tagPolicies } from "./tags";
 
 export type { PolicyMetadata } from "./common";
 
@@ -9,7 +18,17 @@ export const POLICY_PACK_NAME = "devsecops-pipelines";
 export const POLICY_PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
 /** Every policy of the pack, in the order the README lists them. */
-export const allPolicies: Policy[] = [];
+export const allPolicies: Policy[] = [
+    ...s3Policies,
+    ...kmsPolicies,
+    ...iamPolicies,
+    ...codebuildPolicies,
+    ...codepipelinePolicies,
+    ...ecrPolicies,
+    ...ecsPolicies,
+    ...loggingPolicies,
+    ...tagPolicies,
+];
 
 /** Name, summary, severity, AWS FSBP and NIST SP 800-53 ids and default level of every policy. */
 export const policyMetadata: PolicyMetadata[] = allPolicies.map((p) => {

@@ -1,0 +1,86 @@
+import * as aws from "@pulumi/aws";
+import { validateResourceOfType } from "@pulumi/policy";
+import { attachments, known, resourcePolicy, stackPolicy } from "./common";
+
+export const ecrImmutableTags = resourcePolicy(
+    {
+        name: "ecr-immutable-tags",
+        summary: "ECR repositories have IMMUTABLE image tags (the image that passed dev is the one prod runs).",
+        severity: "medium",
+        fsbp: ["ECR.2"],
+        nist: ["SI-7", "CM-2"],
+    },
+    validateResourceOfType(aws.ecr.Repository, (repo, args, report) => {
+        if (repo.imageTagMutability !== "IMMUTABLE") {
+            report(
+                `ECR repository "${args.name}" has imageTagMutability ${repo.imageTagMutability ?? "unset (MUTABLE)"}; ` +
+                    `required: IMMUTABLE; fix: set imageTagMutability: "IMMUTABLE".`,
+            );
+        }
+    }),
+);
+
+export const ecrScanOnPush = resourcePolicy(
+    {
+        name: "ecr-scan-on-push",
+        summary: "ECR repositories scan images on push.",
+        severity: "high",
+        fsbp: ["ECR.1"],
+        nist: ["RA-5", "SI-2"],
+    },
+    validateResourceOfType(aws.ecr.Repository, (repo, args, report) => {
+        if (repo.imageScanningConfiguration?.scanOnPush !== true) {
+            report(
+                `ECR repository "${args.name}" has scanOnPush ${repo.imageScanningConfiguration?.scanOnPush ?? "unset"}; ` +
+                    `required: true; fix: set imageScanningConfiguration: { scanOnPush: true }.`,
+            );
+        }
+    }),
+);
+
+export const ecrKmsEncryption = resourcePolicy(
+    {
+        name: "ecr-kms-encryption",
+        summary: "ECR repositories are encrypted with KMS (a customer-managed key).",
+        severity: "medium",
+        fsbp: ["ECR.5"],
+        nist: ["SC-28", "SC-12"],
+    },
+    validateResourceOfType(aws.ecr.Repository, (repo, args, report) => {
+        const configs = repo.encryptionConfigurations ?? [];
+        if (!configs.some((c) => c.encryptionType === "KMS" && !!c.kmsKey)) {
+            report(
+                `ECR repository "${args.name}" has encryptionConfigurations ${JSON.stringify(configs)}; required: ` +
+                    `encryptionType "KMS" with kmsKey set; fix: set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }].`,
+            );
+        }
+    }),
+);
+
+const LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";
+
+export const ecrLifecyclePolicy = stackPolicy(
+    {
+        name: "ecr-lifecycle-policy",
+        summary: "Every ECR repository has a lifecycle policy.",
+        severity: "low",
+        fsbp: ["ECR.3"],
+        nist: ["CM-2", "SI-12"],
+    },
+    (args, report) => {
+        const repos = args.resources.filter((r) => r.isType(aws.ecr.Repository));
+        if (repos.length === 0) args.notApplicable("no ECR repository in the stack");
+        for (const repo of repos) {
+            const name = known(() => repo.props.name as string | undefined);
+            if (attachments(args.resources, LIFECYCLE, repo, "repository", [name]).length === 0) {
+                report(
+                    `ECR repository "${repo.name}" has no lifecycle policy; required: an aws.ecr.LifecyclePolicy for it; ` +
+                        `fix: add one (e.g. expire untagged images after 14 days, keep the last 50 tagged).`,
+                    repo.urn,
+                );
+            }
+        }
+    },
+);
+
+export const ecrPolicies = [ecrImmutableTags, ecrScanOnPush, ecrKmsEncryption, ecrLifecyclePolicy];

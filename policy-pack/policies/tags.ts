@@ -1,0 +1,99 @@
+import type { PolicyResource } from "@pulumi/policy";
+import { AWS_PROVIDER_TYPE, known, providerSettings, stackPolicy, stackProvider } from "./common";
+
+/** Tags every taggable resource carries (through the provider's defaultTags or its own `tags`). */
+export const REQUIRED_TAGS = ["Project", "Environment", "CostCenter", "Owner", "ManagedBy"];
+
+/**
+ * The taggable resource types this project uses. A resource is also taggable when its props include `tags`.
+ * Components, providers and settings resources (bucket policies, aliases, role policies, targets) are not.
+ */
+export const TAGGABLE_TYPES = [
+    "aws:s3/bucket:Bucket",
+    "aws:kms/key:Key",
+    "aws:iam/role:Role",
+    "aws:iam/policy:Policy",
+    "aws:iam/user:User",
+    "aws:codecommit/repository:Repository",
+    "aws:codebuild/project:Project",
+    "aws:codepipeline/pipeline:Pipeline",
+    "aws:ecr/repository:Repository",
+    "aws:ecs/cluster:Cluster",
+    "aws:ecs/service:Service",
+    "aws:ecs/taskDefinition:TaskDefinition",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/eventRule:EventRule",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:sns/topic:Topic",
+    "aws:secretsmanager/secret:Secret",
+    "aws:codestarnotifications/notificationRule:NotificationRule",
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/vpcEndpoint:VpcEndpoint",
+    "aws:lb/loadBalancer:LoadBalancer",
+    "aws:lb/targetGroup:TargetGroup",
+    "aws:lb/listener:Listener",
+    "aws:budgets/budget:Budget",
+];
+
+function isTaggable(r: PolicyResource): boolean {
+    if (!r.type.startsWith("aws:")) return false; // components and providers
+    return TAGGABLE_TYPES.includes(r.type) || known(() => r.props.tags) !== undefined;
+}
+
+export const requiredTags = stackPolicy(
+    {
+        name: "required-tags",
+        summary: `Every taggable resource carries ${REQUIRED_TAGS.join(", ")} (its own tags merged over the provider's defaultTags).`,
+        severity: "low",
+        nist: ["CM-8"],
+    },
+    (args, report) => {
+        const fallback = stackProvider(args.resources);
+        const taggable = args.resources.filter(isTaggable);
+        if (taggable.length === 0) args.notApplicable("no taggable resource in the stack");
+        for (const r of taggable) {
+            const own = (known(() => r.props.tags) ?? {}) as Record<string, unknown>;
+            const tags = { ...providerSettings(r.provider ?? fallback).defaultTags, ...own };
+            const missing = REQUIRED_TAGS.filter((t) => typeof tags[t] !== "string" || String(tags[t]).trim() === "");
+            if (missing.length > 0) {
+                report(
+                    `${r.type} "${r.name}" lacks tag${missing.length === 1 ? "" : "s"} ${missing.join(", ")} ` +
+                        `(provider defaultTags merged with its tags); required: ${REQUIRED_TAGS.join(", ")}; fix: set ` +
+                        `them in aws:defaultTags of the stack file or in the resource's tags.`,
+                    r.urn,
+                );
+            }
+        }
+    },
+);
+
+export const providerAccountGuard = stackPolicy(
+    {
+        name: "aws-provider-allowed-account-ids",
+        summary: "Every AWS provider of the stack pins allowedAccountIds, so it can only touch its own account.",
+        severity: "high",
+        nist: ["AC-3", "CM-6"],
+    },
+    (args, report) => {
+        const providers = args.resources.filter((r) => r.type === AWS_PROVIDER_TYPE);
+        if (providers.length === 0) args.notApplicable("no AWS provider in the stack");
+        for (const p of providers) {
+            const ids = providerSettings(p).allowedAccountIds ?? [];
+            if (ids.length === 0) {
+                report(
+                    `AWS provider "${p.name}" sets no allowedAccountIds; required: exactly the stack's account id; ` +
+                        `fix: set aws:allowedAccountIds in the stack file (or allowedAccountIds on the provider).`,
+                    p.urn,
+                );
+            }
+        }
+    },
+);
+
+export const tagPolicies = [requiredTags, providerAccountGuard];
