@@ -74,6 +74,10 @@ describe("offline plan", () => {
                 accounts: ACCOUNTS,
             });
             expect(s.policy.evaluated && s.policy.mandatory).to.equal(0);
+            // The stack's own policy pack config is used by default.
+            expect(s.policy.evaluated && s.policy.config).to.equal(
+                path.join("policy-pack", "config", `${s.stack}.json`),
+            );
             if (s.policy.evaluated) {
                 expect(s.policy.advisory).to.equal(
                     s.policy.violations.filter((v) => v.enforcementLevel === "advisory").length,
@@ -132,13 +136,16 @@ describe("offline plan", () => {
     it("exits 1 on a mandatory violation (fixture policy through the real runner), 0 once configured advisory", async () => {
         const commercial = ["--stack", "dev", "--stack-file", fixture("Pulumi.commercial.yaml")];
         const json = path.join(dir, "violations.json");
-        const failing = await cli([...commercial, "--json", json, "--quiet"], fixtureEvaluator);
+        // An explicit empty config: the default policy-pack/config/dev.json names the pack's policies, not the fixture's.
+        const empty = ["--policy-pack-config", fixture("policy-config.empty.json")];
+        const failing = await cli([...commercial, ...empty, "--json", json, "--quiet"], fixtureEvaluator);
         expect(failing.code).to.equal(1);
         expect(failing.out).to.equal("Result: violations (exit 1)\n");
         const stack = (JSON.parse(fs.readFileSync(json, "utf8")) as PlanReport).stacks[0];
         expect([stack.status, stack.partition, stack.region]).to.deep.equal(["violations", "aws", "us-east-1"]);
         expect(stack.policy).to.deep.equal({
             evaluated: true,
+            config: fixture("policy-config.empty.json"),
             mandatory: 1,
             advisory: 0,
             violations: [
@@ -162,7 +169,28 @@ describe("offline plan", () => {
             "  Policy (config test/fixtures/policy-config.advisory.json): 0 mandatory, 1 advisory\n" +
                 "    advisory devsecops-pipelines/fixture-govcloud-region on pulumi:providers:aws aws: provider region is us-east-1, expected us-gov-west-1 or us-gov-east-1\n",
         );
-        expect((await cli(["--all", "--quiet"], fixtureEvaluator)).code).to.equal(0);
+        expect((await cli(["--all", "--quiet", ...empty], fixtureEvaluator)).code).to.equal(0);
+    });
+
+    it("the real pack fails a fixture program that breaks its mandatory policies (exit 1)", async () => {
+        const plan = await planStack("dev", { program: crossAccountProgram });
+        expect([plan.status, buildReport(NS, [plan]).exitCode]).to.deep.equal(["violations", 1]);
+        if (!plan.policy.evaluated) throw new Error("the pack did not run");
+        expect(plan.policy.config).to.equal(path.join("policy-pack", "config", "dev.json"));
+        expect(
+            plan.policy.violations
+                .filter((v) => v.enforcementLevel === "mandatory")
+                .map((v) => v.policyName)
+                .sort(),
+        ).to.deep.equal([
+            "aws-provider-allowed-account-ids",
+            "ecr-immutable-tags",
+            "ecr-kms-encryption",
+            "ecr-scan-on-push",
+            "kms-key-policy-cross-account-use-only",
+            "kms-key-rotation",
+        ]);
+        expect(plan.policy.mandatory).to.equal(6);
     });
 
     it("exits 2 on an invalid policy pack config, naming every problem", async () => {
