@@ -182,10 +182,10 @@ function actionsOf(s: Statement): string[] {
     return list(s.NotAction).map((a) => `NOT ${a}`);
 }
 
+/** Whether an ARN (or ArnLike pattern) can name a principal of `account`. */
 function matchesAccount(arnPattern: string, account: string): boolean {
-    const a = accountOfArn(arnPattern.replace(/\*/g, "0"));
     const field = arnPattern.split(":")[4];
-    return field === account || field === "*" || a === account;
+    return field === account || field === "*";
 }
 
 /** Cross-account grants of one policy document. */
