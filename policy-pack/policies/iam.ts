@@ -155,7 +155,7 @@ export const iamNoAccessKeys = resourcePolicy(
     }),
 );
 
-/** `arn:aws:`, built so that this file holds no commercial ARN literal. */
+/** The commercial partition's ARN prefix, built so that this file holds no such literal. */
 const COMMERCIAL_ARN = ["arn", "aws", ""].join(":");
 
 /** Paths of string values (at any depth) that contain `needle`; unknown values are skipped. */
@@ -172,7 +172,7 @@ function findStrings(value: unknown, needle: string, at = ""): string[] {
 export const noCommercialArnsInOtherPartitions = resourcePolicy(
     {
         name: "arns-match-stack-partition",
-        summary: "In a partition other than aws (GovCloud), no resource property holds a commercial arn:aws: ARN.",
+        summary: `In a partition other than aws (GovCloud), no resource property holds a commercial ${COMMERCIAL_ARN} ARN.`,
         severity: "high",
         nist: ["CM-6"],
     },

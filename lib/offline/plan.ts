@@ -1,0 +1,247 @@
+/**
+ * The offline plan: runs a stack's program under the mock runtime (no cloud credentials, provider plugins or
+ * Pulumi CLI), and reports its resources, cross-account access and policy verdict.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../config";
+import { artifactBucketName } from "../naming";
+import { defineStack } from "../program";
+import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
+import { RecordedResource, runStack, StackRun } from "./mockRuntime";
+import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
+import { PROJECT_ROOT } from "./stackFiles";
+
+/** Version of the JSON report's shape; bumped on any incompatible change. */
+export const REPORT_VERSION = 1;
+
+/** Exit codes of `npm run plan`. */
+export const EXIT = { clean: 0, mandatory: 1, error: 2 } as const;
+
+/** Machine-readable report written by `npm run plan -- --json FILE`. */
+export interface PlanReport {
+    readonly version: typeof REPORT_VERSION;
+    readonly project: string;
+    /** `clean` (exit 0), `violations` (mandatory policy violations, exit 1), `error` (config or program, exit 2). */
+    readonly status: PlanStatus;
+    readonly exitCode: number;
+    readonly stacks: StackPlan[];
+}
+
+export type PlanStatus = "clean" | "violations" | "error";
+
+export interface StackPlan {
+    readonly stack: string;
+    readonly status: PlanStatus;
+    /** Stack file and policy config used, relative to the project root when inside it. */
+    readonly stackFile: string;
+    /** Present when the config or the program failed; nothing else is then reported. */
+    readonly error?: { readonly kind: "config" | "program"; readonly message: string; readonly problems?: string[] };
+    readonly environment?: string;
+    readonly accountId?: string;
+    readonly partition?: string;
+    readonly region?: string;
+    /** Account ids by stack role (tool, dev, ...), for naming accounts in the summary. */
+    readonly accounts?: Readonly<Record<string, string>>;
+    readonly resources: {
+        readonly total: number;
+        readonly byType: Readonly<Record<string, number>>;
+        /** Component tree: top-level resources (children of the stack) with their children. */
+        readonly tree: PlanNode[];
+        /** URNs of resources with `protect`. */
+        readonly protected: string[];
+        /** URNs of resources with `retainOnDelete`. */
+        readonly retained: string[];
+    };
+    readonly crossAccount: CrossAccountGrant[];
+    readonly policy: PolicyResult;
+}
+
+export interface PlanNode {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly children: PlanNode[];
+}
+
+export type PolicyResult =
+    | {
+          readonly evaluated: true;
+          /** Policy pack config file applied, if any. */
+          readonly config?: string;
+          readonly mandatory: number;
+          readonly advisory: number;
+          readonly violations: PolicyViolation[];
+      }
+    | { readonly evaluated: false; readonly reason: string };
+
+/** Evaluates the policy pack on a recorded run; `configFile` is a policy pack config (JSON). */
+export type PolicyEvaluator = (run: StackRun, configFile: string | undefined) => Promise<PolicyVerdict>;
+
+/** The pack's policies through the in-process runner, with the config file when there is one. */
+export const packEvaluator: PolicyEvaluator = (run, configFile) =>
+    evaluatePolicies(run, configFile ? { config: readPolicyPackConfig(configFile) } : {});
+
+export interface PlanOptions {
+    /** The program to run; default the project's (`defineStack`). */
+    readonly program?: () => Promise<Record<string, unknown> | void>;
+    /** A stack file other than `Pulumi.<stack>.yaml`. */
+    readonly stackFile?: string;
+    /** Config overrides (bench: `services`). */
+    readonly overrides?: Record<string, unknown>;
+    /** Policy pack config; default `policy-pack/config/<stack>.json` when it exists. */
+    readonly policyPackConfig?: string;
+    /** The policy evaluator; default the pack's. `null`: report the verdict as not evaluated. */
+    readonly evaluate?: PolicyEvaluator | null;
+}
+
+/** Where a stack's policy pack config lives by default. */
+export function defaultPolicyPackConfig(stack: string, root = PROJECT_ROOT): string {
+    return path.join(root, "policy-pack", "config", `${stack}.json`);
+}
+
+/** A path relative to the project root when inside it (reports carry no machine paths). */
+export function displayPath(file: string): string {
+    const rel = path.relative(PROJECT_ROOT, path.resolve(file));
+    return rel.startsWith("..") || path.isAbsolute(rel) ? path.basename(file) : rel;
+}
+
+/** Plans one stack: runs the program, then summarises it. Never throws for config or program errors. */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    const stackFile = displayPath(options.stackFile ?? path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`));
+    let run: StackRun;
+    try {
+        run = await runStack(stack, options.program ?? defineStack, {
+            stackFile: options.stackFile,
+            overrides: options.overrides,
+        });
+    } catch (e) {
+        return failed(stack, stackFile, "config", e);
+    }
+    if (run.error)
+        return failed(stack, stackFile, run.error instanceof StackConfigError ? "config" : "program", run.error);
+
+    let config: StackConfig;
+    try {
+        config = validateStackConfig(run.config, run.project, stack);
+    } catch (e) {
+        return failed(stack, stackFile, "config", e);
+    }
+    let crossAccount: CrossAccountGrant[];
+    try {
+        crossAccount = summariseCrossAccount(run.resources, config);
+    } catch (e) {
+        return failed(stack, stackFile, "program", e);
+    }
+
+    let policy: PolicyResult;
+    const configFile = options.policyPackConfig ?? defaultPolicyPackConfig(stack);
+    const useConfig = options.policyPackConfig !== undefined || fs.existsSync(configFile);
+    const evaluate = options.evaluate === undefined ? packEvaluator : options.evaluate;
+    if (evaluate === null) {
+        policy = { evaluated: false, reason: "policy evaluation turned off" };
+    } else {
+        try {
+            const verdict = await evaluate(run, useConfig ? configFile : undefined);
+            policy = {
+                evaluated: true,
+                ...(useConfig ? { config: displayPath(configFile) } : {}),
+                mandatory: verdict.mandatory,
+                advisory: verdict.advisory,
+                violations: verdict.violations,
+            };
+        } catch (e) {
+            return failed(stack, stackFile, "config", e);
+        }
+    }
+
+    return {
+        stack,
+        status: policy.evaluated && policy.mandatory > 0 ? "violations" : "clean",
+        stackFile,
+        environment: config.role,
+        accountId: config.accountId,
+        partition: config.partition,
+        region: config.region,
+        accounts: { ...config.accounts },
+        resources: summariseResources(run.resources),
+        crossAccount,
+        policy,
+    };
+}
+
+function failed(stack: string, stackFile: string, kind: "config" | "program", e: unknown): StackPlan {
+    const error = e instanceof Error ? e : new Error(String(e));
+    return {
+        stack,
+        status: "error",
+        stackFile,
+        error: {
+            kind,
+            message: error.message,
+            ...(error instanceof StackConfigError ? { problems: [...error.problems] } : {}),
+        },
+        resources: { total: 0, byType: {}, tree: [], protected: [], retained: [] },
+        crossAccount: [],
+        policy: { evaluated: false, reason: `the stack did not run (${kind} error)` },
+    };
+}
+
+/** Resources in URN order: registrations complete in no fixed order, reports must not change between runs. */
+function byUrn(resources: readonly RecordedResource[]): RecordedResource[] {
+    return [...resources].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+}
+
+/** Counts, protection flags and the component tree (from the recorded parent URNs). */
+export function summariseResources(resources: readonly RecordedResource[]): StackPlan["resources"] {
+    resources = byUrn(resources);
+    const byType: Record<string, number> = {};
+    for (const r of resources) byType[r.type] = (byType[r.type] ?? 0) + 1;
+    const known = new Set(resources.map((r) => r.urn));
+    const children = new Map<string | undefined, RecordedResource[]>();
+    for (const r of resources) {
+        const parent = r.parent && known.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const node = (r: RecordedResource): PlanNode => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        protect: r.protect,
+        retainOnDelete: r.retainOnDelete,
+        children: (children.get(r.urn) ?? []).map(node),
+    });
+    return {
+        total: resources.length,
+        byType: Object.fromEntries(Object.entries(byType).sort(([a], [b]) => a.localeCompare(b))),
+        tree: (children.get(undefined) ?? []).map(node),
+        protected: resources.filter((r) => r.protect).map((r) => r.urn),
+        retained: resources.filter((r) => r.retainOnDelete).map((r) => r.urn),
+    };
+}
+
+/** Cross-account grants of a stack, with S3 bucket accounts known from the deterministic bucket names. */
+export function summariseCrossAccount(
+    resources: readonly RecordedResource[],
+    config: StackConfig,
+): CrossAccountGrant[] {
+    const bucketAccounts: Record<string, string> = {};
+    for (const role of STACK_ROLES) {
+        bucketAccounts[artifactBucketName(config.accounts[role], config.region)] = config.accounts[role];
+    }
+    const ctx = { accountId: config.accountId, partition: config.partition, region: config.region, bucketAccounts };
+    return crossAccountGrants(policySourcesOf(byUrn(resources), ctx), ctx);
+}
+
+/** The report of several stack plans; its exit code is the worst of them. */
+export function buildReport(project: string, stacks: StackPlan[]): PlanReport {
+    const status: PlanStatus = stacks.some((s) => s.status === "error")
+        ? "error"
+        : stacks.some((s) => s.status === "violations")
+          ? "violations"
+          : "clean";
+    const exitCode = status === "error" ? EXIT.error : status === "violations" ? EXIT.mandatory : EXIT.clean;
+    return { version: REPORT_VERSION, project, status, exitCode, stacks };
+}

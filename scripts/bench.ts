@@ -1,0 +1,144 @@
+/**
+ * `npm run bench`: how long the offline plan takes. Prints figures only, asserts nothing.
+ * Every process is timed by the wall clock, so a busy machine inflates all figures alike.
+ *   - the floor: a bare `node -e "require('@pulumi/pulumi'); require('@pulumi/aws')"`, spawned in this run;
+ *   - `npm run plan -- --all` as a spawned process (what CI pays), and its ratio to the floor;
+ *   - in one process: loading, each stack's plan (program + policy verdict), peak RSS;
+ *   - all five stacks as the services per account grow (1, 5, 25).
+ * Target: the five stacks' plan + verdict within 2x the floor, and linear in services.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { performance } from "perf_hooks";
+
+const ROOT = path.resolve(__dirname, "..");
+/** Spawned runs of the floor and of the plan, interleaved so that a busy machine slows both alike. */
+const RUNS = 5;
+/** Repeats of each in-process scaling figure (the fastest is kept). */
+const REPEATS = 3;
+const SERVICE_COUNTS = [1, 5, 25];
+/** How the `plan` and `bench` npm scripts start node (kept in step with package.json). */
+const REGISTER = ["-r", "./scripts/register.js"];
+const PLAN_NODE_ARGS = [...REGISTER, path.join("scripts", "plan.ts")];
+
+interface ChildFigures {
+    loadMs: number;
+    stacks: Record<string, number>;
+    allColdMs: number;
+    allWarmMs: number;
+    rssAfterAllMb: number;
+    scaling: { services: number; ms: number; resources: number }[];
+    peakRssMb: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timeProcess(args: string[]): { ms: number; stdout: string } {
+    const start = performance.now();
+    const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+    const ms = performance.now() - start;
+    if (r.status !== 0) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr || r.stdout}`);
+    return { ms, stdout: r.stdout };
+}
+
+/** Runs in a child process: everything the plan does, timed step by step. */
+async function child(): Promise<void> {
+    const t0 = performance.now();
+    const { planStack } = await import("../lib/offline/plan");
+    const { listStacks } = await import("../lib/offline/stackFiles");
+    const { deployOrder } = await import("./plan");
+    const loadMs = performance.now() - t0;
+    const stacks = deployOrder(listStacks());
+    const times: Record<string, number> = {};
+    const all = async (overrides?: Record<string, unknown>) => {
+        let resources = 0;
+        for (const stack of stacks) {
+            const start = performance.now();
+            const plan = await planStack(stack, { overrides });
+            if (plan.status === "error") throw new Error(`${stack}: ${plan.error?.message}`);
+            times[stack] = performance.now() - start;
+            resources += plan.resources.total;
+        }
+        return resources;
+    };
+    let start = performance.now();
+    await all();
+    const allColdMs = performance.now() - start;
+    const coldStacks = { ...times };
+    const rssAfterAllMb = process.resourceUsage().maxRSS / 1024;
+    start = performance.now();
+    await all();
+    const allWarmMs = performance.now() - start;
+    const scaling: ChildFigures["scaling"] = [];
+    for (const n of SERVICE_COUNTS) {
+        const services = Array.from({ length: n }, (_, i) => `svc-${String(i + 1).padStart(2, "0")}`);
+        let best = Infinity;
+        let resources = 0;
+        for (let r = 0; r < REPEATS; r++) {
+            start = performance.now();
+            resources = await all({ services });
+            best = Math.min(best, performance.now() - start);
+        }
+        scaling.push({ services: n, ms: best, resources });
+    }
+    const figures: ChildFigures = {
+        loadMs,
+        stacks: coldStacks,
+        allColdMs,
+        allWarmMs,
+        rssAfterAllMb,
+        scaling,
+        peakRssMb: process.resourceUsage().maxRSS / 1024,
+    };
+    process.stdout.write(JSON.stringify(figures));
+}
+
+function parent(): void {
+    const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
+    const floors: number[] = [];
+    const plans: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+        floors.push(timeProcess(["-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"]).ms);
+        plans.push(timeProcess([...PLAN_NODE_ARGS, "--all", "--quiet"]).ms);
+    }
+    const [floor, plan] = [median(floors), median(plans)];
+    const [floorBest, planBest] = [Math.min(...floors), Math.min(...plans)];
+    const figures = JSON.parse(
+        timeProcess([...REGISTER, path.join("scripts", "bench.ts"), "--child"]).stdout,
+    ) as ChildFigures;
+
+    const lines = [
+        `Offline plan benchmark (${RUNS} spawned processes each, interleaved; node ${process.version})`,
+        "",
+        "                                                                   median    fastest",
+        `floor: node -e "require('@pulumi/pulumi'); require('@pulumi/aws')"  ${fmt(floor)}  ${fmt(floorBest)}`,
+        `npm run plan -- --all (process, 5 stacks + verdict)               ${fmt(plan)}  ${fmt(planBest)}`,
+        `ratio to the floor (target <= 2x)                                  ${(plan / floor).toFixed(2).padStart(6)}x    ${(planBest / floorBest).toFixed(2).padStart(6)}x`,
+        "",
+        "In one process:",
+        `  load the plan, program, SDK and policy pack                      ${fmt(figures.loadMs)}`,
+        ...Object.entries(figures.stacks).map(
+            ([stack, ms]) => `  plan + verdict ${stack.padEnd(6)} (first run in the process)            ${fmt(ms)}`,
+        ),
+        `  all five, first run                                              ${fmt(figures.allColdMs)}`,
+        `  all five, again (warm)                                           ${fmt(figures.allWarmMs)}`,
+        `  peak RSS after all five                                          ${figures.rssAfterAllMb.toFixed(0).padStart(6)} MB`,
+        "",
+        `All five stacks as services per account grow (warm, fastest of ${REPEATS}):`,
+        ...figures.scaling.map(
+            (s) =>
+                `  ${String(s.services).padStart(3)} service${s.services === 1 ? " " : "s"}  ${String(s.resources).padStart(5)} resources  ${fmt(s.ms)}  ${(s.ms / s.services).toFixed(1).padStart(7)} ms per service`,
+        ),
+        `  peak RSS                                                         ${figures.peakRssMb.toFixed(0).padStart(6)} MB`,
+    ];
+    process.stdout.write(lines.join("\n") + "\n");
+}
+
+if (require.main === module) {
+    if (process.argv.includes("--child")) {
+        child().catch((e) => {
+            process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+            process.exit(2);
+        });
+    } else parent();
+}
