@@ -40,6 +40,8 @@ export const PRIVILEGED_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "p
 /** Tag that declares a privileged project to the policy pack. */
 export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
 
+/** File of the image projects' output artifact that the ECS deploy action reads (its `FileName`). */
+export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
 /** File of the same artifact that image-scan-gate and publish-release read (service, commit, digest, URI). */
 export const IMAGE_DETAIL_FILE = "image.json";
 

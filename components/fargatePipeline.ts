@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvironmentName } from "../lib/config";
+import { EnvironmentName, ServiceConfig } from "../lib/config";
 import {
     codeCommitRepositoryArn,
     pipelineName,
@@ -9,15 +9,25 @@ import {
     sourceRoleName,
     startRuleName,
 } from "../lib/naming";
+import {
+    actionEnvironmentVariables,
+    BuildProjectKey,
+    buildProjectKeys,
+    IMAGE_DEFINITIONS_FILE,
+    PipelineBuildProjects,
+    PreviousEnvironment,
+} from "./buildProjects";
+import { ContainerRegistry, ImagePuller } from "./containerRegistry";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
+import { FargateService } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
 
 /** Artifact names passed between actions. */
 export const SOURCE_ARTIFACT = "source";
 export const IMAGE_ARTIFACT = "image";
-/** File the ECS deploy action reads (written by the build or promotion project). */
-export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
+/** Variable namespace of the source action (its CommitId names the image and the release). */
+export const SOURCE_NAMESPACE = "SourceVariables";
 /** Default minutes the ECS deploy action waits for the service to be stable. */
 export const DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES = 30;
 
@@ -29,6 +39,8 @@ export interface PipelineProjects {
     readonly image: pulumi.Input<string>;
     readonly imageScanGate: pulumi.Input<string>;
     readonly publishRelease: pulumi.Input<string>;
+    /** Raises the service from 0 tasks after the first deploy. */
+    readonly scaleUp: pulumi.Input<string>;
 }
 
 export interface StageLayoutInput {
@@ -89,7 +101,7 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                     runOrder: 1,
                     roleArn: input.sourceRoleArn,
                     outputArtifacts: [SOURCE_ARTIFACT],
-                    namespace: "SourceVariables",
+                    namespace: SOURCE_NAMESPACE,
                     configuration: {
                         RepositoryName: input.repositoryName,
                         BranchName: input.branch,
@@ -106,6 +118,13 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                 codeBuild("SecurityScan", "Test", input.projects.securityScan, SOURCE_ARTIFACT, 1),
                 codeBuild(promotes ? "PromoteImage" : "BuildImage", "Build", input.projects.image, SOURCE_ARTIFACT, 1, {
                     outputArtifacts: [IMAGE_ARTIFACT],
+                    configuration: {
+                        ProjectName: input.projects.image,
+                        EnvironmentVariables: actionEnvironmentVariables(
+                            promotes ? "promoteImage" : "buildImage",
+                            SOURCE_NAMESPACE,
+                        )!,
+                    },
                 }),
                 codeBuild("ImageScanGate", "Test", input.projects.imageScanGate, IMAGE_ARTIFACT, 2),
             ],
@@ -124,7 +143,7 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                     runOrder: 1,
                     configuration: {
                         NotificationArn: input.approvalTopicArn,
-                        CustomData: `Approve deploying commit #{SourceVariables.CommitId} of ${input.repositoryName} to ${input.env}.`,
+                        CustomData: `Approve deploying commit #{${SOURCE_NAMESPACE}.CommitId} of ${input.repositoryName} to ${input.env}.`,
                     },
                 },
             ],
@@ -149,6 +168,7 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                         DeploymentTimeout: String(input.deploymentTimeoutMinutes),
                     },
                 },
+                codeBuild("ScaleUpService", "Build", input.projects.scaleUp, IMAGE_ARTIFACT, 2),
             ],
         },
         {
@@ -157,14 +177,7 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                 codeBuild("PublishRelease", "Build", input.projects.publishRelease, IMAGE_ARTIFACT, 1, {
                     configuration: {
                         ProjectName: input.projects.publishRelease,
-                        EnvironmentVariables: JSON.stringify([
-                            { name: "COMMIT_ID", value: "#{SourceVariables.CommitId}", type: "PLAINTEXT" },
-                            {
-                                name: "PIPELINE_EXECUTION_ID",
-                                value: "#{codepipeline.PipelineExecutionId}",
-                                type: "PLAINTEXT",
-                            },
-                        ]),
+                        EnvironmentVariables: actionEnvironmentVariables("publishRelease")!,
                     },
                 }),
             ],
@@ -174,12 +187,18 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
 }
 
 export interface PipelineRolePolicyInput {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
     readonly sourceRoleArn: string;
     readonly artifactBucketArn: string;
     readonly kmsKeyArn: string;
     readonly buildProjectArns: readonly string[];
     readonly clusterArn: string;
+    readonly clusterName: string;
     readonly serviceArn: string;
+    /** Family of the service's task definitions (the deploy action registers new revisions of it). */
+    readonly taskDefinitionFamily: string;
     /** Task and execution roles the ECS deploy action registers task definitions with. */
     readonly taskRoleArns: readonly string[];
     readonly approvalTopicArn: string;
@@ -187,6 +206,7 @@ export interface PipelineRolePolicyInput {
 
 /** The pipeline service role's permissions: exactly what its actions need. */
 export function pipelineRolePolicy(input: PipelineRolePolicyInput): aws.iam.PolicyDocument {
+    const ecs = `arn:${input.partition}:ecs:${input.region}:${input.accountId}`;
     return {
         Version: "2012-10-17",
         Statement: [
@@ -217,17 +237,31 @@ export function pipelineRolePolicy(input: PipelineRolePolicyInput): aws.iam.Poli
                 Resource: input.serviceArn,
             },
             {
-                // These ECS actions support no resource-level permissions.
+                // These two ECS actions support no resource-level permissions.
                 Sid: "RegisterTaskDefinitions",
                 Effect: "Allow",
-                Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource"],
+                Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
                 Resource: "*",
             },
             {
-                Sid: "WatchDeployment",
+                Sid: "TagTaskDefinitions",
                 Effect: "Allow",
-                Action: ["ecs:DescribeTasks", "ecs:ListTasks"],
+                Action: "ecs:TagResource",
+                Resource: `${ecs}:task-definition/${input.taskDefinitionFamily}:*`,
+                Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+            },
+            {
+                Sid: "ListClusterTasks",
+                Effect: "Allow",
+                Action: "ecs:ListTasks",
                 Resource: "*",
+                Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
+            },
+            {
+                Sid: "DescribeClusterTasks",
+                Effect: "Allow",
+                Action: "ecs:DescribeTasks",
+                Resource: `${ecs}:task/${input.clusterName}/*`,
                 Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
             },
             {
@@ -260,56 +294,140 @@ export function startPipelinePolicy(pipelineArn: string): aws.iam.PolicyDocument
 export interface FargatePipelineArgs {
     readonly partition: string;
     readonly region: string;
+    readonly dnsSuffix: string;
     /** This environment's account. */
     readonly accountId: string;
     readonly toolAccountId: string;
     readonly env: EnvironmentName;
-    readonly serviceName: string;
-    /** CodeCommit repository of the service in the tool account. */
-    readonly repositoryName: string;
+    /** The service: names its repository, pipeline, image and ECS service; sizes its tasks. */
+    readonly service: ServiceConfig;
     /** Branch whose pushes start this pipeline. */
     readonly branch: string;
     /** Stop at a manual approval before deploying. */
     readonly requireApproval: boolean;
-    readonly artifactBucketName: pulumi.Input<string>;
+    readonly artifactBucketName: string;
     readonly artifactBucketArn: pulumi.Input<string>;
+    /** The environment's artifact key: artifacts, logs, images and notifications are encrypted with it. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    readonly projects: PipelineProjects;
-    readonly buildProjectArns: pulumi.Input<string>[];
-    readonly clusterName: pulumi.Input<string>;
-    readonly clusterArn: pulumi.Input<string>;
-    readonly serviceArn: pulumi.Input<string>;
-    readonly ecsServiceName: pulumi.Input<string>;
-    readonly taskRoleArns: pulumi.Input<string>[];
-    /** SNS topic (encrypted with the artifact key) for approvals and failures. */
+    readonly network: {
+        readonly vpcId: pulumi.Input<string>;
+        readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+        readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    };
+    /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm. */
     readonly notificationTopicArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
+    /** Where this environment promotes from (absent in dev, which builds). */
+    readonly previous?: PreviousEnvironment;
+    /** The next environment's build role, allowed to pull the images that passed here. Default: none (prod). */
+    readonly nextPuller?: ImagePuller;
+    /** Protect data-bearing resources and retain them on destroy (stage, prod). Default: false. */
+    readonly protect?: boolean;
     /** Minutes the deploy action waits for a stable service. Default: 30. */
     readonly deploymentTimeoutMinutes?: number;
 }
 
+/** EventBridge pattern of a failed execution of one pipeline. */
+export function failedExecutionPattern(pipelineArn: string): Record<string, unknown> {
+    return {
+        source: ["aws.codepipeline"],
+        "detail-type": ["CodePipeline Pipeline Execution State Change"],
+        resources: [pipelineArn],
+        detail: { state: ["FAILED"] },
+    };
+}
+
 /**
- * One service's delivery pipeline in an environment account: the service role, the CodePipeline (V2) with the
- * cross-account source, and the rule that starts it when the tool account forwards a push.
+ * One service's delivery in an environment account: its ECR repository, Fargate service, CodeBuild projects,
+ * the pipeline (V2) with its service role and cross-account source, the rule that starts it when the tool
+ * account forwards a push, and notifications (approvals, failures, a failure alarm).
  */
 export class FargatePipeline extends pulumi.ComponentResource {
     public readonly pipelineArn: pulumi.Output<string>;
     public readonly pipelineName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
+    public readonly repositoryUrl: pulumi.Output<string>;
+    public readonly loadBalancerDnsName: pulumi.Output<string>;
 
     constructor(name: string, args: FargatePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("devsecops:pipeline:FargatePipeline", name, {}, opts);
-        const sourceRoleArn = roleArn(args.partition, args.toolAccountId, sourceRoleName(args.env, args.serviceName));
+        const { env, service } = args;
+        const child = { parent: this };
+        const sourceRoleArn = roleArn(args.partition, args.toolAccountId, sourceRoleName(env, service.name));
+
+        const registry = new ContainerRegistry(
+            `${name}-registry`,
+            {
+                repositoryName: service.name,
+                kmsKeyArn: args.kmsKeyArn,
+                partition: args.partition,
+                protect: args.protect,
+                pullers: args.nextPuller ? [args.nextPuller] : [],
+            },
+            child,
+        );
+        const fargate = new FargateService(
+            `${name}-service`,
+            {
+                serviceName: service.name,
+                repositoryUrl: registry.repositoryUrl,
+                repositoryArn: registry.repositoryArn,
+                partition: args.partition,
+                region: args.region,
+                accountId: args.accountId,
+                vpcId: args.network.vpcId,
+                privateSubnetIds: args.network.privateSubnetIds,
+                publicSubnetIds: args.network.publicSubnetIds,
+                logKmsKeyArn: args.kmsKeyArn,
+                logRetentionDays: args.logRetentionDays,
+                cpu: service.cpu,
+                memory: service.memory,
+                containerPort: service.containerPort,
+                desiredCount: service.desiredCount,
+                healthCheckPath: service.healthCheckPath,
+                protect: args.protect,
+            },
+            child,
+        );
+        const builds = new PipelineBuildProjects(
+            `${name}-builds`,
+            {
+                partition: args.partition,
+                region: args.region,
+                dnsSuffix: args.dnsSuffix,
+                accountId: args.accountId,
+                env,
+                serviceName: service.name,
+                containerName: fargate.containerName,
+                artifactBucketName: args.artifactBucketName,
+                artifactBucketArn: args.artifactBucketArn,
+                kmsKeyArn: args.kmsKeyArn,
+                ecrRepositoryArn: registry.repositoryArn,
+                ecrRepositoryUrl: registry.repositoryUrl,
+                logRetentionDays: args.logRetentionDays,
+                previous: args.previous,
+                ecsService: {
+                    clusterName: fargate.clusterName,
+                    serviceName: fargate.serviceName,
+                    serviceArn: fargate.serviceArn,
+                    desiredCount: fargate.desiredCount,
+                },
+            },
+            child,
+        );
+        const project = (key: BuildProjectKey) => builds.projectNames[key]!;
+        const projectArns = buildProjectKeys(env).map((key) => builds.projectArns[key]!);
 
         const role = new aws.iam.Role(
             `${name}-role`,
             {
-                name: pipelineRoleName(args.env, args.serviceName),
-                description: `Service role of the ${args.env} pipeline of ${args.serviceName}`,
+                name: pipelineRoleName(env, service.name),
+                description: `Service role of the ${env} pipeline of ${service.name}`,
                 assumeRolePolicy: pulumi.jsonStringify(
                     serviceTrustPolicy("codepipeline.amazonaws.com", { sourceAccount: args.accountId }),
                 ),
             },
-            { parent: this },
+            child,
         );
         const rolePolicy = new aws.iam.RolePolicy(
             `${name}-role-policy`,
@@ -321,32 +439,59 @@ export class FargatePipeline extends pulumi.ComponentResource {
                         .all([
                             args.artifactBucketArn,
                             args.kmsKeyArn,
-                            pulumi.all(args.buildProjectArns),
-                            args.clusterArn,
-                            args.serviceArn,
-                            pulumi.all(args.taskRoleArns),
+                            pulumi.all(projectArns),
+                            fargate.clusterArn,
+                            fargate.clusterName,
+                            fargate.serviceArn,
+                            pulumi.all([fargate.taskRoleArn, fargate.executionRoleArn]),
                             args.notificationTopicArn,
                         ])
-                        .apply(([bucketArn, keyArn, projectArns, clusterArn, serviceArn, taskRoleArns, topicArn]) =>
-                            pipelineRolePolicy({
-                                sourceRoleArn,
-                                artifactBucketArn: bucketArn,
-                                kmsKeyArn: keyArn,
-                                buildProjectArns: projectArns,
+                        .apply(
+                            ([
+                                bucketArn,
+                                keyArn,
+                                buildArns,
                                 clusterArn,
+                                clusterName,
                                 serviceArn,
-                                taskRoleArns,
-                                approvalTopicArn: topicArn,
+                                taskRoles,
+                                topic,
+                            ]) => ({
+                                bucketArn,
+                                keyArn,
+                                buildArns,
+                                clusterArn,
+                                clusterName,
+                                serviceArn,
+                                taskRoles,
+                                topic,
+                            }),
+                        )
+                        .apply((o) =>
+                            pipelineRolePolicy({
+                                partition: args.partition,
+                                region: args.region,
+                                accountId: args.accountId,
+                                sourceRoleArn,
+                                artifactBucketArn: o.bucketArn,
+                                kmsKeyArn: o.keyArn,
+                                buildProjectArns: o.buildArns,
+                                clusterArn: o.clusterArn,
+                                clusterName: o.clusterName,
+                                serviceArn: o.serviceArn,
+                                taskDefinitionFamily: service.name,
+                                taskRoleArns: o.taskRoles,
+                                approvalTopicArn: o.topic,
                             }),
                         ),
                 ),
             },
-            { parent: this },
+            child,
         );
         const pipeline = new aws.codepipeline.Pipeline(
             `${name}-pipeline`,
             {
-                name: pipelineName(args.env, args.serviceName),
+                name: pipelineName(env, service.name),
                 pipelineType: "V2",
                 executionMode: "QUEUED",
                 roleArn: role.arn,
@@ -358,15 +503,22 @@ export class FargatePipeline extends pulumi.ComponentResource {
                     },
                 ],
                 stages: pipelineStages({
-                    env: args.env,
-                    repositoryName: args.repositoryName,
+                    env,
+                    repositoryName: service.repositoryName,
                     branch: args.branch,
                     sourceRoleArn,
-                    projects: args.projects,
+                    projects: {
+                        unitTests: project("unitTests"),
+                        securityScan: project("securityScan"),
+                        image: project(env === "dev" ? "buildImage" : "promoteImage"),
+                        imageScanGate: project("imageScanGate"),
+                        publishRelease: project("publishRelease"),
+                        scaleUp: project("scaleUp"),
+                    },
                     requireApproval: args.requireApproval,
                     approvalTopicArn: args.notificationTopicArn,
-                    clusterName: args.clusterName,
-                    serviceName: args.ecsServiceName,
+                    clusterName: fargate.clusterName,
+                    serviceName: fargate.serviceName,
                     deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
                 }),
             },
@@ -379,41 +531,83 @@ export class FargatePipeline extends pulumi.ComponentResource {
                 partition: args.partition,
                 region: args.region,
                 accountId: args.accountId,
-                ruleName: startRuleName(args.env, args.serviceName),
-                description: `Starts the ${args.env} pipeline of ${args.serviceName} on pushes forwarded by the tool account`,
+                ruleName: startRuleName(env, service.name),
+                description: `Starts the ${env} pipeline of ${service.name} on pushes forwarded by the tool account`,
                 repositoryArn: codeCommitRepositoryArn(
                     args.partition,
                     args.region,
                     args.toolAccountId,
-                    args.repositoryName,
+                    service.repositoryName,
                 ),
                 branch: args.branch,
                 targetArn: pipeline.arn,
-                roleName: startRuleName(args.env, args.serviceName),
+                roleName: startRuleName(env, service.name),
                 targetPolicy: pipeline.arn.apply(startPipelinePolicy),
             },
-            { parent: this },
+            child,
         );
 
         new aws.codestarnotifications.NotificationRule(
             `${name}-notifications`,
             {
-                name: `${pipelineName(args.env, args.serviceName)}-events`,
+                name: `${pipelineName(env, service.name)}-events`,
                 resource: pipeline.arn,
                 detailType: "FULL",
                 eventTypeIds: [
-                    "codepipeline-pipeline-pipeline-execution-failed",
                     "codepipeline-pipeline-manual-approval-needed",
                     "codepipeline-pipeline-pipeline-execution-succeeded",
                 ],
                 targets: [{ address: args.notificationTopicArn, type: "SNS" }],
             },
-            { parent: this },
+            child,
+        );
+        // Failures: an EventBridge rule notifies the topic, and an alarm on that rule's matches pages as well.
+        const failedRuleName = `${pipelineName(env, service.name)}-failed`;
+        const failed = new aws.cloudwatch.EventRule(
+            `${name}-failed`,
+            {
+                name: failedRuleName,
+                description: `Failed executions of the ${env} pipeline of ${service.name}`,
+                eventPattern: pulumi.jsonStringify(pipeline.arn.apply(failedExecutionPattern)),
+                state: "ENABLED",
+            },
+            child,
+        );
+        new aws.cloudwatch.EventTarget(
+            `${name}-failed-target`,
+            { rule: failed.name, targetId: "notify", arn: args.notificationTopicArn },
+            child,
+        );
+        new aws.cloudwatch.MetricAlarm(
+            `${name}-failed-alarm`,
+            {
+                name: `${pipelineName(env, service.name)}-failed-executions`,
+                alarmDescription: `The ${env} pipeline of ${service.name} failed`,
+                namespace: "AWS/Events",
+                metricName: "TriggeredRules",
+                dimensions: { RuleName: failedRuleName },
+                statistic: "Sum",
+                period: 300,
+                evaluationPeriods: 1,
+                threshold: 1,
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                treatMissingData: "notBreaching",
+                alarmActions: [args.notificationTopicArn],
+            },
+            { parent: this, dependsOn: [failed] },
         );
 
         this.pipelineArn = pipeline.arn;
         this.pipelineName = pipeline.name;
         this.roleArn = role.arn;
-        this.registerOutputs({ pipelineArn: this.pipelineArn, pipelineName: this.pipelineName, roleArn: this.roleArn });
+        this.repositoryUrl = registry.repositoryUrl;
+        this.loadBalancerDnsName = fargate.loadBalancerDnsName;
+        this.registerOutputs({
+            pipelineArn: this.pipelineArn,
+            pipelineName: this.pipelineName,
+            roleArn: this.roleArn,
+            repositoryUrl: this.repositoryUrl,
+            loadBalancerDnsName: this.loadBalancerDnsName,
+        });
     }
 }

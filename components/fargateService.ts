@@ -283,69 +283,6 @@ export function scaleUpCommands(): string[] {
     ];
 }
 
-/**
- * Permissions the pipeline's role needs for the standard ECS deploy action on this service. RegisterTaskDefinition,
- * DescribeTaskDefinition and ListTasks support no resource ARN: they are the only actions on "*" (ListTasks narrowed
- * to the cluster). PassRole only to ECS tasks.
- */
-export function ecsDeployPolicyDocument(p: {
-    readonly partition: string;
-    readonly region: string;
-    readonly accountId: string;
-    readonly serviceArn: pulumi.Input<string>;
-    readonly clusterArn: pulumi.Input<string>;
-    readonly clusterName: pulumi.Input<string>;
-    readonly taskDefinitionFamily: string;
-    readonly roleArns: readonly pulumi.Input<string>[];
-}): aws.iam.PolicyDocument {
-    const ecs = `arn:${p.partition}:ecs:${p.region}:${p.accountId}`;
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "UpdateService",
-                Effect: "Allow",
-                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                Resource: p.serviceArn,
-            },
-            {
-                Sid: "TaskDefinitions",
-                Effect: "Allow",
-                Action: ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
-                Resource: "*",
-            },
-            {
-                Sid: "TagTaskDefinitions",
-                Effect: "Allow",
-                Action: "ecs:TagResource",
-                Resource: `${ecs}:task-definition/${p.taskDefinitionFamily}:*`,
-                Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
-            },
-            {
-                Sid: "ListClusterTasks",
-                Effect: "Allow",
-                Action: "ecs:ListTasks",
-                Resource: "*",
-                Condition: { ArnEquals: { "ecs:cluster": p.clusterArn } },
-            },
-            {
-                Sid: "DescribeClusterTasks",
-                Effect: "Allow",
-                Action: "ecs:DescribeTasks",
-                Resource: pulumi.interpolate`${ecs}:task/${p.clusterName}/*`,
-                Condition: { ArnEquals: { "ecs:cluster": p.clusterArn } },
-            },
-            {
-                Sid: "PassTaskRoles",
-                Effect: "Allow",
-                Action: "iam:PassRole",
-                Resource: [...p.roleArns],
-                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-            },
-        ],
-    };
-}
-
 /** Checks plain args; throws once listing every problem. */
 export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     const problems: string[] = [];

@@ -65,6 +65,10 @@ export interface NetworkConfig {
 
 export interface BudgetConfig {
     readonly monthlyLimitUsd: number;
+    /** GovCloud: the paired standard (commercial) account that holds this account's billing. */
+    readonly billingAccountId?: string;
+    /** GovCloud: shared-config profile with credentials for the paired account. */
+    readonly billingProfile?: string;
     /** Percentages of the limit at which subscribers are alerted. */
     readonly thresholdsPercent: readonly number[];
     readonly subscriberEmails: readonly string[];
@@ -397,8 +401,26 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         if (notificationEmails.length === 0) {
             problem("notificationEmails", [], "at least one email address to receive the budget alerts");
         }
+        const billingAccountId = str("budgetBillingAccountId");
+        if (billingAccountId !== undefined) {
+            if (!ACCOUNT_ID.test(billingAccountId)) {
+                problem(
+                    "budgetBillingAccountId",
+                    billingAccountId,
+                    'a 12-digit AWS account id in quotes, e.g. "123456789012"',
+                );
+            } else if (partition !== "aws-us-gov") {
+                problem(
+                    "budgetBillingAccountId",
+                    billingAccountId,
+                    "nothing in the commercial partition: the budget goes to the stack's own account",
+                );
+            }
+        }
         budget = {
             monthlyLimitUsd,
+            billingAccountId,
+            billingProfile: str("budgetBillingProfile"),
             thresholdsPercent: Array.isArray(thresholds) ? thresholds.map(Number) : [],
             subscriberEmails: notificationEmails,
         };

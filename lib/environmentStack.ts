@@ -1,6 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AccountBudget, budgetPlacement } from "../components/accountBudget";
 import { ArtifactBucket } from "../components/artifactBucket";
+import { FargatePipeline } from "../components/fargatePipeline";
+import { natGatewaysFor, ServiceNetwork } from "../components/network";
+import { DEFAULT_PUBLISHER_SERVICES, PipelineNotifications } from "../components/notifications";
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
 import { eventBusPolicy } from "../components/pushTrigger";
@@ -14,7 +18,7 @@ import {
     sourceRoleName,
 } from "./naming";
 import { StackContext } from "./program";
-import { nextEnvironment } from "./promotion";
+import { nextEnvironment, previousEnvironment } from "./promotion";
 
 /** Name of the IAM user that administers the artifact key when config asks for one. */
 export function keyAdminUserName(env: EnvironmentName): string {
@@ -56,7 +60,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
             users: [sourceRoles],
             readers: promoters,
             viaServices: [`s3.${config.region}.${ctx.dnsSuffix}`],
-            servicePrincipals: ["events.amazonaws.com", "codestar-notifications.amazonaws.com"],
+            servicePrincipals: [...DEFAULT_PUBLISHER_SERVICES],
             encryptLogs: true,
             protect: config.protectResources,
         },
@@ -90,5 +94,96 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         },
         { provider: ctx.provider },
     );
-    return { artifactKeyArn: key.keyArn, artifactBucket: bucket.bucketName };
+
+    const network = new ServiceNetwork(
+        `${env}-network`,
+        config.network.vpcId
+            ? {
+                  existing: {
+                      vpcId: config.network.vpcId,
+                      privateSubnetIds: [...config.network.privateSubnetIds],
+                      publicSubnetIds: [...config.network.publicSubnetIds],
+                  },
+              }
+            : { cidrBlock: config.network.vpcCidr, natGateways: natGatewaysFor(env) },
+        opts,
+    );
+    const notifications = new PipelineNotifications(
+        `${env}-notifications`,
+        { kmsKeyArn: key.keyArn, accountId: config.accountId, partition, emails: config.notificationEmails },
+        opts,
+    );
+
+    const previous = previousEnvironment(env);
+    const pipelines: Record<string, pulumi.Output<string>> = {};
+    const endpoints: Record<string, pulumi.Output<string>> = {};
+    for (const service of config.services) {
+        const pipeline = new FargatePipeline(
+            `${env}-${service.name}`,
+            {
+                partition,
+                region: config.region,
+                dnsSuffix: ctx.dnsSuffix,
+                accountId: config.accountId,
+                toolAccountId,
+                env,
+                service,
+                branch: config.branches[env],
+                requireApproval: config.requireApproval,
+                artifactBucketName: artifactBucketName(config.accountId, config.region),
+                artifactBucketArn: bucket.bucketArn,
+                kmsKeyArn: key.keyArn,
+                network,
+                notificationTopicArn: notifications.topicArn,
+                logRetentionDays: config.logRetentionDays,
+                previous: previous && {
+                    env: previous,
+                    accountId: config.accounts[previous],
+                    bucketName: artifactBucketName(config.accounts[previous], config.region),
+                    keyAlias: artifactKeyAlias(previous),
+                    repositoryName: service.name,
+                },
+                nextPuller: next && {
+                    accountId: config.accounts[next],
+                    roleArn: roleArn(partition, config.accounts[next], buildRoleName(next, service.name)),
+                },
+                protect: config.protectResources,
+            },
+            { ...opts, dependsOn: [bucket] },
+        );
+        pipelines[service.name] = pipeline.pipelineName;
+        endpoints[service.name] = pipeline.loadBalancerDnsName;
+    }
+
+    const placement = budgetPlacement(partition, {
+        accountId: config.accountId,
+        region: config.region,
+        budget: config.budget,
+        billingAccountId: config.budget?.billingAccountId,
+    });
+    let budget: pulumi.Output<string> | string;
+    if (placement.kind === "skipped") {
+        budget = `skipped: ${placement.reason}`;
+        if (config.budget) pulumi.log.warn(`No budget for ${env}: ${placement.reason}`);
+    } else {
+        budget = new AccountBudget(
+            `${env}-budget`,
+            {
+                placement,
+                budget: config.budget!,
+                budgetName: `cicd-${env}-monthly-cost`,
+                billingProfile: config.budget?.billingProfile,
+                billingTags: config.defaultTags,
+            },
+            opts,
+        ).budgetName;
+    }
+    return {
+        artifactKeyArn: key.keyArn,
+        artifactBucket: bucket.bucketName,
+        notificationTopicArn: notifications.topicArn,
+        pipelines,
+        endpoints,
+        budget,
+    };
 }

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
     containerDefinitions,
-    ecsDeployPolicyDocument,
     FargateService,
     FargateServiceArgs,
     scaleUpCommands,
@@ -390,63 +389,6 @@ describe("FargateService documents", () => {
             `current=$(aws ecs describe-services --cluster "$ECS_CLUSTER_NAME" --services "$ECS_SERVICE_NAME" --query 'services[0].desiredCount' --output text)`,
             `if [ "$current" = "0" ]; then aws ecs update-service --cluster "$ECS_CLUSTER_NAME" --service "$ECS_SERVICE_NAME" --desired-count "$ECS_DESIRED_COUNT" > /dev/null; fi`,
             `aws ecs wait services-stable --cluster "$ECS_CLUSTER_NAME" --services "$ECS_SERVICE_NAME"`,
-        ]);
-    });
-
-    it("ECS deploy permissions: one service, the family's tags, the cluster's tasks, PassRole to ECS tasks only", async () => {
-        const doc = ecsDeployPolicyDocument({
-            partition: "aws-us-gov",
-            region: "us-gov-west-1",
-            accountId: ACCOUNT,
-            serviceArn: "svc-arn",
-            clusterArn: "cluster-arn",
-            clusterName: "dev",
-            taskDefinitionFamily: "orders-api",
-            roleArns: ["exec-arn", "task-arn"],
-        });
-        const resolved = await new Promise<any>((resolve) => pulumi.output(doc).apply(resolve));
-        const ecs = `arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}`;
-        expect(resolved.Statement).to.deep.equal([
-            {
-                Sid: "UpdateService",
-                Effect: "Allow",
-                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                Resource: "svc-arn",
-            },
-            {
-                Sid: "TaskDefinitions",
-                Effect: "Allow",
-                Action: ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"],
-                Resource: "*",
-            },
-            {
-                Sid: "TagTaskDefinitions",
-                Effect: "Allow",
-                Action: "ecs:TagResource",
-                Resource: `${ecs}:task-definition/orders-api:*`,
-                Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
-            },
-            {
-                Sid: "ListClusterTasks",
-                Effect: "Allow",
-                Action: "ecs:ListTasks",
-                Resource: "*",
-                Condition: { ArnEquals: { "ecs:cluster": "cluster-arn" } },
-            },
-            {
-                Sid: "DescribeClusterTasks",
-                Effect: "Allow",
-                Action: "ecs:DescribeTasks",
-                Resource: `${ecs}:task/dev/*`,
-                Condition: { ArnEquals: { "ecs:cluster": "cluster-arn" } },
-            },
-            {
-                Sid: "PassTaskRoles",
-                Effect: "Allow",
-                Action: "iam:PassRole",
-                Resource: ["exec-arn", "task-arn"],
-                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-            },
         ]);
     });
 });

@@ -13,6 +13,7 @@ const projects = {
     image: "orders-api-dev-build-image",
     imageScanGate: "orders-api-dev-image-scan-gate",
     publishRelease: "orders-api-dev-publish-release",
+    scaleUp: "orders-api-dev-scale-up",
 };
 const layout = (env: "dev" | "stage", requireApproval: boolean) =>
     pipelineStages({
@@ -84,6 +85,16 @@ describe("pipeline layout", () => {
                     DeploymentTimeout: "30",
                 },
             },
+            {
+                name: "ScaleUpService",
+                category: "Build",
+                owner: "AWS",
+                provider: "CodeBuild",
+                version: "1",
+                runOrder: 2,
+                inputArtifacts: ["image"],
+                configuration: { ProjectName: projects.scaleUp },
+            },
         ]);
         const release = (stages[3] as any).actions[0];
         expect([release.name, release.category, release.inputArtifacts]).to.deep.equal([
@@ -92,8 +103,10 @@ describe("pipeline layout", () => {
             ["image"],
         ]);
         expect(JSON.parse(release.configuration.EnvironmentVariables)).to.deep.equal([
-            { name: "COMMIT_ID", value: "#{SourceVariables.CommitId}", type: "PLAINTEXT" },
             { name: "PIPELINE_EXECUTION_ID", value: "#{codepipeline.PipelineExecutionId}", type: "PLAINTEXT" },
+        ]);
+        expect(JSON.parse((stages[1] as any).actions[2].configuration.EnvironmentVariables)).to.deep.equal([
+            { name: "COMMIT_ID", value: "#{SourceVariables.CommitId}", type: "PLAINTEXT" },
         ]);
     });
 
@@ -193,6 +206,11 @@ for (const partition of ["aws", "aws-us-gov"]) {
         it("pipeline role: the tool source role, its bucket and key, its builds, its service, scoped PassRole", () => {
             const p = (s: string) => `arn:${partition}:${s}`;
             const policy = pipelineRolePolicy({
+                partition,
+                region: "us-east-1",
+                accountId: DEV,
+                clusterName: "c",
+                taskDefinitionFamily: "orders-api",
                 sourceRoleArn: p(`iam::${TOOL}:role/cicd-dev-orders-api-source`),
                 artifactBucketArn: p("s3:::bucket"),
                 kmsKeyArn: p(`kms:us-east-1:${DEV}:key/k`),
@@ -242,14 +260,28 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 {
                     Sid: "RegisterTaskDefinitions",
                     Effect: "Allow",
-                    Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition", "ecs:TagResource"],
+                    Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
                     Resource: "*",
                 },
                 {
-                    Sid: "WatchDeployment",
+                    Sid: "TagTaskDefinitions",
                     Effect: "Allow",
-                    Action: ["ecs:DescribeTasks", "ecs:ListTasks"],
+                    Action: "ecs:TagResource",
+                    Resource: p(`ecs:us-east-1:${DEV}:task-definition/orders-api:*`),
+                    Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+                },
+                {
+                    Sid: "ListClusterTasks",
+                    Effect: "Allow",
+                    Action: "ecs:ListTasks",
                     Resource: "*",
+                    Condition: { ArnEquals: { "ecs:cluster": p(`ecs:us-east-1:${DEV}:cluster/c`) } },
+                },
+                {
+                    Sid: "DescribeClusterTasks",
+                    Effect: "Allow",
+                    Action: "ecs:DescribeTasks",
+                    Resource: p(`ecs:us-east-1:${DEV}:task/c/*`),
                     Condition: { ArnEquals: { "ecs:cluster": p(`ecs:us-east-1:${DEV}:cluster/c`) } },
                 },
                 {

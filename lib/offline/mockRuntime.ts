@@ -186,7 +186,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        if (!args.custom) return { id: undefined, state: {} };
+        if (!args.custom) return { id: undefined, state: this.componentState(args) };
         const inputs = args.inputs ?? {};
         const [pkg, module] = args.type.split(/[:/]/);
         if (pkg === "pulumi") return { id: `${args.name}-provider-id`, state: inputs };
@@ -218,11 +218,28 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                     cloneUrlHttp: `https://git-codecommit.${this.region}.${this.dnsSuffix}/v1/repos/${inputs.repositoryName}`,
                 });
                 break;
+            case "aws:lb/loadBalancer:LoadBalancer":
+                Object.assign(state, { dnsName: `${id}-1234567890.${this.region}.elb.${this.dnsSuffix}` });
+                break;
             case "aws:ec2/vpc:Vpc":
                 Object.assign(state, { id: `vpc-${this.hash(args.name, 17)}` });
                 break;
         }
         return { id: state.id, state };
+    }
+
+    /** Outputs of provider-side (remote) components, which have no children under mocks. */
+    private componentState(args: pulumi.runtime.MockResourceArgs): Record<string, any> {
+        if (args.type !== "awsx:ec2:Vpc") return {};
+        const subnet = (kind: string, zone: number) => `subnet-${this.hash(`${args.name}-${kind}-${zone}`, 17)}`;
+        const privateSubnetIds = [0, 1].map((z) => subnet("private", z));
+        const publicSubnetIds = [0, 1].map((z) => subnet("public", z));
+        return {
+            vpcId: `vpc-${this.hash(args.name, 17)}`,
+            privateSubnetIds,
+            publicSubnetIds,
+            isolatedSubnetIds: [],
+        };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
