@@ -61,6 +61,23 @@ export async function runStack(
     options: RunOptions = {},
 ): Promise<StackRun> {
     const config = resolveStackConfig(stack, { stackFile: options.stackFile, overrides: options.overrides });
+    // The SDK records a stack trace for every promise and resource (leak reports and source positions that
+    // only the engine shows). Offline they are never read, and they cost most of a run: skip the frames.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        return await runRecorded(stack, program, config, options);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+    }
+}
+
+async function runRecorded(
+    stack: string,
+    program: () => Promise<Record<string, any> | void>,
+    config: Record<string, string>,
+    options: RunOptions,
+): Promise<StackRun> {
     const project =
         Object.keys(config)
             .find((k) => k.endsWith(":environment"))
