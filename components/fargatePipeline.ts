@@ -19,7 +19,7 @@ import {
 } from "./buildProjects";
 import { ContainerRegistry, ImagePuller } from "./containerRegistry";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { FargateService } from "./fargateService";
+import { ECS_TASKS_SERVICE, FargateService } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
 
@@ -269,7 +269,7 @@ export function pipelineRolePolicy(input: PipelineRolePolicyInput): aws.iam.Poli
                 Effect: "Allow",
                 Action: "iam:PassRole",
                 Resource: [...input.taskRoleArns],
-                Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
             },
             { Sid: "NotifyApprovers", Effect: "Allow", Action: "sns:Publish", Resource: input.approvalTopicArn },
         ],

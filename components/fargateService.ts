@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { serviceTrustPolicy } from "./policyDocuments";
 
 /*
  * How the service and the pipeline share it (first deploy and every later `pulumi up`)
@@ -192,22 +193,15 @@ export function secretArnOf(valueFrom: string): string {
     return valueFrom.split(":").slice(0, 7).join(":");
 }
 
+/** The service principal of ECS tasks (the same in GovCloud). */
+export const ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com";
+
 /** Trust policy of the task role: ECS tasks of this account and region only (confused-deputy guard). */
 export function taskRoleTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Effect: "Allow",
-                Principal: { Service: "ecs-tasks.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: {
-                    StringEquals: { "aws:SourceAccount": accountId },
-                    ArnLike: { "aws:SourceArn": `arn:${partition}:ecs:${region}:${accountId}:*` },
-                },
-            },
-        ],
-    };
+    return serviceTrustPolicy(ECS_TASKS_SERVICE, {
+        sourceArn: `arn:${partition}:ecs:${region}:${accountId}:*`,
+        sourceAccount: accountId,
+    });
 }
 
 /**
@@ -215,10 +209,7 @@ export function taskRoleTrustPolicy(partition: string, region: string, accountId
  * source conditions are documented for the task role only), so none are added here rather than risk image pulls.
  */
 export function executionRoleTrustPolicy(): aws.iam.PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }],
-    };
+    return serviceTrustPolicy(ECS_TASKS_SERVICE);
 }
 
 /**

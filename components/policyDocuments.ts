@@ -23,13 +23,20 @@ export function narrowedAccountPrincipal(
     };
 }
 
-/** A trust policy for an AWS service, limited to calls made on behalf of one source (aws:SourceArn). */
+/**
+ * A trust policy for an AWS service, limited to calls made on behalf of one source (aws:SourceArn; a pattern with
+ * `*` is matched with ArnLike) and one account (aws:SourceAccount). With neither, any use of the service.
+ */
 export function serviceTrustPolicy(
     service: string,
-    condition: { sourceArn?: string; sourceAccount?: string },
+    condition: { sourceArn?: string; sourceAccount?: string } = {},
 ): aws.iam.PolicyDocument {
     const conditions: Record<string, Record<string, string>> = {};
-    if (condition.sourceArn) conditions.ArnEquals = { "aws:SourceArn": condition.sourceArn };
+    if (condition.sourceArn) {
+        conditions[condition.sourceArn.includes("*") ? "ArnLike" : "ArnEquals"] = {
+            "aws:SourceArn": condition.sourceArn,
+        };
+    }
     if (condition.sourceAccount) conditions.StringEquals = { "aws:SourceAccount": condition.sourceAccount };
     return {
         Version: "2012-10-17",
