@@ -409,7 +409,7 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
                     billingAccountId,
                     'a 12-digit AWS account id in quotes, e.g. "123456789012"',
                 );
-            } else if (partition !== "aws-us-gov") {
+            } else if (regionPartition === "aws") {
                 problem(
                     "budgetBillingAccountId",
                     billingAccountId,

@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AccountBudget, budgetPlacement } from "../components/accountBudget";
 import { ArtifactBucket } from "../components/artifactBucket";
 import { FargatePipeline } from "../components/fargatePipeline";
 import { natGatewaysFor, ServiceNetwork } from "../components/network";
@@ -17,6 +16,7 @@ import {
     roleArn,
     sourceRoleName,
 } from "./naming";
+import { defineAccountBudget } from "./budget";
 import { StackContext } from "./program";
 import { nextEnvironment, previousEnvironment } from "./promotion";
 
@@ -155,35 +155,12 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         endpoints[service.name] = pipeline.loadBalancerDnsName;
     }
 
-    const placement = budgetPlacement(partition, {
-        accountId: config.accountId,
-        region: config.region,
-        budget: config.budget,
-        billingAccountId: config.budget?.billingAccountId,
-    });
-    let budget: pulumi.Output<string> | string;
-    if (placement.kind === "skipped") {
-        budget = `skipped: ${placement.reason}`;
-        if (config.budget) pulumi.log.warn(`No budget for ${env}: ${placement.reason}`);
-    } else {
-        budget = new AccountBudget(
-            `${env}-budget`,
-            {
-                placement,
-                budget: config.budget!,
-                budgetName: `cicd-${env}-monthly-cost`,
-                billingProfile: config.budget?.billingProfile,
-                billingTags: config.defaultTags,
-            },
-            opts,
-        ).budgetName;
-    }
     return {
         artifactKeyArn: key.keyArn,
         artifactBucket: bucket.bucketName,
         notificationTopicArn: notifications.topicArn,
         pipelines,
         endpoints,
-        budget,
+        budget: defineAccountBudget(ctx),
     };
 }

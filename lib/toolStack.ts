@@ -16,6 +16,7 @@ import {
     roleArn,
     sourceRoleName,
 } from "./naming";
+import { defineAccountBudget } from "./budget";
 import { StackContext } from "./program";
 
 /** CodeCommit actions a cross-account source action needs on the one repository it reads. */
@@ -150,5 +151,5 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
             );
         }
     }
-    return { repositories, sourceRoles };
+    return { repositories, sourceRoles, budget: defineAccountBudget(ctx) };
 }

@@ -374,13 +374,31 @@ describe("several services per account", () => {
 
 describe("account budget", () => {
     const budget = { budgetMonthlyLimitUsd: 500 };
+    it("every checked-in stack has a budget in its paired standard account", async () => {
+        const billing = {
+            tool: "414213562373",
+            dev: "577215664901",
+            qa: "662607015000",
+            stage: "299792458000",
+            prod: "602214076000",
+        };
+        for (const [stack, account] of Object.entries(billing)) {
+            const run = await planStack(stack);
+            expect(
+                all(run, "aws:budgets/budget:Budget").map((b) => b.inputs.accountId),
+                stack,
+            ).to.deep.equal([account]);
+            expect(run.outputs?.budget).to.equal(`cicd-${stack}-monthly-cost`);
+        }
+    });
+
     it("GovCloud without a paired standard account: no budget resource, and the stack says why", async () => {
-        const run = await planStack("qa", { overrides: budget });
+        const run = await planStack("qa", { overrides: { ...budget, budgetBillingAccountId: undefined } });
         expect(all(run, "aws:budgets/budget:Budget")).to.have.length(0);
         expect(run.outputs?.budget).to.match(/^skipped: /);
     });
 
-    it("GovCloud with a paired standard account: the budget goes there, through a us-east-1 provider pinned to it", async () => {
+    it("GovCloud with a paired standard account (the checked-in stacks): the budget goes there, through a us-east-1 provider pinned to it", async () => {
         const run = await planStack("qa", { overrides: { ...budget, budgetBillingAccountId: "555566667777" } });
         const [b] = all(run, "aws:budgets/budget:Budget");
         expect(b.inputs).to.include({ accountId: "555566667777", budgetType: "COST", limitAmount: "500" });
@@ -394,7 +412,7 @@ describe("account budget", () => {
 
     it("commercial partition: the budget is in the stack's own account", async () => {
         const run = await planStack("dev", {
-            overrides: { ...budget, "aws:region": "us-east-1", partition: "aws" },
+            overrides: { ...budget, budgetBillingAccountId: undefined, "aws:region": "us-east-1", partition: "aws" },
             reportedPartition: "aws",
         });
         const [b] = all(run, "aws:budgets/budget:Budget");

@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AccountBudget, budgetPlacement } from "../components/accountBudget";
+import { StackContext } from "./program";
+
+/**
+ * The account's monthly cost budget, where AWS Budgets can hold it (see budgetPlacement): the name of the budget,
+ * or why there is none.
+ */
+export function defineAccountBudget(ctx: StackContext): pulumi.Output<string> | string {
+    const { config } = ctx;
+    const placement = budgetPlacement(ctx.partition, {
+        accountId: config.accountId,
+        region: config.region,
+        budget: config.budget,
+        billingAccountId: config.budget?.billingAccountId,
+    });
+    if (placement.kind === "skipped") {
+        if (config.budget) pulumi.log.warn(`No budget for ${config.role}: ${placement.reason}`);
+        return `skipped: ${placement.reason}`;
+    }
+    return new AccountBudget(
+        `${config.role}-budget`,
+        {
+            placement,
+            budget: config.budget!,
+            budgetName: `cicd-${config.role}-monthly-cost`,
+            billingProfile: config.budget?.billingProfile,
+            billingTags: config.defaultTags,
+        },
+        { provider: ctx.provider },
+    ).budgetName;
+}
