@@ -1,4 +1,5 @@
-import * as awsx from "@pulumi/awsx";
+// The ec2 module alone: the package root also loads the classic, ECS and load balancer components.
+import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../lib/config";
 
@@ -34,7 +35,7 @@ export function natGatewaysFor(env: EnvironmentName): NatGateways {
 }
 
 /** The awsx VPC arguments for a new VPC: two zones, public and private subnets, NAT for the private ones. */
-export function newVpcArgs(cidrBlock: string, natGateways: NatGateways): awsx.ec2.VpcArgs {
+export function newVpcArgs(cidrBlock: string, natGateways: NatGateways): awsxEc2.VpcArgs {
     return {
         cidrBlock,
         numberOfAvailabilityZones: AVAILABILITY_ZONES,
@@ -70,7 +71,7 @@ export class ServiceNetwork extends pulumi.ComponentResource {
             this.privateSubnetIds = pulumi.output([...existing.privateSubnetIds]);
             this.publicSubnetIds = pulumi.output([...existing.publicSubnetIds]);
         } else {
-            const vpc = new awsx.ec2.Vpc(
+            const vpc = new awsxEc2.Vpc(
                 `${name}-vpc`,
                 newVpcArgs(args.cidrBlock ?? DEFAULT_VPC_CIDR, args.natGateways ?? "Single"),
                 { parent: this },
