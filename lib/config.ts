@@ -98,6 +98,8 @@ export interface StackConfig {
     readonly budget?: BudgetConfig;
     readonly defaultTags: Readonly<Record<string, string>>;
     readonly allowedAccountIds: readonly string[];
+    /** AWS Organization of all five accounts; when set, cross-account trust also requires aws:PrincipalOrgID. */
+    readonly organizationId?: string;
 }
 
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
@@ -426,6 +428,15 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         };
     }
 
+    const organizationId = str("organizationId");
+    if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
+        problem(
+            "organizationId",
+            organizationId,
+            "an AWS Organizations id, o- and 10 to 32 lowercase letters or digits",
+        );
+    }
+
     if (problems.length > 0 || !role || !region || !accountId) throw new StackConfigError(stackFile, problems);
 
     return deepFreeze({
@@ -450,6 +461,7 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         budget,
         defaultTags,
         allowedAccountIds,
+        organizationId,
     });
 }
 

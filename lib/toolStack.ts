@@ -109,6 +109,7 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
                     partition,
                     roleName: sourceRoleName(env, service.name),
                     description: `Lets the ${env} pipeline of ${service.name} read its repository and write the source artifact`,
+                    principalOrgId: config.organizationId,
                     trusted: {
                         accountId: envAccountId,
                         principalArns: [roleArn(partition, envAccountId, pipelineRoleName(env, service.name))],

@@ -257,6 +257,22 @@ describe("stack config", () => {
                 ],
             ],
             [
+                "an organization id that is not one",
+                "tool",
+                { organizationId: "org-123" },
+                [
+                    `${NS}:organizationId: found "org-123", expected an AWS Organizations id, o- and 10 to 32 lowercase letters or digits`,
+                ],
+            ],
+            [
+                "a GovCloud billing account in the commercial partition",
+                "dev",
+                { "aws:region": "us-east-1", partition: "aws" },
+                [
+                    `${NS}:budgetBillingAccountId: found "577215664901", expected nothing in the commercial partition: the budget goes to the stack's own account`,
+                ],
+            ],
+            [
                 "a budget with nobody to alert",
                 "dev",
                 { budgetMonthlyLimitUsd: 500, notificationEmails: undefined },

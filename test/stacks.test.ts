@@ -221,6 +221,16 @@ describe("the tool stack from its real stack file", () => {
     }
 });
 
+describe("organization guard", () => {
+    it("with organizationId, every source role also requires the caller's organization", async () => {
+        const run = await planStack("tool", { overrides: { organizationId: "o-abcde12345" } });
+        const trusts = all(run, "aws:iam/role:Role")
+            .filter((r) => r.inputs.name.endsWith("-source"))
+            .map((r) => json(r.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals);
+        expect(trusts).to.deep.equal(ENVS.map(() => ({ "aws:PrincipalOrgID": "o-abcde12345" })));
+    });
+});
+
 describe("the tool and environment stacks agree", () => {
     it("each pipeline refers only to tool-account resources the tool stack creates for that environment", async () => {
         const tool = await planStack("tool");
