@@ -65,8 +65,8 @@ export function budgetPlacement(partition: string, input: BudgetPlacementInput):
                 kind: "skipped",
                 reason:
                     `AWS Budgets is not available in ${partition} (${input.region}); the budget of GovCloud account ` +
-                    `${input.accountId} belongs in its paired standard account: set the billing account id (and ` +
-                    `credentials for it) to create it there`,
+                    `${input.accountId} belongs in its paired standard account: set budgetBillingAccountId and ` +
+                    `budgetBillingProfile to create it there`,
             };
         }
         if (!/^\d{12}$/.test(input.billingAccountId)) {

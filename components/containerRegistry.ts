@@ -4,8 +4,11 @@ import { accountRootArn } from "../lib/naming";
 
 /** Untagged images (failed or superseded builds) are expired after this many days. */
 export const DEFAULT_UNTAGGED_EXPIRY_DAYS = 14;
-/** Tagged images kept per repository; older ones are expired (promotion only ever needs recent ones). */
-export const DEFAULT_KEEP_TAGGED_IMAGES = 30;
+/**
+ * Tagged images kept per repository; older ones are expired. Generous: the next environment promotes by digest
+ * from this repository, possibly many builds later, and a promoted image must still be here.
+ */
+export const DEFAULT_KEEP_TAGGED_IMAGES = 500;
 /** The only actions another account gets: read one image, nothing else (no push, no list of the registry). */
 export const PULL_ACTIONS = [
     "ecr:BatchGetImage",
@@ -33,7 +36,7 @@ export interface ContainerRegistryArgs {
     readonly protect?: boolean;
     /** Days after which untagged images expire. Default DEFAULT_UNTAGGED_EXPIRY_DAYS (14). */
     readonly untaggedExpiryDays?: number;
-    /** Tagged images kept, newest first. Default DEFAULT_KEEP_TAGGED_IMAGES (30). */
+    /** Tagged images kept, newest first. Default DEFAULT_KEEP_TAGGED_IMAGES (500). */
     readonly keepTaggedImages?: number;
     /** Cross-account roles allowed to pull (promotion to the next environment). Default none: no repository policy. */
     readonly pullers?: readonly ImagePuller[];

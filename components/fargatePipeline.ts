@@ -323,6 +323,8 @@ export interface FargatePipelineArgs {
     readonly nextPuller?: ImagePuller;
     /** Protect data-bearing resources and retain them on destroy (stage, prod). Default: false. */
     readonly protect?: boolean;
+    /** ACM certificate of the load balancer (HTTPS). Default: none, plain HTTP. */
+    readonly certificateArn?: string;
     /** Minutes the deploy action waits for a stable service. Default: 30. */
     readonly deploymentTimeoutMinutes?: number;
 }
@@ -385,6 +387,7 @@ export class FargatePipeline extends pulumi.ComponentResource {
                 containerPort: service.containerPort,
                 desiredCount: service.desiredCount,
                 healthCheckPath: service.healthCheckPath,
+                certificateArn: args.certificateArn,
                 protect: args.protect,
             },
             child,
@@ -547,21 +550,9 @@ export class FargatePipeline extends pulumi.ComponentResource {
             child,
         );
 
-        new aws.codestarnotifications.NotificationRule(
-            `${name}-notifications`,
-            {
-                name: `${pipelineName(env, service.name)}-events`,
-                resource: pipeline.arn,
-                detailType: "FULL",
-                eventTypeIds: [
-                    "codepipeline-pipeline-manual-approval-needed",
-                    "codepipeline-pipeline-pipeline-execution-succeeded",
-                ],
-                targets: [{ address: args.notificationTopicArn, type: "SNS" }],
-            },
-            child,
-        );
-        // Failures: an EventBridge rule notifies the topic, and an alarm on that rule's matches pages as well.
+        // Approval requests reach the topic through the approval action itself. Failures: an EventBridge rule
+        // notifies the topic, and an alarm on that rule's matches pages as well. (CodeStar Notifications would
+        // be simpler but does not exist in GovCloud.)
         const failedRuleName = `${pipelineName(env, service.name)}-failed`;
         const failed = new aws.cloudwatch.EventRule(
             `${name}-failed`,

@@ -193,6 +193,16 @@ export function secretArnOf(valueFrom: string): string {
     return valueFrom.split(":").slice(0, 7).join(":");
 }
 
+/** Name of a service's load balancer (AWS allows 32 characters; service names have at most 32). */
+export function loadBalancerName(serviceName: string): string {
+    return serviceName.slice(0, 32);
+}
+
+/** Name of a service's target group (at most 32 characters). */
+export function targetGroupName(serviceName: string): string {
+    return `${serviceName.slice(0, 29)}-tg`;
+}
+
 /** The service principal of ECS tasks (the same in GovCloud). */
 export const ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com";
 
@@ -496,6 +506,9 @@ export class FargateService extends pulumi.ComponentResource {
         const loadBalancer = new aws.lb.LoadBalancer(
             `${name}-alb`,
             {
+                // Load balancer and target group names are limited to 32 characters: auto-naming from the
+                // component name would pass it. One of each per service and account, so the service name is unique.
+                name: loadBalancerName(args.serviceName),
                 loadBalancerType: "application",
                 internal: false,
                 securityGroups: [albSg.id],
@@ -511,6 +524,7 @@ export class FargateService extends pulumi.ComponentResource {
         const targetGroup = new aws.lb.TargetGroup(
             `${name}-tg`,
             {
+                name: targetGroupName(args.serviceName),
                 port,
                 protocol: "HTTP",
                 targetType: "ip",

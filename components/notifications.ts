@@ -3,14 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { accountRootArn } from "../lib/naming";
 
 /**
- * Services that publish to the topic: CodeStar Notifications (pipeline notification rules, approvals),
- * EventBridge (pipeline state-change rules) and CloudWatch (alarm actions).
+ * Services that publish to the topic: EventBridge (pipeline state-change rules) and CloudWatch (alarm actions).
+ * Approval requests are published by the pipeline's own role. (CodeStar Notifications does not exist in GovCloud.)
  */
-export const DEFAULT_PUBLISHER_SERVICES = [
-    "codestar-notifications.amazonaws.com",
-    "events.amazonaws.com",
-    "cloudwatch.amazonaws.com",
-] as const;
+export const DEFAULT_PUBLISHER_SERVICES = ["events.amazonaws.com", "cloudwatch.amazonaws.com"] as const;
 
 /** What the topic owner may do (the statement that replaces SNS's default owner policy). */
 const OWNER_ACTIONS = [

@@ -14,10 +14,8 @@ export function defineAccountBudget(ctx: StackContext): pulumi.Output<string> | 
         budget: config.budget,
         billingAccountId: config.budget?.billingAccountId,
     });
-    if (placement.kind === "skipped") {
-        if (config.budget) pulumi.log.warn(`No budget for ${config.role}: ${placement.reason}`);
-        return `skipped: ${placement.reason}`;
-    }
+    // The stack output says why there is no budget (preview and up both show it).
+    if (placement.kind === "skipped") return `skipped: ${placement.reason}`;
     return new AccountBudget(
         `${config.role}-budget`,
         {

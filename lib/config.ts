@@ -98,6 +98,8 @@ export interface StackConfig {
     readonly budget?: BudgetConfig;
     readonly defaultTags: Readonly<Record<string, string>>;
     readonly allowedAccountIds: readonly string[];
+    /** ACM certificate of the services' load balancers: HTTPS on 443, HTTP redirected. Required in stage, prod. */
+    readonly certificateArn?: string;
     /** AWS Organization of all five accounts; when set, cross-account trust also requires aws:PrincipalOrgID. */
     readonly organizationId?: string;
 }
@@ -417,6 +419,12 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
                     billingAccountId,
                     "nothing in the commercial partition: the budget goes to the stack's own account",
                 );
+            } else if (str("budgetBillingProfile") === undefined) {
+                problem(
+                    "budgetBillingProfile",
+                    undefined,
+                    `the credentials profile of standard account ${billingAccountId}: GovCloud credentials cannot reach it`,
+                );
             }
         }
         budget = {
@@ -428,6 +436,19 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         };
     }
 
+    const certificateArn = str("certificateArn");
+    const certificatePattern = new RegExp(
+        `^arn:${partition}:acm:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:certificate/[0-9a-f-]{36}$`,
+    );
+    if (certificateArn !== undefined && !certificatePattern.test(certificateArn)) {
+        problem(
+            "certificateArn",
+            certificateArn,
+            `an ACM certificate of this stack's account and region, arn:${partition}:acm:${region}:${accountId ?? "<account>"}:certificate/<id>`,
+        );
+    } else if (certificateArn === undefined && protectedEnv) {
+        problem("certificateArn", certificateArn, `an ACM certificate: ${role} serves HTTPS only`);
+    }
     const organizationId = str("organizationId");
     if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
         problem(
@@ -462,6 +483,7 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         defaultTags,
         allowedAccountIds,
         organizationId,
+        certificateArn,
     });
 }
 

@@ -148,6 +148,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                     roleArn: roleArn(partition, config.accounts[next], buildRoleName(next, service.name)),
                 },
                 protect: config.protectResources,
+                certificateArn: config.certificateArn,
             },
             { ...opts, dependsOn: [bucket] },
         );

@@ -95,8 +95,8 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
             `${service.name}-repository`,
             {
                 repositoryName: service.repositoryName,
+                // No defaultBranch: AWS can set it only once the repository has a branch (after the first push).
                 description: `Source of the ${service.name} service`,
-                defaultBranch: config.branches.prod,
             },
             { ...opts, protect: true, retainOnDelete: true },
         );

@@ -56,8 +56,8 @@ describe("budgetPlacement", () => {
             kind: "skipped",
             reason:
                 "AWS Budgets is not available in aws-us-gov (us-gov-west-1); the budget of GovCloud account " +
-                "271828182845 belongs in its paired standard account: set the billing account id (and credentials " +
-                "for it) to create it there",
+                "271828182845 belongs in its paired standard account: set budgetBillingAccountId and " +
+                "budgetBillingProfile to create it there",
         });
     });
 

@@ -267,9 +267,34 @@ describe("stack config", () => {
             [
                 "a GovCloud billing account in the commercial partition",
                 "dev",
-                { "aws:region": "us-east-1", partition: "aws" },
+                { "aws:region": "us-east-1", partition: "aws", budgetBillingAccountId: "577215664901" },
                 [
                     `${NS}:budgetBillingAccountId: found "577215664901", expected nothing in the commercial partition: the budget goes to the stack's own account`,
+                ],
+            ],
+            [
+                "a GovCloud billing account without credentials for it",
+                "prod",
+                { budgetBillingAccountId: "602214076000" },
+                [
+                    `${NS}:budgetBillingProfile: found nothing, expected the credentials profile of standard account 602214076000: GovCloud credentials cannot reach it`,
+                ],
+            ],
+            [
+                "prod without a certificate",
+                "prod",
+                { certificateArn: undefined },
+                [`${NS}:certificateArn: found nothing, expected an ACM certificate: prod serves HTTPS only`],
+            ],
+            [
+                "a certificate of another account",
+                "stage",
+                {
+                    certificateArn:
+                        "arn:aws-us-gov:acm:us-gov-west-1:173205080756:certificate/7a1e5c3b-2f84-4d96-b0e7-9c5d3a8f2e61",
+                },
+                [
+                    `${NS}:certificateArn: found "arn:aws-us-gov:acm:us-gov-west-1:173205080756:certificate/7a1e5c3b-2f84-4d96-b0e7-9c5d3a8f2e61", expected an ACM certificate of this stack's account and region, arn:aws-us-gov:acm:us-gov-west-1:141421356237:certificate/<id>`,
                 ],
             ],
             [

@@ -39,7 +39,7 @@ describe("ContainerRegistry", () => {
         expect([repo.protect, repo.retainOnDelete]).to.deep.equal([false, false]);
         const [lifecycle] = of("aws:ecr/lifecyclePolicy:LifecyclePolicy");
         expect(lifecycle.inputs.repository).to.equal("orders-api");
-        expect(JSON.parse(lifecycle.inputs.policy)).to.deep.equal(lifecyclePolicyDocument(14, 30));
+        expect(JSON.parse(lifecycle.inputs.policy)).to.deep.equal(lifecyclePolicyDocument(14, 500));
         expect(of("aws:ecr/repositoryPolicy:RepositoryPolicy")).to.have.length(0);
         // Every child sits under the component and resolves the explicit provider through it.
         const component = run.resources.find((r) => r.type === "devsecops:registry:ContainerRegistry")!;

@@ -51,11 +51,7 @@ describe("PipelineNotifications", () => {
                     Sid: "ServicePublish",
                     Effect: "Allow",
                     Principal: {
-                        Service: [
-                            "codestar-notifications.amazonaws.com",
-                            "events.amazonaws.com",
-                            "cloudwatch.amazonaws.com",
-                        ],
+                        Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
                     },
                     Action: "sns:Publish",
                     Resource: arn,

@@ -154,6 +154,21 @@ describe("environment stacks from their real stack files", () => {
                 expect(service.inputs.networkConfiguration.subnets).to.have.length(2);
                 expect(service.inputs.deploymentCircuitBreaker).to.deep.equal({ enable: true, rollback: true });
                 expect(service.ignoreChanges).to.have.members(["taskDefinition", "desiredCount"]);
+                const [alb] = all(run, "aws:lb/loadBalancer:LoadBalancer");
+                const [tg] = all(run, "aws:lb/targetGroup:TargetGroup");
+                expect([alb.inputs.name, tg.inputs.name]).to.deep.equal(["orders-api", "orders-api-tg"]);
+                const listeners = all(run, "aws:lb/listener:Listener").map((l) => [l.inputs.port, l.inputs.protocol]);
+                const https = env === "stage" || env === "prod";
+                // Registration order of the listeners is not fixed: compare as a set.
+                expect(listeners).to.have.deep.members(
+                    https
+                        ? [
+                              [443, "HTTPS"],
+                              [80, "HTTP"],
+                          ]
+                        : [[80, "HTTP"]],
+                );
+                expect(listeners).to.have.length(https ? 2 : 1);
                 const scaleUp = all(run, "aws:codebuild/project:Project").find(
                     (p) => p.inputs.name === `orders-api-${env}-scale-up`,
                 )!;
@@ -384,45 +399,42 @@ describe("several services per account", () => {
 
 describe("account budget", () => {
     const budget = { budgetMonthlyLimitUsd: 500 };
-    it("every checked-in stack has a budget in its paired standard account", async () => {
-        const billing = {
-            tool: "414213562373",
-            dev: "577215664901",
-            qa: "662607015000",
-            stage: "299792458000",
-            prod: "602214076000",
-        };
-        for (const [stack, account] of Object.entries(billing)) {
+    it("the checked-in GovCloud stacks ask for a budget but create none until a paired standard account is configured", async () => {
+        for (const stack of ["tool", ...ENVS]) {
             const run = await planStack(stack);
-            expect(
-                all(run, "aws:budgets/budget:Budget").map((b) => b.inputs.accountId),
-                stack,
-            ).to.deep.equal([account]);
-            expect(run.outputs?.budget).to.equal(`cicd-${stack}-monthly-cost`);
+            expect(all(run, "aws:budgets/budget:Budget"), stack).to.have.length(0);
+            expect(run.outputs?.budget).to.equal(
+                `skipped: AWS Budgets is not available in aws-us-gov (us-gov-west-1); the budget of GovCloud account ` +
+                    `${ACCOUNTS[stack as keyof typeof ACCOUNTS]} belongs in its paired standard account: set ` +
+                    `budgetBillingAccountId and budgetBillingProfile to create it there`,
+            );
         }
     });
 
     it("GovCloud without a paired standard account: no budget resource, and the stack says why", async () => {
-        const run = await planStack("qa", { overrides: { ...budget, budgetBillingAccountId: undefined } });
+        const run = await planStack("qa", { overrides: budget });
         expect(all(run, "aws:budgets/budget:Budget")).to.have.length(0);
         expect(run.outputs?.budget).to.match(/^skipped: /);
     });
 
     it("GovCloud with a paired standard account (the checked-in stacks): the budget goes there, through a us-east-1 provider pinned to it", async () => {
-        const run = await planStack("qa", { overrides: { ...budget, budgetBillingAccountId: "555566667777" } });
+        const run = await planStack("qa", {
+            overrides: { ...budget, budgetBillingAccountId: "555566667777", budgetBillingProfile: "qa-billing" },
+        });
         const [b] = all(run, "aws:budgets/budget:Budget");
         expect(b.inputs).to.include({ accountId: "555566667777", budgetType: "COST", limitAmount: "500" });
         const provider = run.resources.find((r) => r.urn === b.provider?.split("::").slice(0, -1).join("::"));
         // Provider inputs reach the engine as strings (lists JSON-encoded).
-        expect([provider?.inputs.region, JSON.parse(provider?.inputs.allowedAccountIds)]).to.deep.equal([
-            "us-east-1",
-            ["555566667777"],
-        ]);
+        expect([
+            provider?.inputs.region,
+            JSON.parse(provider?.inputs.allowedAccountIds),
+            provider?.inputs.profile,
+        ]).to.deep.equal(["us-east-1", ["555566667777"], "qa-billing"]);
     });
 
     it("commercial partition: the budget is in the stack's own account", async () => {
         const run = await planStack("dev", {
-            overrides: { ...budget, budgetBillingAccountId: undefined, "aws:region": "us-east-1", partition: "aws" },
+            overrides: { ...budget, "aws:region": "us-east-1", partition: "aws" },
             reportedPartition: "aws",
         });
         const [b] = all(run, "aws:budgets/budget:Budget");

@@ -188,7 +188,6 @@ function stackAccount(config: Record<string, string>): string {
 /** Service part of an ARN for a resource type token (`aws:ecs/cluster:Cluster` -> `ecs`). */
 const ARN_SERVICE: Record<string, string> = {
     cloudwatch: "events",
-    codestarnotifications: "codestar-notifications",
     budgets: "budgets",
 };
 
