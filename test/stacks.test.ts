@@ -343,6 +343,44 @@ describe("the tool and environment stacks agree", () => {
     });
 });
 
+describe("GovCloud availability", () => {
+    /** AWS services of the resource types used here that exist in us-gov-west-1. */
+    const GOVCLOUD_SERVICES = new Set([
+        "kms",
+        "s3",
+        "iam",
+        "codecommit",
+        "codepipeline",
+        "codebuild",
+        "ecr",
+        "ecs",
+        "lb",
+        "ec2",
+        "vpc",
+        "cloudwatch",
+        "sns",
+    ]);
+    it("every AWS resource of the GovCloud stacks is of a service GovCloud has; budgets only through a commercial provider", async () => {
+        for (const stack of ["tool", ...ENVS]) {
+            const run = await planStack(stack, {
+                overrides: { budgetBillingAccountId: "555566667777", budgetBillingProfile: "billing" },
+            });
+            const providers = new Map(
+                run.resources.filter((r) => r.type === "pulumi:providers:aws").map((p) => [p.urn, p]),
+            );
+            for (const r of run.resources.filter((x) => x.custom && x.type.startsWith("aws:"))) {
+                const service = r.type.split(/[:/]/)[1];
+                if (service === "budgets") {
+                    const provider = providers.get(r.provider!.split("::").slice(0, -1).join("::"))!;
+                    expect(provider.inputs.region, `${stack} ${r.name}`).to.equal("us-east-1");
+                } else {
+                    expect(GOVCLOUD_SERVICES, `${stack} ${r.type}`).to.include(service);
+                }
+            }
+        }
+    });
+});
+
 describe("least privilege across all five stacks", () => {
     /** Actions AWS offers no resource-level permission for; they may stand on Resource "*". */
     const RESOURCELESS = new Set([
