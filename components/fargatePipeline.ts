@@ -387,6 +387,7 @@ export class FargatePipeline extends pulumi.ComponentResource {
                 containerPort: service.containerPort,
                 desiredCount: service.desiredCount,
                 healthCheckPath: service.healthCheckPath,
+                secrets: service.secrets,
                 certificateArn: args.certificateArn,
                 protect: args.protect,
             },

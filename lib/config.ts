@@ -53,6 +53,8 @@ export interface ServiceConfig {
     readonly memory: number;
     readonly desiredCount: number;
     readonly healthCheckPath: string;
+    /** Secrets Manager secrets injected into the container as environment variables. */
+    readonly secrets: readonly { readonly name: string; readonly valueFrom: string }[];
 }
 
 export interface NetworkConfig {
@@ -346,10 +348,40 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
                     memory,
                     desiredCount,
                     healthCheckPath,
+                    secrets: [],
                 });
             }
         });
     }
+
+    // Service secrets: "<service>:<VARIABLE>=<secret ARN>"
+    const secretArn = new RegExp(
+        `^arn:${partition}:secretsmanager:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}$`,
+    );
+    stringList(
+        "serviceSecrets",
+        /^[a-z][a-z0-9-]*:[A-Za-z_][A-Za-z0-9_]*=arn:/,
+        "<service>:<VARIABLE>=<secret ARN>",
+    ).forEach((entry, i) => {
+        const [, service, variable, arn] = /^([^:]+):([^=]+)=(.*)$/.exec(entry) ?? [];
+        const target = services.find((x) => x.name === service) as
+            { secrets: { name: string; valueFrom: string }[] } | undefined;
+        if (!target)
+            problem(
+                `serviceSecrets[${i}]`,
+                entry,
+                `a service of this stack (${services.map((x) => x.name).join(", ")})`,
+            );
+        else if (!secretArn.test(arn)) {
+            problem(
+                `serviceSecrets[${i}]`,
+                entry,
+                `a Secrets Manager secret ARN of this account and region (arn:${partition}:secretsmanager:${region}:${accountId ?? "<account>"}:secret:<name>-<6 characters>)`,
+            );
+        } else if (target.secrets.some((x) => x.name === variable)) {
+            problem(`serviceSecrets[${i}]`, entry, `one secret per variable: ${service} already has ${variable}`);
+        } else target.secrets.push({ name: variable, valueFrom: arn });
+    });
 
     // Key administration
     const adminArn = new RegExp(`^arn:${partition}:iam::${accountId ?? "\\d{12}"}:(role|user)/[\\w+=,.@/-]+$`);

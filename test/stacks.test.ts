@@ -343,6 +343,19 @@ describe("the tool and environment stacks agree", () => {
     });
 });
 
+describe("service secrets", () => {
+    it("reach the container only as Secrets Manager references, readable by the execution role alone", async () => {
+        const run = await planStack("prod");
+        const secret = `arn:${P}:secretsmanager:${REGION}:${ACCOUNTS.prod}:secret:orders-api/database-url-Ab12Cd`;
+        const [task] = all(run, "aws:ecs/taskDefinition:TaskDefinition");
+        const [container] = json(task.inputs.containerDefinitions);
+        expect(container.secrets).to.deep.equal([{ name: "DATABASE_URL", valueFrom: secret }]);
+        expect(JSON.stringify(container.environment ?? [])).to.not.include("secretsmanager");
+        const readers = all(run, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.policy.includes(secret));
+        expect(readers.map((p) => p.name)).to.deep.equal(["prod-orders-api-service-execution-policy"]);
+    });
+});
+
 describe("GovCloud availability", () => {
     /** AWS services of the resource types used here that exist in us-gov-west-1. */
     const GOVCLOUD_SERVICES = new Set([
@@ -422,13 +435,14 @@ describe("several services per account", () => {
         expect(all(tool, "devsecops:security:PipelineRoleTrust")).to.have.length(12);
         expect(all(tool, "devsecops:events:PushEventRule")).to.have.length(12);
         const stage = await planStack("stage", { overrides: { services } });
-        expect(all(stage, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.deep.equal(
+        // Registration order across services is not fixed: compare as sets.
+        expect(all(stage, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.have.members(
             services.map((s) => `${s}-stage`),
         );
         expect(all(stage, "aws:kms/key:Key")).to.have.length(1);
         expect(all(stage, "aws:cloudwatch/eventBusPolicy:EventBusPolicy")).to.have.length(1);
         const busPolicy = json(all(stage, "aws:cloudwatch/eventBusPolicy:EventBusPolicy")[0].inputs.policy);
-        expect(busPolicy.Statement[0].Condition.ArnEquals["aws:PrincipalArn"]).to.deep.equal(
+        expect(busPolicy.Statement[0].Condition.ArnEquals["aws:PrincipalArn"]).to.have.members(
             services.map((s) => role(ACCOUNTS.tool, `cicd-stage-${s}-events`)),
         );
         expect(new Set(stage.resources.map((r) => r.urn)).size).to.equal(stage.resources.length);
