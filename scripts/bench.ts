@@ -71,7 +71,10 @@ async function child(): Promise<void> {
     const allWarmMs = performance.now() - start;
     const scaling: ChildFigures["scaling"] = [];
     for (const n of SERVICE_COUNTS) {
-        const services = Array.from({ length: n }, (_, i) => `svc-${String(i + 1).padStart(2, "0")}`);
+        // The stack files' own service first (their serviceSecrets name it), then svc-02, svc-03, ...
+        const services = Array.from({ length: n }, (_, i) =>
+            i === 0 ? "orders-api" : `svc-${String(i + 1).padStart(2, "0")}`,
+        );
         let best = Infinity;
         let resources = 0;
         for (let r = 0; r < REPEATS; r++) {
