@@ -100,6 +100,8 @@ export interface StackConfig {
     readonly budget?: BudgetConfig;
     readonly defaultTags: Readonly<Record<string, string>>;
     readonly allowedAccountIds: readonly string[];
+    /** `aws:profile`, passed to the stack's provider (which, being explicit, reads no `aws:` key by itself). */
+    readonly awsProfile?: string;
     /** ACM certificate of the services' load balancers: HTTPS on 443, HTTP redirected. Required in stage, prod. */
     readonly certificateArn?: string;
     /** AWS Organization of all five accounts; when set, cross-account trust also requires aws:PrincipalOrgID. */
@@ -516,6 +518,7 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         allowedAccountIds,
         organizationId,
         certificateArn,
+        awsProfile: str("aws:profile"),
     });
 }
 

@@ -21,6 +21,7 @@ export async function defineStack(): Promise<Record<string, unknown>> {
     const provider = new aws.Provider("aws", {
         region: config.region as aws.Region,
         allowedAccountIds: [...config.allowedAccountIds],
+        profile: config.awsProfile,
         defaultTags: { tags: { ...config.defaultTags } },
     });
     const reported = await aws.getPartition({}, { provider });

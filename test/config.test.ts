@@ -35,6 +35,20 @@ describe("stack config", () => {
         });
     }
 
+    it("the stack's provider gets region, account guard, default tags and aws:profile", async () => {
+        const run = await planStack("qa", { overrides: { "aws:profile": "qa-deployer" } });
+        const provider = run.resources.find((r) => r.type === "pulumi:providers:aws" && r.name === "aws")!;
+        expect(provider.inputs.region).to.equal("us-gov-west-1");
+        expect(provider.inputs.profile).to.equal("qa-deployer");
+        expect(JSON.parse(provider.inputs.allowedAccountIds)).to.deep.equal(["161803398874"]);
+        expect(JSON.parse(provider.inputs.defaultTags).tags).to.include({ Environment: "qa", ManagedBy: "pulumi" });
+        const custom = run.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
+        expect(
+            custom.every((r) => r.provider !== undefined),
+            "every AWS resource names an explicit provider",
+        ).to.equal(true);
+    });
+
     it("all stack files agree on the accounts and branches", () => {
         const shared = STACKS.map((stack) => {
             const c = validateStackConfig(resolveStackConfig(stack), NS, stack);
