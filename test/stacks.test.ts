@@ -143,6 +143,30 @@ describe("environment stacks from their real stack files", () => {
                 ]);
             });
 
+            it("failures: an EventBridge rule for this pipeline's failed executions notifies the topic, and an alarm pages on it", () => {
+                const pipeline = all(run, "aws:codepipeline/pipeline:Pipeline")[0];
+                const topic = all(run, "aws:sns/topic:Topic")[0];
+                const rule = named(run, "aws:cloudwatch/eventRule:EventRule", `${env}-orders-api-failed`);
+                expect(json(rule.inputs.eventPattern)).to.deep.equal({
+                    source: ["aws.codepipeline"],
+                    "detail-type": ["CodePipeline Pipeline Execution State Change"],
+                    resources: [pipeline.state.arn],
+                    detail: { state: ["FAILED"] },
+                });
+                const target = named(run, "aws:cloudwatch/eventTarget:EventTarget", `${env}-orders-api-failed-target`);
+                expect([target.inputs.rule, target.inputs.arn]).to.deep.equal([rule.state.name, topic.state.arn]);
+                const [alarm] = all(run, "aws:cloudwatch/metricAlarm:MetricAlarm");
+                expect(alarm.inputs).to.deep.include({
+                    namespace: "AWS/Events",
+                    metricName: "TriggeredRules",
+                    dimensions: { RuleName: `orders-api-${env}-failed` },
+                    threshold: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    alarmActions: [topic.state.arn],
+                });
+                expect(topic.inputs.kmsMasterKeyId).to.equal(all(run, "aws:kms/key:Key")[0].state.arn);
+            });
+
             it("ECS service: private subnets, no public IP, circuit breaker with rollback, leaves revision and count to the pipeline", () => {
                 const service = all(run, "aws:ecs/service:Service")[0];
                 expect(service.inputs).to.include({
