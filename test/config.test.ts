@@ -364,6 +364,10 @@ describe("stack config", () => {
                 "Invalid stack configuration in Pulumi.broken.yaml (3 problems); nothing was deployed:",
             );
             expect(run.resources).to.deep.equal([]);
+            const asDev = await runProgram("dev", { stackFile: fixture });
+            expect(asDev.error?.message.split("\n")[0]).to.equal(
+                "Invalid stack configuration in Pulumi.broken.yaml (3 problems); nothing was deployed:",
+            );
         });
     });
 });

@@ -115,7 +115,7 @@ describe("offline plan", () => {
             [
                 `Stack dev (${fixture("Pulumi.broken.yaml")})`,
                 "  Configuration error:",
-                "    Invalid stack configuration in Pulumi.dev.yaml (3 problems); nothing was deployed:",
+                "    Invalid stack configuration in Pulumi.broken.yaml (3 problems); nothing was deployed:",
                 '      - devsecops-pipelines:partition: found "aws-us-gov", expected "aws", the partition of aws:region us-east-1 (or change aws:region)',
                 '      - devsecops-pipelines:toolAccountId: found nothing, expected a 12-digit AWS account id in quotes, e.g. "123456789012"',
                 '      - devsecops-pipelines:qaAccountId: found "61803398874", expected a 12-digit AWS account id in quotes, e.g. "123456789012"',

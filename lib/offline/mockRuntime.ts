@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { partitionOfRegion } from "../config";
+import { partitionOfRegion, StackConfigError } from "../config";
 import { resolveStackConfig } from "./stackFiles";
 
 /** One resource the program registered, with the options the engine would have seen. */
@@ -173,6 +174,10 @@ async function runRecorded(
             await new Promise((resolve) => setImmediate(resolve));
             idle++;
         }
+    }
+    // The program names Pulumi.<stack>.yaml, as the CLI reads it; a fixture run names the file it really read.
+    if (error instanceof StackConfigError && options.stackFile) {
+        error = new StackConfigError(path.basename(options.stackFile), error.problems);
     }
     return { project, stack, config, resources, calls, outputs, error };
 }
