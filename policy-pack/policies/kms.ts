@@ -11,6 +11,7 @@ import {
     principalAccounts,
     resourcePolicy,
     statementsOf,
+    isProtected,
 } from "./common";
 
 /** What another account may do with a key: use it, never administer it. */
@@ -22,7 +23,7 @@ export const CROSS_ACCOUNT_KEY_ACTIONS = [
     "kms:DescribeKey",
 ];
 const MIN_DELETION_WINDOW = 7;
-const PROD_DELETION_WINDOW = 30;
+const PROTECTED_DELETION_WINDOW = 30;
 /** AWS's default when deletionWindowInDays is unset. */
 const DEFAULT_DELETION_WINDOW = 30;
 
@@ -47,14 +48,14 @@ export const kmsRotation = resourcePolicy(
 export const kmsDeletionWindow = resourcePolicy(
     {
         name: "kms-key-deletion-window",
-        summary: `Keys have a deletion window of at least ${MIN_DELETION_WINDOW} days (${PROD_DELETION_WINDOW} in prod).`,
+        summary: `Keys have a deletion window of at least ${MIN_DELETION_WINDOW} days (${PROTECTED_DELETION_WINDOW} in stage and prod).`,
         severity: "high",
         fsbp: ["KMS.3"],
         nist: ["SC-12", "CP-9"],
     },
     validateResourceOfType(aws.kms.Key, (key, args, report) => {
         const ctx = contextOf(args.provider, args.getConfig());
-        const required = ctx.environment === "prod" ? PROD_DELETION_WINDOW : MIN_DELETION_WINDOW;
+        const required = isProtected(ctx) ? PROTECTED_DELETION_WINDOW : MIN_DELETION_WINDOW;
         const days = key.deletionWindowInDays ?? DEFAULT_DELETION_WINDOW;
         if (days < required) {
             report(

@@ -42,7 +42,7 @@ describe("KMS policies", () => {
         ]);
     });
 
-    it("rotation off and a short deletion window fail (14 days is fine outside prod)", async () => {
+    it("rotation off and a short deletion window fail (14 days is fine in dev and qa, not in stage or prod)", async () => {
         const k = key({ enableKeyRotation: false, deletionWindowInDays: 14 });
         expect(await check(kmsPolicies, [k], { stack: "dev" })).to.deep.equal([
             [
@@ -55,6 +55,11 @@ describe("KMS policies", () => {
             "kms-key-deletion-window",
             "key",
             'KMS key "key" has deletionWindowInDays 14 in prod; required: at least 30; fix: set deletionWindowInDays: 30.',
+        ]);
+        expect((await check(kmsPolicies, [k], { stack: "stage" }))[1]).to.deep.equal([
+            "kms-key-deletion-window",
+            "key",
+            'KMS key "key" has deletionWindowInDays 14 in stage; required: at least 30; fix: set deletionWindowInDays: 30.',
         ]);
     });
 

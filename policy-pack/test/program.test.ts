@@ -24,12 +24,14 @@ describe("the real program against the policy pack", () => {
         });
     }
 
-    it("every shipped config file names only real policies and valid levels; prod relaxes nothing but advisory hygiene", () => {
+    it("every shipped config file names only real policies and valid levels; prod relaxes nothing and makes the read-only root filesystem mandatory", () => {
         const names = allPolicies.map((p) => p.name);
         for (const stack of STACKS) {
             const config = readPolicyPackConfig(configFile(stack));
             for (const key of Object.keys(config)) expect(names).to.include(key);
         }
-        expect(readPolicyPackConfig(configFile("prod"))).to.deep.equal({ "ecs-read-only-root-filesystem": "advisory" });
+        expect(readPolicyPackConfig(configFile("prod"))).to.deep.equal({
+            "ecs-read-only-root-filesystem": "mandatory",
+        });
     });
 });
