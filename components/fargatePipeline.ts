@@ -60,13 +60,14 @@ export interface StageLayoutInput {
 type Stage = aws.types.input.codepipeline.PipelineStage;
 type Action = aws.types.input.codepipeline.PipelineStageAction;
 
+/** A CodeBuild action; `environmentVariables` is the action's EnvironmentVariables JSON, when it passes any. */
 function codeBuild(
     name: string,
     category: "Build" | "Test",
     project: pulumi.Input<string>,
     input: string,
     runOrder: number,
-    extra: Partial<Action> = {},
+    options: { output?: string; environmentVariables?: string } = {},
 ): Action {
     return {
         name,
@@ -76,8 +77,11 @@ function codeBuild(
         version: "1",
         runOrder,
         inputArtifacts: [input],
-        configuration: { ProjectName: project },
-        ...extra,
+        ...(options.output ? { outputArtifacts: [options.output] } : {}),
+        configuration: {
+            ProjectName: project,
+            ...(options.environmentVariables ? { EnvironmentVariables: options.environmentVariables } : {}),
+        },
     };
 }
 
@@ -117,14 +121,11 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                 codeBuild("UnitTests", "Test", input.projects.unitTests, SOURCE_ARTIFACT, 1),
                 codeBuild("SecurityScan", "Test", input.projects.securityScan, SOURCE_ARTIFACT, 1),
                 codeBuild(promotes ? "PromoteImage" : "BuildImage", "Build", input.projects.image, SOURCE_ARTIFACT, 1, {
-                    outputArtifacts: [IMAGE_ARTIFACT],
-                    configuration: {
-                        ProjectName: input.projects.image,
-                        EnvironmentVariables: actionEnvironmentVariables(
-                            promotes ? "promoteImage" : "buildImage",
-                            SOURCE_NAMESPACE,
-                        )!,
-                    },
+                    output: IMAGE_ARTIFACT,
+                    environmentVariables: actionEnvironmentVariables(
+                        promotes ? "promoteImage" : "buildImage",
+                        SOURCE_NAMESPACE,
+                    ),
                 }),
                 codeBuild("ImageScanGate", "Test", input.projects.imageScanGate, IMAGE_ARTIFACT, 2),
             ],
@@ -175,10 +176,7 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
             name: "Release",
             actions: [
                 codeBuild("PublishRelease", "Build", input.projects.publishRelease, IMAGE_ARTIFACT, 1, {
-                    configuration: {
-                        ProjectName: input.projects.publishRelease,
-                        EnvironmentVariables: actionEnvironmentVariables("publishRelease")!,
-                    },
+                    environmentVariables: actionEnvironmentVariables("publishRelease"),
                 }),
             ],
         },

@@ -509,7 +509,7 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         services,
         keyAdministratorArns,
         createKeyAdminUser,
-        keyDeletionWindowDays: protectedEnv ? 30 : keyDeletionWindowDays,
+        keyDeletionWindowDays,
         logRetentionDays,
         notificationEmails,
         network: { vpcId, privateSubnetIds, publicSubnetIds, vpcCidr },

@@ -46,6 +46,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
           ]
         : [];
 
+    const bucketName = artifactBucketName(config.accountId, config.region);
     const key = new CrossAccountKmsKey(
         `${env}-artifacts`,
         {
@@ -70,7 +71,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         `${env}-artifacts`,
         {
             partition,
-            bucketName: artifactBucketName(config.accountId, config.region),
+            bucketName,
             kmsKeyArn: key.keyArn,
             sourceWriters: [sourceRoles],
             releaseReaders: promoters,
@@ -130,7 +131,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 service,
                 branch: config.branches[env],
                 requireApproval: config.requireApproval,
-                artifactBucketName: artifactBucketName(config.accountId, config.region),
+                artifactBucketName: bucketName,
                 artifactBucketArn: bucket.bucketArn,
                 kmsKeyArn: key.keyArn,
                 network,

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOfRegion, StackConfigError } from "../config";
-import { resolveStackConfig } from "./stackFiles";
+import { readProjectFile, resolveStackConfig } from "./stackFiles";
 
 /** One resource the program registered, with the options the engine would have seen. */
 export interface RecordedResource {
@@ -79,13 +79,11 @@ async function runRecorded(
     config: Record<string, string>,
     options: RunOptions,
 ): Promise<StackRun> {
-    const project =
-        Object.keys(config)
-            .find((k) => k.endsWith(":environment"))
-            ?.split(":")[0] ?? "project";
+    const project = readProjectFile().name;
     const region = config["aws:region"] ?? "us-east-1";
     const partition = options.reportedPartition ?? partitionOfRegion(region) ?? "aws";
-    const account = stackAccount(config);
+    // The stack's own account, for ARNs; a config too broken to name one gets a placeholder (it fails validation).
+    const account = config[`${project}:${config[`${project}:environment`]}AccountId`] ?? "123456789012";
 
     const resources: RecordedResource[] = [];
     const calls: RecordedCall[] = [];
@@ -181,20 +179,6 @@ async function runRecorded(
     }
     return { project, stack, config, resources, calls, outputs, error };
 }
-
-function stackAccount(config: Record<string, string>): string {
-    const env = Object.entries(config).find(([k]) => k.endsWith(":environment"))?.[1];
-    const ns = Object.keys(config)
-        .find((k) => k.endsWith(":environment"))
-        ?.split(":")[0];
-    return (env && ns && config[`${ns}:${env}AccountId`]) || "123456789012";
-}
-
-/** Service part of an ARN for a resource type token (`aws:ecs/cluster:Cluster` -> `ecs`). */
-const ARN_SERVICE: Record<string, string> = {
-    cloudwatch: "events",
-    budgets: "budgets",
-};
 
 /** Mocks that answer like AWS in the stack's partition: ids, ARNs, names. */
 export class AwsMocks implements pulumi.runtime.Mocks {
@@ -327,7 +311,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             case "ecs":
                 return `arn:${p}:ecs:${this.region}:${this.account}:${kind === "taskDefinition" ? "task-definition" : kind}/${id}`;
             default:
-                return `arn:${p}:${ARN_SERVICE[module] ?? module}:${this.region}:${this.account}:${kind}/${id}`;
+                return `arn:${p}:${module}:${this.region}:${this.account}:${kind}/${id}`;
         }
     }
 

@@ -10,8 +10,16 @@ interface ProjectFile {
     config?: Record<string, { default?: unknown; value?: unknown } | unknown>;
 }
 
+const projectFiles = new Map<string, ProjectFile>();
+
+/** Pulumi.yaml of the project at `root`, read once per process. */
 export function readProjectFile(root = PROJECT_ROOT): ProjectFile {
-    return YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+    let project = projectFiles.get(root);
+    if (!project) {
+        project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as ProjectFile;
+        projectFiles.set(root, project);
+    }
+    return project;
 }
 
 /** The stacks that have a `Pulumi.<stack>.yaml` beside Pulumi.yaml. */
