@@ -13,10 +13,11 @@ import { runStack } from "../lib/offline/mockRuntime";
 import { summariseCrossAccount } from "../lib/offline/plan";
 import * as docs from "./fixtures/crossAccount/policies.json";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
+import { ACCOUNTS } from "./accounts";
 
-const TOOL = "314159265358";
-const DEV = "271828182845";
-const QA = "161803398874";
+const TOOL = ACCOUNTS.tool;
+const DEV = ACCOUNTS.dev;
+const QA = ACCOUNTS.qa;
 const DEV_BUCKET = `cicd-artifacts-${DEV}-us-gov-west-1`;
 const dev: AccountContext = { accountId: DEV, partition: "aws-us-gov", bucketAccounts: { [DEV_BUCKET]: DEV } };
 const tool: AccountContext = { ...dev, accountId: TOOL };

@@ -3,9 +3,10 @@ import { pipelineRolePolicy, pipelineStages, startPipelinePolicy } from "../comp
 import { eventBusPolicy, pushEventPattern } from "../components/pushTrigger";
 import { serviceTrustPolicy } from "../components/policyDocuments";
 import { forwardEventsPolicy } from "../lib/toolStack";
+import { ACCOUNTS } from "./accounts";
 
-const TOOL = "314159265358";
-const DEV = "271828182845";
+const TOOL = ACCOUNTS.tool;
+const DEV = ACCOUNTS.dev;
 
 const projects = {
     unitTests: "orders-api-dev-unit-tests",

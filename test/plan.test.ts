@@ -8,15 +8,9 @@ import { formatMarkdown, formatText, mermaidDiagram } from "../lib/offline/planF
 import { deployOrder, main, parseArgs } from "../scripts/plan";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
 import { govCloudOnly } from "./fixtures/policies";
+import { ACCOUNTS } from "./accounts";
 
 const NS = "devsecops-pipelines";
-const ACCOUNTS = {
-    tool: "314159265358",
-    dev: "271828182845",
-    qa: "161803398874",
-    stage: "141421356237",
-    prod: "173205080756",
-};
 const fixture = (f: string) => path.join("test", "fixtures", f);
 const providerUrn = (stack: string) => `urn:pulumi:${stack}::${NS}::pulumi:pulumi:Stack$pulumi:providers:aws::aws`;
 

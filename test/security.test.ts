@@ -15,10 +15,11 @@ import { crossAccountTrustPolicy, PipelineRoleTrust } from "../components/pipeli
 import { runStack } from "../lib/offline/mockRuntime";
 import { sourceRolePolicy } from "../lib/toolStack";
 import { planStack, RecordedResource, StackRun } from "./harness";
+import { ACCOUNTS } from "./accounts";
 
-const TOOL = "314159265358";
-const DEV = "271828182845";
-const QA = "161803398874";
+const TOOL = ACCOUNTS.tool;
+const DEV = ACCOUNTS.dev;
+const QA = ACCOUNTS.qa;
 
 function byType(run: StackRun, type: string): RecordedResource[] {
     return run.resources.filter((r) => r.type === type);

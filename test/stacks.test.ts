@@ -1,13 +1,7 @@
 import { expect } from "chai";
 import { planStack, RecordedResource, StackRun } from "./harness";
+import { ACCOUNTS } from "./accounts";
 
-const ACCOUNTS = {
-    tool: "314159265358",
-    dev: "271828182845",
-    qa: "161803398874",
-    stage: "141421356237",
-    prod: "173205080756",
-} as const;
 const BRANCHES = { dev: "develop", qa: "release/qa", stage: "release/stage", prod: "main" } as const;
 const ENVS = ["dev", "qa", "stage", "prod"] as const;
 const P = "aws-us-gov";
