@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_NAME, URL_PATH } from "../lib/config";
 import { serviceTrustPolicy } from "./policyDocuments";
 
 /*
@@ -289,7 +290,7 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     const problems: string[] = [];
     const problem = (k: string, found: unknown, expected: string) =>
         problems.push(`${k}: found ${JSON.stringify(found)}, expected ${expected}`);
-    if (!/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(args.serviceName)) {
+    if (!SERVICE_NAME.test(args.serviceName)) {
         problem("serviceName", args.serviceName, "3-32 lowercase letters, digits or hyphens");
     }
     const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
@@ -299,7 +300,7 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     const count = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
     if (!Number.isInteger(count) || count < 0) problem("desiredCount", count, "a whole number >= 0");
     const path = args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH;
-    if (!/^\/[\w./-]*$/.test(path)) problem("healthCheckPath", path, 'a URL path starting with "/"');
+    if (!URL_PATH.test(path)) problem("healthCheckPath", path, 'a URL path starting with "/"');
     const secretArn = new RegExp(
         `^arn:${args.partition}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
     );

@@ -138,7 +138,10 @@ export function partitionOfRegion(region: string): PartitionName | undefined {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
-const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+/** A service name: it names ECS services, load balancers (32 characters at most), repositories and roles. */
+export const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+/** A URL path for health checks. */
+export const URL_PATH = /^\/[\w./-]*$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 
@@ -330,8 +333,7 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
     }
     const desiredCount = int("desiredCount", 0, 100, DEFAULTS.desiredCount);
     const healthCheckPath = str("healthCheckPath") ?? DEFAULTS.healthCheckPath;
-    if (!/^\/[\w./-]*$/.test(healthCheckPath))
-        problem("healthCheckPath", healthCheckPath, 'a URL path starting with "/"');
+    if (!URL_PATH.test(healthCheckPath)) problem("healthCheckPath", healthCheckPath, 'a URL path starting with "/"');
     const services: ServiceConfig[] = [];
     if (!Array.isArray(serviceNames) || serviceNames.length === 0) {
         problem("services", serviceNames, "a list of at least one service name, e.g. [orders-api]");
