@@ -1,0 +1,175 @@
+/**
+ * Stand-in for the `aws` resource provider plugin, for a credential-free `pulumi preview` with the real engine.
+ * The engine starts one per provider instance, as it starts the real plugin, and talks the ResourceProvider
+ * gRPC protocol to it (the SDK's generated stubs). At preview it behaves as the real provider does:
+ * - CheckConfig/Configure take the provider's inputs (region, allowedAccountIds, defaultTags, profile) and refuse
+ *   a config the real provider would refuse before calling AWS (no region, an account id that is not 12 digits);
+ * - Check returns the inputs unchanged; Diff compares old and new inputs;
+ * - Create at preview returns the inputs and nothing else, so every output AWS computes (ids, ARNs) stays
+ *   unknown, as in a real preview; Create, Update and Delete outside a preview are refused;
+ * - Invoke answers the data sources in lib/offline/awsAnswers.ts for the configured region and the pinned account
+ *   (the first of allowedAccountIds) and fails for any other token.
+ */
+import { answerInvoke, AwsPlacement } from "../../lib/offline/awsAnswers";
+import { grpc, pluginInfo, protos, serve } from "./plugin";
+
+const { provider: provproto, struct: structproto, empty: emptyproto } = protos;
+
+type Callback = (err: unknown, res?: unknown) => void;
+type Call = { request: any };
+
+/** The provider config's inputs: Configure's `args`, or its `variables` from older engines. */
+function configInputs(req: any): Record<string, unknown> {
+    const args = req.getArgs()?.toJavaScript();
+    if (args && Object.keys(args).length > 0) return args;
+    const out: Record<string, unknown> = {};
+    req.getVariablesMap().forEach((value: string, key: string) => {
+        const name = key.replace(/^aws:(config:)?/, "");
+        try {
+            out[name] = JSON.parse(value);
+        } catch {
+            out[name] = value;
+        }
+    });
+    return out;
+}
+
+/** What the real provider refuses in its config before it calls AWS, keyed by property. */
+export function configFailures(inputs: Record<string, unknown>): { property: string; reason: string }[] {
+    const failures: { property: string; reason: string }[] = [];
+    if (typeof inputs.region !== "string" || inputs.region === "") {
+        failures.push({
+            property: "region",
+            reason: "Missing region: set aws:region in the stack file or the region of the explicit provider.",
+        });
+    }
+    const accounts = parseList(inputs.allowedAccountIds);
+    for (const account of accounts) {
+        if (!/^\d{12}$/.test(account)) {
+            failures.push({ property: "allowedAccountIds", reason: `"${account}" is not a 12-digit AWS account id` });
+        }
+    }
+    return failures;
+}
+
+function parseList(value: unknown): string[] {
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value === "string" && value.startsWith("[")) return (JSON.parse(value) as unknown[]).map(String);
+    return [];
+}
+
+/** The placement a configured provider answers for. Without allowedAccountIds the account is unknowable. */
+export function placementOf(inputs: Record<string, unknown>): AwsPlacement | undefined {
+    const [account] = parseList(inputs.allowedAccountIds);
+    return typeof inputs.region === "string" && account ? { region: inputs.region, account } : undefined;
+}
+
+function failuresList(failures: { property: string; reason: string }[]): any[] {
+    return failures.map((f) => {
+        const failure = new provproto.CheckFailure();
+        failure.setProperty(f.property);
+        failure.setReason(f.reason);
+        return failure;
+    });
+}
+
+function refuse(callback: Callback, message: string): void {
+    callback({ code: grpc.status.FAILED_PRECONDITION, details: message });
+}
+
+let placement: AwsPlacement | undefined;
+
+const handlers = {
+    getPluginInfo: pluginInfo,
+    getSchema(_call: Call, callback: Callback) {
+        const res = new provproto.GetSchemaResponse();
+        res.setSchema("{}");
+        callback(null, res);
+    },
+    checkConfig(call: Call, callback: Callback) {
+        const res = new provproto.CheckResponse();
+        res.setInputs(call.request.getNews());
+        res.setFailuresList(failuresList(configFailures(call.request.getNews()?.toJavaScript() ?? {})));
+        callback(null, res);
+    },
+    diffConfig(call: Call, callback: Callback) {
+        callback(null, diffOf(call.request));
+    },
+    configure(call: Call, callback: Callback) {
+        placement = placementOf(configInputs(call.request));
+        const res = new provproto.ConfigureResponse();
+        res.setAcceptsecrets(true);
+        res.setAcceptresources(true);
+        res.setAcceptoutputs(true);
+        res.setSupportspreview(true);
+        callback(null, res);
+    },
+    check(call: Call, callback: Callback) {
+        const res = new provproto.CheckResponse();
+        res.setInputs(call.request.getNews());
+        callback(null, res);
+    },
+    diff(call: Call, callback: Callback) {
+        callback(null, diffOf(call.request));
+    },
+    create(call: Call, callback: Callback) {
+        if (!call.request.getPreview()) {
+            refuse(callback, `stand-in aws provider: cannot create ${call.request.getUrn()} (no AWS here)`);
+            return;
+        }
+        const res = new provproto.CreateResponse();
+        res.setProperties(call.request.getProperties());
+        callback(null, res);
+    },
+    update(call: Call, callback: Callback) {
+        if (!call.request.getPreview()) {
+            refuse(callback, `stand-in aws provider: cannot update ${call.request.getUrn()} (no AWS here)`);
+            return;
+        }
+        const res = new provproto.UpdateResponse();
+        res.setProperties(call.request.getNews());
+        callback(null, res);
+    },
+    delete(call: Call, callback: Callback) {
+        refuse(callback, `stand-in aws provider: cannot delete ${call.request.getUrn()} (no AWS here)`);
+    },
+    read(call: Call, callback: Callback) {
+        refuse(callback, `stand-in aws provider: cannot read ${call.request.getUrn()} (no AWS here)`);
+    },
+    invoke(call: Call, callback: Callback) {
+        const token: string = call.request.getTok();
+        if (!placement) {
+            refuse(callback, `stand-in aws provider: ${token} needs a region and allowedAccountIds in the provider`);
+            return;
+        }
+        const answer = answerInvoke(token, placement);
+        if (answer === undefined) {
+            refuse(callback, `stand-in aws provider: no offline answer for ${token}`);
+            return;
+        }
+        const res = new provproto.InvokeResponse();
+        res.setReturn(structproto.Struct.fromJavaScript(answer));
+        callback(null, res);
+    },
+    cancel(_call: Call, callback: Callback) {
+        callback(null, new emptyproto.Empty());
+    },
+};
+
+/** DIFF_SOME with the top-level keys that differ, or DIFF_NONE. */
+function diffOf(req: any): any {
+    const olds: Record<string, unknown> = req.getOlds()?.toJavaScript() ?? {};
+    const news: Record<string, unknown> = req.getNews()?.toJavaScript() ?? {};
+    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])];
+    const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
+    const res = new provproto.DiffResponse();
+    res.setChanges(
+        changed.length > 0
+            ? provproto.DiffResponse.DiffChanges.DIFF_SOME
+            : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+    );
+    res.setDiffsList(changed);
+    return res;
+}
+
+if (require.main === module) serve(handlers);
