@@ -50,6 +50,7 @@ describe("policy runner", () => {
                     packName: "devsecops-pipelines",
                     enforcementLevel: "mandatory",
                     message: "found no key",
+                    engineMessage: "Topics are encrypted.\nfound no key",
                     urn: "urn:pulumi:dev::devsecops-pipelines::aws:sns/topic:Topic::a",
                     resourceType: "aws:sns/topic:Topic",
                     resourceName: "a",
@@ -60,6 +61,7 @@ describe("policy runner", () => {
                     packName: "devsecops-pipelines",
                     enforcementLevel: "advisory",
                     message: "found 2 topics",
+                    engineMessage: "At most one topic.\nfound 2 topics",
                     urn: "urn:pulumi:dev::devsecops-pipelines::aws:sns/topic:Topic::b",
                     resourceType: "aws:sns/topic:Topic",
                     resourceName: "b",
@@ -166,7 +168,7 @@ describe("policy runner", () => {
         expect(verdict.violations.map((v) => [v.enforcementLevel, v.message])).to.deep.equal([
             [
                 "advisory",
-                "can't run policy 'topic-needs-key' from policy pack 'devsecops-pipelines' during preview: " +
+                "can't run policy 'topic-needs-key' from policy pack 'devsecops-pipelines@v0.1.0' during preview: " +
                     "string value at .kmsMasterKeyId can't be known during preview",
             ],
         ]);
@@ -194,6 +196,7 @@ describe("policy runner", () => {
                     packName: "devsecops-pipelines",
                     enforcementLevel: "remediate",
                     message: 'remediated aws:sns/topic:Topic "a": Topics get a key.',
+                    engineMessage: 'Topics get a key.\nremediated aws:sns/topic:Topic "a": Topics get a key.',
                     urn: "urn:pulumi:dev::devsecops-pipelines::aws:sns/topic:Topic::a",
                     resourceType: "aws:sns/topic:Topic",
                     resourceName: "a",
@@ -215,7 +218,7 @@ describe("policy runner", () => {
         let error: Error | undefined;
         await evaluatePolicies(stackRun([]), { policies: [broken] }).catch((e) => (error = e));
         expect(error?.message).to.equal(
-            "Error validating resource with policy 'broken' from policy pack 'devsecops-pipelines': boom",
+            "Error validating resource with policy 'broken' from policy pack 'devsecops-pipelines@v0.1.0': boom",
         );
     });
 });

@@ -49,7 +49,15 @@ export interface RunOptions {
     readonly overrides?: Record<string, unknown>;
     /** The partition the mocked provider reports; default: the one of aws:region. */
     readonly reportedPartition?: string;
+    /** What AWS-computed outputs (ids, ARNs, URLs) are; default "deployed". */
+    readonly outputs?: ComputedOutputs;
 }
+
+/**
+ * "preview": unknown, as in `pulumi preview` of a new stack (what the engine and its policy pack see);
+ * "deployed": deterministic values shaped like AWS's, as after `pulumi up` (exact statements in tests).
+ */
+export type ComputedOutputs = "preview" | "deployed";
 
 const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -88,7 +96,7 @@ async function runRecorded(
 
     const resources: RecordedResource[] = [];
     const calls: RecordedCall[] = [];
-    const mocks = new AwsMocks(partition, region, account);
+    const mocks = new AwsMocks(partition, region, account, options.outputs);
 
     pulumi.runtime.setAllConfig(config, []);
     await pulumi.runtime.setMocks(mocks, project, stack, true);
@@ -189,9 +197,12 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         readonly partition: string,
         readonly region: string,
         readonly account: string,
+        readonly outputs: ComputedOutputs = "deployed",
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        // As the engine's stand-in providers answer a preview: the inputs back, every computed output unknown.
+        if (this.outputs === "preview") return { id: undefined, state: args.custom ? { ...(args.inputs ?? {}) } : {} };
         if (!args.custom) return { id: undefined, state: this.componentState(args) };
         const inputs = args.inputs ?? {};
         const [pkg, module] = args.type.split(/[:/]/);

@@ -8,7 +8,7 @@ import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from 
 import { artifactBucketName } from "../naming";
 import { defineStack } from "../program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
-import { RecordedResource, runStack, StackRun } from "./mockRuntime";
+import { ComputedOutputs, RecordedResource, runStack, StackRun } from "./mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
 import { PROJECT_ROOT } from "./stackFiles";
 
@@ -95,6 +95,8 @@ export interface PlanOptions {
     readonly policyPackConfig?: string;
     /** The policy evaluator; default the pack's. `null`: report the verdict as not evaluated. */
     readonly evaluate?: PolicyEvaluator | null;
+    /** AWS-computed outputs: "preview" (default, unknown as in `pulumi preview`) or "deployed". */
+    readonly outputs?: ComputedOutputs;
 }
 
 /** Where a stack's policy pack config lives by default. */
@@ -116,6 +118,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
         run = await runStack(stack, options.program ?? defineStack, {
             stackFile: options.stackFile,
             overrides: options.overrides,
+            outputs: options.outputs ?? "preview",
         });
     } catch (e) {
         return failed(stack, stackFile, "config", e);

@@ -14,7 +14,12 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { allPolicies, POLICY_PACK_ENFORCEMENT_LEVEL, POLICY_PACK_NAME } from "../../policy-pack/policies";
+import {
+    allPolicies,
+    POLICY_PACK_ENFORCEMENT_LEVEL,
+    POLICY_PACK_NAME,
+    POLICY_PACK_VERSION,
+} from "../../policy-pack/policies";
 import type { RecordedResource, StackRun } from "./mockRuntime";
 
 // The analyzer's own unknown sentinels and the proxy that throws on reading one (internal to @pulumi/policy).
@@ -41,6 +46,8 @@ export interface PolicyViolation {
     enforcementLevel: EnforcementLevel;
     /** What the policy reported (the engine prints the policy's description above it). */
     message: string;
+    /** The message as the analyzer hands it to the engine: the description, then what the policy reported. */
+    engineMessage: string;
     urn?: string;
     resourceType?: string;
     resourceName?: string;
@@ -227,26 +234,43 @@ export async function evaluatePolicies(
         if (!p) return undefined;
         return { type: p.type, name: p.name, urn: p.urn, props: proxy.unknownCheckingProxy(propsOf.get(p.urn)!) };
     };
+    const record = (
+        policy: Policy,
+        level: EnforcementLevel,
+        urn: string | undefined,
+        message: string,
+        engineMessage: string,
+    ) => {
+        const target = records.get(urn ?? "");
+        violations.push({
+            policyName: policy.name,
+            packName: POLICY_PACK_NAME,
+            enforcementLevel: level,
+            message,
+            engineMessage,
+            ...(target ? { urn: target.urn, resourceType: target.type, resourceName: target.name } : {}),
+            ...(policy.severity ? { severity: policy.severity } : {}),
+        });
+    };
+    // As @pulumi/policy reports a violation: the engine gets the description, then the policy's message.
     const report =
         (policy: Policy, level: EnforcementLevel, defaultUrn?: string): ReportViolation =>
-        (message: string, urn?: string) => {
-            const target = records.get(urn ?? defaultUrn ?? "");
-            violations.push({
-                policyName: policy.name,
-                packName: POLICY_PACK_NAME,
-                enforcementLevel: level,
-                message: message || policy.description,
-                ...(target ? { urn: target.urn, resourceType: target.type, resourceName: target.name } : {}),
-                ...(policy.severity ? { severity: policy.severity } : {}),
-            });
-        };
+        (message: string, urn?: string) =>
+            record(
+                policy,
+                level,
+                urn ?? defaultUrn,
+                message || policy.description,
+                message ? `${policy.description}\n${message}` : policy.description,
+            );
     const guard = async (policy: Policy, urn: string | undefined, what: string, fn: () => unknown) => {
         try {
             await Promise.resolve(fn());
         } catch (e) {
-            const from = `${what} '${policy.name}' from policy pack '${POLICY_PACK_NAME}'`;
+            const from = `${what} '${policy.name}' from policy pack '${POLICY_PACK_NAME}@v${POLICY_PACK_VERSION}'`;
             if (e instanceof proxy.UnknownValueError) {
-                report(policy, "advisory", urn)(`can't run ${from} during preview: ${e.message}`);
+                const message = `can't run ${from} during preview: ${e.message}`;
+                record(policy, "advisory", urn, message, message);
             } else if (!(e instanceof NotApplicableError)) {
                 throw new Error(`Error validating resource with ${from}: ${(e as Error).message ?? e}`);
             }

@@ -9,11 +9,14 @@ import { kmsPolicies } from "./kms";
 import { loggingPolicies } from "./logging";
 import { s3Policies } from "./s3";
 import { tagPolicies } from "./tags";
+import packageJson from "../package.json";
 
 export type { PolicyMetadata } from "./common";
 
 /** The pack's name, as `pulumi preview --policy-pack` reports it. */
 export const POLICY_PACK_NAME = "devsecops-pipelines";
+/** The pack's version as the analyzer reports it: policy-pack/package.json's. */
+export const POLICY_PACK_VERSION: string = packageJson.version;
 /** The pack-wide default for a policy that sets no level of its own (every policy here sets one). */
 export const POLICY_PACK_ENFORCEMENT_LEVEL: EnforcementLevel = "mandatory";
 
