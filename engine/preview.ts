@@ -221,7 +221,7 @@ export async function previewStacks(
             const i = next++;
             results[i] = await previewStack(ws, stacks[i], options.mode);
             done[i] = true;
-            while (reported < stacks.length && done[reported]) options.onDone?.(results[reported++]);
+            for (; reported < stacks.length && done[reported]; reported++) options.onDone?.(results[reported]);
         }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));

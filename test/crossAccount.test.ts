@@ -232,8 +232,7 @@ describe("cross-account summary", () => {
                 g.source.name,
             ]),
         ).to.deep.equal([
-            // URN order: children of the role first, then the component's children by type.
-            ["outbound", PIPELINE_ROLE, 1, SOURCE_ROLE, "orders-api-pipeline-policy"],
+            // URN order, the engine's URNs: the component's children by type, the role's own child after the role.
             ["inbound", `arn:aws-us-gov:iam::${TOOL}:root`, 1, DEV_BUS, "orders-api-bus-policy"],
             [
                 "inbound",
@@ -242,6 +241,7 @@ describe("cross-account summary", () => {
                 `arn:aws-us-gov:ecr:us-gov-west-1:${DEV}:repository/orders-api`,
                 "orders-api-repo-policy",
             ],
+            ["outbound", PIPELINE_ROLE, 1, SOURCE_ROLE, "orders-api-pipeline-policy"],
             ["inbound", SOURCE_ROLE, 5, key.state.arn, "orders-api-key"],
             [
                 "inbound",

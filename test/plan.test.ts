@@ -12,7 +12,7 @@ import { ACCOUNTS } from "./accounts";
 
 const NS = "devsecops-pipelines";
 const fixture = (f: string) => path.join("test", "fixtures", f);
-const providerUrn = (stack: string) => `urn:pulumi:${stack}::${NS}::pulumi:pulumi:Stack$pulumi:providers:aws::aws`;
+const providerUrn = (stack: string) => `urn:pulumi:${stack}::${NS}::pulumi:providers:aws::aws`;
 
 /** The real runner with the fixture policy instead of the pack's. */
 const fixtureEvaluator: PolicyEvaluator = (run, file) =>
@@ -293,25 +293,25 @@ describe("offline plan", () => {
         expect(mermaidDiagram(report).split("\n")).to.deep.equal([
             "flowchart LR",
             `    subgraph a${ACCOUNTS.qa}["qa (${ACCOUNTS.qa})"]`,
-            '        n4["account root"]',
+            '        n2["account root"]',
             "    end",
             `    subgraph a${ACCOUNTS.dev}["dev (${ACCOUNTS.dev})"]`,
-            '        n0["iam:role/cicd-dev-orders-api-pipeline"]',
-            '        n3["events:event-bus/default"]',
+            '        n1["events:event-bus/default"]',
             // At preview the repository's and the key's ARNs are unknown: the nodes name the resources.
-            '        n5["aws:ecr/repositoryPolicy:RepositoryPolicy orders-api-repo-policy"]',
+            '        n3["aws:ecr/repositoryPolicy:RepositoryPolicy orders-api-repo-policy"]',
+            '        n4["iam:role/cicd-dev-orders-api-pipeline"]',
             '        n6["aws:kms/key:Key orders-api-key"]',
             '        n8["s3:cicd-artifacts-271828182845-us-gov-west-1/*"]',
             "    end",
             `    subgraph a${ACCOUNTS.tool}["tool (${ACCOUNTS.tool})"]`,
-            '        n1["iam:role/cicd-dev-orders-api-source"]',
-            '        n2["account root"]',
+            '        n0["account root"]',
+            '        n5["iam:role/cicd-dev-orders-api-source"]',
             '        n7["iam:role/cicd-dev-*-source"]',
             "    end",
-            '    n0 -->|"assume"| n1',
-            '    n2 -->|"events:PutEvents"| n3',
-            '    n4 -->|"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability"| n5',
-            '    n1 -->|"kms:Encrypt, kms:Decrypt, kms:ReEncrypt* +2 more"| n6',
+            '    n0 -->|"events:PutEvents"| n1',
+            '    n2 -->|"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability"| n3',
+            '    n4 -->|"assume"| n5',
+            '    n5 -->|"kms:Encrypt, kms:Decrypt, kms:ReEncrypt* +2 more"| n6',
             '    n7 -->|"s3:PutObject, s3:PutObjectAcl, s3:GetObject"| n8',
         ]);
         const md = formatMarkdown(report);

@@ -22,6 +22,8 @@ export interface RecordedResource {
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: readonly string[];
     readonly dependencies: readonly string[];
+    /** The plugin version the SDK asked for (set on providers). */
+    readonly version?: string;
 }
 
 export interface RecordedCall {
@@ -101,6 +103,7 @@ async function runRecorded(
     pulumi.runtime.setAllConfig(config, []);
     await pulumi.runtime.setMocks(mocks, project, stack, true);
     const monitor = pulumi.runtime.getMonitor() as any;
+    monitor.newUrn = engineUrn;
     let pending = 0;
     let settled: () => void = () => undefined;
     const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -132,6 +135,7 @@ async function runRecorded(
                             retainOnDelete: req.getRetainondelete() === true,
                             ignoreChanges: req.getIgnorechangesList(),
                             dependencies: req.getDependenciesList(),
+                            ...(req.getVersion() ? { version: req.getVersion() } : {}),
                         });
                     }
                     callback(err, res);
@@ -187,6 +191,17 @@ async function runRecorded(
         error = new StackConfigError(path.basename(options.stackFile), error.problems);
     }
     return { project, stack, config, resources, calls, outputs, error };
+}
+
+/**
+ * A resource's URN as the engine forms it: the parent's whole qualified type, then the resource's type, except
+ * under the root stack, whose type is left out (the SDK's mock monitor keeps only the parent's last type and
+ * prefixes the root's).
+ */
+export function engineUrn(parent: string | undefined, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2] : undefined;
+    const qualified = parentType && parentType !== ROOT_STACK_TYPE ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
 }
 
 /** Mocks that answer like AWS in the stack's partition: ids, ARNs, names. */
