@@ -1,12 +1,13 @@
 /**
  * The real Pulumi CLI for credential-free previews: a `pulumi` already on PATH at a compatible version, or the CLI
  * built from its Go module (github.com/pulumi/pulumi/pkg/v3) at the version of @pulumi/pulumi in the lockfile,
- * together with the stand-in Node.js language host of engine/languagehost. The build is cached under
- * node_modules/.cache/pulumi-engine/<version>; it is redone only when engine/'s sources change.
+ * together with the stand-in Node.js language host of engine/languagehost. The build is cached per user (see
+ * engineCacheDir), shared by every clone on the machine; it is redone only when engine/'s sources change.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -47,6 +48,12 @@ function pulumiOnPath(): { pulumi: string; version: string } | undefined {
     if (found.status !== 0 || !found.stdout) return undefined;
     const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
     return { pulumi: which.stdout.trim(), version: found.stdout.trim().replace(/^v/, "") };
+}
+
+/** Where built CLIs are kept: $PULUMI_ENGINE_CACHE, else the user's cache directory (not node_modules: npm ci wipes it). */
+export function engineCacheDir(): string {
+    const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache");
+    return process.env.PULUMI_ENGINE_CACHE || path.join(base, "devsecops-pipelines", "pulumi-engine");
 }
 
 /** Hash of what the build depends on: a change to go.mod, go.sum or the language host rebuilds. */
@@ -117,9 +124,9 @@ export function ensureEngine(options: { preferPath?: boolean; root?: string } = 
         }
         if (onPath) log(`pulumi v${onPath.version} on PATH is older than v${version}: building v${version}`);
     }
-    const dir = path.join(options.root ?? PROJECT_ROOT, "node_modules", ".cache", "pulumi-engine", `v${version}`);
-    const stampFile = path.join(dir, "stamp");
     const stamp = sourceStamp(version);
+    const dir = path.join(engineCacheDir(), `v${version}-${stamp}`);
+    const stampFile = path.join(dir, "stamp");
     const built = fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp;
     if (!built) {
         build(version, dir);
