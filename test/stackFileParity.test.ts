@@ -1,0 +1,304 @@
+import { expect } from "chai";
+import * as path from "path";
+import { PulumiCliError, resolveStackConfig } from "../lib/offline/stackFiles";
+
+/**
+ * resolveStackConfig against what the real Pulumi CLI v3.248.0 did with the same files: the config the program
+ * received under `pulumi preview` (pulumi.runtime.allConfig()), or the message printed after `error: `.
+ * test/fixtures/cli-config/README.md lists each fixture and the CLI output observed.
+ */
+const FIXTURES = path.join(__dirname, "fixtures", "cli-config");
+
+type Options = Parameters<typeof resolveStackConfig>[1];
+
+function resolve(project: string, stack: string, options: Options = {}): Record<string, string> {
+    return resolveStackConfig(stack, { root: path.join(FIXTURES, project), ...options });
+}
+
+/** The CLI's message for a stack (or project) it refuses. */
+function refusal(project: string, stack: string, options: Options = {}): string {
+    try {
+        resolve(project, stack, options);
+    } catch (e) {
+        expect(e).to.be.instanceOf(PulumiCliError);
+        return (e as Error).message;
+    }
+    throw new Error(`the CLI refuses ${project}/Pulumi.${stack}.yaml, resolveStackConfig did not`);
+}
+
+const projectFile = (project: string) => path.join(FIXTURES, project, "Pulumi.yaml");
+
+describe("stack files read as the Pulumi CLI reads them", () => {
+    describe("values", () => {
+        it("turns stack-file scalars into the strings the CLI passes (yaml.v3, not YAML 1.2 core)", () => {
+            expect(resolve("values", "scalars")).to.deep.equal({
+                "aws:profile": "old-style-key",
+                "aws:region": "us-gov-west-1",
+                "cfg:accountQuoted": "012345678901",
+                "cfg:beyondUint64": "18446744073709552000",
+                "cfg:binary": "5",
+                "cfg:bool1": "true",
+                "cfg:bool2": "true",
+                "cfg:date": "2001-12-14 00:00:00 +0000 UTC",
+                "cfg:enabled": "true",
+                "cfg:float1": "2048",
+                "cfg:float2": "2048.5",
+                "cfg:float3": "0.5",
+                "cfg:float4": "0",
+                "cfg:float5": "1000",
+                "cfg:float6": "1234567",
+                "cfg:float7": "1e+21",
+                "cfg:floatTag": "1",
+                "cfg:hex": "1024",
+                "cfg:html": "x<y&z",
+                "cfg:leadingZero1": "12345678901",
+                "cfg:leadingZero2": "8",
+                "cfg:list": '[1,2,"3",true,null]',
+                "cfg:nested": '{"a":{"w":[16,1000,null,"yes"],"x":"\\u003cb\\u003e","y":2.5},"z":1}',
+                "cfg:notADate": "2001-02-30",
+                "cfg:null1": "",
+                "cfg:null2": "",
+                "cfg:null3": "",
+                "cfg:octal1": "15",
+                "cfg:octal2": "15",
+                "cfg:on": "on",
+                "cfg:overflow": "1e400",
+                "cfg:overridden": "1",
+                "cfg:plus": "12",
+                "cfg:port": "3000",
+                "cfg:ratio": "2.5",
+                "cfg:region": "eu-west-1",
+                "cfg:sexagesimal": "1:30",
+                "cfg:strTag": "0x400",
+                "cfg:tags": '{"env":"\\u003cdev\\u003e","team":"a\\u0026b"}',
+                "cfg:timestamp": "2001-12-14 21:59:43.1 -0500 -0500",
+                "cfg:uint64": "18446744073709551615",
+                "cfg:underscore": "1000",
+                "cfg:unqualified": "plain",
+                "cfg:yes": "yes",
+                "cfg:zones": '["a","b"]',
+                "other:key": "another namespace",
+                "pulumi:disable-default-providers": '["aws"]',
+            });
+        });
+
+        it("lets stack values replace project defaults and values (objects whole, not merged)", () => {
+            expect(resolve("values", "overrides")).to.deep.equal({
+                "aws:region": "us-gov-east-1",
+                "cfg:enabled": "true",
+                "cfg:overridden": "2",
+                "cfg:port": "8080",
+                "cfg:ratio": "2.5",
+                "cfg:region": "eu-west-1",
+                "cfg:tags": '{"env":"prod"}',
+                "cfg:zones": '["a","b"]',
+                "pulumi:disable-default-providers": '["aws"]',
+            });
+        });
+
+        it("reads multi-line strings back as yaml.v3 does: a leading line break is lost", () => {
+            expect(resolve("values", "multiline")).to.include({
+                "cfg:script": '#!/bin/sh\necho "hi"\n',
+                "cfg:folded": "one two",
+                "cfg:kept": "kept\n\n",
+                "cfg:leadingBreak": "first line\nsecond line",
+                "cfg:trailingSpace": "line \nnext",
+                "cfg:tabs": "a\tb\nc",
+            });
+        });
+
+        it("reads anchors, aliases and merge keys", () => {
+            expect(resolve("keys", "merge")).to.deep.equal({
+                "cfg:a": '{"size":2,"zone":"a"}',
+                "cfg:b": '{"size":2,"zone":"b"}',
+            });
+        });
+    });
+
+    describe("typed project keys", () => {
+        it("accepts what the CLI's type checks accept, as the stack file wrote it", () => {
+            expect(resolve("types", "accepted")).to.deep.equal({
+                "cfg:enabled": "true",
+                "cfg:limits": '{"cpu":2}',
+                "cfg:matrix": '[["a","1"],[]]',
+                "cfg:name": "123",
+                "cfg:port": "0042",
+                "cfg:thresholds": '["80",90,95]',
+            });
+            expect(resolve("types", "port-whole-float")["cfg:port"]).to.equal("2048");
+            expect(resolve("types", "enabled-capitalised")["cfg:enabled"]).to.equal("true");
+            expect(resolve("types", "name-number")["cfg:name"]).to.equal("2048");
+        });
+
+        const wrongType: [string, string, string][] = [
+            ["port-string", "port", "integer"],
+            ["port-float", "port", "integer"],
+            ["enabled-yes", "enabled", "boolean"],
+            ["limits-list", "limits", "object"],
+            ["thresholds-item", "thresholds", "array<integer>"],
+            ["thresholds-fraction", "thresholds", "array<integer>"],
+            ["thresholds-scalar", "thresholds", "array<integer>"],
+            ["matrix-item", "matrix", "array<array<string>>"],
+        ];
+        for (const [stack, key, type] of wrongType) {
+            it(`refuses Pulumi.${stack}.yaml: ${key} is not of type ${type}`, () => {
+                expect(refusal("types", stack)).to.equal(
+                    `validating stack config: Stack '${stack}' with configuration key '${key}' must be of type '${type}'`,
+                );
+            });
+        }
+
+        it("refuses a secret key given in plain text", () => {
+            expect(refusal("secret", "plain")).to.equal(
+                "validating stack config: Stack 'plain' with configuration key 'token' must be encrypted as it's secret",
+            );
+        });
+    });
+
+    describe("required project keys (no default, no value)", () => {
+        it("resolves a stack file that sets them all, defaults added", () => {
+            expect(resolve("required", "complete")).to.deep.equal({
+                "cfg:accountId": "123456789012",
+                "cfg:budget": "100",
+                "cfg:note": "hello",
+                "cfg:port": "3000",
+                "cfg:vpcId": "vpc-0a1b2c3d",
+                "cfg:zone": "a",
+            });
+        });
+
+        it("refuses a typed key with no default missing from the stack file", () => {
+            expect(refusal("required", "missing-vpc")).to.equal(
+                "validating stack config: Stack 'missing-vpc' is missing configuration value 'vpcId'",
+            );
+        });
+
+        it("names two missing keys with 'and', several with commas and 'and', sorted, untyped ones too", () => {
+            expect(refusal("required", "missing-two")).to.equal(
+                "validating stack config: Stack 'missing-two' is missing configuration values 'budget' and 'vpcId'",
+            );
+            expect(refusal("required", "missing-all")).to.equal(
+                "validating stack config: Stack 'missing-all' is missing configuration values 'accountId', 'budget', 'cfg:zone', 'note' and 'vpcId'",
+            );
+        });
+
+        it("counts a key written with no value as set, an empty string", () => {
+            expect(resolve("required", "null-vpc")["cfg:vpcId"]).to.equal("");
+        });
+
+        it("names the stack it was asked for, as `pulumi preview --stack dev --config-file <file>` does", () => {
+            const stackFile = path.join(FIXTURES, "required", "Pulumi.missing-vpc.yaml");
+            expect(refusal("required", "dev", { stackFile })).to.equal(
+                "validating stack config: Stack 'dev' is missing configuration value 'vpcId'",
+            );
+        });
+
+        it("applies overrides as edits of the stack file, then validates", () => {
+            expect(refusal("required", "complete", { overrides: { vpcId: undefined } })).to.equal(
+                "validating stack config: Stack 'complete' is missing configuration value 'vpcId'",
+            );
+            expect(refusal("required", "complete", { overrides: { budget: 2048.5 } })).to.equal(
+                "validating stack config: Stack 'complete' with configuration key 'budget' must be of type 'integer'",
+            );
+            expect(resolve("required", "complete", { overrides: { budget: "0100", "aws:region": "x" } })).to.include({
+                "cfg:budget": "0100",
+                "aws:region": "x",
+            });
+        });
+    });
+
+    describe("stack files the CLI cannot read", () => {
+        const keyError = (key: string) =>
+            `getting stack configuration: invalid YAML file: could not unmarshal map: could not parse ${key} as a configuration key (configuration keys should be of the form \`<namespace>:<name>\`)`;
+        const cases: [string, string][] = [
+            ["three-colons", keyError("cfg:a:b:c")],
+            ["other-module", keyError("aws:other:region")],
+            ["number-key", keyError("1")],
+            [
+                "duplicate",
+                'getting stack configuration: yaml: unmarshal errors:\n  line 5: mapping key "cfg:a" already defined at line 3',
+            ],
+            [
+                "config-list",
+                "getting stack configuration: invalid YAML file: could not unmarshal map: yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into map[string]config.Value",
+            ],
+            [
+                "config-string",
+                "getting stack configuration: invalid YAML file: could not unmarshal map: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `cfg:a=1` into map[string]config.Value",
+            ],
+            ["document-list", "getting stack configuration: expected project to be an object, was '[]interface {}'"],
+            [
+                "nan",
+                "getting stack configuration: invalid YAML file: could not unmarshal map: json: unsupported value: NaN",
+            ],
+            [
+                "nested-infinity",
+                "getting stack configuration: invalid YAML file: could not unmarshal map: json: error calling MarshalJSON for type config.object: json: unsupported value: +Inf",
+            ],
+            ["bad-tag", "getting stack configuration: invalid YAML file: yaml: cannot decode !!str `yes` as a !!bool"],
+            [
+                "tab-block",
+                "getting stack configuration: invalid YAML file: yaml: line 3: found a tab character where an indentation space is expected",
+            ],
+            [
+                "tab-string",
+                "getting stack configuration: invalid YAML file: yaml: line 3: found a tab character where an indentation space is expected",
+            ],
+        ];
+        for (const [stack, message] of cases) {
+            it(`refuses Pulumi.${stack}.yaml`, () => expect(refusal("keys", stack)).to.equal(message));
+        }
+    });
+
+    describe("project files the CLI cannot read", () => {
+        const cases: [string, (file: string) => string][] = [
+            [
+                "project-bad-default",
+                (f) =>
+                    `could not unmarshal '${f}': The default value specified for configuration key 'port' is not of the expected type 'integer'`,
+            ],
+            [
+                "project-default-and-value",
+                (f) =>
+                    `could not unmarshal '${f}': project config 'region' cannot have both a 'default' and 'value' attribute`,
+            ],
+            [
+                "project-array-no-items",
+                (f) =>
+                    `could not unmarshal '${f}': The configuration key 'zones' declares an array but does not specify the underlying type via the 'items' attribute`,
+            ],
+            [
+                "project-namespaced-type",
+                (f) =>
+                    `could not unmarshal '${f}': Configuration key 'aws:region' is not namespaced by the project and should not define a type`,
+            ],
+            [
+                "project-namespaced-no-value",
+                (f) =>
+                    `could not unmarshal '${f}': Configuration key 'aws:region' is namespaced and must provide an attribute 'value'`,
+            ],
+            [
+                "project-unknown-attribute",
+                (f) =>
+                    `could not validate '${f}': 7 errors occurred:\n` +
+                    [
+                        "#/config/port: oneOf failed",
+                        "#/config/port: expected string, but got object",
+                        "#/config/port: expected integer, but got object",
+                        "#/config/port: expected boolean, but got object",
+                        "#/config/port: expected array, but got object",
+                        "#/config/port: doesn't validate with '/$defs/configTypeDeclaration'",
+                        "#/config/port: additionalProperties 'defualt' not allowed",
+                    ]
+                        .map((line) => `\t* ${line}\n`)
+                        .join("") +
+                    "\n",
+            ],
+        ];
+        for (const [project, message] of cases) {
+            it(`refuses ${project}/Pulumi.yaml`, () => {
+                expect(refusal(project, "any")).to.equal(message(projectFile(project)));
+            });
+        }
+    });
+});
