@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { DEFAULTS, StackConfigError, validateStackConfig } from "../lib/config";
-import { PROJECT_ROOT, resolveStackConfig } from "../lib/offline/stackFiles";
+import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../lib/offline/stackFiles";
 import { planStack, runProgram } from "./harness";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"];
@@ -102,16 +102,20 @@ describe("stack config", () => {
         }
     });
 
+    it("a missing account id is refused by the CLI's own rule before the program runs", async () => {
+        // Typed in Pulumi.yaml without a default, so the CLI requires it (mergeConfig).
+        const refused = await runProgram("dev", { overrides: { devAccountId: undefined } }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
+        expect(refused).to.be.instanceOf(PulumiCliError);
+        expect(refused?.message).to.equal(
+            "validating stack config: Stack 'dev' is missing configuration value 'devAccountId'",
+        );
+    });
+
     describe("rejects malformed config with every problem, before anything is registered", () => {
         const cases: [string, string, Record<string, unknown>, string[]][] = [
-            [
-                "a missing account id",
-                "dev",
-                { devAccountId: undefined },
-                [
-                    `${NS}:devAccountId: found nothing, expected a 12-digit AWS account id in quotes, e.g. "123456789012"`,
-                ],
-            ],
             [
                 "an account id that is not 12 digits",
                 "qa",

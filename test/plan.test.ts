@@ -111,7 +111,7 @@ describe("offline plan", () => {
                 "  Configuration error:",
                 "    Invalid stack configuration in Pulumi.broken.yaml (3 problems); nothing was deployed:",
                 '      - devsecops-pipelines:partition: found "aws-us-gov", expected "aws", the partition of aws:region us-east-1 (or change aws:region)',
-                '      - devsecops-pipelines:toolAccountId: found nothing, expected a 12-digit AWS account id in quotes, e.g. "123456789012"',
+                '      - devsecops-pipelines:toolAccountId: found "31415926535", expected a 12-digit AWS account id in quotes, e.g. "123456789012"',
                 '      - devsecops-pipelines:qaAccountId: found "61803398874", expected a 12-digit AWS account id in quotes, e.g. "123456789012"',
                 "",
                 "Result: error (exit 2)",
