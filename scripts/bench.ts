@@ -4,8 +4,11 @@
  *   - the floor: a bare `node -e "require('@pulumi/pulumi'); require('@pulumi/aws')"`, spawned in this run;
  *   - `npm run plan -- --all` as a spawned process (what CI pays), and its ratio to the floor;
  *   - in one process: loading, each stack's plan (program + policy verdict), peak RSS;
- *   - all five stacks as the services per account grow (1, 5, 25).
- * Target: the five stacks' plan + verdict within 2x the floor, and linear in services.
+ *   - all five stacks as the services per account grow (1, 5, 25);
+ *   - the real engine: `npm run preview -- --all` once (the CLI built beforehand, not timed), per stack and in all,
+ *     beside the offline plan (skip with --no-engine).
+ * Target: the five stacks' plan + verdict within 2x the floor, and linear in services; the engine preview of the
+ * five stacks under a minute.
  */
 import { spawnSync } from "child_process";
 import * as path from "path";
@@ -20,6 +23,7 @@ const SERVICE_COUNTS = [1, 5, 25];
 /** How the `plan` and `bench` npm scripts start node (kept in step with package.json). */
 const REGISTER = ["-r", "./scripts/register.js"];
 const PLAN_NODE_ARGS = [...REGISTER, path.join("scripts", "plan.ts")];
+const PREVIEW_NODE_ARGS = [...REGISTER, path.join("scripts", "preview.ts")];
 
 interface ChildFigures {
     loadMs: number;
@@ -134,7 +138,27 @@ function parent(): void {
         ),
         `  peak RSS                                                         ${figures.peakRssMb.toFixed(0).padStart(6)} MB`,
     ];
+    if (!process.argv.includes("--no-engine")) lines.push("", ...engineFigures(plan));
     process.stdout.write(lines.join("\n") + "\n");
+}
+
+/** One real-engine preview of every stack (after a run that builds or finds the CLI), beside the offline plan. */
+function engineFigures(planMs: number): string[] {
+    const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
+    timeProcess([...PREVIEW_NODE_ARGS, "--stack", "tool"]);
+    const { ms, stdout } = timeProcess([...PREVIEW_NODE_ARGS, "--all"]);
+    const perStack = [...stdout.matchAll(/^=== (\S+): clean in ([\d.]+) s$/gm)].map(([, stack, seconds]) => ({
+        stack,
+        ms: Number(seconds) * 1000,
+    }));
+    return [
+        "Real engine: pulumi preview --policy-pack of every stack (stand-in providers; 2 stacks at a time):",
+        ...perStack.map(
+            (p) => `  ${p.stack.padEnd(6)} stack select + preview                                ${fmt(p.ms)}`,
+        ),
+        `  npm run preview -- --all (process; target < 60 s)                ${fmt(ms)}`,
+        `  ratio to the offline plan of the five stacks                     ${(ms / planMs).toFixed(1).padStart(6)}x`,
+    ];
 }
 
 if (require.main === module) {
