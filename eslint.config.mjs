@@ -13,7 +13,15 @@ export default tseslint.config(
     },
     {
         // Program code: the Pulumi rules need type information (is this value an Output?).
-        files: ["index.ts", "lib/**/*.ts", "components/**/*.ts", "policy-pack/**/*.ts", "scripts/**/*.ts"],
+        files: [
+            "index.ts",
+            "stacks/**/*.ts",
+            "domain/**/*.ts",
+            "components/**/*.ts",
+            "offline/**/*.ts",
+            "policy-pack/**/*.ts",
+            "scripts/**/*.ts",
+        ],
         ignores: ["**/test/**"],
         languageOptions: {
             parserOptions: { project: ["./tsconfig.eslint.json"], tsconfigRootDir: import.meta.dirname },
@@ -24,4 +32,25 @@ export default tseslint.config(
             "@pulumi/no-output-instance-in-template-literal": "error",
         },
     },
+    // Dependencies point one way: stacks -> components -> domain; the tooling beside the program imports it,
+    // never the reverse.
+    ...layerRules(["index.ts", "stacks/**/*.ts"], ["offline", "engine", "scripts", "test"]),
+    ...layerRules(["components/**/*.ts"], ["stacks", "offline", "engine", "scripts", "test"]),
+    ...layerRules(["domain/**/*.ts"], ["components", "stacks", "offline", "engine", "scripts", "test"]),
 );
+
+/** An ESLint block forbidding `files` to import from the project's top-level folders `forbidden`. */
+function layerRules(files, forbidden) {
+    const group = forbidden.flatMap((dir) => [`**/${dir}/*`, `**/${dir}`]);
+    return [
+        {
+            files,
+            rules: {
+                "no-restricted-imports": [
+                    "error",
+                    { patterns: [{ group, message: `this layer may not import ${forbidden.join(", ")}` }] },
+                ],
+            },
+        },
+    ];
+}

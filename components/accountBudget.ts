@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BudgetConfig } from "../lib/config";
+import { BudgetConfig } from "../domain/config";
 
 /** AWS Budgets is a global service of the standard partition, served from us-east-1. */
 export const BUDGETS_REGION = "us-east-1";

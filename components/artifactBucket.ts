@@ -16,7 +16,7 @@ export const DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 export interface ArtifactBucketArgs {
     /** Partition of the stack (from aws.getPartition). */
     readonly partition: string;
-    /** Deterministic bucket name (see lib/naming.ts), so the tool account can compute it. */
+    /** Deterministic bucket name (see domain/naming.ts), so the tool account can compute it. */
     readonly bucketName: string;
     /** ARN of the customer-managed key every object must be encrypted with. */
     readonly kmsKeyArn: pulumi.Input<string>;

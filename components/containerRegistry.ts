@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountRootArn } from "../lib/naming";
+import { accountRootArn } from "../domain/naming";
 
 /** Untagged images (failed or superseded builds) are expired after this many days. */
 export const DEFAULT_UNTAGGED_EXPIRY_DAYS = 14;

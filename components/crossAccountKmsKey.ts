@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountRootArn } from "../lib/naming";
+import { accountRootArn } from "../domain/naming";
 import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocuments";
 
 /** Cryptographic use another account may get: never administration, never `kms:*`. */

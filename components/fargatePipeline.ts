@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvironmentName, ServiceConfig } from "../lib/config";
+import { EnvironmentName, ServiceConfig } from "../domain/config";
 import {
     codeCommitRepositoryArn,
     pipelineName,
@@ -8,7 +8,7 @@ import {
     roleArn,
     sourceRoleName,
     startRuleName,
-} from "../lib/naming";
+} from "../domain/naming";
 import {
     actionEnvironmentVariables,
     BuildProjectKey,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICE_NAME, URL_PATH } from "../lib/config";
+import { SERVICE_NAME, URL_PATH } from "../domain/config";
 import { serviceTrustPolicy } from "./policyDocuments";
 
 /*

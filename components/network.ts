@@ -1,7 +1,7 @@
 // The ec2 module alone: the package root also loads the classic, ECS and load balancer components.
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvironmentName } from "../lib/config";
+import { EnvironmentName } from "../domain/config";
 
 /** CIDR of a new VPC. */
 export const DEFAULT_VPC_CIDR = "10.0.0.0/16";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accountRootArn } from "../lib/naming";
+import { accountRootArn } from "../domain/naming";
 
 /**
  * Services that publish to the topic: EventBridge (pipeline state-change rules) and CloudWatch (alarm actions).

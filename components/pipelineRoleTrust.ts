@@ -8,7 +8,7 @@ export const DEFAULT_MAX_SESSION_SECONDS = 3600;
 export interface PipelineRoleTrustArgs {
     /** Partition of the stack (from aws.getPartition). */
     readonly partition: string;
-    /** Deterministic role name (see lib/naming.ts), so the other account can compute the ARN. */
+    /** Deterministic role name (see domain/naming.ts), so the other account can compute the ARN. */
     readonly roleName: string;
     /** The other account and the exact principals of it that may assume the role. */
     readonly trusted: CrossAccountPrincipals;

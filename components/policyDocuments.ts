@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import { accountRootArn } from "../lib/naming";
+import { accountRootArn } from "../domain/naming";
 
 /** Principals of one other account, narrowed to exact role or user ARNs. */
 export interface CrossAccountPrincipals {

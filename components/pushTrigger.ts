@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEventBusArn } from "../lib/naming";
+import { defaultEventBusArn } from "../domain/naming";
 import { CrossAccountPrincipals, narrowedAccountPrincipal, serviceTrustPolicy } from "./policyDocuments";
 
 export const EVENTS_SERVICE = "events.amazonaws.com";

@@ -48,8 +48,8 @@ function timeProcess(args: string[]): { ms: number; stdout: string } {
 /** Runs in a child process: everything the plan does, timed step by step. */
 async function child(): Promise<void> {
     const t0 = performance.now();
-    const { planStack } = await import("../lib/offline/plan");
-    const { listStacks } = await import("../lib/offline/stackFiles");
+    const { planStack } = await import("../offline/plan");
+    const { listStacks } = await import("../offline/stackFiles");
     const { deployOrder } = await import("./plan");
     const loadMs = performance.now() - t0;
     const stacks = deployOrder(listStacks());

@@ -5,18 +5,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { STACK_ROLES, StackRole } from "../lib/config";
-import {
-    buildReport,
-    EXIT,
-    packEvaluator,
-    planStack,
-    PlanReport,
-    PolicyEvaluator,
-    StackPlan,
-} from "../lib/offline/plan";
-import { formatMarkdown, formatText } from "../lib/offline/planFormat";
-import { listStacks, readProjectFile } from "../lib/offline/stackFiles";
+import { STACK_ROLES, StackRole } from "../domain/config";
+import { buildReport, EXIT, packEvaluator, planStack, PlanReport, PolicyEvaluator, StackPlan } from "../offline/plan";
+import { formatMarkdown, formatText } from "../offline/planFormat";
+import { listStacks, readProjectFile } from "../offline/stackFiles";
 
 export const USAGE = `usage: npm run plan -- (--stack NAME | --all) [options]
   --stack NAME                 plan one stack (repeatable)

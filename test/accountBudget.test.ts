@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { AccountBudget, budgetNotifications, budgetPlacement } from "../components/accountBudget";
-import { BudgetConfig } from "../lib/config";
-import { RecordedResource, runStack } from "../lib/offline/mockRuntime";
+import { BudgetConfig } from "../domain/config";
+import { RecordedResource, runStack } from "../offline/mockRuntime";
 
 const BUDGET: BudgetConfig = {
     monthlyLimitUsd: 500,

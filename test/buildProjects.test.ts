@@ -14,7 +14,7 @@ import {
     readBuildspec,
     actionEnvironmentVariables,
 } from "../components/buildProjects";
-import { runStack } from "../lib/offline/mockRuntime";
+import { runStack } from "../offline/mockRuntime";
 import { RecordedResource, StackRun } from "./harness";
 
 const DEV = "271828182845";

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { DEFAULTS, StackConfigError, validateStackConfig } from "../lib/config";
-import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../lib/offline/stackFiles";
+import { DEFAULTS, StackConfigError, validateStackConfig } from "../domain/config";
+import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
 import { planStack, runProgram } from "./harness";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"];

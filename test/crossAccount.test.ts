@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { validateStackConfig } from "../lib/config";
+import { validateStackConfig } from "../domain/config";
 import {
     AccountContext,
     accountOfArn,
@@ -8,9 +8,9 @@ import {
     GrantKind,
     policySourcesOf,
     resourceAccountOf,
-} from "../lib/offline/crossAccount";
-import { runStack } from "../lib/offline/mockRuntime";
-import { summariseCrossAccount } from "../lib/offline/plan";
+} from "../offline/crossAccount";
+import { runStack } from "../offline/mockRuntime";
+import { summariseCrossAccount } from "../offline/plan";
 import * as docs from "./fixtures/crossAccount/policies.json";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
 import { ACCOUNTS } from "./accounts";

@@ -3,7 +3,7 @@ import { isCompatible } from "../engine/cli";
 import { previewArgs, requiredPlugins } from "../engine/preview";
 import { configFailures, placementOf } from "../engine/providers/aws";
 import { planSubnets } from "../engine/providers/awsx";
-import { answerInvoke } from "../lib/offline/awsAnswers";
+import { answerInvoke } from "../offline/awsAnswers";
 
 describe("real-engine preview parts", () => {
     it("uses a pulumi on PATH of the locked major version, not older than the lockfile's", () => {
@@ -18,6 +18,7 @@ describe("real-engine preview parts", () => {
         expect(requiredPlugins().map((p) => `${p.name}@${p.version}`)).to.deep.equal([
             "aws@7.48.0",
             "awsx@3.9.0",
+            "docker@3.6.1", // awsx's docker-classic alias
             "docker@4.11.2",
             "docker-build@0.0.14",
         ]);

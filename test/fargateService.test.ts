@@ -10,7 +10,7 @@ import {
     taskRoleTrustPolicy,
     validateFargateServiceArgs,
 } from "../components/fargateService";
-import { RecordedResource, runStack } from "../lib/offline/mockRuntime";
+import { RecordedResource, runStack } from "../offline/mockRuntime";
 
 const ACCOUNT = "271828182845";
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-gov-west-1.amazonaws.com/orders-api`;

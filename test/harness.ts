@@ -1,8 +1,8 @@
-import { defineStack } from "../lib/program";
-import { RunOptions, runStack, StackRun } from "../lib/offline/mockRuntime";
+import { defineStack } from "../stacks/program";
+import { RunOptions, runStack, StackRun } from "../offline/mockRuntime";
 
-export { promiseOf } from "../lib/offline/mockRuntime";
-export type { RecordedResource, StackRun } from "../lib/offline/mockRuntime";
+export { promiseOf } from "../offline/mockRuntime";
+export type { RecordedResource, StackRun } from "../offline/mockRuntime";
 
 /** Runs the real program for `stack` under mocks, with its real Pulumi.<stack>.yaml unless told otherwise. */
 export function runProgram(stack: string, options: RunOptions = {}): Promise<StackRun> {

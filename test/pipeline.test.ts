@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { pipelineRolePolicy, pipelineStages, startPipelinePolicy } from "../components/fargatePipeline";
 import { eventBusPolicy, pushEventPattern } from "../components/pushTrigger";
 import { serviceTrustPolicy } from "../components/policyDocuments";
-import { forwardEventsPolicy } from "../lib/toolStack";
+import { forwardEventsPolicy } from "../stacks/toolStack";
 import { ACCOUNTS } from "./accounts";
 
 const TOOL = ACCOUNTS.tool;

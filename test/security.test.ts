@@ -12,8 +12,8 @@ import {
     KEY_ADMIN_ACTIONS,
 } from "../components/crossAccountKmsKey";
 import { crossAccountTrustPolicy, PipelineRoleTrust } from "../components/pipelineRoleTrust";
-import { runStack } from "../lib/offline/mockRuntime";
-import { sourceRolePolicy } from "../lib/toolStack";
+import { runStack } from "../offline/mockRuntime";
+import { sourceRolePolicy } from "../stacks/toolStack";
 import { planStack, RecordedResource, StackRun } from "./harness";
 import { ACCOUNTS } from "./accounts";
 

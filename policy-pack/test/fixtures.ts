@@ -1,6 +1,6 @@
 import type { Policy } from "@pulumi/policy";
-import { evaluatePolicies, PolicyPackConfig, PolicyVerdict } from "../../lib/offline/policyRunner";
-import type { RecordedResource, StackRun } from "../../lib/offline/mockRuntime";
+import { evaluatePolicies, PolicyPackConfig, PolicyVerdict } from "../../offline/policyRunner";
+import type { RecordedResource, StackRun } from "../../offline/mockRuntime";
 
 /** Small recorded stacks for policy tests: an explicit "aws" provider plus the resources given. */
 export const PROJECT = "devsecops-pipelines";

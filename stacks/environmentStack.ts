@@ -7,7 +7,7 @@ import { DEFAULT_PUBLISHER_SERVICES, PipelineNotifications } from "../components
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
 import { eventBusPolicy } from "../components/pushTrigger";
-import { EnvironmentName } from "./config";
+import { EnvironmentName } from "../domain/config";
 import {
     artifactBucketName,
     artifactKeyAlias,
@@ -15,10 +15,10 @@ import {
     eventForwarderRoleName,
     roleArn,
     sourceRoleName,
-} from "./naming";
+} from "../domain/naming";
 import { defineAccountBudget } from "./budget";
-import { StackContext } from "./program";
-import { nextEnvironment, previousEnvironment } from "./promotion";
+import { StackContext } from "./context";
+import { nextEnvironment, previousEnvironment } from "../domain/promotion";
 
 /** Name of the IAM user that administers the artifact key when config asks for one. */
 export function keyAdminUserName(env: EnvironmentName): string {

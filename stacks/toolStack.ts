@@ -4,7 +4,7 @@ import { CROSS_ACCOUNT_KEY_USE } from "../components/crossAccountKmsKey";
 import { SOURCE_WRITER_BUCKET_ACTIONS, SOURCE_WRITER_OBJECT_ACTIONS } from "../components/artifactBucket";
 import { PipelineRoleTrust } from "../components/pipelineRoleTrust";
 import { PushEventRule } from "../components/pushTrigger";
-import { ENVIRONMENTS, EnvironmentName } from "./config";
+import { ENVIRONMENTS, EnvironmentName } from "../domain/config";
 import {
     artifactBucketName,
     artifactKeyAlias,
@@ -15,9 +15,9 @@ import {
     pipelineRoleName,
     roleArn,
     sourceRoleName,
-} from "./naming";
+} from "../domain/naming";
 import { defineAccountBudget } from "./budget";
-import { StackContext } from "./program";
+import { StackContext } from "./context";
 
 /** CodeCommit actions a cross-account source action needs on the one repository it reads. */
 export const SOURCE_REPOSITORY_ACTIONS = [

@@ -4,9 +4,9 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../config";
-import { artifactBucketName } from "../naming";
-import { defineStack } from "../program";
+import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../domain/config";
+import { artifactBucketName } from "../domain/naming";
+import { defineStack } from "../stacks/program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
 import { ComputedOutputs, RecordedResource, runStack, StackRun } from "./mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";

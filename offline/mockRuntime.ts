@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { partitionOfRegion, StackConfigError } from "../config";
+import { partitionOfRegion, StackConfigError } from "../domain/config";
 import { answerInvoke } from "./awsAnswers";
 import { readProjectFile, resolveStackConfig } from "./stackFiles";
 

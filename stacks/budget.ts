@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccountBudget, budgetPlacement } from "../components/accountBudget";
-import { StackContext } from "./program";
+import { StackContext } from "./context";
 
 /**
  * The account's monthly cost budget, where AWS Budgets can hold it (see budgetPlacement): the name of the budget,

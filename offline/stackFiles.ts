@@ -3,7 +3,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 /** The project root: where Pulumi.yaml lives. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 interface ProjectFile {
     name: string;

@@ -1,16 +1,8 @@
 import * as aws from "@pulumi/aws";
-import { loadStackConfig, StackConfig, StackConfigError } from "./config";
+import { loadStackConfig, StackConfigError } from "../domain/config";
+import { StackContext } from "./context";
 import { defineEnvironmentStack } from "./environmentStack";
 import { defineToolStack } from "./toolStack";
-
-/** What every component of a stack shares: the validated config, the stack's provider and its partition. */
-export interface StackContext {
-    readonly config: StackConfig;
-    readonly provider: aws.Provider;
-    /** Partition and DNS suffix as the provider reports them. */
-    readonly partition: string;
-    readonly dnsSuffix: string;
-}
 
 /**
  * The program: validates the selected stack's config before anything is registered, creates the stack's

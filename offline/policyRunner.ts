@@ -19,7 +19,7 @@ import {
     POLICY_PACK_ENFORCEMENT_LEVEL,
     POLICY_PACK_NAME,
     POLICY_PACK_VERSION,
-} from "../../policy-pack/policies";
+} from "../policy-pack/policies";
 import type { RecordedResource, StackRun } from "./mockRuntime";
 
 // The analyzer's own unknown sentinels and the proxy that throws on reading one (internal to @pulumi/policy).

@@ -1,0 +1,11 @@
+import * as aws from "@pulumi/aws";
+import { StackConfig } from "../domain/config";
+
+/** What every part of a stack shares: the validated config, the stack's provider and its partition. */
+export interface StackContext {
+    readonly config: StackConfig;
+    readonly provider: aws.Provider;
+    /** Partition and DNS suffix as the provider reports them. */
+    readonly partition: string;
+    readonly dnsSuffix: string;
+}
