@@ -14,17 +14,17 @@ export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
 export const DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 
 export interface ArtifactBucketArgs {
-    /** Partition of the stack (from aws.getPartition). */
+    /** Partition of the stack (from aws.getPartition). Required. */
     readonly partition: string;
-    /** Deterministic bucket name (see domain/naming.ts), so the tool account can compute it. */
+    /** Deterministic bucket name (see domain/naming.ts), so the tool account can compute it. Required. */
     readonly bucketName: string;
-    /** ARN of the customer-managed key every object must be encrypted with. */
+    /** ARN of the customer-managed key every object must be encrypted with. Required. */
     readonly kmsKeyArn: pulumi.Input<string>;
     /** Other accounts' principals that write source artifacts (the tool account's source roles). Default: none. */
     readonly sourceWriters?: readonly CrossAccountPrincipals[];
     /** Other accounts' principals that read release manifests under `releases/` (promotion). Default: none. */
     readonly releaseReaders?: readonly CrossAccountPrincipals[];
-    /** Days before noncurrent versions expire. Default: 90. */
+    /** Days before noncurrent versions expire. Default DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS (90). */
     readonly noncurrentVersionExpirationDays?: number;
     /** Protect the bucket, retain it on destroy and refuse forceDestroy (stage, prod). Default: false. */
     readonly protect?: boolean;
@@ -109,6 +109,109 @@ export function artifactBucketPolicy(input: BucketPolicyInput): aws.iam.PolicyDo
     return { Version: "2012-10-17", Statement: statements };
 }
 
+type Parent = { readonly parent: pulumi.Resource };
+
+/** Versioning, default SSE-KMS with the pipeline key, all public access blocked, bucket-owner-enforced objects. */
+function bucketControls(
+    name: string,
+    args: ArtifactBucketArgs,
+    bucket: aws.s3.Bucket,
+    parent: Parent,
+): { publicAccessBlock: aws.s3.BucketPublicAccessBlock } {
+    new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                    bucketKeyEnabled: true,
+                },
+            ],
+        },
+        parent,
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access-block`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        parent,
+    );
+    new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        parent,
+    );
+    return { publicAccessBlock };
+}
+
+/** Lifecycle: noncurrent versions expire, incomplete multipart uploads are aborted. */
+function bucketLifecycle(name: string, args: ArtifactBucketArgs, bucket: aws.s3.Bucket, parent: Parent): void {
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    id: "expire-noncurrent-versions",
+                    status: "Enabled",
+                    filter: {},
+                    noncurrentVersionExpiration: {
+                        noncurrentDays:
+                            args.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+                    },
+                },
+                {
+                    id: "abort-incomplete-multipart-uploads",
+                    status: "Enabled",
+                    filter: {},
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS },
+                },
+            ],
+        },
+        parent,
+    );
+}
+
+/** The bucket policy (artifactBucketPolicy), applied once public access is blocked. */
+function bucketPolicy(
+    name: string,
+    args: ArtifactBucketArgs,
+    bucket: aws.s3.Bucket,
+    publicAccessBlock: aws.s3.BucketPublicAccessBlock,
+    parent: Parent,
+): void {
+    new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify(
+                pulumi.output(args.kmsKeyArn).apply((kmsKeyArn) =>
+                    artifactBucketPolicy({
+                        partition: args.partition,
+                        bucketName: args.bucketName,
+                        kmsKeyArn,
+                        sourceWriters: args.sourceWriters ?? [],
+                        releaseReaders: args.releaseReaders ?? [],
+                    }),
+                ),
+            ),
+        },
+        // A policy naming other accounts is applied once public access is blocked.
+        { ...parent, dependsOn: [publicAccessBlock] },
+    );
+}
+
 /** An environment's pipeline artifact store, hardened as the strongest public designs do (ADF). */
 export class ArtifactBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
@@ -117,94 +220,17 @@ export class ArtifactBucket extends pulumi.ComponentResource {
     constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("devsecops:security:ArtifactBucket", name, {}, opts);
         const protect = args.protect ?? false;
+        const parent = { parent: this };
+
         const bucket = new aws.s3.Bucket(
             `${name}-bucket`,
             { bucket: args.bucketName, forceDestroy: !protect },
-            { parent: this, protect, retainOnDelete: protect },
+            { ...parent, protect, retainOnDelete: protect },
         );
-        const child = { parent: this };
-        new aws.s3.BucketVersioning(
-            `${name}-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: {
-                            sseAlgorithm: "aws:kms",
-                            kmsMasterKeyId: args.kmsKeyArn,
-                        },
-                        bucketKeyEnabled: true,
-                    },
-                ],
-            },
-            child,
-        );
-        const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
-            `${name}-public-access-block`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        id: "expire-noncurrent-versions",
-                        status: "Enabled",
-                        filter: {},
-                        noncurrentVersionExpiration: {
-                            noncurrentDays:
-                                args.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
-                        },
-                    },
-                    {
-                        id: "abort-incomplete-multipart-uploads",
-                        status: "Enabled",
-                        filter: {},
-                        abortIncompleteMultipartUpload: {
-                            daysAfterInitiation: DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS,
-                        },
-                    },
-                ],
-            },
-            child,
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-policy`,
-            {
-                bucket: bucket.id,
-                policy: pulumi.jsonStringify(
-                    pulumi.output(args.kmsKeyArn).apply((kmsKeyArn) =>
-                        artifactBucketPolicy({
-                            partition: args.partition,
-                            bucketName: args.bucketName,
-                            kmsKeyArn,
-                            sourceWriters: args.sourceWriters ?? [],
-                            releaseReaders: args.releaseReaders ?? [],
-                        }),
-                    ),
-                ),
-            },
-            // A policy naming other accounts is applied once public access is blocked.
-            { parent: this, dependsOn: [publicAccessBlock] },
-        );
+        const { publicAccessBlock } = bucketControls(name, args, bucket, parent);
+        bucketLifecycle(name, args, bucket, parent);
+        bucketPolicy(name, args, bucket, publicAccessBlock, parent);
+
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });

@@ -93,41 +93,41 @@ export interface PreviousEnvironment {
 }
 
 export interface PipelineBuildProjectsArgs {
-    /** Partition of the stack (from aws.getPartition). */
+    /** Partition of the stack (from aws.getPartition). Required. */
     readonly partition: string;
-    /** Region of the stack; the previous environment is assumed to be in the same region. */
+    /** Region of the stack; the previous environment is assumed to be in the same region. Required. */
     readonly region: string;
-    /** DNS suffix of the partition (from aws.getPartition), for the ECR registry host. */
+    /** DNS suffix of the partition (from aws.getPartition), for the ECR registry host. Required. */
     readonly dnsSuffix: string;
-    /** This environment's account id. */
+    /** This environment's account id. Required. */
     readonly accountId: string;
-    /** This environment: dev builds the image, the others promote it. */
+    /** This environment: dev builds the image, the others promote it. Required. */
     readonly env: EnvironmentName;
-    /** Service name (names the projects, the role and the release manifests). */
+    /** Service name (names the projects, the role and the release manifests). Required. */
     readonly serviceName: string;
-    /** Container name in the task definition, written into imagedefinitions.json. */
+    /** Container name in the task definition, written into imagedefinitions.json. Required. */
     readonly containerName: string;
-    /** This environment's artifact bucket (release manifests are published to it). */
+    /** This environment's artifact bucket (release manifests are published to it). Required. */
     readonly artifactBucketName: string;
-    /** ARN of the same bucket. */
+    /** ARN of the same bucket. Required. */
     readonly artifactBucketArn: pulumi.Input<string>;
-    /** This environment's artifact key: encrypts artifacts, logs and release manifests. */
+    /** This environment's artifact key: encrypts artifacts, logs and release manifests. Required. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** ARN of this environment's ECR repository of the service. */
+    /** ARN of this environment's ECR repository of the service. Required. */
     readonly ecrRepositoryArn: pulumi.Input<string>;
-    /** URL (`<registry>/<name>`) of the same repository. */
+    /** URL (`<registry>/<name>`) of the same repository. Required. */
     readonly ecrRepositoryUrl: pulumi.Input<string>;
-    /** Retention of the projects' log groups, days (a CloudWatch Logs value). */
+    /** Retention of the projects' log groups, days (a CloudWatch Logs value). Required. */
     readonly logRetentionDays: number;
-    /** Where promotion reads from; required for qa, stage and prod, absent for dev. */
+    /** Where promotion reads from. Default: none (dev); required for qa, stage and prod. */
     readonly previous?: PreviousEnvironment;
     /** Secrets Manager ARN of an npm token, exposed as NPM_TOKEN to the npm projects. Default: none. */
     readonly npmTokenSecretArn?: string;
-    /** CRITICAL image findings allowed by the scan gate. Default: 0. */
+    /** CRITICAL image findings allowed by the scan gate. Default DEFAULT_MAX_CRITICAL_FINDINGS (0). */
     readonly maxCriticalFindings?: number;
-    /** HIGH image findings allowed by the scan gate. Default: 0. */
+    /** HIGH image findings allowed by the scan gate. Default DEFAULT_MAX_HIGH_FINDINGS (0). */
     readonly maxHighFindings?: number;
-    /** The ECS service the scale-up step raises from 0 tasks after the first deploy. */
+    /** The ECS service the scale-up step raises from 0 tasks after the first deploy. Required. */
     readonly ecsService: EcsServiceTarget;
 }
 
@@ -332,6 +332,120 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
     return problems;
 }
 
+type Parent = { readonly parent: pulumi.Resource };
+
+/** The build role and its inline policy (buildRolePolicy). */
+function buildRole(
+    name: string,
+    args: PipelineBuildProjectsArgs,
+    parent: Parent,
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+    const { env, serviceName } = args;
+    const role = new aws.iam.Role(
+        `${name}-role`,
+        {
+            name: buildRoleName(env, serviceName),
+            description: `CodeBuild projects of ${serviceName} in ${env}`,
+            assumeRolePolicy: pulumi.jsonStringify(
+                serviceTrustPolicy("codebuild.amazonaws.com", { sourceAccount: args.accountId }),
+            ),
+        },
+        parent,
+    );
+    const document = pulumi
+        .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn, args.ecsService.serviceArn])
+        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn]) =>
+            buildRolePolicy({
+                partition: args.partition,
+                region: args.region,
+                accountId: args.accountId,
+                env,
+                serviceName,
+                artifactBucketArn,
+                kmsKeyArn,
+                ecrRepositoryArn,
+                ecsServiceArn,
+                previous: args.previous,
+                npmTokenSecretArn: args.npmTokenSecretArn,
+            }),
+        );
+    const policy = new aws.iam.RolePolicy(
+        `${name}-policy`,
+        { role: role.name, name: "build", policy: pulumi.jsonStringify(document) },
+        parent,
+    );
+    return { role, policy };
+}
+
+/** The report group the unit-test buildspec's `junit` report resolves to. */
+function unitTestReportGroup(name: string, args: PipelineBuildProjectsArgs, parent: Parent): aws.codebuild.ReportGroup {
+    return new aws.codebuild.ReportGroup(
+        `${name}-${BUILD_PROJECTS.unitTests}-report`,
+        {
+            name: unitTestReportGroupName(args.env, args.serviceName),
+            type: "TEST",
+            // Reports stay in CodeBuild; the JUnit XML is not exported to the artifact bucket.
+            exportConfig: { type: "NO_EXPORT" },
+            deleteReports: true,
+        },
+        parent,
+    );
+}
+
+/** The project environment variables of one project: the shared settings plus what that project alone reads. */
+function projectVariables(key: BuildProjectKey, args: PipelineBuildProjectsArgs): ProjectVariable[] {
+    const variables = environmentVariables(args);
+    if (key === "unitTests" || key === "securityScan") return [...variables, ...npmTokenVariable(args)];
+    if (key === "scaleUp") return [...variables, ...scaleUpVariables(args.ecsService)];
+    return variables;
+}
+
+/** One CodeBuild project running its buildspec, with its own KMS-encrypted log group. */
+function buildProject(
+    name: string,
+    key: BuildProjectKey,
+    args: PipelineBuildProjectsArgs,
+    role: { role: aws.iam.Role; policy: aws.iam.RolePolicy },
+    parent: Parent,
+): { project: aws.codebuild.Project; logGroup: aws.cloudwatch.LogGroup } {
+    const { env, serviceName } = args;
+    const projectName = buildProjectName(env, serviceName, key);
+    const suffix = BUILD_PROJECTS[key];
+    const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-${suffix}-logs`,
+        { name: buildLogGroupName(projectName), retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
+        parent,
+    );
+    const privileged = PRIVILEGED_PROJECTS.includes(key);
+    const project = new aws.codebuild.Project(
+        `${name}-${suffix}`,
+        {
+            name: projectName,
+            description: `${serviceName} ${env}: ${suffix} (${BUILDSPEC_FILES[key]})`,
+            serviceRole: role.role.arn,
+            source: { type: "CODEPIPELINE", buildspec: readBuildspec(key) },
+            artifacts: { type: "CODEPIPELINE" },
+            encryptionKey: args.kmsKeyArn,
+            environment: {
+                type: "LINUX_CONTAINER",
+                computeType: key === "buildImage" ? IMAGE_BUILD_COMPUTE_TYPE : DEFAULT_COMPUTE_TYPE,
+                image: BUILD_IMAGE,
+                imagePullCredentialsType: "CODEBUILD",
+                privilegedMode: privileged,
+                environmentVariables: projectVariables(key, args),
+            },
+            logsConfig: {
+                cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name },
+                s3Logs: { status: "DISABLED" },
+            },
+            tags: privileged ? { ...PRIVILEGED_MODE_TAG } : undefined,
+        },
+        // The inline policy is in place before any build can run with the role.
+        { ...parent, dependsOn: [role.policy] },
+    );
+    return { project, logGroup };
+}
+
 /**
  * The CodeBuild side of one service's pipeline in one environment: the build role, a KMS-encrypted log group
  * per project, the unit-test report group and the projects (dev builds the image, later environments promote
@@ -352,119 +466,21 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
                 `${name}: invalid PipelineBuildProjects arguments:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
             );
         }
-        const { env, serviceName } = args;
-        const child = { parent: this };
+        const parent = { parent: this };
 
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                name: buildRoleName(env, serviceName),
-                description: `CodeBuild projects of ${serviceName} in ${env}`,
-                assumeRolePolicy: pulumi.jsonStringify(
-                    serviceTrustPolicy("codebuild.amazonaws.com", { sourceAccount: args.accountId }),
-                ),
-            },
-            child,
-        );
-        const policy = new aws.iam.RolePolicy(
-            `${name}-policy`,
-            {
-                role: role.name,
-                name: "build",
-                policy: pulumi.jsonStringify(
-                    pulumi
-                        .all([
-                            args.artifactBucketArn,
-                            args.kmsKeyArn,
-                            args.ecrRepositoryArn,
-                            args.ecsService.serviceArn,
-                        ])
-                        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn]) =>
-                            buildRolePolicy({
-                                partition: args.partition,
-                                region: args.region,
-                                accountId: args.accountId,
-                                env,
-                                serviceName,
-                                artifactBucketArn,
-                                kmsKeyArn,
-                                ecrRepositoryArn,
-                                ecsServiceArn,
-                                previous: args.previous,
-                                npmTokenSecretArn: args.npmTokenSecretArn,
-                            }),
-                        ),
-                ),
-            },
-            child,
-        );
-
-        const reportGroup = new aws.codebuild.ReportGroup(
-            `${name}-${BUILD_PROJECTS.unitTests}-report`,
-            {
-                name: unitTestReportGroupName(env, serviceName),
-                type: "TEST",
-                // Reports stay in CodeBuild; the JUnit XML is not exported to the artifact bucket.
-                exportConfig: { type: "NO_EXPORT" },
-                deleteReports: true,
-            },
-            child,
-        );
-
-        const variables = environmentVariables(args);
+        const role = buildRole(name, args, parent);
+        const reportGroup = unitTestReportGroup(name, args, parent);
         const projectNames: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const projectArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const logGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
-        for (const key of buildProjectKeys(env)) {
-            const projectName = buildProjectName(env, serviceName, key);
-            const suffix = BUILD_PROJECTS[key];
-            const logGroup = new aws.cloudwatch.LogGroup(
-                `${name}-${suffix}-logs`,
-                {
-                    name: buildLogGroupName(projectName),
-                    retentionInDays: args.logRetentionDays,
-                    kmsKeyId: args.kmsKeyArn,
-                },
-                child,
-            );
-            const privileged = PRIVILEGED_PROJECTS.includes(key);
-            const npm = key === "unitTests" || key === "securityScan";
-            const project = new aws.codebuild.Project(
-                `${name}-${suffix}`,
-                {
-                    name: projectName,
-                    description: `${serviceName} ${env}: ${suffix} (${BUILDSPEC_FILES[key]})`,
-                    serviceRole: role.arn,
-                    source: { type: "CODEPIPELINE", buildspec: readBuildspec(key) },
-                    artifacts: { type: "CODEPIPELINE" },
-                    encryptionKey: args.kmsKeyArn,
-                    environment: {
-                        type: "LINUX_CONTAINER",
-                        computeType: key === "buildImage" ? IMAGE_BUILD_COMPUTE_TYPE : DEFAULT_COMPUTE_TYPE,
-                        image: BUILD_IMAGE,
-                        imagePullCredentialsType: "CODEBUILD",
-                        privilegedMode: privileged,
-                        environmentVariables: npm
-                            ? [...variables, ...npmTokenVariable(args)]
-                            : key === "scaleUp"
-                              ? [...variables, ...scaleUpVariables(args.ecsService)]
-                              : variables,
-                    },
-                    logsConfig: {
-                        cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name },
-                        s3Logs: { status: "DISABLED" },
-                    },
-                    tags: privileged ? { ...PRIVILEGED_MODE_TAG } : undefined,
-                },
-                // The inline policy is in place before any build can run with the role.
-                { parent: this, dependsOn: [policy] },
-            );
+        for (const key of buildProjectKeys(args.env)) {
+            const { project, logGroup } = buildProject(name, key, args, role, parent);
             projectNames[key] = project.name;
             projectArns[key] = project.arn;
             logGroupArns[key] = logGroup.arn;
         }
 
-        this.buildRoleArn = role.arn;
+        this.buildRoleArn = role.role.arn;
         this.projectNames = projectNames;
         this.projectArns = projectArns;
         this.logGroupArns = logGroupArns;

@@ -43,19 +43,23 @@ export const LOGS_KEY_USE = [
 ] as const;
 /** Default deletion window, days: the longest AWS allows. */
 export const DEFAULT_DELETION_WINDOW_DAYS = 30;
+/** Shortest deletion window AWS allows, days. */
+export const MIN_DELETION_WINDOW_DAYS = 7;
+/** Default key description. */
+export const DEFAULT_KEY_DESCRIPTION = "Pipeline artifact key";
 
 export interface CrossAccountKmsKeyArgs {
-    /** Partition of the stack (from aws.getPartition). */
+    /** Partition of the stack (from aws.getPartition). Required. */
     readonly partition: string;
-    /** Account that owns the key; its root keeps full administration. */
+    /** Account that owns the key; its root keeps full administration. Required. */
     readonly accountId: string;
-    /** Region of the key, for `kms:ViaService`. */
+    /** Region of the key (CloudWatch Logs principal and conditions). Required. */
     readonly region: string;
-    /** Alias, `alias/...`; deterministic so that other accounts can scope IAM policies with kms:ResourceAliases. */
+    /** Alias, `alias/...`; deterministic so other accounts can scope IAM policies by kms:ResourceAliases. Required. */
     readonly alias: string;
-    /** Key description. Default: "Pipeline artifact key". */
+    /** Key description. Default DEFAULT_KEY_DESCRIPTION ("Pipeline artifact key"). */
     readonly description?: string;
-    /** Days before a deleted key is destroyed, 7 to 30. Default: 30. */
+    /** Days before a deleted key is destroyed, 7 to 30. Default DEFAULT_DELETION_WINDOW_DAYS (30). */
     readonly deletionWindowInDays?: number;
     /** Role or user ARNs of this account that administer the key without using it. Default: none. */
     readonly administratorArns?: readonly string[];
@@ -173,7 +177,11 @@ export class CrossAccountKmsKey extends pulumi.ComponentResource {
         super("devsecops:security:CrossAccountKmsKey", name, {}, opts);
         const protect = args.protect ?? false;
         const deletionWindowInDays = args.deletionWindowInDays ?? DEFAULT_DELETION_WINDOW_DAYS;
-        if (!Number.isInteger(deletionWindowInDays) || deletionWindowInDays < 7 || deletionWindowInDays > 30) {
+        if (
+            !Number.isInteger(deletionWindowInDays) ||
+            deletionWindowInDays < MIN_DELETION_WINDOW_DAYS ||
+            deletionWindowInDays > DEFAULT_DELETION_WINDOW_DAYS
+        ) {
             throw new Error(`${name}: deletionWindowInDays is ${deletionWindowInDays}, expected 7 to 30`);
         }
 
@@ -187,7 +195,7 @@ export class CrossAccountKmsKey extends pulumi.ComponentResource {
         const key = new aws.kms.Key(
             `${name}-key`,
             {
-                description: args.description ?? "Pipeline artifact key",
+                description: args.description ?? DEFAULT_KEY_DESCRIPTION,
                 keyUsage: "ENCRYPT_DECRYPT",
                 customerMasterKeySpec: "SYMMETRIC_DEFAULT",
                 enableKeyRotation: true,

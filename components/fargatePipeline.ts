@@ -290,32 +290,41 @@ export function startPipelinePolicy(pipelineArn: string): aws.iam.PolicyDocument
 }
 
 export interface FargatePipelineArgs {
+    /** Partition of the stack (from aws.getPartition). Required. */
     readonly partition: string;
+    /** Region of the stack. Required. */
     readonly region: string;
+    /** DNS suffix of the partition (ECR registry hosts). Required. */
     readonly dnsSuffix: string;
-    /** This environment's account. */
+    /** This environment's account. Required. */
     readonly accountId: string;
+    /** The tool account (CodeCommit repository and the source role). Required. */
     readonly toolAccountId: string;
+    /** This environment: dev builds the image, the others promote it. Required. */
     readonly env: EnvironmentName;
-    /** The service: names its repository, pipeline, image and ECS service; sizes its tasks. */
+    /** The service: names its repository, pipeline, image and ECS service; sizes its tasks. Required. */
     readonly service: ServiceConfig;
-    /** Branch whose pushes start this pipeline. */
+    /** Branch whose pushes start this pipeline. Required. */
     readonly branch: string;
-    /** Stop at a manual approval before deploying. */
+    /** Stop at a manual approval before deploying. Required. */
     readonly requireApproval: boolean;
+    /** The environment's artifact bucket (deterministic name). Required. */
     readonly artifactBucketName: string;
+    /** ARN of the same bucket. Required. */
     readonly artifactBucketArn: pulumi.Input<string>;
-    /** The environment's artifact key: artifacts, logs, images and notifications are encrypted with it. */
+    /** The environment's artifact key: artifacts, logs, images and notifications are encrypted with it. Required. */
     readonly kmsKeyArn: pulumi.Input<string>;
+    /** VPC and subnets of the service (ServiceNetwork). Required. */
     readonly network: {
         readonly vpcId: pulumi.Input<string>;
         readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
         readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
     };
-    /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm. */
+    /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm. Required. */
     readonly notificationTopicArn: pulumi.Input<string>;
+    /** Retention of build and service logs, days. Required. */
     readonly logRetentionDays: number;
-    /** Where this environment promotes from (absent in dev, which builds). */
+    /** Where this environment promotes from. Default: none (dev, which builds). */
     readonly previous?: PreviousEnvironment;
     /** The next environment's build role, allowed to pull the images that passed here. Default: none (prod). */
     readonly nextPuller?: ImagePuller;
@@ -323,7 +332,7 @@ export interface FargatePipelineArgs {
     readonly protect?: boolean;
     /** ACM certificate of the load balancer (HTTPS). Default: none, plain HTTP. */
     readonly certificateArn?: string;
-    /** Minutes the deploy action waits for a stable service. Default: 30. */
+    /** Minutes the deploy action waits for a stable service. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
     readonly deploymentTimeoutMinutes?: number;
 }
 
@@ -335,6 +344,299 @@ export function failedExecutionPattern(pipelineArn: string): Record<string, unkn
         resources: [pipelineArn],
         detail: { state: ["FAILED"] },
     };
+}
+
+/** The failure alarm: one match of the failure rule in five minutes pages. */
+export const FAILURE_ALARM = {
+    namespace: "AWS/Events",
+    metricName: "TriggeredRules",
+    statistic: "Sum",
+    period: 300,
+    evaluationPeriods: 1,
+    threshold: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    treatMissingData: "notBreaching",
+} as const;
+
+type Parent = { readonly parent: pulumi.Resource };
+
+/** The service's ECR repository, readable by the next environment's build role. */
+function serviceRegistry(name: string, args: FargatePipelineArgs, parent: Parent): ContainerRegistry {
+    return new ContainerRegistry(
+        `${name}-registry`,
+        {
+            repositoryName: args.service.name,
+            kmsKeyArn: args.kmsKeyArn,
+            partition: args.partition,
+            protect: args.protect,
+            pullers: args.nextPuller ? [args.nextPuller] : [],
+        },
+        parent,
+    );
+}
+
+/** The service on Fargate, sized by the service config. */
+function serviceOnFargate(
+    name: string,
+    args: FargatePipelineArgs,
+    registry: ContainerRegistry,
+    parent: Parent,
+): FargateService {
+    const { service } = args;
+    return new FargateService(
+        `${name}-service`,
+        {
+            serviceName: service.name,
+            repositoryUrl: registry.repositoryUrl,
+            repositoryArn: registry.repositoryArn,
+            partition: args.partition,
+            region: args.region,
+            accountId: args.accountId,
+            vpcId: args.network.vpcId,
+            privateSubnetIds: args.network.privateSubnetIds,
+            publicSubnetIds: args.network.publicSubnetIds,
+            logKmsKeyArn: args.kmsKeyArn,
+            logRetentionDays: args.logRetentionDays,
+            cpu: service.cpu,
+            memory: service.memory,
+            containerPort: service.containerPort,
+            desiredCount: service.desiredCount,
+            healthCheckPath: service.healthCheckPath,
+            secrets: service.secrets,
+            certificateArn: args.certificateArn,
+            protect: args.protect,
+        },
+        parent,
+    );
+}
+
+/** The CodeBuild projects of the pipeline's build, release and scale-up actions. */
+function pipelineBuilds(
+    name: string,
+    args: FargatePipelineArgs,
+    registry: ContainerRegistry,
+    fargate: FargateService,
+    parent: Parent,
+): PipelineBuildProjects {
+    return new PipelineBuildProjects(
+        `${name}-builds`,
+        {
+            partition: args.partition,
+            region: args.region,
+            dnsSuffix: args.dnsSuffix,
+            accountId: args.accountId,
+            env: args.env,
+            serviceName: args.service.name,
+            containerName: fargate.containerName,
+            artifactBucketName: args.artifactBucketName,
+            artifactBucketArn: args.artifactBucketArn,
+            kmsKeyArn: args.kmsKeyArn,
+            ecrRepositoryArn: registry.repositoryArn,
+            ecrRepositoryUrl: registry.repositoryUrl,
+            logRetentionDays: args.logRetentionDays,
+            previous: args.previous,
+            ecsService: {
+                clusterName: fargate.clusterName,
+                serviceName: fargate.serviceName,
+                serviceArn: fargate.serviceArn,
+                desiredCount: fargate.desiredCount,
+            },
+        },
+        parent,
+    );
+}
+
+/** The pipeline's service role and its inline policy (pipelineRolePolicy). */
+function pipelineServiceRole(
+    name: string,
+    args: FargatePipelineArgs,
+    fargate: FargateService,
+    builds: PipelineBuildProjects,
+    parent: Parent,
+): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
+    const { env, service } = args;
+    const projectArns = buildProjectKeys(env).map((key) => builds.projectArns[key]!);
+    const role = new aws.iam.Role(
+        `${name}-role`,
+        {
+            name: pipelineRoleName(env, service.name),
+            description: `Service role of the ${env} pipeline of ${service.name}`,
+            assumeRolePolicy: pulumi.jsonStringify(
+                serviceTrustPolicy("codepipeline.amazonaws.com", { sourceAccount: args.accountId }),
+            ),
+        },
+        parent,
+    );
+    const document = pulumi
+        .all([
+            args.artifactBucketArn,
+            args.kmsKeyArn,
+            pulumi.all(projectArns),
+            fargate.clusterArn,
+            fargate.clusterName,
+            fargate.serviceArn,
+            pulumi.all([fargate.taskRoleArn, fargate.executionRoleArn]),
+            args.notificationTopicArn,
+        ])
+        .apply(([bucketArn, keyArn, buildArns, clusterArn, clusterName, serviceArn, taskRoles, topic]) =>
+            pipelineRolePolicy({
+                partition: args.partition,
+                region: args.region,
+                accountId: args.accountId,
+                sourceRoleArn: sourceRoleArnOf(args),
+                artifactBucketArn: bucketArn,
+                kmsKeyArn: keyArn,
+                buildProjectArns: buildArns,
+                clusterArn,
+                clusterName,
+                serviceArn,
+                taskDefinitionFamily: service.name,
+                taskRoleArns: taskRoles,
+                approvalTopicArn: topic,
+            }),
+        );
+    const policy = new aws.iam.RolePolicy(
+        `${name}-role-policy`,
+        { role: role.name, name: "pipeline", policy: pulumi.jsonStringify(document) },
+        parent,
+    );
+    return { role, policy };
+}
+
+/** The tool account's source role of this environment and service. */
+function sourceRoleArnOf(args: FargatePipelineArgs): string {
+    return roleArn(args.partition, args.toolAccountId, sourceRoleName(args.env, args.service.name));
+}
+
+/** The pipeline (V2, queued executions) with its KMS-encrypted artifact store and pipelineStages. */
+function codePipeline(
+    name: string,
+    args: FargatePipelineArgs,
+    parts: {
+        role: aws.iam.Role;
+        rolePolicy: aws.iam.RolePolicy;
+        builds: PipelineBuildProjects;
+        fargate: FargateService;
+    },
+    parent: Parent,
+): aws.codepipeline.Pipeline {
+    const { env, service } = args;
+    const project = (key: BuildProjectKey) => parts.builds.projectNames[key]!;
+    return new aws.codepipeline.Pipeline(
+        `${name}-pipeline`,
+        {
+            name: pipelineName(env, service.name),
+            pipelineType: "V2",
+            executionMode: "QUEUED",
+            roleArn: parts.role.arn,
+            artifactStores: [
+                {
+                    location: args.artifactBucketName,
+                    type: "S3",
+                    encryptionKey: { id: args.kmsKeyArn, type: "KMS" },
+                },
+            ],
+            stages: pipelineStages({
+                env,
+                repositoryName: service.repositoryName,
+                branch: args.branch,
+                sourceRoleArn: sourceRoleArnOf(args),
+                projects: {
+                    unitTests: project("unitTests"),
+                    securityScan: project("securityScan"),
+                    image: project(env === "dev" ? "buildImage" : "promoteImage"),
+                    imageScanGate: project("imageScanGate"),
+                    publishRelease: project("publishRelease"),
+                    scaleUp: project("scaleUp"),
+                },
+                requireApproval: args.requireApproval,
+                approvalTopicArn: args.notificationTopicArn,
+                clusterName: parts.fargate.clusterName,
+                serviceName: parts.fargate.serviceName,
+                deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
+            }),
+        },
+        { ...parent, dependsOn: [parts.rolePolicy] },
+    );
+}
+
+/** The rule that starts the pipeline when the tool account forwards a push to its branch. */
+function pipelineStartRule(
+    name: string,
+    args: FargatePipelineArgs,
+    pipeline: aws.codepipeline.Pipeline,
+    parent: Parent,
+): PushEventRule {
+    const { env, service } = args;
+    return new PushEventRule(
+        `${name}-start`,
+        {
+            partition: args.partition,
+            region: args.region,
+            accountId: args.accountId,
+            ruleName: startRuleName(env, service.name),
+            description: `Starts the ${env} pipeline of ${service.name} on pushes forwarded by the tool account`,
+            repositoryArn: codeCommitRepositoryArn(
+                args.partition,
+                args.region,
+                args.toolAccountId,
+                service.repositoryName,
+            ),
+            branch: args.branch,
+            targetArn: pipeline.arn,
+            roleName: startRuleName(env, service.name),
+            targetPolicy: pipeline.arn.apply(startPipelinePolicy),
+        },
+        parent,
+    );
+}
+
+/**
+ * Failures: an EventBridge rule notifies the topic, and an alarm on that rule's matches pages as well. Approval
+ * requests reach the topic through the approval action itself. (CodeStar Notifications would be simpler but does
+ * not exist in GovCloud.)
+ */
+function failureNotifications(
+    name: string,
+    args: FargatePipelineArgs,
+    pipeline: aws.codepipeline.Pipeline,
+    parent: Parent,
+): void {
+    const { env, service } = args;
+    const failedRuleName = `${pipelineName(env, service.name)}-failed`;
+    const failed = new aws.cloudwatch.EventRule(
+        `${name}-failed`,
+        {
+            name: failedRuleName,
+            description: `Failed executions of the ${env} pipeline of ${service.name}`,
+            eventPattern: pulumi.jsonStringify(pipeline.arn.apply(failedExecutionPattern)),
+            state: "ENABLED",
+        },
+        parent,
+    );
+    new aws.cloudwatch.EventTarget(
+        `${name}-failed-target`,
+        { rule: failed.name, targetId: "notify", arn: args.notificationTopicArn },
+        parent,
+    );
+    new aws.cloudwatch.MetricAlarm(
+        `${name}-failed-alarm`,
+        {
+            name: `${pipelineName(env, service.name)}-failed-executions`,
+            alarmDescription: `The ${env} pipeline of ${service.name} failed`,
+            namespace: FAILURE_ALARM.namespace,
+            metricName: FAILURE_ALARM.metricName,
+            dimensions: { RuleName: failedRuleName },
+            statistic: FAILURE_ALARM.statistic,
+            period: FAILURE_ALARM.period,
+            evaluationPeriods: FAILURE_ALARM.evaluationPeriods,
+            threshold: FAILURE_ALARM.threshold,
+            comparisonOperator: FAILURE_ALARM.comparisonOperator,
+            treatMissingData: FAILURE_ALARM.treatMissingData,
+            alarmActions: [args.notificationTopicArn],
+        },
+        { ...parent, dependsOn: [failed] },
+    );
 }
 
 /**
@@ -351,241 +653,15 @@ export class FargatePipeline extends pulumi.ComponentResource {
 
     constructor(name: string, args: FargatePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("devsecops:pipeline:FargatePipeline", name, {}, opts);
-        const { env, service } = args;
-        const child = { parent: this };
-        const sourceRoleArn = roleArn(args.partition, args.toolAccountId, sourceRoleName(env, service.name));
+        const parent = { parent: this };
 
-        const registry = new ContainerRegistry(
-            `${name}-registry`,
-            {
-                repositoryName: service.name,
-                kmsKeyArn: args.kmsKeyArn,
-                partition: args.partition,
-                protect: args.protect,
-                pullers: args.nextPuller ? [args.nextPuller] : [],
-            },
-            child,
-        );
-        const fargate = new FargateService(
-            `${name}-service`,
-            {
-                serviceName: service.name,
-                repositoryUrl: registry.repositoryUrl,
-                repositoryArn: registry.repositoryArn,
-                partition: args.partition,
-                region: args.region,
-                accountId: args.accountId,
-                vpcId: args.network.vpcId,
-                privateSubnetIds: args.network.privateSubnetIds,
-                publicSubnetIds: args.network.publicSubnetIds,
-                logKmsKeyArn: args.kmsKeyArn,
-                logRetentionDays: args.logRetentionDays,
-                cpu: service.cpu,
-                memory: service.memory,
-                containerPort: service.containerPort,
-                desiredCount: service.desiredCount,
-                healthCheckPath: service.healthCheckPath,
-                secrets: service.secrets,
-                certificateArn: args.certificateArn,
-                protect: args.protect,
-            },
-            child,
-        );
-        const builds = new PipelineBuildProjects(
-            `${name}-builds`,
-            {
-                partition: args.partition,
-                region: args.region,
-                dnsSuffix: args.dnsSuffix,
-                accountId: args.accountId,
-                env,
-                serviceName: service.name,
-                containerName: fargate.containerName,
-                artifactBucketName: args.artifactBucketName,
-                artifactBucketArn: args.artifactBucketArn,
-                kmsKeyArn: args.kmsKeyArn,
-                ecrRepositoryArn: registry.repositoryArn,
-                ecrRepositoryUrl: registry.repositoryUrl,
-                logRetentionDays: args.logRetentionDays,
-                previous: args.previous,
-                ecsService: {
-                    clusterName: fargate.clusterName,
-                    serviceName: fargate.serviceName,
-                    serviceArn: fargate.serviceArn,
-                    desiredCount: fargate.desiredCount,
-                },
-            },
-            child,
-        );
-        const project = (key: BuildProjectKey) => builds.projectNames[key]!;
-        const projectArns = buildProjectKeys(env).map((key) => builds.projectArns[key]!);
-
-        const role = new aws.iam.Role(
-            `${name}-role`,
-            {
-                name: pipelineRoleName(env, service.name),
-                description: `Service role of the ${env} pipeline of ${service.name}`,
-                assumeRolePolicy: pulumi.jsonStringify(
-                    serviceTrustPolicy("codepipeline.amazonaws.com", { sourceAccount: args.accountId }),
-                ),
-            },
-            child,
-        );
-        const rolePolicy = new aws.iam.RolePolicy(
-            `${name}-role-policy`,
-            {
-                role: role.name,
-                name: "pipeline",
-                policy: pulumi.jsonStringify(
-                    pulumi
-                        .all([
-                            args.artifactBucketArn,
-                            args.kmsKeyArn,
-                            pulumi.all(projectArns),
-                            fargate.clusterArn,
-                            fargate.clusterName,
-                            fargate.serviceArn,
-                            pulumi.all([fargate.taskRoleArn, fargate.executionRoleArn]),
-                            args.notificationTopicArn,
-                        ])
-                        .apply(
-                            ([
-                                bucketArn,
-                                keyArn,
-                                buildArns,
-                                clusterArn,
-                                clusterName,
-                                serviceArn,
-                                taskRoles,
-                                topic,
-                            ]) => ({
-                                bucketArn,
-                                keyArn,
-                                buildArns,
-                                clusterArn,
-                                clusterName,
-                                serviceArn,
-                                taskRoles,
-                                topic,
-                            }),
-                        )
-                        .apply((o) =>
-                            pipelineRolePolicy({
-                                partition: args.partition,
-                                region: args.region,
-                                accountId: args.accountId,
-                                sourceRoleArn,
-                                artifactBucketArn: o.bucketArn,
-                                kmsKeyArn: o.keyArn,
-                                buildProjectArns: o.buildArns,
-                                clusterArn: o.clusterArn,
-                                clusterName: o.clusterName,
-                                serviceArn: o.serviceArn,
-                                taskDefinitionFamily: service.name,
-                                taskRoleArns: o.taskRoles,
-                                approvalTopicArn: o.topic,
-                            }),
-                        ),
-                ),
-            },
-            child,
-        );
-        const pipeline = new aws.codepipeline.Pipeline(
-            `${name}-pipeline`,
-            {
-                name: pipelineName(env, service.name),
-                pipelineType: "V2",
-                executionMode: "QUEUED",
-                roleArn: role.arn,
-                artifactStores: [
-                    {
-                        location: args.artifactBucketName,
-                        type: "S3",
-                        encryptionKey: { id: args.kmsKeyArn, type: "KMS" },
-                    },
-                ],
-                stages: pipelineStages({
-                    env,
-                    repositoryName: service.repositoryName,
-                    branch: args.branch,
-                    sourceRoleArn,
-                    projects: {
-                        unitTests: project("unitTests"),
-                        securityScan: project("securityScan"),
-                        image: project(env === "dev" ? "buildImage" : "promoteImage"),
-                        imageScanGate: project("imageScanGate"),
-                        publishRelease: project("publishRelease"),
-                        scaleUp: project("scaleUp"),
-                    },
-                    requireApproval: args.requireApproval,
-                    approvalTopicArn: args.notificationTopicArn,
-                    clusterName: fargate.clusterName,
-                    serviceName: fargate.serviceName,
-                    deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
-                }),
-            },
-            { parent: this, dependsOn: [rolePolicy] },
-        );
-
-        new PushEventRule(
-            `${name}-start`,
-            {
-                partition: args.partition,
-                region: args.region,
-                accountId: args.accountId,
-                ruleName: startRuleName(env, service.name),
-                description: `Starts the ${env} pipeline of ${service.name} on pushes forwarded by the tool account`,
-                repositoryArn: codeCommitRepositoryArn(
-                    args.partition,
-                    args.region,
-                    args.toolAccountId,
-                    service.repositoryName,
-                ),
-                branch: args.branch,
-                targetArn: pipeline.arn,
-                roleName: startRuleName(env, service.name),
-                targetPolicy: pipeline.arn.apply(startPipelinePolicy),
-            },
-            child,
-        );
-
-        // Approval requests reach the topic through the approval action itself. Failures: an EventBridge rule
-        // notifies the topic, and an alarm on that rule's matches pages as well. (CodeStar Notifications would
-        // be simpler but does not exist in GovCloud.)
-        const failedRuleName = `${pipelineName(env, service.name)}-failed`;
-        const failed = new aws.cloudwatch.EventRule(
-            `${name}-failed`,
-            {
-                name: failedRuleName,
-                description: `Failed executions of the ${env} pipeline of ${service.name}`,
-                eventPattern: pulumi.jsonStringify(pipeline.arn.apply(failedExecutionPattern)),
-                state: "ENABLED",
-            },
-            child,
-        );
-        new aws.cloudwatch.EventTarget(
-            `${name}-failed-target`,
-            { rule: failed.name, targetId: "notify", arn: args.notificationTopicArn },
-            child,
-        );
-        new aws.cloudwatch.MetricAlarm(
-            `${name}-failed-alarm`,
-            {
-                name: `${pipelineName(env, service.name)}-failed-executions`,
-                alarmDescription: `The ${env} pipeline of ${service.name} failed`,
-                namespace: "AWS/Events",
-                metricName: "TriggeredRules",
-                dimensions: { RuleName: failedRuleName },
-                statistic: "Sum",
-                period: 300,
-                evaluationPeriods: 1,
-                threshold: 1,
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                treatMissingData: "notBreaching",
-                alarmActions: [args.notificationTopicArn],
-            },
-            { parent: this, dependsOn: [failed] },
-        );
+        const registry = serviceRegistry(name, args, parent);
+        const fargate = serviceOnFargate(name, args, registry, parent);
+        const builds = pipelineBuilds(name, args, registry, fargate, parent);
+        const { role, policy } = pipelineServiceRole(name, args, fargate, builds, parent);
+        const pipeline = codePipeline(name, args, { role, rolePolicy: policy, builds, fargate }, parent);
+        pipelineStartRule(name, args, pipeline, parent);
+        failureNotifications(name, args, pipeline, parent);
 
         this.pipelineArn = pipeline.arn;
         this.pipelineName = pipeline.name;

@@ -324,6 +324,339 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     if (problems.length > 0) throw new Error(`FargateService ${args.serviceName}:\n  - ${problems.join("\n  - ")}`);
 }
 
+/** Seconds the target group waits for in-flight requests before a task is deregistered. */
+export const DEREGISTRATION_DELAY_SECONDS = 30;
+/** The load balancer's health check of the tasks (path from args). */
+export const TARGET_HEALTH_CHECK = {
+    protocol: "HTTP",
+    matcher: "200-399",
+    interval: 30,
+    timeout: 5,
+    healthyThreshold: 2,
+    unhealthyThreshold: 3,
+} as const;
+/** Rolling deploys keep every running task until its replacement is healthy. */
+export const DEPLOYMENT_MINIMUM_HEALTHY_PERCENT = 100;
+export const DEPLOYMENT_MAXIMUM_PERCENT = 200;
+/** Listener ports: plain HTTP (redirected when a certificate is set) and HTTPS. */
+export const HTTP_PORT = 80;
+export const HTTPS_PORT = 443;
+
+type Parent = { readonly parent: pulumi.Resource };
+
+/** The cluster the service runs in: the given one, or a new cluster with Container Insights. */
+function serviceCluster(
+    name: string,
+    args: FargateServiceArgs,
+    parent: Parent,
+): { arn: pulumi.Output<string>; name: pulumi.Output<string> } {
+    if (args.cluster) return { arn: pulumi.output(args.cluster.arn), name: pulumi.output(args.cluster.name) };
+    const cluster = new aws.ecs.Cluster(
+        `${name}-cluster`,
+        { settings: [{ name: "containerInsights", value: "enabled" }] },
+        parent,
+    );
+    return { arn: cluster.arn, name: cluster.name };
+}
+
+/** The service's KMS-encrypted log group, protected and retained with `protect`. */
+function serviceLogGroup(name: string, args: FargateServiceArgs, parent: Parent): aws.cloudwatch.LogGroup {
+    const protect = args.protect ?? false;
+    return new aws.cloudwatch.LogGroup(
+        `${name}-logs`,
+        {
+            name: `${LOG_GROUP_PREFIX}${args.serviceName}`,
+            retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+            kmsKeyId: args.logKmsKeyArn,
+        },
+        { ...parent, protect, retainOnDelete: protect },
+    );
+}
+
+/** The execution role (ECS agent: image, logs, secrets) and the task role (the application, no permissions). */
+function serviceRoles(
+    name: string,
+    args: FargateServiceArgs,
+    logGroup: aws.cloudwatch.LogGroup,
+    parent: Parent,
+): { execution: aws.iam.Role; task: aws.iam.Role } {
+    const execution = new aws.iam.Role(
+        `${name}-execution`,
+        {
+            description: `ECS agent for ${args.serviceName}: pull its image, write its logs, read its secrets`,
+            assumeRolePolicy: pulumi.jsonStringify(executionRoleTrustPolicy()),
+        },
+        parent,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-execution-policy`,
+        {
+            role: execution.id,
+            policy: pulumi.jsonStringify(
+                executionRolePolicyDocument({
+                    repositoryArn: args.repositoryArn,
+                    logGroupArn: logGroup.arn,
+                    secretArns: (args.secrets ?? []).map((s) => secretArnOf(s.valueFrom)),
+                    secretsKmsKeyArns: args.secretsKmsKeyArns ?? [],
+                    region: args.region,
+                }),
+            ),
+        },
+        parent,
+    );
+    // No permissions: the application gets what it needs through policies attached to taskRoleName.
+    const task = new aws.iam.Role(
+        `${name}-task`,
+        {
+            description: `Application role of ${args.serviceName}`,
+            assumeRolePolicy: pulumi.jsonStringify(taskRoleTrustPolicy(args.partition, args.region, args.accountId)),
+        },
+        parent,
+    );
+    return { execution, task };
+}
+
+/** Revision 1 of the family: the bootstrap image (see the note at the top of this file). */
+function serviceTaskDefinition(
+    name: string,
+    args: FargateServiceArgs,
+    roles: { execution: aws.iam.Role; task: aws.iam.Role },
+    logGroup: aws.cloudwatch.LogGroup,
+    parent: Parent,
+): aws.ecs.TaskDefinition {
+    return new aws.ecs.TaskDefinition(
+        `${name}-task-definition`,
+        {
+            family: args.serviceName,
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            cpu: String(args.cpu ?? DEFAULT_CPU),
+            memory: String(args.memory ?? DEFAULT_MEMORY),
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: roles.execution.arn,
+            taskRoleArn: roles.task.arn,
+            volumes: [{ name: TMP_VOLUME }],
+            containerDefinitions: pulumi.jsonStringify(
+                containerDefinitions({
+                    name: args.serviceName,
+                    image: pulumi.interpolate`${args.repositoryUrl}:${BOOTSTRAP_IMAGE_TAG}`,
+                    containerPort: args.containerPort ?? DEFAULT_CONTAINER_PORT,
+                    healthCheckPath: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+                    logGroupName: logGroup.name,
+                    region: args.region,
+                    secrets: args.secrets ?? [],
+                    environment: args.environment ?? {},
+                }),
+            ),
+        },
+        parent,
+    );
+}
+
+/**
+ * Security groups: the ALB takes the listener ports from ingressCidrs and talks only to the tasks; the tasks take
+ * only the container port from the ALB and only open HTTPS connections.
+ */
+function serviceSecurityGroups(
+    name: string,
+    args: FargateServiceArgs,
+    parent: Parent,
+): { alb: aws.ec2.SecurityGroup; service: aws.ec2.SecurityGroup } {
+    const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
+    const alb = new aws.ec2.SecurityGroup(
+        `${name}-alb-sg`,
+        { vpcId: args.vpcId, description: `Load balancer of ${args.serviceName}` },
+        parent,
+    );
+    const service = new aws.ec2.SecurityGroup(
+        `${name}-service-sg`,
+        { vpcId: args.vpcId, description: `Tasks of ${args.serviceName}` },
+        parent,
+    );
+    const listenerPorts = args.certificateArn ? [HTTPS_PORT, HTTP_PORT] : [HTTP_PORT];
+    for (const listenerPort of listenerPorts) {
+        (args.ingressCidrs ?? DEFAULT_INGRESS_CIDRS).forEach(
+            (cidr, i) =>
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-alb-in-${listenerPort}-${i}`,
+                    {
+                        securityGroupId: alb.id,
+                        ipProtocol: "tcp",
+                        fromPort: listenerPort,
+                        toPort: listenerPort,
+                        cidrIpv4: cidr,
+                        description: `Clients on ${listenerPort}`,
+                    },
+                    parent,
+                ),
+        );
+    }
+    const rule = (groupId: pulumi.Input<string>, peerId: pulumi.Input<string>, text: string) => ({
+        securityGroupId: groupId,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: peerId,
+        description: text,
+    });
+    new aws.vpc.SecurityGroupEgressRule(`${name}-alb-out`, rule(alb.id, service.id, "To the tasks"), parent);
+    new aws.vpc.SecurityGroupIngressRule(
+        `${name}-service-in`,
+        rule(service.id, alb.id, "From the load balancer only"),
+        parent,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+        `${name}-service-out`,
+        {
+            securityGroupId: service.id,
+            ipProtocol: "tcp",
+            fromPort: TASK_EGRESS_PORT,
+            toPort: TASK_EGRESS_PORT,
+            cidrIpv4: "0.0.0.0/0",
+            description: "HTTPS to AWS APIs (ECR, Secrets Manager, Logs) through NAT",
+        },
+        parent,
+    );
+    return { alb, service };
+}
+
+/** The internet-facing ALB, its target group and listeners; returns the listener the service depends on. */
+function serviceLoadBalancing(
+    name: string,
+    args: FargateServiceArgs,
+    albSecurityGroup: aws.ec2.SecurityGroup,
+    parent: Parent,
+): { loadBalancer: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup; forwardListener: aws.lb.Listener } {
+    const loadBalancer = new aws.lb.LoadBalancer(
+        `${name}-alb`,
+        {
+            // Load balancer and target group names are limited to 32 characters: auto-naming from the
+            // component name would pass it. One of each per service and account, so the service name is unique.
+            name: loadBalancerName(args.serviceName),
+            loadBalancerType: "application",
+            internal: false,
+            securityGroups: [albSecurityGroup.id],
+            subnets: args.publicSubnetIds,
+            dropInvalidHeaderFields: true,
+            enableDeletionProtection: args.protect ?? false,
+            accessLogs: args.accessLogs
+                ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true }
+                : undefined,
+        },
+        parent,
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+        `${name}-tg`,
+        {
+            name: targetGroupName(args.serviceName),
+            port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
+            protocol: "HTTP",
+            targetType: "ip",
+            vpcId: args.vpcId,
+            deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+            healthCheck: {
+                enabled: true,
+                path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+                ...TARGET_HEALTH_CHECK,
+            },
+        },
+        parent,
+    );
+    const forwardListener = serviceListeners(name, args, loadBalancer, targetGroup, parent);
+    return { loadBalancer, targetGroup, forwardListener };
+}
+
+/** With a certificate: HTTPS on 443 and a permanent redirect on 80. Without: plain HTTP on 80 (dev only). */
+function serviceListeners(
+    name: string,
+    args: FargateServiceArgs,
+    loadBalancer: aws.lb.LoadBalancer,
+    targetGroup: aws.lb.TargetGroup,
+    parent: Parent,
+): aws.lb.Listener {
+    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+    if (!args.certificateArn) {
+        return new aws.lb.Listener(
+            `${name}-http`,
+            { loadBalancerArn: loadBalancer.arn, port: HTTP_PORT, protocol: "HTTP", defaultActions: forward },
+            parent,
+        );
+    }
+    const https = new aws.lb.Listener(
+        `${name}-https`,
+        {
+            loadBalancerArn: loadBalancer.arn,
+            port: HTTPS_PORT,
+            protocol: "HTTPS",
+            sslPolicy: HTTPS_SSL_POLICY,
+            certificateArn: args.certificateArn,
+            defaultActions: forward,
+        },
+        parent,
+    );
+    new aws.lb.Listener(
+        `${name}-http`,
+        {
+            loadBalancerArn: loadBalancer.arn,
+            port: HTTP_PORT,
+            protocol: "HTTP",
+            defaultActions: [
+                { type: "redirect", redirect: { port: String(HTTPS_PORT), protocol: "HTTPS", statusCode: "HTTP_301" } },
+            ],
+        },
+        parent,
+    );
+    return https;
+}
+
+/** The ECS service: created at 0 tasks, then owned by the pipeline (task definition and count are ignored). */
+function ecsService(
+    name: string,
+    args: FargateServiceArgs,
+    parts: {
+        clusterArn: pulumi.Input<string>;
+        taskDefinition: aws.ecs.TaskDefinition;
+        serviceSecurityGroup: aws.ec2.SecurityGroup;
+        targetGroup: aws.lb.TargetGroup;
+        forwardListener: aws.lb.Listener;
+    },
+    parent: Parent,
+): aws.ecs.Service {
+    return new aws.ecs.Service(
+        `${name}-service`,
+        {
+            name: args.serviceName,
+            cluster: parts.clusterArn,
+            launchType: "FARGATE",
+            platformVersion: "LATEST",
+            taskDefinition: parts.taskDefinition.arn,
+            desiredCount: INITIAL_DESIRED_COUNT,
+            networkConfiguration: {
+                subnets: args.privateSubnetIds,
+                securityGroups: [parts.serviceSecurityGroup.id],
+                assignPublicIp: false,
+            },
+            loadBalancers: [
+                {
+                    targetGroupArn: parts.targetGroup.arn,
+                    containerName: args.serviceName,
+                    containerPort: args.containerPort ?? DEFAULT_CONTAINER_PORT,
+                },
+            ],
+            deploymentCircuitBreaker: { enable: true, rollback: true },
+            deploymentMinimumHealthyPercent: DEPLOYMENT_MINIMUM_HEALTHY_PERCENT,
+            deploymentMaximumPercent: DEPLOYMENT_MAXIMUM_PERCENT,
+            healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
+            propagateTags: "SERVICE",
+            enableEcsManagedTags: true,
+            enableExecuteCommand: false,
+            waitForSteadyState: false,
+        },
+        // The target group must be attached to the load balancer before the service registers with it.
+        { ...parent, dependsOn: [parts.forwardListener], ignoreChanges: SERVICE_IGNORE_CHANGES },
+    );
+}
+
 /**
  * One NodeJS service on Fargate behind an internet-facing ALB, deployed by the pipeline (see the note at the top of
  * this file for how the first deploy and later `pulumi up` runs share the service with the pipeline).
@@ -348,278 +681,38 @@ export class FargateService extends pulumi.ComponentResource {
     constructor(name: string, args: FargateServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         validateFargateServiceArgs(args);
         super("devsecops:service:FargateService", name, {}, opts);
-        const protect = args.protect ?? false;
-        const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
-        const secrets = args.secrets ?? [];
         const parent = { parent: this };
 
-        const cluster = args.cluster
-            ? undefined
-            : new aws.ecs.Cluster(
-                  `${name}-cluster`,
-                  { settings: [{ name: "containerInsights", value: "enabled" }] },
-                  parent,
-              );
-        const clusterArn = cluster ? cluster.arn : pulumi.output(args.cluster!.arn);
-        const clusterName = cluster ? cluster.name : pulumi.output(args.cluster!.name);
-
-        const logGroup = new aws.cloudwatch.LogGroup(
-            `${name}-logs`,
+        const cluster = serviceCluster(name, args, parent);
+        const logGroup = serviceLogGroup(name, args, parent);
+        const roles = serviceRoles(name, args, logGroup, parent);
+        const taskDefinition = serviceTaskDefinition(name, args, roles, logGroup, parent);
+        const securityGroups = serviceSecurityGroups(name, args, parent);
+        const lb = serviceLoadBalancing(name, args, securityGroups.alb, parent);
+        const service = ecsService(
+            name,
+            args,
             {
-                name: `${LOG_GROUP_PREFIX}${args.serviceName}`,
-                retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
-                kmsKeyId: args.logKmsKeyArn,
-            },
-            { parent: this, protect, retainOnDelete: protect },
-        );
-
-        const executionRole = new aws.iam.Role(
-            `${name}-execution`,
-            {
-                description: `ECS agent for ${args.serviceName}: pull its image, write its logs, read its secrets`,
-                assumeRolePolicy: pulumi.jsonStringify(executionRoleTrustPolicy()),
-            },
-            parent,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-execution-policy`,
-            {
-                role: executionRole.id,
-                policy: pulumi.jsonStringify(
-                    executionRolePolicyDocument({
-                        repositoryArn: args.repositoryArn,
-                        logGroupArn: logGroup.arn,
-                        secretArns: secrets.map((s) => secretArnOf(s.valueFrom)),
-                        secretsKmsKeyArns: args.secretsKmsKeyArns ?? [],
-                        region: args.region,
-                    }),
-                ),
-            },
-            parent,
-        );
-        // No permissions: the application gets what it needs through policies attached to taskRoleName.
-        const taskRole = new aws.iam.Role(
-            `${name}-task`,
-            {
-                description: `Application role of ${args.serviceName}`,
-                assumeRolePolicy: pulumi.jsonStringify(
-                    taskRoleTrustPolicy(args.partition, args.region, args.accountId),
-                ),
+                clusterArn: cluster.arn,
+                taskDefinition,
+                serviceSecurityGroup: securityGroups.service,
+                targetGroup: lb.targetGroup,
+                forwardListener: lb.forwardListener,
             },
             parent,
         );
 
-        const taskDefinition = new aws.ecs.TaskDefinition(
-            `${name}-task-definition`,
-            {
-                family: args.serviceName,
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(args.cpu ?? DEFAULT_CPU),
-                memory: String(args.memory ?? DEFAULT_MEMORY),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                executionRoleArn: executionRole.arn,
-                taskRoleArn: taskRole.arn,
-                volumes: [{ name: TMP_VOLUME }],
-                containerDefinitions: pulumi.jsonStringify(
-                    containerDefinitions({
-                        name: args.serviceName,
-                        image: pulumi.interpolate`${args.repositoryUrl}:${BOOTSTRAP_IMAGE_TAG}`,
-                        containerPort: port,
-                        healthCheckPath: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
-                        logGroupName: logGroup.name,
-                        region: args.region,
-                        secrets,
-                        environment: args.environment ?? {},
-                    }),
-                ),
-            },
-            parent,
-        );
-
-        // Security groups: the ALB takes the listener ports from ingressCidrs and talks only to the tasks; the tasks
-        // take only the container port from the ALB and only open HTTPS connections.
-        const albSg = new aws.ec2.SecurityGroup(
-            `${name}-alb-sg`,
-            { vpcId: args.vpcId, description: `Load balancer of ${args.serviceName}` },
-            parent,
-        );
-        const serviceSg = new aws.ec2.SecurityGroup(
-            `${name}-service-sg`,
-            { vpcId: args.vpcId, description: `Tasks of ${args.serviceName}` },
-            parent,
-        );
-        const listenerPorts = args.certificateArn ? [443, 80] : [80];
-        for (const listenerPort of listenerPorts) {
-            (args.ingressCidrs ?? DEFAULT_INGRESS_CIDRS).forEach(
-                (cidr, i) =>
-                    new aws.vpc.SecurityGroupIngressRule(
-                        `${name}-alb-in-${listenerPort}-${i}`,
-                        {
-                            securityGroupId: albSg.id,
-                            ipProtocol: "tcp",
-                            fromPort: listenerPort,
-                            toPort: listenerPort,
-                            cidrIpv4: cidr,
-                            description: `Clients on ${listenerPort}`,
-                        },
-                        parent,
-                    ),
-            );
-        }
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-alb-out`,
-            {
-                securityGroupId: albSg.id,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                referencedSecurityGroupId: serviceSg.id,
-                description: "To the tasks",
-            },
-            parent,
-        );
-        new aws.vpc.SecurityGroupIngressRule(
-            `${name}-service-in`,
-            {
-                securityGroupId: serviceSg.id,
-                ipProtocol: "tcp",
-                fromPort: port,
-                toPort: port,
-                referencedSecurityGroupId: albSg.id,
-                description: "From the load balancer only",
-            },
-            parent,
-        );
-        new aws.vpc.SecurityGroupEgressRule(
-            `${name}-service-out`,
-            {
-                securityGroupId: serviceSg.id,
-                ipProtocol: "tcp",
-                fromPort: TASK_EGRESS_PORT,
-                toPort: TASK_EGRESS_PORT,
-                cidrIpv4: "0.0.0.0/0",
-                description: "HTTPS to AWS APIs (ECR, Secrets Manager, Logs) through NAT",
-            },
-            parent,
-        );
-
-        const loadBalancer = new aws.lb.LoadBalancer(
-            `${name}-alb`,
-            {
-                // Load balancer and target group names are limited to 32 characters: auto-naming from the
-                // component name would pass it. One of each per service and account, so the service name is unique.
-                name: loadBalancerName(args.serviceName),
-                loadBalancerType: "application",
-                internal: false,
-                securityGroups: [albSg.id],
-                subnets: args.publicSubnetIds,
-                dropInvalidHeaderFields: true,
-                enableDeletionProtection: protect,
-                accessLogs: args.accessLogs
-                    ? { bucket: args.accessLogs.bucket, prefix: args.accessLogs.prefix, enabled: true }
-                    : undefined,
-            },
-            parent,
-        );
-        const targetGroup = new aws.lb.TargetGroup(
-            `${name}-tg`,
-            {
-                name: targetGroupName(args.serviceName),
-                port,
-                protocol: "HTTP",
-                targetType: "ip",
-                vpcId: args.vpcId,
-                deregistrationDelay: 30,
-                healthCheck: {
-                    enabled: true,
-                    path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
-                    protocol: "HTTP",
-                    matcher: "200-399",
-                    interval: 30,
-                    timeout: 5,
-                    healthyThreshold: 2,
-                    unhealthyThreshold: 3,
-                },
-            },
-            parent,
-        );
-        const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-        // With a certificate: HTTPS on 443 and a permanent redirect on 80. Without: plain HTTP on 80 (dev only).
-        const forwardListener = args.certificateArn
-            ? new aws.lb.Listener(
-                  `${name}-https`,
-                  {
-                      loadBalancerArn: loadBalancer.arn,
-                      port: 443,
-                      protocol: "HTTPS",
-                      sslPolicy: HTTPS_SSL_POLICY,
-                      certificateArn: args.certificateArn,
-                      defaultActions: forward,
-                  },
-                  parent,
-              )
-            : new aws.lb.Listener(
-                  `${name}-http`,
-                  { loadBalancerArn: loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: forward },
-                  parent,
-              );
-        if (args.certificateArn) {
-            new aws.lb.Listener(
-                `${name}-http`,
-                {
-                    loadBalancerArn: loadBalancer.arn,
-                    port: 80,
-                    protocol: "HTTP",
-                    defaultActions: [
-                        { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
-                    ],
-                },
-                parent,
-            );
-        }
-
-        const service = new aws.ecs.Service(
-            `${name}-service`,
-            {
-                name: args.serviceName,
-                cluster: clusterArn,
-                launchType: "FARGATE",
-                platformVersion: "LATEST",
-                taskDefinition: taskDefinition.arn,
-                desiredCount: INITIAL_DESIRED_COUNT,
-                networkConfiguration: {
-                    subnets: args.privateSubnetIds,
-                    securityGroups: [serviceSg.id],
-                    assignPublicIp: false,
-                },
-                loadBalancers: [
-                    { targetGroupArn: targetGroup.arn, containerName: args.serviceName, containerPort: port },
-                ],
-                deploymentCircuitBreaker: { enable: true, rollback: true },
-                deploymentMinimumHealthyPercent: 100,
-                deploymentMaximumPercent: 200,
-                healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
-                propagateTags: "SERVICE",
-                enableEcsManagedTags: true,
-                enableExecuteCommand: false,
-                waitForSteadyState: false,
-            },
-            // The target group must be attached to the load balancer before the service registers with it.
-            { parent: this, dependsOn: [forwardListener], ignoreChanges: SERVICE_IGNORE_CHANGES },
-        );
-
-        this.clusterName = clusterName;
-        this.clusterArn = clusterArn;
+        this.clusterName = cluster.name;
+        this.clusterArn = cluster.arn;
         this.serviceName = service.name;
         this.serviceArn = service.arn;
         this.containerName = args.serviceName;
-        this.loadBalancerDnsName = loadBalancer.dnsName;
-        this.taskRoleArn = taskRole.arn;
-        this.taskRoleName = taskRole.name;
-        this.executionRoleArn = executionRole.arn;
+        this.loadBalancerDnsName = lb.loadBalancer.dnsName;
+        this.taskRoleArn = roles.task.arn;
+        this.taskRoleName = roles.task.name;
+        this.executionRoleArn = roles.execution.arn;
         this.taskDefinitionFamily = taskDefinition.family;
-        this.serviceSecurityGroupId = serviceSg.id;
+        this.serviceSecurityGroupId = securityGroups.service.id;
         this.logGroupName = logGroup.name;
         this.desiredCount = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
         this.registerOutputs({

@@ -4,23 +4,25 @@ import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocume
 
 /** Default and largest session a cross-account pipeline role allows, seconds. */
 export const DEFAULT_MAX_SESSION_SECONDS = 3600;
+/** Shortest session a role may be limited to, seconds. */
+export const MIN_SESSION_SECONDS = 900;
 
 export interface PipelineRoleTrustArgs {
-    /** Partition of the stack (from aws.getPartition). */
+    /** Partition of the stack (from aws.getPartition). Required. */
     readonly partition: string;
-    /** Deterministic role name (see domain/naming.ts), so the other account can compute the ARN. */
+    /** Deterministic role name (see domain/naming.ts), so the other account can compute the ARN. Required. */
     readonly roleName: string;
-    /** The other account and the exact principals of it that may assume the role. */
+    /** The other account and the exact principals of it that may assume the role. Required. */
     readonly trusted: CrossAccountPrincipals;
     /** Required `sts:ExternalId`. Default: none. */
     readonly externalId?: string;
     /** Required `aws:PrincipalOrgID` (the AWS Organization of the caller). Default: none. */
     readonly principalOrgId?: string;
-    /** Longest session, 900 to 3600 seconds. Default: 3600. */
+    /** Longest session, 900 to 3600 seconds. Default DEFAULT_MAX_SESSION_SECONDS (3600). */
     readonly maxSessionDurationSeconds?: number;
     /** Role description. Default: none. */
     readonly description?: string;
-    /** Least-privilege inline policies by name, given by the caller. */
+    /** Least-privilege inline policies by name, given by the caller. Required (may be empty). */
     readonly policies: Readonly<Record<string, pulumi.Input<aws.iam.PolicyDocument>>>;
 }
 
@@ -52,7 +54,7 @@ export class PipelineRoleTrust extends pulumi.ComponentResource {
     constructor(name: string, args: PipelineRoleTrustArgs, opts?: pulumi.ComponentResourceOptions) {
         super("devsecops:security:PipelineRoleTrust", name, {}, opts);
         const maxSessionDuration = args.maxSessionDurationSeconds ?? DEFAULT_MAX_SESSION_SECONDS;
-        if (maxSessionDuration < 900 || maxSessionDuration > DEFAULT_MAX_SESSION_SECONDS) {
+        if (maxSessionDuration < MIN_SESSION_SECONDS || maxSessionDuration > DEFAULT_MAX_SESSION_SECONDS) {
             throw new Error(`${name}: maxSessionDurationSeconds is ${maxSessionDuration}, expected 900 to 3600`);
         }
         if (args.trusted.principalArns.length === 0) {

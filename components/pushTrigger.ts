@@ -46,21 +46,25 @@ export function eventBusPolicy(
 }
 
 export interface EventRoleRuleArgs {
+    /** Partition of the stack. Required. */
     readonly partition: string;
+    /** Region of the rule. Required. */
     readonly region: string;
-    /** Account of the rule (and of the role EventBridge uses). */
+    /** Account of the rule (and of the role EventBridge uses). Required. */
     readonly accountId: string;
-    /** Deterministic rule name; the role's trust is limited to this rule. */
+    /** Deterministic rule name; the role's trust is limited to this rule. Required. */
     readonly ruleName: string;
+    /** Description of the rule and the role. Required. */
     readonly description: string;
-    /** The repository whose pushes match. */
+    /** The repository whose pushes match. Required. */
     readonly repositoryArn: string;
+    /** The branch whose pushes match. Required. */
     readonly branch: string;
-    /** ARN the matched events go to (an event bus or a pipeline). */
+    /** ARN the matched events go to (an event bus or a pipeline). Required. */
     readonly targetArn: pulumi.Input<string>;
-    /** Name of the role EventBridge assumes to reach the target. */
+    /** Name of the role EventBridge assumes to reach the target. Required. */
     readonly roleName: string;
-    /** The only permission of that role (e.g. events:PutEvents on one bus). */
+    /** The only permission of that role (e.g. events:PutEvents on one bus). Required. */
     readonly targetPolicy: pulumi.Input<aws.iam.PolicyDocument>;
 }
 
