@@ -1,47 +1,39 @@
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import {
+    APPROVAL_REQUIRED,
+    BUDGET_MAX_EMAIL_SUBSCRIBERS,
+    CONFIG_KEY_NAMES,
+    CONFIG_KEYS,
+    closestKey,
+    editDistance,
+    EnvironmentName,
+    ENVIRONMENTS,
+    FARGATE_SIZES,
+    namespaced,
+    PROTECTED_ENVIRONMENTS,
+    PROVIDER_KEYS,
+    StackRole,
+} from "./configSchema";
+import { PartitionName, partitionOfRegion } from "./regions";
+
+export {
+    APPROVAL_REQUIRED,
+    ENVIRONMENTS,
+    LOG_RETENTION_DAYS,
+    PROTECTED_ENVIRONMENTS,
+    REQUIRED_TAGS,
+    SERVICE_NAME,
+    STACK_ROLES,
+    URL_PATH,
+    isValidBranchName,
+} from "./configSchema";
+export type { EnvironmentName, StackRole } from "./configSchema";
+export { partitionOfRegion } from "./regions";
+export type { PartitionName } from "./regions";
 
 /** The project's config namespace (the `name:` in Pulumi.yaml). */
 export const PROJECT = "devsecops-pipelines";
-
-export const ENVIRONMENTS = ["dev", "qa", "stage", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
-export type StackRole = "tool" | EnvironmentName;
-export const STACK_ROLES: readonly StackRole[] = ["tool", ...ENVIRONMENTS];
-/** Environments whose pipeline must stop at a manual approval before deploying. */
-export const APPROVAL_REQUIRED: readonly EnvironmentName[] = ["stage", "prod"];
-/** Environments whose data-bearing resources are protected and retained on destroy. */
-export const PROTECTED_ENVIRONMENTS: readonly EnvironmentName[] = ["stage", "prod"];
-
-export type PartitionName = "aws" | "aws-us-gov";
-export const REQUIRED_TAGS = ["Project", "Environment", "CostCenter", "Owner", "ManagedBy"] as const;
-
-/** Defaults for keys that Pulumi.yaml documents as optional. */
-export const DEFAULTS = {
-    branches: { dev: "develop", qa: "release/qa", stage: "release/stage", prod: "main" },
-    services: ["orders-api"],
-    containerPort: 3000,
-    taskCpu: 256,
-    taskMemory: 512,
-    desiredCount: 2,
-    healthCheckPath: "/health",
-    logRetentionDays: 365,
-    keyDeletionWindowDays: 30,
-    vpcCidr: "10.0.0.0/16",
-    budgetThresholdsPercent: [80, 100],
-} as const;
-
-/** CloudWatch Logs accepts only these retention periods. */
-export const LOG_RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-];
-/** Fargate CPU units and the memory sizes (MiB) each allows. */
-const FARGATE_SIZES: Record<number, number[]> = {
-    256: [512, 1024, 2048],
-    512: [1024, 2048, 3072, 4096],
-    1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
-    2048: range(4096, 16384, 1024),
-    4096: range(8192, 30720, 1024),
-};
 
 export interface ServiceConfig {
     /** Service name: lowercase letters, digits and hyphens; names the repository, pipeline and ECS service. */
@@ -124,133 +116,80 @@ export class StackConfigError extends Error {
     }
 }
 
-/** The partition a region belongs to, or undefined for regions this project does not support. */
-export function partitionOfRegion(region: string): PartitionName | undefined {
-    if (/^us-gov-(west|east)-1$/.test(region)) return "aws-us-gov";
-    if (
-        /^(us|eu|ap|ca|sa|me|af|il|mx)-(north|south|east|west|central|northeast|southeast|southwest|northwest)-\d$/.test(
-            region,
-        )
-    ) {
-        return "aws";
-    }
-    return undefined;
-}
-
-const ACCOUNT_ID = /^\d{12}$/;
-/** A service name: it names ECS services, load balancers (32 characters at most), repositories and roles. */
-export const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-/** A URL path for health checks. */
-export const URL_PATH = /^\/[\w./-]*$/;
-const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
-const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
-
-/** Git ref-name rules (git check-ref-format) that matter for a branch filter. */
-export function isValidBranchName(name: string): boolean {
-    return (
-        name.length > 0 &&
-        name.length <= 256 &&
-        !/[\s~^:?*[\\\x00-\x1f\x7f]/.test(name) &&
-        !name.startsWith("/") &&
-        !name.endsWith("/") &&
-        !name.endsWith(".") &&
-        !name.endsWith(".lock") &&
-        !name.includes("..") &&
-        !name.includes("//") &&
-        !name.includes("@{") &&
-        name !== "@" &&
-        !name.split("/").some((part) => part.startsWith("."))
-    );
-}
+/** Raw config of one stack as the CLI hands it over: namespaced key -> text (objects and arrays as JSON). */
+type Values = Record<string, any>;
 
 /**
- * Validates the raw config of one stack and returns it typed and frozen, or throws a StackConfigError that
- * lists every problem: the key, the value found and what is expected.
+ * Validates the raw config of one stack against the schema (domain/configSchema.ts) and returns it typed and
+ * frozen, or throws a StackConfigError that lists every problem: the key, the value found and what is expected,
+ * in the schema's order (unknown keys first). `secretKeys` are the keys the user set with `--secret`.
  */
-export function validateStackConfig(raw: RawConfig, project: string, stack: string): StackConfig {
+export function validateStackConfig(
+    raw: RawConfig,
+    project: string,
+    stack: string,
+    secretKeys: readonly string[] = [],
+): StackConfig {
     const stackFile = `Pulumi.${stack}.yaml`;
-    const problems: string[] = [];
-    const key = (k: string) => (k.includes(":") ? k : `${project}:${k}`);
+    const problems: { order: number; text: string }[] = [];
+    const full = (k: string) => namespaced(project, k);
     const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
-    const problem = (k: string, found: unknown, expected: string) =>
-        problems.push(`${key(k)}: found ${show(found)}, expected ${expected}`);
-
-    const parse = (k: string): unknown => {
-        const text = raw[key(k)];
-        if (text === undefined) return undefined;
-        try {
-            return JSON.parse(text);
-        } catch {
-            return text;
-        }
-    };
-    const str = (k: string): string | undefined => {
-        const text = raw[key(k)];
-        return text === undefined ? undefined : String(text);
-    };
-    const bool = (k: string): boolean | undefined => {
-        const v = parse(k);
-        if (v === undefined || typeof v === "boolean") return v;
-        problem(k, raw[key(k)], "true or false");
-        return undefined;
-    };
-    const int = (k: string, min: number, max: number, fallback: number, value: unknown = parse(k)): number => {
-        if (value === undefined) return fallback;
-        if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-            problem(k, value, `a whole number from ${min} to ${max}`);
-            return fallback;
-        }
-        return value;
-    };
-    const stringList = (k: string, pattern: RegExp, what: string): string[] => {
-        const v = parse(k);
-        if (v === undefined) return [];
-        if (!Array.isArray(v)) {
-            problem(k, v, `a list of ${what}`);
-            return [];
-        }
-        v.forEach((item, i) => {
-            if (typeof item !== "string" || !pattern.test(item)) problem(`${k}[${i}]`, item, what);
+    /** A problem with `base` (a schema key) or a part of it (`suffix`: `[2]`, `.tags.Owner`). */
+    const problem = (base: string, found: unknown, expected: string, suffix = "") =>
+        problems.push({
+            order: CONFIG_KEY_NAMES.indexOf(base),
+            text: `${full(base)}${suffix}: found ${show(found)}, expected ${expected}`,
         });
-        return v.filter((item): item is string => typeof item === "string");
-    };
 
-    // Role
-    const roleText = str("environment");
-    const role = STACK_ROLES.includes(roleText as StackRole) ? (roleText as StackRole) : undefined;
-    if (!role) problem("environment", roleText, `one of ${STACK_ROLES.join(", ")}`);
-
-    // Region and partition
-    const region = str("aws:region");
-    const regionPartition = region ? partitionOfRegion(region) : undefined;
-    if (!region) problem("aws:region", region, "an AWS region, e.g. us-gov-west-1 or us-east-1");
-    else if (!regionPartition) {
-        problem("aws:region", region, "a region of the commercial (aws) or GovCloud (aws-us-gov) partition");
-    }
-    const partitionText = str("partition");
-    let partition: PartitionName = regionPartition ?? "aws";
-    if (partitionText !== undefined) {
-        if (partitionText !== "aws" && partitionText !== "aws-us-gov") {
-            problem("partition", partitionText, '"aws" or "aws-us-gov"');
-        } else if (regionPartition && partitionText !== regionPartition) {
-            problem(
-                "partition",
-                partitionText,
-                `"${regionPartition}", the partition of aws:region ${region} (or change aws:region)`,
-            );
-        } else partition = partitionText;
+    unknownKeys(raw, project).forEach(({ key, value, expected }) =>
+        problems.push({ order: -1, text: `${key}: found ${show(value)}, expected ${expected}` }),
+    );
+    for (const k of secretKeys) {
+        problems.push({
+            order: -1,
+            text:
+                `${k}: found a secret value, expected a plain value: the program uses every key in resource names, ` +
+                "policies or plain inputs, where Pulumi cannot keep it secret (set it without --secret)",
+        });
     }
 
-    // Accounts
-    const accounts = {} as Record<StackRole, string>;
-    const seen = new Map<string, StackRole>();
-    for (const name of STACK_ROLES) {
-        const k = `${name}AccountId`;
-        const id = str(k);
-        if (id === undefined || !ACCOUNT_ID.test(id)) {
-            problem(k, id, 'a 12-digit AWS account id in quotes, e.g. "123456789012"');
+    // Each key alone: decode the CLI's text, check it with the key's schema; `v` keeps the values that pass.
+    const v: Values = {};
+    for (const def of CONFIG_KEYS) {
+        const text = raw[full(def.key)];
+        if (text === undefined && !def.required) {
+            v[def.key] = def.default;
             continue;
         }
+        const value = text === undefined ? undefined : decode(def.type, text);
+        const result = def.schema.safeParse(value);
+        if (result.success) v[def.key] = result.data;
+        else
+            for (const issue of result.error.issues)
+                problem(def.key, at(value, issue.path), issue.message, suffix(issue));
+    }
+
+    // Rules across keys, on the values that passed their own checks.
+    const role: StackRole | undefined = v.environment;
+    const region: string | undefined = v["aws:region"];
+    const regionPartition = region ? partitionOfRegion(region) : undefined;
+    let partition: PartitionName = regionPartition ?? "aws";
+    if (raw[full("partition")] !== undefined && v.partition !== undefined) {
+        if (regionPartition && v.partition !== regionPartition) {
+            problem(
+                "partition",
+                v.partition,
+                `"${regionPartition}", the partition of aws:region ${region} (or change aws:region)`,
+            );
+        } else partition = v.partition;
+    }
+
+    const accounts = {} as Record<StackRole, string>;
+    const seen = new Map<string, StackRole>();
+    for (const name of ["tool", ...ENVIRONMENTS] as StackRole[]) {
+        const k = `${name}AccountId`;
+        const id: string | undefined = v[k];
+        if (id === undefined) continue;
         const other = seen.get(id);
         if (other)
             problem(k, id, `an account of its own: ${other}AccountId is also ${id} (one AWS account per environment)`);
@@ -259,203 +198,169 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
     }
     const accountId = role ? accounts[role] : undefined;
 
-    // Provider guards
-    const allowed = parse("aws:allowedAccountIds");
-    const allowedAccountIds = Array.isArray(allowed) ? allowed.map(String) : [];
-    if (!Array.isArray(allowed) || allowed.length === 0) {
-        problem(
-            "aws:allowedAccountIds",
-            allowed,
-            `a list holding this stack's own account id${accountId ? ` ${accountId}` : ""}`,
-        );
-    } else if (accountId && !allowedAccountIds.includes(accountId)) {
-        problem(
-            "aws:allowedAccountIds",
-            allowed,
-            `a list holding this stack's own account id ${accountId} (${role}AccountId)`,
-        );
-    } else if (accountId && allowedAccountIds.length !== 1) {
-        problem("aws:allowedAccountIds", allowed, `only this stack's own account id ${accountId}`);
-    }
-    const defaultTagsValue = parse("aws:defaultTags");
-    const tags =
-        typeof defaultTagsValue === "object" && defaultTagsValue !== null
-            ? ((defaultTagsValue as { tags?: unknown }).tags as Record<string, unknown> | undefined)
-            : undefined;
-    const defaultTags: Record<string, string> = {};
-    if (typeof tags !== "object" || tags === null) {
-        problem("aws:defaultTags", defaultTagsValue, `{ tags: { ${REQUIRED_TAGS.join(", ")} } }`);
-    } else {
-        for (const [k, v] of Object.entries(tags)) defaultTags[k] = String(v);
-        for (const tag of REQUIRED_TAGS) {
-            if (typeof tags[tag] !== "string" || (tags[tag] as string).trim() === "") {
-                problem(
-                    `aws:defaultTags.tags.${tag}`,
-                    tags[tag],
-                    "a non-empty tag value (cost and ownership tracking)",
-                );
-            }
-        }
-        if (role && typeof tags.Environment === "string" && tags.Environment !== role) {
+    const allowedAccountIds: string[] = v["aws:allowedAccountIds"] ?? [];
+    if (v["aws:allowedAccountIds"] !== undefined) {
+        const own = accountId ? ` ${accountId}` : "";
+        if (allowedAccountIds.length === 0) {
+            problem("aws:allowedAccountIds", allowedAccountIds, `a list holding this stack's own account id${own}`);
+        } else if (accountId && !allowedAccountIds.includes(accountId)) {
             problem(
-                "aws:defaultTags.tags.Environment",
-                tags.Environment,
-                `"${role}", the value of ${key("environment")}`,
+                "aws:allowedAccountIds",
+                allowedAccountIds,
+                `a list holding this stack's own account id ${accountId} (${role}AccountId)`,
             );
+        } else if (accountId && allowedAccountIds.length !== 1) {
+            problem("aws:allowedAccountIds", allowedAccountIds, `only this stack's own account id ${accountId}`);
         }
+    }
+    const defaultTags: Record<string, string> = v["aws:defaultTags"]?.tags ?? {};
+    if (role && defaultTags.Environment !== undefined && defaultTags.Environment !== role) {
+        problem(
+            "aws:defaultTags",
+            defaultTags.Environment,
+            `"${role}", the value of ${full("environment")}`,
+            ".tags.Environment",
+        );
     }
 
-    // Branches
     const branches = {} as Record<EnvironmentName, string>;
     for (const env of ENVIRONMENTS) {
-        const k = `${env}Branch`;
-        const b = str(k) ?? DEFAULTS.branches[env];
-        if (!isValidBranchName(b)) problem(k, b, "a valid git branch name (no spaces, ~ ^ : ? * [ \\ or ..)");
+        const b: string | undefined = v[`${env}Branch`];
+        if (b === undefined) continue;
+        const other = ENVIRONMENTS.find((e) => branches[e] === b);
+        if (other) {
+            problem(
+                `${env}Branch`,
+                b,
+                `a branch of its own: ${other}Branch is also ${b} (a push would start both pipelines)`,
+            );
+        }
         branches[env] = b;
     }
 
-    // Approval
-    const approval = bool("requireApproval");
     const mustApprove = role !== undefined && role !== "tool" && APPROVAL_REQUIRED.includes(role);
-    if (mustApprove && approval === false) {
+    if (mustApprove && v.requireApproval === false) {
         problem("requireApproval", false, `true: ${role} cannot deploy without a manual approval`);
     }
-    const requireApproval = role === "tool" ? false : (approval ?? mustApprove);
+    const requireApproval = role === "tool" ? false : (v.requireApproval ?? mustApprove);
 
-    // Services
-    const serviceNames = parse("services") ?? [...DEFAULTS.services];
-    const containerPort = int("containerPort", 1024, 65535, DEFAULTS.containerPort);
-    const cpu = int("taskCpu", 256, 4096, DEFAULTS.taskCpu);
-    const memory = int("taskMemory", 512, 30720, DEFAULTS.taskMemory);
-    if (!FARGATE_SIZES[cpu]) problem("taskCpu", cpu, `a Fargate CPU size: ${Object.keys(FARGATE_SIZES).join(", ")}`);
-    else if (!FARGATE_SIZES[cpu].includes(memory)) {
-        problem("taskMemory", memory, `a Fargate memory size for taskCpu ${cpu}: ${FARGATE_SIZES[cpu].join(", ")}`);
+    const cpu: number | undefined = v.taskCpu;
+    const memory: number | undefined = v.taskMemory;
+    if (cpu !== undefined && memory !== undefined && !FARGATE_SIZES[cpu].includes(memory)) {
+        problem("taskMemory", memory, `a Fargate memory size for taskCpu ${cpu}: ${sizes(FARGATE_SIZES[cpu])}`);
     }
-    const desiredCount = int("desiredCount", 0, 100, DEFAULTS.desiredCount);
-    const healthCheckPath = str("healthCheckPath") ?? DEFAULTS.healthCheckPath;
-    if (!URL_PATH.test(healthCheckPath)) problem("healthCheckPath", healthCheckPath, 'a URL path starting with "/"');
-    const services: ServiceConfig[] = [];
-    if (!Array.isArray(serviceNames) || serviceNames.length === 0) {
-        problem("services", serviceNames, "a list of at least one service name, e.g. [orders-api]");
-    } else {
-        serviceNames.forEach((name: unknown, i) => {
-            if (typeof name !== "string" || !SERVICE_NAME.test(name)) {
-                problem(`services[${i}]`, name, "3-32 lowercase letters, digits or hyphens, starting with a letter");
-            } else if (services.some((s) => s.name === name)) {
-                problem(`services[${i}]`, name, "a name no other service in the list uses");
-            } else {
-                services.push({
-                    name,
-                    repositoryName: name,
-                    containerPort,
-                    cpu,
-                    memory,
-                    desiredCount,
-                    healthCheckPath,
-                    secrets: [],
-                });
-            }
-        });
-    }
+    const services: (ServiceConfig & { secrets: { name: string; valueFrom: string }[] })[] = (
+        (v.services as string[] | undefined) ?? []
+    ).map((name) => ({
+        name,
+        repositoryName: name,
+        containerPort: v.containerPort,
+        cpu: cpu!,
+        memory: memory!,
+        desiredCount: v.desiredCount,
+        healthCheckPath: v.healthCheckPath,
+        secrets: [],
+    }));
 
-    // Service secrets: "<service>:<VARIABLE>=<secret ARN>"
+    // Service secrets: "<service>:<VARIABLE>=<secret ARN>[:json-key:version-stage:version-id]"
     const secretArn = new RegExp(
-        `^arn:${partition}:secretsmanager:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}$`,
+        `^arn:${partition}:secretsmanager:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
     );
-    stringList(
-        "serviceSecrets",
-        /^[a-z][a-z0-9-]*:[A-Za-z_][A-Za-z0-9_]*=arn:/,
-        "<service>:<VARIABLE>=<secret ARN>",
-    ).forEach((entry, i) => {
+    ((v.serviceSecrets as string[] | undefined) ?? []).forEach((entry, i) => {
         const [, service, variable, arn] = /^([^:]+):([^=]+)=(.*)$/.exec(entry) ?? [];
-        const target = services.find((x) => x.name === service) as
-            { secrets: { name: string; valueFrom: string }[] } | undefined;
-        if (!target)
+        const target = services.find((s) => s.name === service);
+        if (!target) {
             problem(
-                `serviceSecrets[${i}]`,
+                "serviceSecrets",
                 entry,
-                `a service of this stack (${services.map((x) => x.name).join(", ")})`,
+                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
+                `[${i}]`,
             );
-        else if (!secretArn.test(arn)) {
+        } else if (!secretArn.test(arn)) {
             problem(
-                `serviceSecrets[${i}]`,
+                "serviceSecrets",
                 entry,
-                `a Secrets Manager secret ARN of this account and region (arn:${partition}:secretsmanager:${region}:${accountId ?? "<account>"}:secret:<name>-<6 characters>)`,
+                `a Secrets Manager secret ARN of this account and region (arn:${partition}:secretsmanager:${region}:${accountId ?? "<account>"}:secret:<name>-<6 characters>, optionally :<json-key>:<version-stage>:<version-id>)`,
+                `[${i}]`,
             );
-        } else if (target.secrets.some((x) => x.name === variable)) {
-            problem(`serviceSecrets[${i}]`, entry, `one secret per variable: ${service} already has ${variable}`);
+        } else if (target.secrets.some((s) => s.name === variable)) {
+            problem("serviceSecrets", entry, `one secret per variable: ${service} already has ${variable}`, `[${i}]`);
         } else target.secrets.push({ name: variable, valueFrom: arn });
     });
 
-    // Key administration
     const adminArn = new RegExp(`^arn:${partition}:iam::${accountId ?? "\\d{12}"}:(role|user)/[\\w+=,.@/-]+$`);
-    const keyAdministratorArns = stringList(
-        "keyAdministrators",
-        adminArn,
-        `an IAM role or user ARN of this stack's account in partition ${partition}, e.g. arn:${partition}:iam::${accountId ?? "<account>"}:role/KeyAdmins`,
-    );
-    const createKeyAdminUser = bool("createKeyAdminUser") ?? false;
+    const keyAdministratorArns: string[] = v.keyAdministrators ?? [];
+    keyAdministratorArns.forEach((arn, i) => {
+        if (!adminArn.test(arn)) {
+            problem(
+                "keyAdministrators",
+                arn,
+                `an IAM role or user ARN of this stack's account in partition ${partition}, e.g. arn:${partition}:iam::${accountId ?? "<account>"}:role/KeyAdmins`,
+                `[${i}]`,
+            );
+        }
+    });
     const protectedEnv = role !== undefined && role !== "tool" && PROTECTED_ENVIRONMENTS.includes(role);
-    const keyDeletionWindowDays = int("keyDeletionWindowDays", 7, 30, DEFAULTS.keyDeletionWindowDays);
-    if (protectedEnv && keyDeletionWindowDays !== 30) {
-        problem("keyDeletionWindowDays", keyDeletionWindowDays, `30 in ${role} (the longest window AWS allows)`);
+    if (protectedEnv && v.keyDeletionWindowDays !== undefined && v.keyDeletionWindowDays !== 30) {
+        problem("keyDeletionWindowDays", v.keyDeletionWindowDays, `30 in ${role} (the longest window AWS allows)`);
     }
-    const logRetentionDays = int("logRetentionDays", 1, 3653, DEFAULTS.logRetentionDays);
-    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-        problem("logRetentionDays", logRetentionDays, `one of CloudWatch's periods: ${LOG_RETENTION_DAYS.join(", ")}`);
-    }
-    const notificationEmails = stringList("notificationEmails", EMAIL, "an email address");
 
     // Network
-    const vpcId = str("vpcId");
-    if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) problem("vpcId", vpcId, "a VPC id (vpc-...)");
-    const privateSubnetIds = stringList("privateSubnetIds", SUBNET_ID, "a subnet id (subnet-...)");
-    const publicSubnetIds = stringList("publicSubnetIds", SUBNET_ID, "a subnet id (subnet-...)");
-    if (vpcId !== undefined && (privateSubnetIds.length < 2 || publicSubnetIds.length < 2)) {
+    const vpcId: string | undefined = v.vpcId;
+    const privateSubnetIds: string[] = v.privateSubnetIds ?? [];
+    const publicSubnetIds: string[] = v.publicSubnetIds ?? [];
+    if (raw[full("vpcId")] !== undefined && (privateSubnetIds.length < 2 || publicSubnetIds.length < 2)) {
         problem(
             "privateSubnetIds",
             { privateSubnetIds, publicSubnetIds },
             "with vpcId, at least two private and two public subnet ids (two availability zones)",
         );
     }
-    if (vpcId === undefined && (privateSubnetIds.length > 0 || publicSubnetIds.length > 0)) {
-        problem("vpcId", vpcId, "the VPC of the given privateSubnetIds / publicSubnetIds");
+    if (raw[full("vpcId")] === undefined && (privateSubnetIds.length > 0 || publicSubnetIds.length > 0)) {
+        problem("vpcId", undefined, "the VPC of the given privateSubnetIds / publicSubnetIds");
     }
-    const vpcCidr = str("vpcCidr") ?? DEFAULTS.vpcCidr;
-    if (!/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2[0-4])$/.test(vpcCidr))
-        problem("vpcCidr", vpcCidr, "an IPv4 CIDR from /16 to /24");
+    publicSubnetIds.forEach((id, i) => {
+        if (privateSubnetIds.includes(id)) {
+            problem(
+                "publicSubnetIds",
+                id,
+                "a public subnet that is not also in privateSubnetIds (tasks and load balancers need their own)",
+                `[${i}]`,
+            );
+        }
+    });
 
     // Budget
+    const notificationEmails: string[] = v.notificationEmails ?? [];
     let budget: BudgetConfig | undefined;
-    const limitText = str("budgetMonthlyLimitUsd");
-    if (limitText !== undefined) {
-        const monthlyLimitUsd = int("budgetMonthlyLimitUsd", 1, 10_000_000, 0);
-        const thresholds = parse("budgetThresholdsPercent") ?? [...DEFAULTS.budgetThresholdsPercent];
-        if (
-            !Array.isArray(thresholds) ||
-            thresholds.length === 0 ||
-            thresholds.some((t) => !Number.isInteger(t) || t < 1 || t > 1000)
-        ) {
-            problem("budgetThresholdsPercent", thresholds, "a list of whole percentages from 1 to 1000");
-        }
-        if (notificationEmails.length === 0) {
+    if (raw[full("budgetMonthlyLimitUsd")] !== undefined) {
+        if (raw[full("notificationEmails")] !== undefined && v.notificationEmails === undefined) {
+            // its own problems are reported
+        } else if (notificationEmails.length === 0) {
             problem("notificationEmails", [], "at least one email address to receive the budget alerts");
+        } else if (notificationEmails.length > BUDGET_MAX_EMAIL_SUBSCRIBERS) {
+            problem(
+                "notificationEmails",
+                notificationEmails,
+                `at most ${BUDGET_MAX_EMAIL_SUBSCRIBERS} addresses: AWS Budgets allows ${BUDGET_MAX_EMAIL_SUBSCRIBERS} email subscribers per notification`,
+            );
         }
-        const billingAccountId = str("budgetBillingAccountId");
+        const billingAccountId: string | undefined = v.budgetBillingAccountId;
         if (billingAccountId !== undefined) {
-            if (!ACCOUNT_ID.test(billingAccountId)) {
-                problem(
-                    "budgetBillingAccountId",
-                    billingAccountId,
-                    'a 12-digit AWS account id in quotes, e.g. "123456789012"',
-                );
-            } else if (regionPartition === "aws") {
+            const own = Object.entries(accounts).find(([, id]) => id === billingAccountId);
+            if (regionPartition === "aws") {
                 problem(
                     "budgetBillingAccountId",
                     billingAccountId,
                     "nothing in the commercial partition: the budget goes to the stack's own account",
                 );
-            } else if (str("budgetBillingProfile") === undefined) {
+            } else if (own) {
+                problem(
+                    "budgetBillingAccountId",
+                    billingAccountId,
+                    `the standard (commercial) account paired with this GovCloud account, not a GovCloud account of this project (${own[0]}AccountId)`,
+                );
+            } else if (raw[full("budgetBillingProfile")] === undefined) {
                 problem(
                     "budgetBillingProfile",
                     undefined,
@@ -464,15 +369,15 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
             }
         }
         budget = {
-            monthlyLimitUsd,
+            monthlyLimitUsd: v.budgetMonthlyLimitUsd,
             billingAccountId,
-            billingProfile: str("budgetBillingProfile"),
-            thresholdsPercent: Array.isArray(thresholds) ? thresholds.map(Number) : [],
+            billingProfile: v.budgetBillingProfile,
+            thresholdsPercent: v.budgetThresholdsPercent ?? [],
             subscriberEmails: notificationEmails,
         };
     }
 
-    const certificateArn = str("certificateArn");
+    const certificateArn: string | undefined = v.certificateArn;
     const certificatePattern = new RegExp(
         `^arn:${partition}:acm:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:certificate/[0-9a-f-]{36}$`,
     );
@@ -482,19 +387,17 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
             certificateArn,
             `an ACM certificate of this stack's account and region, arn:${partition}:acm:${region}:${accountId ?? "<account>"}:certificate/<id>`,
         );
-    } else if (certificateArn === undefined && protectedEnv) {
-        problem("certificateArn", certificateArn, `an ACM certificate: ${role} serves HTTPS only`);
-    }
-    const organizationId = str("organizationId");
-    if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) {
-        problem(
-            "organizationId",
-            organizationId,
-            "an AWS Organizations id, o- and 10 to 32 lowercase letters or digits",
-        );
+    } else if (raw[full("certificateArn")] === undefined && protectedEnv) {
+        problem("certificateArn", undefined, `an ACM certificate: ${role} serves HTTPS only`);
     }
 
-    if (problems.length > 0 || !role || !region || !accountId) throw new StackConfigError(stackFile, problems);
+    if (problems.length > 0 || !role || !region || !accountId) {
+        const ordered = problems.map((p, i) => ({ ...p, i })).sort((a, b) => a.order - b.order || a.i - b.i);
+        throw new StackConfigError(
+            stackFile,
+            ordered.map((p) => p.text),
+        );
+    }
 
     return deepFreeze({
         project,
@@ -510,36 +413,94 @@ export function validateStackConfig(raw: RawConfig, project: string, stack: stri
         protectResources: protectedEnv,
         services,
         keyAdministratorArns,
-        createKeyAdminUser,
-        keyDeletionWindowDays,
-        logRetentionDays,
+        createKeyAdminUser: v.createKeyAdminUser,
+        keyDeletionWindowDays: v.keyDeletionWindowDays,
+        logRetentionDays: v.logRetentionDays,
         notificationEmails,
-        network: { vpcId, privateSubnetIds, publicSubnetIds, vpcCidr },
+        network: { vpcId, privateSubnetIds, publicSubnetIds, vpcCidr: v.vpcCidr },
         budget,
         defaultTags,
         allowedAccountIds,
-        organizationId,
+        organizationId: v.organizationId,
         certificateArn,
-        awsProfile: str("aws:profile"),
+        awsProfile: v["aws:profile"],
     });
+}
+
+/**
+ * Keys the program does not read: in the project's namespace (or one a typo away from it), and `aws:` keys the
+ * stack's explicit provider ignores. Unknown keys were silently dropped before: a typo of `services` fell back to
+ * a default and deleted the other services' resources.
+ */
+function unknownKeys(raw: RawConfig, project: string): { key: string; value: unknown; expected: string }[] {
+    const projectKeys = CONFIG_KEY_NAMES.filter((k) => !k.includes(":"));
+    const out: { key: string; value: unknown; expected: string }[] = [];
+    for (const [key, text] of Object.entries(raw)) {
+        const colon = key.indexOf(":");
+        const ns = key.slice(0, colon);
+        const name = key.slice(colon + 1);
+        const value = text === undefined ? undefined : decode("object", text);
+        if (ns === "aws") {
+            if (PROVIDER_KEYS.includes(key)) continue;
+            const near = closestKey(key, PROVIDER_KEYS);
+            out.push({
+                key,
+                value,
+                expected: `${near ? `${near}? ` : ""}the stack's provider reads only ${PROVIDER_KEYS.join(", ")} (the default provider is disabled)`,
+            });
+        } else if (ns === project || (ns !== "pulumi" && editDistance(ns, project) <= 3)) {
+            if (ns === project && projectKeys.includes(name)) continue;
+            const near = closestKey(name, projectKeys);
+            out.push({
+                key,
+                value,
+                expected: near
+                    ? `a key the program reads: did you mean ${project}:${near}? (an unknown key is ignored, and its value lost)`
+                    : `a key the program reads (see Pulumi.yaml); an unknown key is ignored, and its value lost`,
+            });
+        }
+    }
+    return out;
+}
+
+/** The CLI's text of a value, decoded: strings stay text, everything else is JSON when it parses. */
+function decode(type: string, text: string): unknown {
+    if (type === "string") return text;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text;
+    }
+}
+
+/** The part of `value` a zod issue points at. */
+function at(value: unknown, path: readonly PropertyKey[]): unknown {
+    return path.reduce<any>((v, p) => (v === null || v === undefined ? undefined : v[p as any]), value);
+}
+
+function suffix(issue: z.core.$ZodIssue): string {
+    return issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+}
+
+function sizes(list: readonly number[]): string {
+    return list.length > 8
+        ? `${list[0]} to ${list[list.length - 1]} in steps of ${list[1] - list[0]}`
+        : list.join(", ");
 }
 
 /** Reads the selected stack's config from the Pulumi runtime and validates it. */
 export function loadStackConfig(): StackConfig {
     const all = pulumi.runtime.allConfig();
-    return validateStackConfig(all, pulumi.getProject(), pulumi.getStack());
+    // The SDK's own check of `--secret` values (what Config.get warns with); internal, so looked up defensively.
+    const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (k: string) => boolean };
+    const secretKeys = Object.keys(all).filter((k) => runtime.isConfigSecret?.(k) === true);
+    return validateStackConfig(all, pulumi.getProject(), pulumi.getStack(), secretKeys);
 }
 
 function deepFreeze<T>(value: T): T {
     if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
         Object.freeze(value);
-        for (const v of Object.values(value)) deepFreeze(v);
+        for (const x of Object.values(value)) deepFreeze(x);
     }
     return value;
-}
-
-function range(from: number, to: number, step: number): number[] {
-    const out: number[] = [];
-    for (let v = from; v <= to; v += step) out.push(v);
-    return out;
 }

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { DEFAULTS, StackConfigError, validateStackConfig } from "../domain/config";
+import { StackConfigError, validateStackConfig } from "../domain/config";
+import { CONFIG_KEYS, sharedKeys } from "../domain/configSchema";
 import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
 import { planStack, runProgram } from "./harness";
 
@@ -75,42 +76,49 @@ describe("stack config", () => {
         expect(get("prod").keyDeletionWindowDays).to.equal(30);
     });
 
-    it("Pulumi.yaml declares the defaults the config module applies", () => {
+    it("Pulumi.yaml declares the defaults the schema applies, and states the shared values once", () => {
         const project = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), "utf8"));
-        const d = (k: string) => project.config[k].default;
-        expect(d("services")).to.deep.equal(DEFAULTS.services);
-        expect([d("devBranch"), d("qaBranch"), d("stageBranch"), d("prodBranch")]).to.deep.equal(
-            Object.values(DEFAULTS.branches),
-        );
-        expect([d("containerPort"), d("taskCpu"), d("taskMemory"), d("desiredCount")]).to.deep.equal([
-            DEFAULTS.containerPort,
-            DEFAULTS.taskCpu,
-            DEFAULTS.taskMemory,
-            DEFAULTS.desiredCount,
+        for (const k of CONFIG_KEYS.filter((x) => x.default !== undefined)) {
+            expect(project.config[k.key].default, k.key).to.deep.equal(k.default);
+        }
+        expect(sharedKeys()).to.deep.equal([
+            "toolAccountId",
+            "devAccountId",
+            "qaAccountId",
+            "stageAccountId",
+            "prodAccountId",
+            "organizationId",
+            "devBranch",
+            "qaBranch",
+            "stageBranch",
+            "prodBranch",
+            "services",
         ]);
-        expect([d("healthCheckPath"), d("logRetentionDays"), d("keyDeletionWindowDays"), d("vpcCidr")]).to.deep.equal([
-            DEFAULTS.healthCheckPath,
-            DEFAULTS.logRetentionDays,
-            DEFAULTS.keyDeletionWindowDays,
-            DEFAULTS.vpcCidr,
-        ]);
-        expect(d("budgetThresholdsPercent")).to.deep.equal(DEFAULTS.budgetThresholdsPercent);
-        for (const [key, decl] of Object.entries<any>(project.config)) {
-            if (key.includes(":")) continue;
-            expect(decl.description, `${key} needs a description`).to.be.a("string");
-            expect(["string", "integer", "boolean", "array"]).to.include(decl.type);
+        for (const k of sharedKeys().filter((x) => x !== "organizationId")) {
+            expect(project.config[k].value, `${k} is stated once in Pulumi.yaml`).to.not.equal(undefined);
         }
     });
 
-    it("a missing account id is refused by the CLI's own rule before the program runs", async () => {
-        // Typed in Pulumi.yaml without a default, so the CLI requires it (mergeConfig).
-        const refused = await runProgram("dev", { overrides: { devAccountId: undefined } }).then(
+    it("no stack file sets a value every stack shares (it would contradict Pulumi.yaml)", () => {
+        for (const stack of STACKS) {
+            const file = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
+            const keys = Object.keys(file.config).map((k) => k.replace(`${NS}:`, ""));
+            expect(
+                keys.filter((k) => sharedKeys().includes(k)),
+                `Pulumi.${stack}.yaml`,
+            ).to.deep.equal([]);
+        }
+    });
+
+    it("a missing environment is refused by the CLI's own rule before the program runs", async () => {
+        // Typed in Pulumi.yaml without a default or value, so the CLI requires it (mergeConfig).
+        const refused = await runProgram("dev", { overrides: { environment: undefined } }).then(
             () => undefined,
             (e: Error) => e,
         );
         expect(refused).to.be.instanceOf(PulumiCliError);
         expect(refused?.message).to.equal(
-            "validating stack config: Stack 'dev' is missing configuration value 'devAccountId'",
+            "validating stack config: Stack 'dev' is missing configuration value 'environment'",
         );
     });
 
@@ -326,7 +334,7 @@ describe("stack config", () => {
                 },
                 [
                     `${NS}:serviceSecrets[0]: found "billing-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd", expected a service of this stack (orders-api)`,
-                    `${NS}:serviceSecrets[1]: found "orders-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd", expected a Secrets Manager secret ARN of this account and region (arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:<name>-<6 characters>)`,
+                    `${NS}:serviceSecrets[1]: found "orders-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd", expected a Secrets Manager secret ARN of this account and region (arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:<name>-<6 characters>, optionally :<json-key>:<version-stage>:<version-id>)`,
                 ],
             ],
             [
@@ -357,7 +365,7 @@ describe("stack config", () => {
                 `aws:region: found "mars-north-1", expected a region of the commercial (aws) or GovCloud (aws-us-gov) partition`,
                 `${NS}:devAccountId: found "abc", expected a 12-digit AWS account id in quotes, e.g. "123456789012"`,
                 `${NS}:devBranch: found "feature~1", expected a valid git branch name (no spaces, ~ ^ : ? * [ \\ or ..)`,
-                `${NS}:taskCpu: found 300, expected a Fargate CPU size: 256, 512, 1024, 2048, 4096`,
+                `${NS}:taskCpu: found 300, expected a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192, 16384`,
             ]);
         });
 

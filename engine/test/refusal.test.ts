@@ -1,6 +1,6 @@
 /**
  * A stack file the CLI refuses is refused the same way by the real engine and by the offline plan: the fixture
- * lacks toolAccountId, which Pulumi.yaml types without a default.
+ * lacks environment, which Pulumi.yaml types without a default or value.
  */
 import { expect } from "chai";
 import { spawnSync } from "child_process";
@@ -10,7 +10,7 @@ import { ensureEngine } from "../cli";
 import { PreviewWorkspace, previewStack } from "../preview";
 
 const FIXTURE = path.join(PROJECT_ROOT, "test", "fixtures", "Pulumi.missing-typed-key.yaml");
-const CLI_MESSAGE = "validating stack config: Stack 'dev' is missing configuration value 'toolAccountId'";
+const CLI_MESSAGE = "validating stack config: Stack 'dev' is missing configuration value 'environment'";
 
 describe("a stack file the CLI refuses", () => {
     it("the real engine refuses it before the program runs, with the CLI's message", async () => {
