@@ -8,6 +8,8 @@ export const SOURCE_WRITER_OBJECT_ACTIONS = ["s3:GetObject", "s3:GetObjectVersio
 export const SOURCE_WRITER_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"];
 /** Prefix where an environment publishes the release manifests the next environment promotes. */
 export const RELEASES_PREFIX = "releases/";
+/** Writes that create or replace a release manifest. */
+export const RELEASE_WRITE_ACTIONS = ["s3:PutObject", "s3:PutObjectAcl"];
 /** Default days before a noncurrent object version expires. */
 export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
 /** Default days before an incomplete multipart upload is aborted. */
@@ -24,6 +26,8 @@ export interface ArtifactBucketArgs {
     readonly sourceWriters?: readonly CrossAccountPrincipals[];
     /** Other accounts' principals that read release manifests under `releases/` (promotion). Default: none. */
     readonly releaseReaders?: readonly CrossAccountPrincipals[];
+    /** The only principals (exact ARNs) that may write under `releases/`. Default: none, no such restriction. */
+    readonly releasePublishers?: readonly string[];
     /** Days before noncurrent versions expire. Default DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS (90). */
     readonly noncurrentVersionExpirationDays?: number;
     /** Protect the bucket, retain it on destroy and refuse forceDestroy (stage, prod). Default: false. */
@@ -36,6 +40,8 @@ export interface BucketPolicyInput {
     readonly kmsKeyArn: string;
     readonly sourceWriters: readonly CrossAccountPrincipals[];
     readonly releaseReaders: readonly CrossAccountPrincipals[];
+    /** When given, every other principal is denied writes under `releases/`. */
+    readonly releasePublishers?: readonly string[];
 }
 
 /** Bucket policy: TLS 1.2 only, SSE-KMS with the pipeline key only, narrowed cross-account access. */
@@ -78,6 +84,18 @@ export function artifactBucketPolicy(input: BucketPolicyInput): aws.iam.PolicyDo
             },
         },
     ];
+    if (input.releasePublishers && input.releasePublishers.length > 0) {
+        // A release manifest is what the next environment promotes: only the publish-release roles may write one,
+        // whatever else a role (or another account's source role) is allowed on the bucket.
+        statements.push({
+            Sid: "DenyReleaseWritesButPublishers",
+            Effect: "Deny",
+            Principal: "*",
+            Action: RELEASE_WRITE_ACTIONS,
+            Resource: `${bucketArn}/${RELEASES_PREFIX}*`,
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [...input.releasePublishers] } },
+        });
+    }
     for (const writer of input.sourceWriters) {
         const principal = narrowedAccountPrincipal(input.partition, writer);
         statements.push(
@@ -203,6 +221,7 @@ function bucketPolicy(
                         kmsKeyArn,
                         sourceWriters: args.sourceWriters ?? [],
                         releaseReaders: args.releaseReaders ?? [],
+                        releasePublishers: args.releasePublishers,
                     }),
                 ),
             ),

@@ -3,7 +3,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, LOG_RETENTION_DAYS } from "../domain/config";
-import { buildRoleName, pipelineName } from "../domain/naming";
+import { buildRoleName, NAME_PREFIX, pipelineName } from "../domain/naming";
 import { previousEnvironment } from "../domain/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
@@ -207,77 +207,90 @@ export interface BuildRolePolicyInput {
     readonly npmTokenSecretArn?: string;
 }
 
-/** The build role's permissions: its own logs, artifacts, key, repository and report group; promotion reads. */
-export function buildRolePolicy(input: BuildRolePolicyInput): aws.iam.PolicyDocument {
+/** Projects that run the service's own code or its dependencies' install scripts: they get no write of any kind. */
+export const UNTRUSTED_CODE_PROJECTS: readonly BuildProjectKey[] = ["unitTests", "securityScan"];
+/** Projects that write an output artifact (imagedefinitions.json, image.json). */
+export const ARTIFACT_WRITING_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "promoteImage"];
+/** Artifact key use of a project that only reads its input artifact. */
+export const ARTIFACT_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"] as const;
+/** Length of the pipeline-name prefix of CodePipeline's artifact object keys. */
+export const ARTIFACT_PREFIX_LENGTH = 20;
+/** Findings API of Amazon Inspector (enhanced scanning): no resource-level permissions. */
+export const INSPECTOR_FINDINGS_ACTIONS = ["inspector2:ListFindings"] as const;
+
+/**
+ * Where CodePipeline writes one pipeline's artifacts: `<first 20 characters of the pipeline name>/` (the
+ * CloudFormation user guide, ArtifactStore Location; awsdocs/aws-cloudformation-user-guide#733).
+ */
+export function pipelineArtifactPrefix(env: EnvironmentName, service: string): string {
+    return `${pipelineName(env, service).slice(0, ARTIFACT_PREFIX_LENGTH)}/`;
+}
+
+/**
+ * Name of the role of one project. The image project keeps the service's build role name (buildRoleName): the
+ * previous environment's bucket, key and repository trust exactly that role for promotion.
+ */
+export function projectRoleName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
+    return ARTIFACT_WRITING_PROJECTS.includes(key)
+        ? buildRoleName(env, service)
+        : `${NAME_PREFIX}-${env}-${service}-${BUILD_PROJECTS[key]}`;
+}
+
+/**
+ * The permissions of one project's role: exactly what its step needs. Every project writes its own log group and
+ * reads its input artifact. Tests and scans run untrusted code and get nothing else (the npm token and, for tests,
+ * the report group); only the image project writes pipeline artifacts and pushes to the repository (and, promoting,
+ * reads the previous environment); the scan gate reads findings; only publish-release writes `releases/`; only
+ * scale-up touches ECS.
+ */
+export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyInput): aws.iam.PolicyDocument {
     const { partition: p, region, accountId, env, serviceName } = input;
-    const logGroups = buildProjectKeys(env).map(
-        (key) =>
-            `arn:${p}:logs:${region}:${accountId}:log-group:${buildLogGroupName(buildProjectName(env, serviceName, key))}:*`,
-    );
+    const projectName = buildProjectName(env, serviceName, key);
+    const artifacts = `${input.artifactBucketArn}/${pipelineArtifactPrefix(env, serviceName)}*`;
+    const writesArtifacts = ARTIFACT_WRITING_PROJECTS.includes(key);
     const statements: aws.iam.PolicyStatement[] = [
         {
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: logGroups,
+            Resource: `arn:${p}:logs:${region}:${accountId}:log-group:${buildLogGroupName(projectName)}:*`,
         },
         {
-            // CodePipeline chooses the artifact keys; releases/<service>/ is written by publish-release.
-            Sid: "PipelineArtifacts",
+            Sid: writesArtifacts ? "ReadWritePipelineArtifacts" : "ReadPipelineArtifacts",
             Effect: "Allow",
-            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-            Resource: `${input.artifactBucketArn}/*`,
+            Action: ["s3:GetObject", "s3:GetObjectVersion", ...(writesArtifacts ? ["s3:PutObject"] : [])],
+            Resource: artifacts,
         },
         { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
-        { Sid: "UseArtifactKey", Effect: "Allow", Action: [...CROSS_ACCOUNT_KEY_USE], Resource: input.kmsKeyArn },
-        // GetAuthorizationToken has no resource type: it stands alone on "*".
-        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
         {
-            Sid: "PushPullOwnRepository",
+            Sid: "UseArtifactKey",
             Effect: "Allow",
-            Action: [...ECR_PUSH_PULL_ACTIONS, "ecr:DescribeImages", "ecr:DescribeImageScanFindings"],
-            Resource: input.ecrRepositoryArn,
+            Action: writesArtifacts || key === "publishRelease" ? [...CROSS_ACCOUNT_KEY_USE] : [...ARTIFACT_KEY_READ],
+            Resource: input.kmsKeyArn,
         },
-        {
+    ];
+    if (writesArtifacts) {
+        statements.push(
+            // GetAuthorizationToken has no resource type: it stands alone on "*".
+            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            {
+                Sid: "PushPullOwnRepository",
+                Effect: "Allow",
+                Action: [...ECR_PUSH_PULL_ACTIONS, "ecr:DescribeImages"],
+                Resource: input.ecrRepositoryArn,
+            },
+        );
+    }
+    if (key === "promoteImage" && input.previous) statements.push(...previousEnvironmentReads(input, input.previous));
+    if (key === "unitTests") {
+        statements.push({
             Sid: "PublishTestReports",
             Effect: "Allow",
             Action: [...REPORT_GROUP_ACTIONS],
             Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${unitTestReportGroupName(env, serviceName)}`,
-        },
-        {
-            // The scale-up step after the first deploy: read and update this one service.
-            Sid: "ScaleUpService",
-            Effect: "Allow",
-            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-            Resource: input.ecsServiceArn,
-        },
-    ];
-    const prev = input.previous;
-    if (prev) {
-        statements.push(
-            {
-                Sid: "ReadPreviousReleases",
-                Effect: "Allow",
-                Action: "s3:GetObject",
-                Resource: `arn:${p}:s3:::${prev.bucketName}/${RELEASES_PREFIX}${serviceName}/*`,
-            },
-            {
-                // The previous key's id is random: scope by its deterministic alias.
-                Sid: "DecryptPreviousReleases",
-                Effect: "Allow",
-                Action: "kms:Decrypt",
-                Resource: `arn:${p}:kms:${region}:${prev.accountId}:key/*`,
-                Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": [prev.keyAlias] } },
-            },
-            {
-                Sid: "PullPreviousImage",
-                Effect: "Allow",
-                Action: [...ECR_PULL_ACTIONS],
-                Resource: `arn:${p}:ecr:${region}:${prev.accountId}:repository/${prev.repositoryName}`,
-            },
-        );
+        });
     }
-    if (input.npmTokenSecretArn) {
+    if (UNTRUSTED_CODE_PROJECTS.includes(key) && input.npmTokenSecretArn) {
         statements.push({
             Sid: "ReadNpmToken",
             Effect: "Allow",
@@ -285,7 +298,63 @@ export function buildRolePolicy(input: BuildRolePolicyInput): aws.iam.PolicyDocu
             Resource: input.npmTokenSecretArn,
         });
     }
+    if (key === "imageScanGate") {
+        statements.push(
+            {
+                Sid: "ReadScanFindings",
+                Effect: "Allow",
+                Action: ["ecr:DescribeImages", "ecr:DescribeImageScanFindings", "ecr:GetRegistryScanningConfiguration"],
+                Resource: input.ecrRepositoryArn,
+            },
+            // Enhanced scanning reports through Inspector, whose ListFindings has no resource-level permissions.
+            { Sid: "ReadInspectorFindings", Effect: "Allow", Action: [...INSPECTOR_FINDINGS_ACTIONS], Resource: "*" },
+        );
+    }
+    if (key === "publishRelease") {
+        statements.push({
+            Sid: "PublishReleases",
+            Effect: "Allow",
+            Action: "s3:PutObject",
+            Resource: `${input.artifactBucketArn}/${RELEASES_PREFIX}${serviceName}/*`,
+        });
+    }
+    if (key === "scaleUp") {
+        statements.push({
+            // The scale-up step after the first deploy: read and update this one service.
+            Sid: "ScaleUpService",
+            Effect: "Allow",
+            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+            Resource: input.ecsServiceArn,
+        });
+    }
     return { Version: "2012-10-17", Statement: statements };
+}
+
+/** What promotion reads from the previous environment: its release manifests, their key (by alias), its image. */
+function previousEnvironmentReads(input: BuildRolePolicyInput, prev: PreviousEnvironment): aws.iam.PolicyStatement[] {
+    const { partition: p, region } = input;
+    return [
+        {
+            Sid: "ReadPreviousReleases",
+            Effect: "Allow",
+            Action: "s3:GetObject",
+            Resource: `arn:${p}:s3:::${prev.bucketName}/${RELEASES_PREFIX}${input.serviceName}/*`,
+        },
+        {
+            // The previous key's id is random: scope by its deterministic alias.
+            Sid: "DecryptPreviousReleases",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: `arn:${p}:kms:${region}:${prev.accountId}:key/*`,
+            Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": [prev.keyAlias] } },
+        },
+        {
+            Sid: "PullPreviousImage",
+            Effect: "Allow",
+            Action: [...ECR_PULL_ACTIONS],
+            Resource: `arn:${p}:ecr:${region}:${prev.accountId}:repository/${prev.repositoryName}`,
+        },
+    ];
 }
 
 /** Every problem of the plain arguments, each naming the argument, the value found and what is expected. */
@@ -334,18 +403,21 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
 
 type Parent = { readonly parent: pulumi.Resource };
 
-/** The build role and its inline policy (buildRolePolicy). */
-function buildRole(
+/** The role of one project and its inline policy (projectRolePolicy): no project borrows another's rights. */
+function projectRole(
     name: string,
+    key: BuildProjectKey,
     args: PipelineBuildProjectsArgs,
     parent: Parent,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
     const { env, serviceName } = args;
+    // The image project keeps the resource names of the single build role it replaces.
+    const resource = ARTIFACT_WRITING_PROJECTS.includes(key) ? name : `${name}-${BUILD_PROJECTS[key]}`;
     const role = new aws.iam.Role(
-        `${name}-role`,
+        `${resource}-role`,
         {
-            name: buildRoleName(env, serviceName),
-            description: `CodeBuild projects of ${serviceName} in ${env}`,
+            name: projectRoleName(env, serviceName, key),
+            description: `CodeBuild project ${BUILD_PROJECTS[key]} of ${serviceName} in ${env}`,
             assumeRolePolicy: pulumi.jsonStringify(
                 serviceTrustPolicy("codebuild.amazonaws.com", { sourceAccount: args.accountId }),
             ),
@@ -355,7 +427,7 @@ function buildRole(
     const document = pulumi
         .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn, args.ecsService.serviceArn])
         .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn]) =>
-            buildRolePolicy({
+            projectRolePolicy(key, {
                 partition: args.partition,
                 region: args.region,
                 accountId: args.accountId,
@@ -370,7 +442,7 @@ function buildRole(
             }),
         );
     const policy = new aws.iam.RolePolicy(
-        `${name}-policy`,
+        `${resource}-policy`,
         { role: role.name, name: "build", policy: pulumi.jsonStringify(document) },
         parent,
     );
@@ -405,9 +477,8 @@ function buildProject(
     name: string,
     key: BuildProjectKey,
     args: PipelineBuildProjectsArgs,
-    role: { role: aws.iam.Role; policy: aws.iam.RolePolicy },
     parent: Parent,
-): { project: aws.codebuild.Project; logGroup: aws.cloudwatch.LogGroup } {
+): { project: aws.codebuild.Project; logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role } {
     const { env, serviceName } = args;
     const projectName = buildProjectName(env, serviceName, key);
     const suffix = BUILD_PROJECTS[key];
@@ -416,6 +487,7 @@ function buildProject(
         { name: buildLogGroupName(projectName), retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
         parent,
     );
+    const role = projectRole(name, key, args, parent);
     const privileged = PRIVILEGED_PROJECTS.includes(key);
     const project = new aws.codebuild.Project(
         `${name}-${suffix}`,
@@ -443,16 +515,19 @@ function buildProject(
         // The inline policy is in place before any build can run with the role.
         { ...parent, dependsOn: [role.policy] },
     );
-    return { project, logGroup };
+    return { project, logGroup, role: role.role };
 }
 
 /**
- * The CodeBuild side of one service's pipeline in one environment: the build role, a KMS-encrypted log group
- * per project, the unit-test report group and the projects (dev builds the image, later environments promote
+ * The CodeBuild side of one service's pipeline in one environment: per project its own least-privilege role and a
+ * KMS-encrypted log group, the unit-test report group and the projects (dev builds the image, later environments promote
  * the digest that passed the previous one).
  */
 export class PipelineBuildProjects extends pulumi.ComponentResource {
+    /** The image project's role (the one the previous environment trusts for promotion). */
     public readonly buildRoleArn: pulumi.Output<string>;
+    /** Each project's own role. */
+    public readonly roleArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
     public readonly projectNames: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
     public readonly projectArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
     public readonly logGroupArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
@@ -468,25 +543,28 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
 
-        const role = buildRole(name, args, parent);
         const reportGroup = unitTestReportGroup(name, args, parent);
         const projectNames: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const projectArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const logGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
+        const roleArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         for (const key of buildProjectKeys(args.env)) {
-            const { project, logGroup } = buildProject(name, key, args, role, parent);
+            const { project, logGroup, role } = buildProject(name, key, args, parent);
+            roleArns[key] = role.arn;
             projectNames[key] = project.name;
             projectArns[key] = project.arn;
             logGroupArns[key] = logGroup.arn;
         }
 
-        this.buildRoleArn = role.role.arn;
+        this.buildRoleArn = roleArns[args.env === "dev" ? "buildImage" : "promoteImage"]!;
+        this.roleArns = roleArns;
         this.projectNames = projectNames;
         this.projectArns = projectArns;
         this.logGroupArns = logGroupArns;
         this.reportGroupArn = reportGroup.arn;
         this.registerOutputs({
             buildRoleArn: this.buildRoleArn,
+            roleArns: this.roleArns,
             projectNames: this.projectNames,
             projectArns: this.projectArns,
             logGroupArns: this.logGroupArns,

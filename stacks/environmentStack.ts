@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifactBucket";
+import { projectRoleName } from "../components/buildProjects";
 import { FargatePipeline } from "../components/fargatePipeline";
 import { natGatewaysFor, ServiceNetwork } from "../components/network";
 import { DEFAULT_PUBLISHER_SERVICES, PipelineNotifications } from "../components/notifications";
@@ -75,6 +76,9 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
             kmsKeyArn: key.keyArn,
             sourceWriters: [sourceRoles],
             releaseReaders: promoters,
+            releasePublishers: config.services.map((s) =>
+                roleArn(partition, config.accountId, projectRoleName(env, s.name, "publishRelease")),
+            ),
             protect: config.protectResources,
         },
         opts,

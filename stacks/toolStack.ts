@@ -1,7 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CROSS_ACCOUNT_KEY_USE } from "../components/crossAccountKmsKey";
-import { SOURCE_WRITER_BUCKET_ACTIONS, SOURCE_WRITER_OBJECT_ACTIONS } from "../components/artifactBucket";
+import {
+    RELEASE_WRITE_ACTIONS,
+    RELEASES_PREFIX,
+    SOURCE_WRITER_BUCKET_ACTIONS,
+    SOURCE_WRITER_OBJECT_ACTIONS,
+} from "../components/artifactBucket";
+import { pipelineArtifactPrefix } from "../components/buildProjects";
 import { PipelineRoleTrust } from "../components/pipelineRoleTrust";
 import { PushEventRule } from "../components/pushTrigger";
 import { ENVIRONMENTS, EnvironmentName } from "../domain/config";
@@ -37,9 +43,14 @@ export interface SourceRolePolicyInput {
     readonly envAccountId: string;
     readonly env: EnvironmentName;
     readonly repositoryName: string;
+    /** The service (its pipeline's name prefixes the artifacts). */
+    readonly serviceName: string;
 }
 
-/** The tool-account source role's permissions: one repository, one bucket, one key (by alias). */
+/**
+ * The tool-account source role's permissions: one repository, the pipeline's own artifacts in one bucket (never
+ * `releases/`, which the environment's bucket policy also denies), one key (by alias).
+ */
 export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDocument {
     const bucketArn = `arn:${input.partition}:s3:::${artifactBucketName(input.envAccountId, input.region)}`;
     return {
@@ -60,7 +71,7 @@ export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDo
                 Sid: "WriteSourceArtifacts",
                 Effect: "Allow",
                 Action: SOURCE_WRITER_OBJECT_ACTIONS,
-                Resource: `${bucketArn}/*`,
+                Resource: `${bucketArn}/${pipelineArtifactPrefix(input.env, input.serviceName)}*`,
             },
             { Sid: "LocateArtifactBucket", Effect: "Allow", Action: SOURCE_WRITER_BUCKET_ACTIONS, Resource: bucketArn },
             {
@@ -69,6 +80,12 @@ export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDo
                 Action: [...CROSS_ACCOUNT_KEY_USE],
                 Resource: `arn:${input.partition}:kms:${input.region}:${input.envAccountId}:key/*`,
                 Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": artifactKeyAlias(input.env) } },
+            },
+            {
+                Sid: "NeverWriteReleases",
+                Effect: "Deny",
+                Action: RELEASE_WRITE_ACTIONS,
+                Resource: `${bucketArn}/${RELEASES_PREFIX}*`,
             },
         ],
     };
@@ -122,6 +139,7 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
                             envAccountId,
                             env,
                             repositoryName: service.repositoryName,
+                            serviceName: service.name,
                         }),
                     },
                 },

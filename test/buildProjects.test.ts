@@ -8,7 +8,8 @@ import {
     BUILDSPEC_DIR,
     BUILDSPEC_FILES,
     buildProjectKeys,
-    buildRolePolicy,
+    projectRolePolicy,
+    projectRoleName,
     PipelineBuildProjects,
     PipelineBuildProjectsArgs,
     readBuildspec,
@@ -107,8 +108,9 @@ describe("buildspecs", () => {
             'aws ecr get-login-password | docker login --username AWS --password-stdin "$ECR_REGISTRY"',
         );
         expect(all).to.include('export COMMIT="${COMMIT_ID:-${CODEBUILD_RESOLVED_SOURCE_VERSION:-}}"');
-        expect(all).to.include('docker build --pull --tag "$REPOSITORY_URI:$COMMIT" .');
-        expect(all).to.include('docker push "$REPOSITORY_URI:$COMMIT"');
+        expect(all).to.include('export IMAGE_TAG="$COMMIT-$BUILD_UUID"');
+        expect(all).to.include('docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .');
+        expect(all).to.include('docker push "$REPOSITORY_URI:$IMAGE_TAG"');
         expect(all).to.include("--query 'imageDetails[0].imageDigest' --output text");
         expect(all).to.include("'[{name: $name, imageUri: $uri}]' > imagedefinitions.json");
         expect(all).to.include('IMAGE_URI="$REPOSITORY_URI@$DIGEST"');
@@ -183,60 +185,92 @@ const repoArn = (p: string, account: string) => `arn:${p}:ecr:${GOV}:${account}:
 const serviceArn = (p: string, account: string) => `arn:${p}:ecs:${GOV}:${account}:service/orders-api/orders-api`;
 
 for (const partition of ["aws", "aws-us-gov"]) {
-    describe(`build role policy in partition ${partition}`, () => {
-        const common = (env: "dev" | "qa", account: string) => {
-            const logs = (key: string) =>
-                `arn:${partition}:logs:${GOV}:${account}:log-group:/aws/codebuild/orders-api-${env}-${key}:*`;
-            const image = env === "dev" ? "build-image" : "promote-image";
-            return [
-                {
-                    Sid: "WriteOwnLogs",
-                    Effect: "Allow",
-                    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    Resource: [
-                        logs("unit-tests"),
-                        logs("security-scan"),
-                        logs(image),
-                        logs("image-scan-gate"),
-                        logs("publish-release"),
-                        logs("scale-up"),
-                    ],
-                },
-                {
-                    Sid: "PipelineArtifacts",
-                    Effect: "Allow",
-                    Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                    Resource: `${bucketArn(partition, account)}/*`,
-                },
-                {
-                    Sid: "ArtifactBucket",
-                    Effect: "Allow",
-                    Action: "s3:GetBucketLocation",
-                    Resource: bucketArn(partition, account),
-                },
-                {
-                    Sid: "UseArtifactKey",
-                    Effect: "Allow",
-                    Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                    Resource: keyArn(partition, account),
-                },
-                { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                {
-                    Sid: "PushPullOwnRepository",
-                    Effect: "Allow",
-                    Action: [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:BatchGetImage",
-                        "ecr:InitiateLayerUpload",
-                        "ecr:UploadLayerPart",
-                        "ecr:CompleteLayerUpload",
-                        "ecr:PutImage",
-                        "ecr:DescribeImages",
-                        "ecr:DescribeImageScanFindings",
-                    ],
-                    Resource: repoArn(partition, account),
-                },
+    describe(`project role policies in partition ${partition}`, () => {
+        const input = (env: "dev" | "qa", account: string) => ({
+            partition,
+            region: GOV,
+            accountId: account,
+            env,
+            serviceName: "orders-api",
+            artifactBucketArn: bucketArn(partition, account),
+            kmsKeyArn: keyArn(partition, account),
+            ecrRepositoryArn: repoArn(partition, account),
+            ecsServiceArn: serviceArn(partition, account),
+            ...(env === "qa"
+                ? {
+                      previous: {
+                          env: "dev" as const,
+                          accountId: DEV,
+                          bucketName: `cicd-artifacts-${DEV}-${GOV}`,
+                          keyAlias: "alias/cicd-dev-artifacts",
+                          repositoryName: "orders-api",
+                      },
+                      npmTokenSecretArn: `arn:${partition}:secretsmanager:${GOV}:${QA}:secret:npm-token-AbCdEf`,
+                  }
+                : {}),
+        });
+        /** The statements every project has: its own log group, its input artifact (read), the bucket's location. */
+        const base = (env: "dev" | "qa", account: string, suffix: string, write = false) => [
+            {
+                Sid: "WriteOwnLogs",
+                Effect: "Allow",
+                Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+                Resource: `arn:${partition}:logs:${GOV}:${account}:log-group:/aws/codebuild/orders-api-${env}-${suffix}:*`,
+            },
+            {
+                Sid: write ? "ReadWritePipelineArtifacts" : "ReadPipelineArtifacts",
+                Effect: "Allow",
+                Action: ["s3:GetObject", "s3:GetObjectVersion", ...(write ? ["s3:PutObject"] : [])],
+                Resource: `${bucketArn(partition, account)}/orders-api-${env}/*`,
+            },
+            {
+                Sid: "ArtifactBucket",
+                Effect: "Allow",
+                Action: "s3:GetBucketLocation",
+                Resource: bucketArn(partition, account),
+            },
+        ];
+        const keyUse = (account: string) => ({
+            Sid: "UseArtifactKey",
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            Resource: keyArn(partition, account),
+        });
+        const keyRead = (account: string) => ({
+            Sid: "UseArtifactKey",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:DescribeKey"],
+            Resource: keyArn(partition, account),
+        });
+        const npmToken = {
+            Sid: "ReadNpmToken",
+            Effect: "Allow",
+            Action: "secretsmanager:GetSecretValue",
+            Resource: `arn:${partition}:secretsmanager:${GOV}:${QA}:secret:npm-token-AbCdEf`,
+        };
+        const pushPull = (account: string) => [
+            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+            {
+                Sid: "PushPullOwnRepository",
+                Effect: "Allow",
+                Action: [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                    "ecr:InitiateLayerUpload",
+                    "ecr:UploadLayerPart",
+                    "ecr:CompleteLayerUpload",
+                    "ecr:PutImage",
+                    "ecr:DescribeImages",
+                ],
+                Resource: repoArn(partition, account),
+            },
+        ];
+
+        it("unit tests run untrusted code: read their input, write their logs and test report, read the npm token; nothing else", () => {
+            expect(projectRolePolicy("unitTests", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "unit-tests"),
+                keyRead(QA),
                 {
                     Sid: "PublishTestReports",
                     Effect: "Allow",
@@ -246,111 +280,121 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         "codebuild:BatchPutTestCases",
                         "codebuild:BatchPutCodeCoverages",
                     ],
-                    Resource: `arn:${partition}:codebuild:${GOV}:${account}:report-group/orders-api-${env}-unit-tests-junit`,
+                    Resource: `arn:${partition}:codebuild:${GOV}:${QA}:report-group/orders-api-qa-unit-tests-junit`,
                 },
+                npmToken,
+            ]);
+        });
+
+        it("the security scan reads its input and the npm token, nothing else; without a token, not even that", () => {
+            expect(projectRolePolicy("securityScan", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "security-scan"),
+                keyRead(QA),
+                npmToken,
+            ]);
+            expect(projectRolePolicy("securityScan", input("dev", DEV)).Statement).to.deep.equal([
+                ...base("dev", DEV, "security-scan"),
+                keyRead(DEV),
+            ]);
+        });
+
+        it("only the image projects write pipeline artifacts and push to the repository; promotion also reads the previous environment", () => {
+            expect(projectRolePolicy("buildImage", input("dev", DEV)).Statement).to.deep.equal([
+                ...base("dev", DEV, "build-image", true),
+                keyUse(DEV),
+                ...pushPull(DEV),
+            ]);
+            expect(projectRolePolicy("promoteImage", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "promote-image", true),
+                keyUse(QA),
+                ...pushPull(QA),
+                {
+                    Sid: "ReadPreviousReleases",
+                    Effect: "Allow",
+                    Action: "s3:GetObject",
+                    Resource: `arn:${partition}:s3:::cicd-artifacts-${DEV}-${GOV}/releases/orders-api/*`,
+                },
+                {
+                    Sid: "DecryptPreviousReleases",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: `arn:${partition}:kms:${GOV}:${DEV}:key/*`,
+                    Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": ["alias/cicd-dev-artifacts"] } },
+                },
+                {
+                    Sid: "PullPreviousImage",
+                    Effect: "Allow",
+                    Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                    Resource: `arn:${partition}:ecr:${GOV}:${DEV}:repository/orders-api`,
+                },
+            ]);
+        });
+
+        it("the scan gate reads the image's findings (basic and Inspector), nothing else", () => {
+            expect(projectRolePolicy("imageScanGate", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "image-scan-gate"),
+                keyRead(QA),
+                {
+                    Sid: "ReadScanFindings",
+                    Effect: "Allow",
+                    Action: [
+                        "ecr:DescribeImages",
+                        "ecr:DescribeImageScanFindings",
+                        "ecr:GetRegistryScanningConfiguration",
+                    ],
+                    Resource: repoArn(partition, QA),
+                },
+                { Sid: "ReadInspectorFindings", Effect: "Allow", Action: ["inspector2:ListFindings"], Resource: "*" },
+            ]);
+        });
+
+        it("only publish-release writes releases/<service>/, and only scale-up touches ECS", () => {
+            expect(projectRolePolicy("publishRelease", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "publish-release"),
+                keyUse(QA),
+                {
+                    Sid: "PublishReleases",
+                    Effect: "Allow",
+                    Action: "s3:PutObject",
+                    Resource: `${bucketArn(partition, QA)}/releases/orders-api/*`,
+                },
+            ]);
+            expect(projectRolePolicy("scaleUp", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "scale-up"),
+                keyRead(QA),
                 {
                     Sid: "ScaleUpService",
                     Effect: "Allow",
                     Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                    Resource: serviceArn(partition, account),
+                    Resource: serviceArn(partition, QA),
                 },
-            ];
-        };
-
-        it("dev: own logs, artifacts, key, repository and report group; no promotion, no secret", () => {
-            const policy = buildRolePolicy({
-                partition,
-                region: GOV,
-                accountId: DEV,
-                env: "dev",
-                serviceName: "orders-api",
-                artifactBucketArn: bucketArn(partition, DEV),
-                kmsKeyArn: keyArn(partition, DEV),
-                ecrRepositoryArn: repoArn(partition, DEV),
-                ecsServiceArn: serviceArn(partition, DEV),
-            });
-            expect(policy).to.deep.equal({ Version: "2012-10-17", Statement: common("dev", DEV) });
+            ]);
+            for (const key of buildProjectKeys("qa").filter((k) => k !== "publishRelease")) {
+                const writes = (projectRolePolicy(key, input("qa", QA)).Statement as any[]).filter((st) =>
+                    [st.Action].flat().includes("s3:PutObject"),
+                );
+                for (const st of writes) expect(st.Resource, key).not.to.include("/releases/");
+            }
+            for (const key of buildProjectKeys("qa").filter((k) => k !== "scaleUp")) {
+                const actions = (projectRolePolicy(key, input("qa", QA)).Statement as any[]).flatMap((st) =>
+                    [st.Action].flat(),
+                );
+                expect(
+                    actions.filter((a: string) => a.startsWith("ecs:")),
+                    key,
+                ).to.deep.equal([]);
+            }
         });
 
-        it("qa: plus the previous environment's releases, key (by alias), image, and the npm token secret", () => {
-            const secret = `arn:${partition}:secretsmanager:${GOV}:${QA}:secret:npm-token-AbCdEf`;
-            const policy = buildRolePolicy({
-                partition,
-                region: GOV,
-                accountId: QA,
-                env: "qa",
-                serviceName: "orders-api",
-                artifactBucketArn: bucketArn(partition, QA),
-                kmsKeyArn: keyArn(partition, QA),
-                ecrRepositoryArn: repoArn(partition, QA),
-                ecsServiceArn: serviceArn(partition, QA),
-                previous: {
-                    env: "dev",
-                    accountId: DEV,
-                    bucketName: `cicd-artifacts-${DEV}-${GOV}`,
-                    keyAlias: "alias/cicd-dev-artifacts",
-                    repositoryName: "orders-api",
-                },
-                npmTokenSecretArn: secret,
-            });
-            expect(policy).to.deep.equal({
-                Version: "2012-10-17",
-                Statement: [
-                    ...common("qa", QA),
-                    {
-                        Sid: "ReadPreviousReleases",
-                        Effect: "Allow",
-                        Action: "s3:GetObject",
-                        Resource: `arn:${partition}:s3:::cicd-artifacts-${DEV}-${GOV}/releases/orders-api/*`,
-                    },
-                    {
-                        Sid: "DecryptPreviousReleases",
-                        Effect: "Allow",
-                        Action: "kms:Decrypt",
-                        Resource: `arn:${partition}:kms:${GOV}:${DEV}:key/*`,
-                        Condition: {
-                            "ForAnyValue:StringEquals": { "kms:ResourceAliases": ["alias/cicd-dev-artifacts"] },
-                        },
-                    },
-                    {
-                        Sid: "PullPreviousImage",
-                        Effect: "Allow",
-                        Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-                        Resource: `arn:${partition}:ecr:${GOV}:${DEV}:repository/orders-api`,
-                    },
-                    {
-                        Sid: "ReadNpmToken",
-                        Effect: "Allow",
-                        Action: "secretsmanager:GetSecretValue",
-                        Resource: secret,
-                    },
-                ],
-            });
-        });
-
-        it("no statement allows * actions, and only GetAuthorizationToken is on Resource *", () => {
-            const policy = buildRolePolicy({
-                partition,
-                region: GOV,
-                accountId: QA,
-                env: "qa",
-                serviceName: "orders-api",
-                artifactBucketArn: bucketArn(partition, QA),
-                kmsKeyArn: keyArn(partition, QA),
-                ecrRepositoryArn: repoArn(partition, QA),
-                ecsServiceArn: serviceArn(partition, QA),
-                previous: {
-                    env: "dev",
-                    accountId: DEV,
-                    bucketName: "b",
-                    keyAlias: "alias/cicd-dev-artifacts",
-                    repositoryName: "orders-api",
-                },
-            });
-            for (const statement of policy.Statement as any[]) {
-                for (const action of [statement.Action ?? []].flat()) expect(action).not.to.match(/(^\*|:\*)$/);
-                if ([statement.Resource].flat().includes("*")) {
-                    expect(statement.Action).to.equal("ecr:GetAuthorizationToken");
+        it("no statement allows * actions; Resource * only for GetAuthorizationToken and Inspector's ListFindings", () => {
+            for (const key of buildProjectKeys("qa")) {
+                for (const statement of projectRolePolicy(key, input("qa", QA)).Statement as any[]) {
+                    for (const action of [statement.Action ?? []].flat()) expect(action).not.to.match(/(^\*|:\*)$/);
+                    if ([statement.Resource].flat().includes("*")) {
+                        expect([["ecr:GetAuthorizationToken"], ["inspector2:ListFindings"]]).to.deep.include(
+                            [statement.Action].flat(),
+                        );
+                    }
                 }
             }
         });
@@ -463,48 +507,64 @@ describe("PipelineBuildProjects under mocks", () => {
         for (const env of ["stage", "prod"] as const) expect(buildProjectKeys(env)).to.include("promoteImage");
     });
 
-    it("the build role has the deterministic name, trusts CodeBuild of its own account, and carries the policy", () => {
-        for (const [run, env, account] of [
-            [dev, "dev", DEV],
-            [qa, "qa", QA],
+    it("each project has its own role: deterministic name, trusts CodeBuild of its own account, its own policy", () => {
+        for (const [run, args, account] of [
+            [dev, devArgs, DEV],
+            [qa, qaArgs, QA],
         ] as const) {
-            const role = byType(run, "aws:iam/role:Role");
-            expect(role).to.have.length(1);
-            expect(role[0].inputs.name).to.equal(`cicd-${env}-orders-api-build`);
-            expect(JSON.parse(role[0].inputs.assumeRolePolicy)).to.deep.equal({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Service: "codebuild.amazonaws.com" },
-                        Action: "sts:AssumeRole",
-                        Condition: { StringEquals: { "aws:SourceAccount": account } },
-                    },
-                ],
-            });
+            const roles = byType(run, "aws:iam/role:Role");
+            expect(roles.map((r) => r.inputs.name).sort()).to.deep.equal(
+                buildProjectKeys(args.env)
+                    .map((key) => projectRoleName(args.env, "orders-api", key))
+                    .sort(),
+            );
+            expect(
+                projectRoleName(args.env, "orders-api", args.env === "dev" ? "buildImage" : "promoteImage"),
+            ).to.equal(`cicd-${args.env}-orders-api-build`);
+            expect(projectRoleName(args.env, "orders-api", "publishRelease")).to.equal(
+                `cicd-${args.env}-orders-api-publish-release`,
+            );
+            for (const role of roles) {
+                expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal({
+                    Version: "2012-10-17",
+                    Statement: [
+                        {
+                            Effect: "Allow",
+                            Principal: { Service: "codebuild.amazonaws.com" },
+                            Action: "sts:AssumeRole",
+                            Condition: { StringEquals: { "aws:SourceAccount": account } },
+                        },
+                    ],
+                });
+            }
+            for (const key of buildProjectKeys(args.env)) {
+                const project = byType(run, "aws:codebuild/project:Project").find(
+                    (p) => p.inputs.name === `orders-api-${args.env}-${BUILD_PROJECTS[key]}`,
+                )!;
+                const roleName = projectRoleName(args.env, "orders-api", key);
+                expect(project.inputs.serviceRole).to.equal(`arn:aws-us-gov:iam::${account}:role/${roleName}`);
+                const role = roles.find((r) => r.inputs.name === roleName)!;
+                const policy = byType(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === roleName)!;
+                expect(policy.parent).to.equal(role.parent);
+                // The project waits for its own role's policy.
+                expect(project.dependencies).to.include(policy.urn);
+                expect(JSON.parse(policy.inputs.policy)).to.deep.equal(
+                    projectRolePolicy(key, {
+                        partition: "aws-us-gov",
+                        region: GOV,
+                        accountId: account,
+                        env: args.env,
+                        serviceName: "orders-api",
+                        artifactBucketArn: bucketArn("aws-us-gov", account),
+                        kmsKeyArn: keyArn("aws-us-gov", account),
+                        ecrRepositoryArn: repoArn("aws-us-gov", account),
+                        ecsServiceArn: serviceArn("aws-us-gov", account),
+                        previous: args.previous,
+                        npmTokenSecretArn: args.npmTokenSecretArn,
+                    }),
+                );
+            }
         }
-        const policy = JSON.parse(byType(qa, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
-        expect(policy).to.deep.equal(
-            buildRolePolicy({
-                partition: "aws-us-gov",
-                region: GOV,
-                accountId: QA,
-                env: "qa",
-                serviceName: "orders-api",
-                artifactBucketArn: bucketArn("aws-us-gov", QA),
-                kmsKeyArn: keyArn("aws-us-gov", QA),
-                ecrRepositoryArn: repoArn("aws-us-gov", QA),
-                ecsServiceArn: serviceArn("aws-us-gov", QA),
-                previous: qaArgs.previous,
-                npmTokenSecretArn: qaArgs.npmTokenSecretArn,
-            }),
-        );
-        expect(policy.Statement.map((s: any) => s.Sid)).to.include("ReadNpmToken");
-        const devPolicy = JSON.parse(byType(dev, "aws:iam/rolePolicy:RolePolicy")[0].inputs.policy);
-        expect(devPolicy.Statement.map((s: any) => s.Sid)).not.to.include.members([
-            "ReadPreviousReleases",
-            "ReadNpmToken",
-        ]);
     });
 
     it("privileged mode and the PrivilegedMode tag exactly on the image projects; MEDIUM compute only for build-image", () => {
@@ -560,10 +620,8 @@ describe("PipelineBuildProjects under mocks", () => {
                     imagePullCredentialsType: "CODEBUILD",
                 });
                 expect(project.inputs.serviceRole).to.equal(
-                    `arn:aws-us-gov:iam::${args.accountId}:role/cicd-${args.env}-orders-api-build`,
+                    `arn:aws-us-gov:iam::${args.accountId}:role/${projectRoleName(args.env, "orders-api", key)}`,
                 );
-                // Projects wait for the role's policy.
-                expect(project.dependencies).to.include(byType(run, "aws:iam/rolePolicy:RolePolicy")[0].urn);
             }
         }
     });

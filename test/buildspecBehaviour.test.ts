@@ -9,6 +9,8 @@ const REGION = "us-gov-west-1";
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const OTHER_DIGEST = `sha256:${"b".repeat(64)}`;
+const BUILD_UUID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
+const IMAGE_TAG = `${COMMIT}-${BUILD_UUID}`;
 const registry = (account: string) => `${account}.dkr.ecr.${REGION}.amazonaws.com`;
 const DEV_BUCKET = `cicd-artifacts-${DEV}-${REGION}`;
 const QA_BUCKET = `cicd-artifacts-${QA}-${REGION}`;
@@ -21,6 +23,7 @@ const devEnv = {
     REPOSITORY_URI: `${registry(DEV)}/orders-api`,
     ECR_REGISTRY: registry(DEV),
     CODEBUILD_RESOLVED_SOURCE_VERSION: COMMIT,
+    CODEBUILD_BUILD_ID: `orders-api-dev-build-image:${BUILD_UUID}`,
 };
 const qaEnv = {
     SERVICE_NAME: "orders-api",
@@ -63,13 +66,14 @@ describe("buildspecs run against fake aws and docker", function () {
         if (!canRunBuildspecs()) this.skip();
     });
 
-    it("build-image pushes the commit tag and writes the digest ECR reports into both files", () => {
+    it("build-image pushes a tag of its own (commit and build id) and writes the digest it pushed into both files", () => {
         const r = run("buildImage", { env: devEnv, pushDigest: DIGEST });
         expect(r.status, r.stderr).to.equal(0);
         expect(r.calls.filter((c) => c.startsWith("docker"))).to.deep.equal([
             `docker login --username AWS --password-stdin ${registry(DEV)}`,
-            `docker build --pull --tag ${registry(DEV)}/orders-api:${COMMIT} .`,
-            `docker push ${registry(DEV)}/orders-api:${COMMIT}`,
+            `docker build --pull --tag ${registry(DEV)}/orders-api:${IMAGE_TAG} .`,
+            `docker push ${registry(DEV)}/orders-api:${IMAGE_TAG}`,
+            `docker inspect --format {{index .RepoDigests 0}} ${registry(DEV)}/orders-api:${IMAGE_TAG}`,
         ]);
         expect(JSON.parse(r.file("imagedefinitions.json"))).to.deep.equal([
             { name: "app", imageUri: `${registry(DEV)}/orders-api@${DIGEST}` },
@@ -80,14 +84,38 @@ describe("buildspecs run against fake aws and docker", function () {
             imageDigest: DIGEST,
             imageUri: `${registry(DEV)}/orders-api@${DIGEST}`,
             environment: "dev",
+            imageTag: IMAGE_TAG,
         });
     });
 
-    it("build-image reuses the image a retry of the same commit already pushed (tags are immutable)", () => {
-        const r = run("buildImage", { env: devEnv, ecrTags: { "orders-api": { [COMMIT]: DIGEST } } });
+    it("build-image never adopts an image it did not build: a retry of the same commit builds and pushes again", () => {
+        // An image of the same commit pushed earlier (or by anyone else) is ignored: this build's tag is new.
+        const r = run("buildImage", {
+            env: devEnv,
+            ecrTags: { "orders-api": { [COMMIT]: OTHER_DIGEST } },
+            pushDigest: DIGEST,
+        });
         expect(r.status, r.stderr).to.equal(0);
-        expect(r.calls.some((c) => c.startsWith("docker build") || c.startsWith("docker push"))).to.equal(false);
+        expect(r.calls).to.include(`docker push ${registry(DEV)}/orders-api:${IMAGE_TAG}`);
         expect(JSON.parse(r.file("image.json")).imageDigest).to.equal(DIGEST);
+    });
+
+    it("build-image refuses when its own tag already exists in ECR, before building", () => {
+        const r = run("buildImage", { env: devEnv, ecrTags: { "orders-api": { [IMAGE_TAG]: OTHER_DIGEST } } });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(
+            `${registry(DEV)}/orders-api:${IMAGE_TAG} already exists before this build pushed it; refusing to adopt an image it did not build`,
+        );
+        expect(r.calls.some((c) => c.startsWith("docker build") || c.startsWith("docker push"))).to.equal(false);
+    });
+
+    it("build-image fails when ECR reports another digest under its tag than the one docker pushed", () => {
+        const r = run("buildImage", { env: devEnv, pushDigest: DIGEST, registryDigest: OTHER_DIGEST });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(
+            `ECR holds '${OTHER_DIGEST}' under ${registry(DEV)}/orders-api:${IMAGE_TAG}, but this build pushed '${DIGEST}'`,
+        );
+        expect(() => r.file("image.json")).to.throw("the build wrote no image.json");
     });
 
     it("build-image takes COMMIT_ID from the pipeline action over the resolved source version", () => {
@@ -96,7 +124,14 @@ describe("buildspecs run against fake aws and docker", function () {
             pushDigest: DIGEST,
         });
         expect(r.status, r.stderr).to.equal(0);
-        expect(r.calls).to.include(`docker push ${registry(DEV)}/orders-api:${COMMIT}`);
+        expect(r.calls).to.include(`docker push ${registry(DEV)}/orders-api:${IMAGE_TAG}`);
+    });
+
+    it("build-image fails without a build id", () => {
+        const r = run("buildImage", { env: { ...devEnv, CODEBUILD_BUILD_ID: "" } });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include("No build id: expected CODEBUILD_BUILD_ID <project>:<uuid>, got ''");
+        expect(r.calls).to.deep.equal([]);
     });
 
     it("build-image fails without a commit id", () => {

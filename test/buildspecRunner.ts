@@ -32,6 +32,8 @@ export interface BuildspecRunOptions {
     readonly ecrTags?: Record<string, Record<string, string>>;
     /** Digest the fake registry assigns to the next docker push. */
     readonly pushDigest?: string;
+    /** Digest ECR then reports for the pushed tag, when it differs from the push (a tampered registry). */
+    readonly registryDigest?: string;
     /** What describe-image-scan-findings reports as findingSeverityCounts (JSON); default: none. */
     readonly severityCounts?: string;
     /** Whether the fake `npm test` writes reports/junit.xml. Default: true. */
@@ -68,7 +70,9 @@ case "$1" in
   build|pull|tag) ;;
   push)
     ref="\${2#*/}"; dst="$FAKE_STATE/ecr/\${ref%%:*}/\${ref##*:}"
-    mkdir -p "$(dirname "$dst")"; cp "$FAKE_STATE/push-digest" "$dst" ;;
+    if [[ -f "$dst" ]]; then echo "tag invalid: the image tag already exists and the repository is immutable" >&2; exit 1; fi
+    mkdir -p "$(dirname "$dst")"; cp "$FAKE_STATE/registry-digest" "$dst" ;;
+  inspect) ref="\${@: -1}"; echo "\${ref%:*}@$(cat "$FAKE_STATE/push-digest")" ;;
   *) echo "fake docker: unexpected $*" >&2; exit 2 ;;
 esac
 `;
@@ -98,6 +102,7 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
     write(path.join(bin, "npm"), FAKE_NPM, 0o755);
     write(log, "");
     write(path.join(state, "push-digest"), options.pushDigest ?? "");
+    write(path.join(state, "registry-digest"), options.registryDigest ?? options.pushDigest ?? "");
     write(path.join(state, "severity-counts.json"), options.severityCounts ?? "null");
     if (options.npmTestWritesReport ?? true) write(path.join(state, "npm-test-writes-report"), "");
     for (const [name, content] of Object.entries(options.files ?? {})) write(path.join(dir, name), content);

@@ -237,7 +237,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
             });
         });
 
-        it("source role: one repository, one bucket, one key by alias", () => {
+        it("source role: one repository, its pipeline's artifacts in one bucket, one key by alias, never releases/", () => {
             const bucket = `arn:${partition}:s3:::cicd-artifacts-${DEV}-us-east-1`;
             expect(
                 sourceRolePolicy({
@@ -247,6 +247,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                     envAccountId: DEV,
                     env: "dev",
                     repositoryName: "orders-api",
+                    serviceName: "orders-api",
                 }),
             ).to.deep.equal({
                 Version: "2012-10-17",
@@ -269,7 +270,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         Sid: "WriteSourceArtifacts",
                         Effect: "Allow",
                         Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl"],
-                        Resource: `${bucket}/*`,
+                        Resource: `${bucket}/orders-api-dev/*`,
                     },
                     {
                         Sid: "LocateArtifactBucket",
@@ -291,6 +292,12 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         Condition: {
                             "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/cicd-dev-artifacts" },
                         },
+                    },
+                    {
+                        Sid: "NeverWriteReleases",
+                        Effect: "Deny",
+                        Action: ["s3:PutObject", "s3:PutObjectAcl"],
+                        Resource: `${bucket}/releases/*`,
                     },
                 ],
             });
@@ -437,6 +444,31 @@ describe("security components under mocks", () => {
 });
 
 describe("security components in the real stacks", () => {
+    it("only the publish-release role of each service may write releases/: the bucket denies everyone else", async () => {
+        for (const [env, account] of [
+            ["dev", DEV],
+            ["qa", QA],
+        ] as const) {
+            const run = await planStack(env);
+            const policy = JSON.parse(one(run, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
+            const bucket = `arn:aws-us-gov:s3:::cicd-artifacts-${account}-us-gov-west-1`;
+            expect(policy.Statement.find((st: any) => st.Sid === "DenyReleaseWritesButPublishers")).to.deep.equal({
+                Sid: "DenyReleaseWritesButPublishers",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["s3:PutObject", "s3:PutObjectAcl"],
+                Resource: `${bucket}/releases/*`,
+                Condition: {
+                    ArnNotEquals: {
+                        "aws:PrincipalArn": [
+                            `arn:aws-us-gov:iam::${account}:role/cicd-${env}-orders-api-publish-release`,
+                        ],
+                    },
+                },
+            });
+        }
+    });
+
     it("the tool stack registers a protected repository and one source role per environment and service", async () => {
         const run = await planStack("tool");
         const repo = one(run, "aws:codecommit/repository:Repository");

@@ -289,7 +289,12 @@ describe("the tool and environment stacks agree", () => {
             const alias = all(run, "aws:kms/alias:Alias")[0];
             expect(repositories).to.include(access[0].Resource);
             expect(repositories).to.include(REPO_ARN);
-            expect(access[1].Resource).to.equal(`${bucket.state.arn}/*`);
+            expect(access[1].Resource).to.equal(`${bucket.state.arn}/orders-api-${env}/*`);
+            // ... and the pipeline reads and writes its artifacts under the same prefix.
+            const imageProject = all(run, "aws:iam/rolePolicy:RolePolicy").find(
+                (p) => p.inputs.role === `cicd-${env}-orders-api-build`,
+            )!;
+            expect(json(imageProject.inputs.policy).Statement[1].Resource).to.equal(access[1].Resource);
             expect(access[3].Condition["ForAnyValue:StringEquals"]["kms:ResourceAliases"]).to.equal(alias.inputs.name);
             expect(source.configuration.RepositoryName).to.equal(access[0].Resource.split(":").pop());
 
@@ -335,7 +340,8 @@ describe("the tool and environment stacks agree", () => {
                 (r) => r.inputs.name === `cicd-${env}-orders-api-build`,
             )!;
             const build = json(
-                all(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.name === "build")!.inputs.policy,
+                all(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === buildRole.inputs.name)!.inputs
+                    .policy,
             );
             const sid = (id: string) => build.Statement.find((s: any) => s.Sid === id);
             const prevBucket = all(previous, "aws:s3/bucket:Bucket")[0];
@@ -419,6 +425,7 @@ describe("least privilege across all five stacks", () => {
         "ecs:DescribeTaskDefinition",
         "ecs:RegisterTaskDefinition",
         "ecs:ListTasks",
+        "inspector2:ListFindings",
     ]);
     it("no Allow grants * or service:* actions, and Resource * only for actions without resource-level permissions", async () => {
         let checked = 0;
