@@ -309,7 +309,12 @@ export function validateStackConfig(
     const vpcId: string | undefined = v.vpcId;
     const privateSubnetIds: string[] = v.privateSubnetIds ?? [];
     const publicSubnetIds: string[] = v.publicSubnetIds ?? [];
-    if (raw[full("vpcId")] !== undefined && (privateSubnetIds.length < 2 || publicSubnetIds.length < 2)) {
+    const subnetsChecked = v.privateSubnetIds !== undefined && v.publicSubnetIds !== undefined;
+    if (
+        raw[full("vpcId")] !== undefined &&
+        subnetsChecked &&
+        (privateSubnetIds.length < 2 || publicSubnetIds.length < 2)
+    ) {
         problem(
             "privateSubnetIds",
             { privateSubnetIds, publicSubnetIds },
