@@ -41,6 +41,20 @@ export const LOGS_KEY_USE = [
     "kms:GenerateDataKey*",
     "kms:Describe*",
 ] as const;
+/**
+ * Service principals that must get the key without `aws:SourceAccount`/`aws:SourceArn`: the SNS developer guide
+ * (key management, event sources and encrypted topics) says these conditions are not supported for
+ * EventBridge-to-encrypted-topic delivery (landing-zone-accelerator-on-aws#407, aws-deployment-framework#769).
+ */
+export const SERVICES_WITHOUT_SOURCE_CONDITIONS: readonly string[] = ["events.amazonaws.com"];
+/** What the key policy denies its administrators: any cryptographic use. */
+export const KEY_USE_DENIED_TO_ADMINISTRATORS = [
+    "kms:Encrypt",
+    "kms:Decrypt",
+    "kms:ReEncrypt*",
+    "kms:GenerateDataKey*",
+    "kms:CreateGrant",
+] as const;
 /** Default deletion window, days: the longest AWS allows. */
 export const DEFAULT_DELETION_WINDOW_DAYS = 30;
 /** Shortest deletion window AWS allows, days. */
@@ -113,6 +127,18 @@ export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument
             Action: [...KEY_ADMIN_ACTIONS],
             Resource: "*",
         });
+        // The root's kms:* lets IAM policies grant use to anyone in the account; an explicit Deny in the key policy
+        // keeps the administrators from using the key whatever their own IAM policies say.
+        statements.push({
+            Sid: "DenyKeyUseToAdministrators",
+            Effect: "Deny",
+            ...narrowedAccountPrincipal(input.partition, {
+                accountId: input.accountId,
+                principalArns: input.administratorArns,
+            }),
+            Action: [...KEY_USE_DENIED_TO_ADMINISTRATORS],
+            Resource: "*",
+        });
     }
     const crossAccount = (sid: string, principals: CrossAccountPrincipals, actions: readonly string[]) => {
         const narrowed = narrowedAccountPrincipal(input.partition, principals);
@@ -129,14 +155,26 @@ export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument
     };
     for (const user of input.users) crossAccount("CrossAccountUse", user, CROSS_ACCOUNT_KEY_USE);
     for (const reader of input.readers) crossAccount("CrossAccountRead", reader, CROSS_ACCOUNT_KEY_READ);
-    if (input.servicePrincipals.length > 0) {
+    const unconditioned = input.servicePrincipals.filter((s) => SERVICES_WITHOUT_SOURCE_CONDITIONS.includes(s));
+    const conditioned = input.servicePrincipals.filter((s) => !SERVICES_WITHOUT_SOURCE_CONDITIONS.includes(s));
+    if (conditioned.length > 0) {
         statements.push({
             Sid: "ServicesOfThisAccount",
             Effect: "Allow",
-            Principal: { Service: [...input.servicePrincipals] },
+            Principal: { Service: conditioned },
             Action: [...SERVICE_KEY_USE],
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": input.accountId } },
+        });
+    }
+    if (unconditioned.length > 0) {
+        // Narrowed as far as AWS supports: data keys and decryption only; the topic policy limits who publishes.
+        statements.push({
+            Sid: "EventBridgeToEncryptedTopics",
+            Effect: "Allow",
+            Principal: { Service: unconditioned },
+            Action: [...SERVICE_KEY_USE],
+            Resource: "*",
         });
     }
     if (input.logsRegion) {

@@ -216,11 +216,13 @@ export function taskRoleTrustPolicy(partition: string, region: string, accountId
 }
 
 /**
- * Trust policy of the execution role: the ECS agent. AWS documents this role's trust without conditions (the
- * source conditions are documented for the task role only), so none are added here rather than risk image pulls.
+ * Trust policy of the execution role: the ECS agent, for tasks of this account and region only. The ECS developer
+ * guide documents `aws:SourceAccount`/`aws:SourceArn` for the task role; ECS assumes the execution role for the same
+ * task, so the same confused-deputy guard applies. Should a first task ever fail with AccessDenied on
+ * sts:AssumeRole for this role, this trust is the first thing to check (README, "Deploying for real").
  */
-export function executionRoleTrustPolicy(): aws.iam.PolicyDocument {
-    return serviceTrustPolicy(ECS_TASKS_SERVICE);
+export function executionRoleTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
+    return taskRoleTrustPolicy(partition, region, accountId);
 }
 
 /**
@@ -384,7 +386,9 @@ function serviceRoles(
         `${name}-execution`,
         {
             description: `ECS agent for ${args.serviceName}: pull its image, write its logs, read its secrets`,
-            assumeRolePolicy: pulumi.jsonStringify(executionRoleTrustPolicy()),
+            assumeRolePolicy: pulumi.jsonStringify(
+                executionRoleTrustPolicy(args.partition, args.region, args.accountId),
+            ),
         },
         parent,
     );

@@ -159,10 +159,19 @@ describe("FargateService", () => {
         const { one, of } = await plan({ secretsKmsKeyArns: [KEY] });
         const logGroup = one("aws:cloudwatch/logGroup:LogGroup");
         const executionRole = one("aws:iam/role:Role", "orders-api-execution");
+        // Confused-deputy guard: ECS tasks of this account and region only, as on the task role.
         expect(JSON.parse(executionRole.inputs.assumeRolePolicy)).to.deep.equal({
             Version: "2012-10-17",
             Statement: [
-                { Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" },
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "ecs-tasks.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: {
+                        ArnLike: { "aws:SourceArn": `arn:aws-us-gov:ecs:us-gov-west-1:${ACCOUNT}:*` },
+                        StringEquals: { "aws:SourceAccount": ACCOUNT },
+                    },
+                },
             ],
         });
         const policies = of("aws:iam/rolePolicy:RolePolicy");

@@ -35,7 +35,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
         const sourceRole = `arn:${partition}:iam::${TOOL}:role/cicd-dev-orders-api-source`;
         const qaBuild = `arn:${partition}:iam::${QA}:role/cicd-qa-orders-api-build`;
 
-        it("key policy: root administration, administrators without use, narrowed cross-account use", () => {
+        it("key policy: root administration, administrators denied use, narrowed cross-account use, EventBridge without source conditions", () => {
             const policy = artifactKeyPolicy({
                 partition,
                 accountId: DEV,
@@ -43,7 +43,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 users: [{ accountId: TOOL, principalArns: [sourceRole] }],
                 readers: [{ accountId: QA, principalArns: [qaBuild] }],
                 viaServices: ["s3.us-east-1.amazonaws.com"],
-                servicePrincipals: ["events.amazonaws.com"],
+                servicePrincipals: ["events.amazonaws.com", "cloudwatch.amazonaws.com"],
                 logsRegion: "us-east-1",
             });
             expect(policy).to.deep.equal({
@@ -64,6 +64,22 @@ for (const partition of ["aws", "aws-us-gov"]) {
                             ArnEquals: { "aws:PrincipalArn": [`arn:${partition}:iam::${DEV}:role/KeyAdmins`] },
                         },
                         Action: [...KEY_ADMIN_ACTIONS],
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "DenyKeyUseToAdministrators",
+                        Effect: "Deny",
+                        Principal: { AWS: `arn:${partition}:iam::${DEV}:root` },
+                        Condition: {
+                            ArnEquals: { "aws:PrincipalArn": [`arn:${partition}:iam::${DEV}:role/KeyAdmins`] },
+                        },
+                        Action: [
+                            "kms:Encrypt",
+                            "kms:Decrypt",
+                            "kms:ReEncrypt*",
+                            "kms:GenerateDataKey*",
+                            "kms:CreateGrant",
+                        ],
                         Resource: "*",
                     },
                     {
@@ -95,12 +111,21 @@ for (const partition of ["aws", "aws-us-gov"]) {
                         },
                     },
                     {
+                        // CloudWatch alarms support the confused-deputy condition ...
                         Sid: "ServicesOfThisAccount",
+                        Effect: "Allow",
+                        Principal: { Service: ["cloudwatch.amazonaws.com"] },
+                        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                        Resource: "*",
+                        Condition: { StringEquals: { "aws:SourceAccount": DEV } },
+                    },
+                    {
+                        // ... EventBridge delivering to an encrypted topic does not: no condition, or no delivery.
+                        Sid: "EventBridgeToEncryptedTopics",
                         Effect: "Allow",
                         Principal: { Service: ["events.amazonaws.com"] },
                         Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
                         Resource: "*",
-                        Condition: { StringEquals: { "aws:SourceAccount": DEV } },
                     },
                     {
                         Sid: "CloudWatchLogsOfThisAccount",
