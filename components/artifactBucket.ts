@@ -12,6 +12,8 @@ export const RELEASES_PREFIX = "releases/";
 export const RELEASE_WRITE_ACTIONS = ["s3:PutObject", "s3:PutObjectAcl"];
 /** Default days before a noncurrent object version expires. */
 export const DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90;
+/** Default days before a pipeline's artifacts (current versions) expire; release manifests are kept. */
+export const DEFAULT_PIPELINE_ARTIFACT_EXPIRATION_DAYS = 30;
 /** Default days before an incomplete multipart upload is aborted. */
 export const DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS = 7;
 
@@ -28,6 +30,10 @@ export interface ArtifactBucketArgs {
     readonly releaseReaders?: readonly CrossAccountPrincipals[];
     /** The only principals (exact ARNs) that may write under `releases/`. Default: none, no such restriction. */
     readonly releasePublishers?: readonly string[];
+    /** Prefixes of the pipelines' artifacts (pipelineArtifactPrefix), which expire. Default: none expire. */
+    readonly pipelineArtifactPrefixes?: readonly string[];
+    /** Days before those artifacts expire. Default DEFAULT_PIPELINE_ARTIFACT_EXPIRATION_DAYS (30). */
+    readonly pipelineArtifactExpirationDays?: number;
     /** Days before noncurrent versions expire. Default DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS (90). */
     readonly noncurrentVersionExpirationDays?: number;
     /** Protect the bucket, retain it on destroy and refuse forceDestroy (stage, prod). Default: false. */
@@ -173,30 +179,47 @@ function bucketControls(
     return { publicAccessBlock };
 }
 
-/** Lifecycle: noncurrent versions expire, incomplete multipart uploads are aborted. */
+/**
+ * Lifecycle: each pipeline's artifacts expire (by prefix: S3 lifecycle filters cannot exclude `releases/`, so the
+ * release manifests, which promotion reads for as long as a commit may be promoted, are simply not matched);
+ * noncurrent versions expire, incomplete multipart uploads are aborted.
+ */
+export function bucketLifecycleRules(
+    args: Pick<
+        ArtifactBucketArgs,
+        "pipelineArtifactPrefixes" | "pipelineArtifactExpirationDays" | "noncurrentVersionExpirationDays"
+    >,
+): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
+    const prefixes = [...new Set(args.pipelineArtifactPrefixes ?? [])];
+    return [
+        ...prefixes.map((prefix) => ({
+            id: `expire-pipeline-artifacts-${prefix.replace(/\/$/, "")}`,
+            status: "Enabled",
+            filter: { prefix },
+            expiration: { days: args.pipelineArtifactExpirationDays ?? DEFAULT_PIPELINE_ARTIFACT_EXPIRATION_DAYS },
+        })),
+        {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: {
+                noncurrentDays: args.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+            },
+        },
+        {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS },
+        },
+    ];
+}
+
+/** The bucket's lifecycle configuration (bucketLifecycleRules). */
 function bucketLifecycle(name: string, args: ArtifactBucketArgs, bucket: aws.s3.Bucket, parent: Parent): void {
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
-        {
-            bucket: bucket.id,
-            rules: [
-                {
-                    id: "expire-noncurrent-versions",
-                    status: "Enabled",
-                    filter: {},
-                    noncurrentVersionExpiration: {
-                        noncurrentDays:
-                            args.noncurrentVersionExpirationDays ?? DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
-                    },
-                },
-                {
-                    id: "abort-incomplete-multipart-uploads",
-                    status: "Enabled",
-                    filter: {},
-                    abortIncompleteMultipartUpload: { daysAfterInitiation: DEFAULT_ABORT_INCOMPLETE_UPLOAD_DAYS },
-                },
-            ],
-        },
+        { bucket: bucket.id, rules: bucketLifecycleRules(args) },
         parent,
     );
 }

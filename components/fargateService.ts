@@ -53,6 +53,13 @@ export const DEFAULT_HEALTH_CHECK_GRACE_SECONDS = 60;
 export const DEFAULT_INGRESS_CIDRS = ["0.0.0.0/0"];
 /** TLS policy of the HTTPS listener: TLS 1.3 and 1.2 only. */
 export const HTTPS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/** The same protocols with FIPS 140 validated cryptography (ELB's FIPS security policies), used in GovCloud. */
+export const FIPS_HTTPS_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04";
+
+/** The HTTPS listener's TLS policy: a FIPS policy in aws-us-gov (federal workloads), TLS 1.2+ elsewhere. */
+export function httpsSslPolicy(partition: string): string {
+    return partition === "aws-us-gov" ? FIPS_HTTPS_SSL_POLICY : HTTPS_SSL_POLICY;
+}
 /** Tasks may only open HTTPS connections (ECR, Secrets Manager, CloudWatch Logs, AWS APIs). */
 export const TASK_EGRESS_PORT = 443;
 /** Log groups of the services are `/ecs/<serviceName>`. */
@@ -592,7 +599,7 @@ function serviceListeners(
             loadBalancerArn: loadBalancer.arn,
             port: HTTPS_PORT,
             protocol: "HTTPS",
-            sslPolicy: HTTPS_SSL_POLICY,
+            sslPolicy: httpsSslPolicy(args.partition),
             certificateArn: args.certificateArn,
             defaultActions: forward,
         },

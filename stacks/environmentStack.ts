@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifactBucket";
-import { projectRoleName } from "../components/buildProjects";
+import { pipelineArtifactPrefix, projectRoleName } from "../components/buildProjects";
 import { FargatePipeline } from "../components/fargatePipeline";
 import { natGatewaysFor, ServiceNetwork } from "../components/network";
 import { DEFAULT_PUBLISHER_SERVICES, PipelineNotifications } from "../components/notifications";
@@ -76,6 +76,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
             kmsKeyArn: key.keyArn,
             sourceWriters: [sourceRoles],
             releaseReaders: promoters,
+            pipelineArtifactPrefixes: config.services.map((s) => pipelineArtifactPrefix(env, s.name)),
             releasePublishers: config.services.map((s) =>
                 roleArn(partition, config.accountId, projectRoleName(env, s.name, "publishRelease")),
             ),

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import {
+    httpsSslPolicy,
     containerDefinitions,
     FargateService,
     FargateServiceArgs,
@@ -281,6 +282,11 @@ describe("FargateService", () => {
         });
     });
 
+    it("the HTTPS listener's TLS policy is a FIPS policy in GovCloud only", () => {
+        expect(httpsSslPolicy("aws-us-gov")).to.equal("ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04");
+        expect(httpsSslPolicy("aws")).to.equal("ELBSecurityPolicy-TLS13-1-2-2021-06");
+    });
+
     it("with a certificate: HTTPS 443 (TLS 1.2+) forwards, HTTP 80 redirects; access logs when asked", async () => {
         const { one, of, run } = await plan({
             certificateArn: CERT,
@@ -294,7 +300,8 @@ describe("FargateService", () => {
             loadBalancerArn: alb.state.arn,
             port: 443,
             protocol: "HTTPS",
-            sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            // GovCloud: ELB's FIPS policy (TLS 1.3 and 1.2); the commercial partition keeps the non-FIPS one.
+            sslPolicy: "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
             certificateArn: CERT,
             defaultActions: [{ type: "forward", targetGroupArn: tg.state.arn }],
         });

@@ -469,6 +469,33 @@ describe("security components under mocks", () => {
 });
 
 describe("security components in the real stacks", () => {
+    it("the artifact bucket expires each pipeline's artifacts after 30 days and never the release manifests", async () => {
+        const run = await planStack("qa");
+        const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+        expect(rules).to.deep.equal([
+            {
+                id: "expire-pipeline-artifacts-orders-api-qa",
+                status: "Enabled",
+                filter: { prefix: "orders-api-qa/" },
+                expiration: { days: 30 },
+            },
+            {
+                id: "expire-noncurrent-versions",
+                status: "Enabled",
+                filter: {},
+                noncurrentVersionExpiration: { noncurrentDays: 90 },
+            },
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: {},
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            },
+        ]);
+        // The only expiring prefix is the pipeline's own, never releases/ (what promotion reads).
+        for (const rule of rules.filter((r: any) => r.expiration)) expect(rule.filter.prefix).not.to.match(/^releases/);
+    });
+
     it("only the publish-release role of each service may write releases/: the bucket denies everyone else", async () => {
         for (const [env, account] of [
             ["dev", DEV],
