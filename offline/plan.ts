@@ -10,13 +10,15 @@ import { defineStack } from "../stacks/program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
 import { ComputedOutputs, RecordedResource, runStack, StackRun } from "./mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
+import { QuotaUsage, quotaUsage } from "./quotas";
 import { PROJECT_ROOT } from "./stackFiles";
+import { plainJson } from "./values";
 
 /** Version of the JSON report's shape; bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
 
-/** Exit codes of `npm run plan`. */
-export const EXIT = { clean: 0, mandatory: 1, error: 2 } as const;
+/** Exit codes of `npm run plan`; `widened` only with `--base`: access widens (or may) in stage or prod. */
+export const EXIT = { clean: 0, mandatory: 1, error: 2, widened: 3 } as const;
 
 /** Machine-readable report written by `npm run plan -- --json FILE`. */
 export interface PlanReport {
@@ -54,7 +56,27 @@ export interface StackPlan {
         readonly retained: string[];
     };
     readonly crossAccount: CrossAccountGrant[];
+    /** What the stack uses of the account quotas that bite first (see offline/quotas.ts). */
+    readonly quotas: QuotaUsage[];
     readonly policy: PolicyResult;
+}
+
+/** A registered resource as the diff compares it: plain JSON inputs (unknowns and secrets marked). */
+export interface SnapshotResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    readonly custom: boolean;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** A stack's plan with the resources it registered (what `--base` compares). */
+export interface StackSnapshot {
+    readonly plan: StackPlan;
+    readonly resources: SnapshotResource[];
 }
 
 export interface PlanNode {
@@ -112,6 +134,15 @@ export function displayPath(file: string): string {
 
 /** Plans one stack: runs the program, then summarises it. Never throws for config or program errors. */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<StackPlan> {
+    return (await snapshotStack(stack, options)).plan;
+}
+
+/** Plans one stack and keeps what it registered, for a diff. Never throws for config or program errors. */
+export async function snapshotStack(stack: string, options: PlanOptions = {}): Promise<StackSnapshot> {
+    const failed = (s: string, f: string, kind: "config" | "program", e: unknown): StackSnapshot => ({
+        plan: failedPlan(s, f, kind, e),
+        resources: [],
+    });
     const stackFile = displayPath(options.stackFile ?? path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`));
     let run: StackRun;
     try {
@@ -160,7 +191,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
         }
     }
 
-    return {
+    const plan: StackPlan = {
         stack,
         status: policy.evaluated && policy.mandatory > 0 ? "violations" : "clean",
         stackFile,
@@ -171,11 +202,26 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
         accounts: { ...config.accounts },
         resources: summariseResources(run.resources),
         crossAccount,
+        quotas: quotaUsage(run.resources, config.accountId, config.region),
         policy,
+    };
+    return { plan, resources: byUrn(run.resources).map(snapshotResource) };
+}
+
+function snapshotResource(r: RecordedResource): SnapshotResource {
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        ...(r.parent ? { parent: r.parent } : {}),
+        custom: r.custom,
+        protect: r.protect,
+        retainOnDelete: r.retainOnDelete,
+        inputs: plainJson(r.inputs),
     };
 }
 
-function failed(stack: string, stackFile: string, kind: "config" | "program", e: unknown): StackPlan {
+function failedPlan(stack: string, stackFile: string, kind: "config" | "program", e: unknown): StackPlan {
     const error = e instanceof Error ? e : new Error(String(e));
     return {
         stack,
@@ -188,6 +234,7 @@ function failed(stack: string, stackFile: string, kind: "config" | "program", e:
         },
         resources: { total: 0, byType: {}, tree: [], protected: [], retained: [] },
         crossAccount: [],
+        quotas: [],
         policy: { evaluated: false, reason: `the stack did not run (${kind} error)` },
     };
 }

@@ -1,24 +1,40 @@
 /**
- * `npm run plan -- --stack <name> | --all [--stack-file FILE] [--policy-pack-config FILE] [--json FILE]
- * [--markdown FILE]`: the offline plan and policy gate. Exit 0 clean, 1 mandatory policy violations,
- * 2 config or program error (or bad arguments).
+ * `npm run plan -- --stack <name> | --all [--base REF] [--stack-file FILE] [--policy-pack-config FILE]
+ * [--json FILE] [--markdown FILE]`: the offline plan and policy gate, or with `--base` what the working tree
+ * changes against another revision. Exit 0 clean, 1 mandatory policy violations, 2 config or program error (or
+ * bad arguments), 3 (with --base) access widens in stage or prod.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { STACK_ROLES, StackRole } from "../domain/config";
-import { buildReport, EXIT, packEvaluator, planStack, PlanReport, PolicyEvaluator, StackPlan } from "../offline/plan";
+import { buildDiffReport, DiffReport } from "../offline/diff";
+import { formatDiffMarkdown, formatDiffText } from "../offline/diffFormat";
+import {
+    buildReport,
+    EXIT,
+    packEvaluator,
+    planStack,
+    PlanReport,
+    PolicyEvaluator,
+    snapshotStack,
+    StackPlan,
+    StackSnapshot,
+} from "../offline/plan";
 import { formatMarkdown, formatText } from "../offline/planFormat";
+import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/revision";
 import { listStacks, readProjectFile } from "../offline/stackFiles";
 
 export const USAGE = `usage: npm run plan -- (--stack NAME | --all) [options]
   --stack NAME                 plan one stack (repeatable)
   --all                        plan every stack that has a Pulumi.<stack>.yaml
+  --base REF                   compare with the git revision REF (planned in a temporary worktree): resources,
+                               access, data loss, policy verdict; exit 3 when access widens in stage or prod
   --stack-file FILE            use FILE as the stack file (one --stack only)
   --policy-pack-config FILE    policy pack config (default: policy-pack/config/<stack>.json when it exists)
   --json FILE                  write the machine-readable report (PlanReport)
   --markdown FILE              write a pull-request comment with a Mermaid diagram
   --quiet                      print only the result line
-exit: 0 clean, 1 mandatory policy violations, 2 config or program error`;
+exit: 0 clean, 1 mandatory policy violations, 2 config or program error, 3 access widens in stage or prod`;
 
 export interface PlanArgs {
     stacks: string[];
@@ -27,6 +43,10 @@ export interface PlanArgs {
     policyPackConfig?: string;
     json?: string;
     markdown?: string;
+    /** Compare with this git revision. */
+    base?: string;
+    /** Internal (the base revision's child process): write the stacks' snapshots to this file. */
+    snapshot?: string;
     quiet: boolean;
 }
 
@@ -34,7 +54,7 @@ export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): PlanArgs {
     const args: PlanArgs = { stacks: [], all: false, quiet: false };
-    const valued = ["--stack", "--stack-file", "--policy-pack-config", "--json", "--markdown"];
+    const valued = ["--stack", "--stack-file", "--policy-pack-config", "--json", "--markdown", "--base", "--snapshot"];
     for (let i = 0; i < argv.length; i++) {
         const [flag, inline] = argv[i].startsWith("--") ? argv[i].split(/=(.*)/s) : [argv[i]];
         const value = () => {
@@ -62,6 +82,12 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
             case "--markdown":
                 args.markdown = value();
                 break;
+            case "--base":
+                args.base = value();
+                break;
+            case "--snapshot":
+                args.snapshot = value();
+                break;
             case "--quiet":
                 args.quiet = true;
                 break;
@@ -71,6 +97,7 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
     }
     if (args.all === args.stacks.length > 0) throw new UsageError("give either --stack NAME or --all");
     if (args.stackFile && args.stacks.length !== 1) throw new UsageError("--stack-file needs exactly one --stack");
+    if (args.base && args.snapshot) throw new UsageError("--base and --snapshot do not go together");
     return args;
 }
 
@@ -85,18 +112,43 @@ export function deployOrder(stacks: readonly string[]): string[] {
 
 /** Plans the stacks one after another in this process (the mock runtime is reset for each run). */
 export async function plan(args: PlanArgs, evaluate: PolicyEvaluator = packEvaluator): Promise<PlanReport> {
-    const stacks = args.all ? deployOrder(listStacks()) : args.stacks;
     const plans: StackPlan[] = [];
-    for (const stack of stacks) {
-        plans.push(
-            await planStack(stack, {
-                stackFile: args.stackFile,
-                policyPackConfig: args.policyPackConfig,
-                evaluate,
-            }),
-        );
-    }
+    for (const stack of stacksOf(args)) plans.push(await planStack(stack, planOptions(args, evaluate)));
     return buildReport(readProjectFile().name, plans);
+}
+
+const stacksOf = (args: PlanArgs) => (args.all ? deployOrder(listStacks()) : args.stacks);
+
+const planOptions = (args: PlanArgs, evaluate: PolicyEvaluator) => ({
+    stackFile: args.stackFile,
+    policyPackConfig: args.policyPackConfig,
+    evaluate,
+});
+
+/** The stacks' plans with their resources (what a base revision's child process writes). */
+export async function snapshots(args: PlanArgs, evaluate: PolicyEvaluator = packEvaluator): Promise<StackSnapshot[]> {
+    const out: StackSnapshot[] = [];
+    for (const stack of stacksOf(args)) out.push(await snapshotStack(stack, planOptions(args, evaluate)));
+    return out;
+}
+
+/**
+ * The working tree against `args.base`: the base revision is planned in a child process while this one plans the
+ * working tree. A file given with --stack-file or --policy-pack-config applies to both revisions.
+ */
+export async function diff(args: PlanArgs, evaluate: PolicyEvaluator = packEvaluator): Promise<DiffReport> {
+    const absolute = (flag: string, file?: string) => (file ? [flag, path.resolve(file)] : []);
+    const base = snapshotRevision(args.base!, {
+        stacks: args.all ? undefined : args.stacks,
+        planArgs: [
+            ...absolute("--stack-file", args.stackFile),
+            ...absolute("--policy-pack-config", args.policyPackConfig),
+        ],
+    });
+    // Attach a handler at once: a failing base must not be an unhandled rejection while the head is planned.
+    base.catch(() => undefined);
+    const head = await snapshots(args, evaluate);
+    return buildDiffReport(readProjectFile().name, await base, head);
 }
 
 /** The CLI. Returns the exit code; writes the report files it is asked for. */
@@ -116,14 +168,37 @@ export async function main(
         io.err(`${(e as Error).message}\n${USAGE}\n`);
         return EXIT.error;
     }
-    const report = await plan(args, evaluate);
-    const text = formatText(report);
-    if (args.quiet) io.out(text.slice(text.lastIndexOf("Result:")));
-    else io.out(text);
     const write = (file: string, content: string) => {
         fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
         fs.writeFileSync(file, content);
     };
+    if (args.snapshot) {
+        const stacks = await snapshots(args, evaluate);
+        write(args.snapshot, JSON.stringify({ project: readProjectFile().name, stacks } satisfies RevisionSnapshot));
+        return buildReport(
+            readProjectFile().name,
+            stacks.map((s) => s.plan),
+        ).exitCode;
+    }
+    if (args.base) {
+        let report: DiffReport;
+        try {
+            report = await diff(args, evaluate);
+        } catch (e) {
+            if (!(e instanceof RevisionError)) throw e;
+            io.err(`${e.message}\n`);
+            return EXIT.error;
+        }
+        const text = formatDiffText(report);
+        io.out(args.quiet ? text.slice(text.lastIndexOf("Result:")) : text);
+        if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
+        if (args.markdown) write(args.markdown, formatDiffMarkdown(report));
+        return report.exitCode;
+    }
+    const report = await plan(args, evaluate);
+    const text = formatText(report);
+    if (args.quiet) io.out(text.slice(text.lastIndexOf("Result:")));
+    else io.out(text);
     if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
     if (args.markdown) write(args.markdown, formatMarkdown(report));
     return report.exitCode;

@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { evaluatePolicies, readPolicyPackConfig } from "../offline/policyRunner";
 import { buildReport, planStack, PlanReport, PolicyEvaluator } from "../offline/plan";
-import { formatMarkdown, formatText, mermaidDiagram } from "../offline/planFormat";
+import { accountsOfReport, formatMarkdown, formatText, mermaidDiagram } from "../offline/planFormat";
 import { deployOrder, main, parseArgs } from "../scripts/plan";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
 import { govCloudOnly } from "./fixtures/policies";
@@ -56,6 +56,7 @@ describe("offline plan", () => {
                 "accounts",
                 "resources",
                 "crossAccount",
+                "quotas",
                 "policy",
             ]);
             expect(s).to.deep.include({
@@ -88,9 +89,9 @@ describe("offline plan", () => {
             "",
             "Planned without cloud credentials under Pulumi's mock runtime; a real `pulumi preview` may still differ where values are only known at deploy time.",
             "",
-            "| Stack | Account | Resources | Protected | Retained | Cross-account grants | Mandatory | Advisory |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-            `| tool | tool ${ACCOUNTS.tool} | ${tool.resources.total} | ${tool.resources.protected.length} | ${tool.resources.retained.length} | ${tool.crossAccount.length} | 0 | ${tool.policy.evaluated ? tool.policy.advisory : ""} |`,
+            "| Stack | Account | Resources | Cross-account grants | Mandatory | Advisory | Quota warnings |",
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+            `| tool | tool ${ACCOUNTS.tool} | ${tool.resources.total} | ${tool.crossAccount.length} | 0 | ${tool.policy.evaluated ? tool.policy.advisory : ""} | 0 |`,
         ]);
     });
 
@@ -290,35 +291,38 @@ describe("offline plan", () => {
                 "(identity-policy: aws:iam/rolePolicy:RolePolicy orders-api-pipeline-policy)\n",
         );
         expect(text).to.include("  Policy: NOT EVALUATED (policy evaluation turned off)\n");
-        expect(mermaidDiagram(report).split("\n")).to.deep.equal([
+        const diagram = mermaidDiagram(
+            accountsOfReport(report.stacks),
+            report.stacks.flatMap((s) => s.crossAccount),
+        );
+        // One node per kind of principal or resource per account (the key once, whatever its ARN), edges aggregated.
+        expect(diagram.split("\n")).to.deep.equal([
             "flowchart LR",
-            `    subgraph a${ACCOUNTS.qa}["qa (${ACCOUNTS.qa})"]`,
-            '        n2["account root"]',
+            `    subgraph a_${ACCOUNTS.tool}["tool (${ACCOUNTS.tool})"]`,
+            `        n_${ACCOUNTS.tool}_account_root["account root"]`,
+            `        n_${ACCOUNTS.tool}_IAM_roles["IAM roles"]`,
             "    end",
-            `    subgraph a${ACCOUNTS.dev}["dev (${ACCOUNTS.dev})"]`,
-            '        n1["events:event-bus/default"]',
-            // At preview the repository's and the key's ARNs are unknown: the nodes name the resources.
-            '        n3["aws:ecr/repositoryPolicy:RepositoryPolicy orders-api-repo-policy"]',
-            '        n4["iam:role/cicd-dev-orders-api-pipeline"]',
-            '        n6["aws:kms/key:Key orders-api-key"]',
-            '        n8["s3:cicd-artifacts-271828182845-us-gov-west-1/*"]',
+            `    subgraph a_${ACCOUNTS.dev}["dev (${ACCOUNTS.dev})"]`,
+            `        n_${ACCOUNTS.dev}_ECR_repositories["ECR repositories"]`,
+            `        n_${ACCOUNTS.dev}_event_bus["event bus"]`,
+            `        n_${ACCOUNTS.dev}_IAM_roles["IAM roles"]`,
+            `        n_${ACCOUNTS.dev}_KMS_key["KMS key"]`,
+            `        n_${ACCOUNTS.dev}_S3_bucket["S3 bucket"]`,
             "    end",
-            `    subgraph a${ACCOUNTS.tool}["tool (${ACCOUNTS.tool})"]`,
-            '        n0["account root"]',
-            '        n5["iam:role/cicd-dev-orders-api-source"]',
-            '        n7["iam:role/cicd-dev-*-source"]',
+            `    subgraph a_${ACCOUNTS.qa}["qa (${ACCOUNTS.qa})"]`,
+            `        n_${ACCOUNTS.qa}_account_root["account root"]`,
             "    end",
-            '    n0 -->|"events:PutEvents"| n1',
-            '    n2 -->|"ecr:BatchGetImage, ecr:GetDownloadUrlForLayer, ecr:BatchCheckLayerAvailability"| n3',
-            '    n4 -->|"assume"| n5',
-            '    n5 -->|"kms:Encrypt, kms:Decrypt, kms:ReEncrypt* +2 more"| n6',
-            '    n7 -->|"s3:PutObject, s3:PutObjectAcl, s3:GetObject"| n8',
+            `    n_${ACCOUNTS.qa}_account_root -->|"pull images"| n_${ACCOUNTS.dev}_ECR_repositories`,
+            `    n_${ACCOUNTS.dev}_IAM_roles -->|"assume role"| n_${ACCOUNTS.tool}_IAM_roles`,
+            `    n_${ACCOUNTS.tool}_IAM_roles -->|"use key"| n_${ACCOUNTS.dev}_KMS_key`,
+            `    n_${ACCOUNTS.tool}_IAM_roles -->|"read objects, write objects"| n_${ACCOUNTS.dev}_S3_bucket`,
+            `    n_${ACCOUNTS.tool}_account_root -->|"put events"| n_${ACCOUNTS.dev}_event_bus`,
         ]);
         const md = formatMarkdown(report);
-        expect(md).to.include("### Cross-account access\n\n```mermaid\nflowchart LR\n");
+        expect(md).to.include(`### Accounts and trust\n\n\`\`\`mermaid\n${diagram}\n\`\`\`\n`);
+        // Grants grouped by kind of principal and resource, with a count and one example.
         expect(md).to.include(
-            `| dev | inbound | tool (${ACCOUNTS.tool}): \`arn:aws-us-gov:iam::${ACCOUNTS.tool}:root\` | events:PutEvents | ` +
-                `\`arn:aws-us-gov:events:us-gov-west-1:${ACCOUNTS.dev}:event-bus/default\` |  | aws:cloudwatch/eventBusPolicy:EventBusPolicy orders-api-bus-policy |\n`,
+            `| dev | inbound | tool (${ACCOUNTS.tool}) account root | events:PutEvents | event bus in dev (${ACCOUNTS.dev}) | 1 | EventBusPolicy orders-api-bus-policy |\n`,
         );
     });
 });
