@@ -83,6 +83,7 @@ describe("bootstrap templates", () => {
     });
 
     it("cfn-lint, where installed, also passes them (it checks every IAM action name: W3037)", function () {
+        this.timeout(60000); // a Python process: several seconds
         const version = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" });
         if (version.status !== 0) this.skip(); // not an npm package: an extra check on machines that have it
         const files = TEMPLATES.map((t) => path.join(DIR, t));
