@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import { buildDiffReport } from "../offline/diff";
+import { formatDiffMarkdown } from "../offline/diffFormat";
+import { buildReport, snapshotStack, StackSnapshot } from "../offline/plan";
+import { COMMENT_LIMIT, formatMarkdown } from "../offline/planFormat";
+import { quotaUsage } from "../offline/quotas";
+import { deployOrder } from "../scripts/plan";
+import { listStacks } from "../offline/stackFiles";
+
+const NS = "devsecops-pipelines";
+/** The stack files' own service first (their serviceSecrets name it), then svc-02, svc-03, ... (as scripts/bench.ts). */
+const services = (n: number) =>
+    Array.from({ length: n }, (_, i) => (i === 0 ? "orders-api" : `svc-${String(i + 1).padStart(2, "0")}`));
+
+/** Mermaid's own parser, in node: its sanitizer (DOMPurify) needs a window, which jsdom provides. */
+async function mermaidParser(): Promise<(text: string) => Promise<unknown>> {
+    const load = new Function("m", "return import(m)") as (m: string) => Promise<any>;
+    const { JSDOM } = await load("jsdom");
+    const dom = new JSDOM("<!doctype html><html><body></body></html>");
+    Object.assign(globalThis, { window: dom.window, document: dom.window.document });
+    const mermaid = (await load("mermaid")).default;
+    return (text) => mermaid.parse(text);
+}
+
+const diagramOf = (md: string) => /```mermaid\n([\s\S]*?)\n```/.exec(md)?.[1] ?? "";
+
+describe("pull-request comment at 1 and 25 services per account", function () {
+    this.timeout(120_000);
+    let one: StackSnapshot[];
+    let many: StackSnapshot[];
+    let parse: (text: string) => Promise<unknown>;
+    before(async () => {
+        parse = await mermaidParser();
+        const plan = async (n: number) => {
+            const out: StackSnapshot[] = [];
+            for (const stack of deployOrder(listStacks())) {
+                out.push(await snapshotStack(stack, { overrides: { services: services(n) }, evaluate: null }));
+            }
+            return out;
+        };
+        one = await plan(1);
+        many = await plan(25);
+    });
+
+    it("fits one GitHub comment, with and without a base, and the diagram does not grow with services", async () => {
+        for (const s of [...one, ...many]) expect(s.plan.error, s.plan.stack).to.equal(undefined);
+        const plain = formatMarkdown(
+            buildReport(
+                NS,
+                many.map((s) => s.plan),
+            ),
+        );
+        // The worst diff: 24 new services in every account against a base with one.
+        const diff = formatDiffMarkdown(buildDiffReport(NS, { ref: "main", stacks: one }, many));
+        const removal = formatDiffMarkdown(buildDiffReport(NS, { ref: "main", stacks: many }, one));
+        for (const md of [plain, diff, removal]) expect(md.length).to.be.below(COMMENT_LIMIT);
+        // Adding services deletes nothing; removing them deletes their stateful resources.
+        expect(diff).not.to.include("### ⛔ Data loss");
+        expect(removal).to.match(/### ⛔ Data loss: \d+ stateful resources deleted or replaced/);
+        // Removing 24 services deletes their ECR repositories in every environment.
+        const deletedRepos = buildDiffReport(NS, { ref: "main", stacks: many }, one)
+            .stacks.flatMap((s) => s.dataLoss)
+            .filter((d) => d.type === "aws:ecr/repository:Repository" && d.change === "delete");
+        expect(deletedRepos).to.have.length(24 * 4);
+        const small = diagramOf(
+            formatMarkdown(
+                buildReport(
+                    NS,
+                    one.map((s) => s.plan),
+                ),
+            ),
+        );
+        const large = diagramOf(plain);
+        expect(small.split("\n").filter((l) => l.includes("[")).length).to.equal(
+            large.split("\n").filter((l) => l.includes("[")).length,
+        );
+    });
+
+    it("the diagrams parse with mermaid's parser, within its edge and text limits", async () => {
+        const diagrams = [
+            diagramOf(
+                formatMarkdown(
+                    buildReport(
+                        NS,
+                        one.map((s) => s.plan),
+                    ),
+                ),
+            ),
+            diagramOf(
+                formatMarkdown(
+                    buildReport(
+                        NS,
+                        many.map((s) => s.plan),
+                    ),
+                ),
+            ),
+            diagramOf(formatDiffMarkdown(buildDiffReport(NS, { ref: "main", stacks: one }, many))),
+            diagramOf(formatDiffMarkdown(buildDiffReport(NS, { ref: "main", stacks: many }, one))),
+        ];
+        for (const d of diagrams) {
+            expect(d.startsWith("flowchart LR\n")).to.equal(true);
+            expect(await parse(d)).to.deep.equal({ diagramType: "flowchart-v2", config: {} });
+            // mermaid's defaults: maxEdges 500, maxTextSize 50,000.
+            expect(d.split("\n").filter((l) => /--|==>/.test(l)).length).to.be.below(500);
+            expect(d.length).to.be.below(50_000);
+        }
+        // A broken diagram is refused: the parser is really parsing.
+        let refused = false;
+        await parse('flowchart LR\n  a["x" -->|"y"| b').catch(() => (refused = true));
+        expect(refused).to.equal(true);
+    });
+});
+
+describe("quotas", () => {
+    const res = (type: string, name: string, inputs: Record<string, unknown> = {}) => ({ type, name, inputs });
+    it("counts against the quota, warns from 80%, and cannot tell an unknown policy's size", () => {
+        const resources = [
+            ...Array.from({ length: 40 }, (_, i) => res("aws:lb/loadBalancer:LoadBalancer", `lb-${i}`)),
+            ...Array.from({ length: 301 }, (_, i) => res("aws:cloudwatch/eventRule:EventRule", `rule-${i}`)),
+            res("aws:cloudwatch/eventRule:EventRule", "other", { eventBusName: "pipelines" }),
+            ...Array.from({ length: 12 }, (_, i) => res("aws:iam/role:Role", `role-${i}`)),
+            res("aws:s3/bucketPolicy:BucketPolicy", "big", { policy: "x".repeat(21_000) }),
+            res("aws:s3/bucketPolicy:BucketPolicy", "later", { policy: { __pulumiUnknown: true } }),
+        ];
+        expect(quotaUsage(resources, "271828182845", "us-gov-west-1")).to.deep.equal([
+            {
+                quota: "load balancers per region",
+                scope: "271828182845 us-gov-west-1",
+                count: 40,
+                limit: 50,
+                status: "near",
+            },
+            { quota: "rules per event bus", scope: "event bus default", count: 301, limit: 300, status: "over" },
+            { quota: "rules per event bus", scope: "event bus pipelines", count: 1, limit: 300, status: "ok" },
+            { quota: "IAM roles per account", scope: "271828182845", count: 12, limit: 1000, status: "ok" },
+            { quota: "bucket policy size", scope: "big", count: 21_000, limit: 20_480, unit: "bytes", status: "over" },
+            { quota: "bucket policy size", scope: "later", limit: 20_480, unit: "bytes", status: "unknown" },
+        ]);
+    });
+});
