@@ -35,6 +35,11 @@ const proxy = require("@pulumi/policy/proxy") as {
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; specialSecretSig: string };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const outputModule = require("@pulumi/pulumi/output") as { isUnknown(v: unknown): boolean };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings") as {
+    _setStack(stack: string): string;
+    _setProject(project: string): string;
+};
 const SIG_KEY = rpc.specialSigKey;
 const SECRET_SIG = rpc.specialSecretSig;
 
@@ -217,6 +222,35 @@ export async function evaluatePolicies(
     run: StackRun,
     options: { config?: PolicyPackConfig; policies?: Policy[] } = {},
 ): Promise<PolicyVerdict> {
+    const leave = enterStack(run);
+    try {
+        return await evaluate(run, options);
+    } finally {
+        leave();
+    }
+}
+
+/**
+ * The engine starts the policy pack with the previewed stack's name, project and config (PULUMI_NODEJS_STACK,
+ * PULUMI_NODEJS_PROJECT, PULUMI_CONFIG; pulumi/pulumi sdk/go/common/resource/plugin/analyzer_plugin.go,
+ * constructEnv), so pulumi.getStack() and pulumi.Config work inside policies. The same here, restored after.
+ */
+function enterStack(run: StackRun): () => void {
+    const before = { stack: pulumi.getStack(), project: pulumi.getProject(), config: pulumi.runtime.allConfig() };
+    settings._setStack(run.stack);
+    settings._setProject(run.project);
+    pulumi.runtime.setAllConfig({ ...run.config }, []);
+    return () => {
+        settings._setStack(before.stack);
+        settings._setProject(before.project);
+        pulumi.runtime.setAllConfig(before.config, []);
+    };
+}
+
+async function evaluate(
+    run: StackRun,
+    options: { config?: PolicyPackConfig; policies?: Policy[] },
+): Promise<PolicyVerdict> {
     const policies = options.policies ?? allPolicies;
     const config = options.config ?? {};
     const stackTags: ReadonlyMap<string, string> = new Map();
@@ -379,6 +413,11 @@ function buildStackResources(
         const resource = byUrn.get(r.urn)!;
         if (r.parent && byUrn.has(r.parent)) resource.parent = byUrn.get(r.parent);
         resource.dependencies = r.dependencies.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => !!d);
+        // The engine sends each property's dependencies; a recorded run holds them only when its recorder kept them.
+        const byProperty = (r as { propertyDependencies?: Record<string, readonly string[]> }).propertyDependencies;
+        for (const [key, urns] of Object.entries(byProperty ?? {})) {
+            resource.propertyDependencies[key] = urns.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => !!d);
+        }
     }
     return [...byUrn.values()];
 }

@@ -185,10 +185,12 @@ describe("offline plan", () => {
             "ecr-immutable-tags",
             "ecr-kms-encryption",
             "ecr-scan-on-push",
-            "kms-key-policy-cross-account-use-only",
             "kms-key-rotation",
+            "resource-policy-cross-account-narrowed",
+            "resource-policy-cross-account-narrowed",
+            "resource-policy-cross-account-narrowed",
         ]);
-        expect(plan.policy.mandatory).to.equal(6);
+        expect(plan.policy.mandatory).to.equal(8);
     });
 
     it("exits 2 on an invalid policy pack config, naming every problem", async () => {

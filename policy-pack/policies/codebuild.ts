@@ -1,28 +1,103 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { resourcePolicy } from "./common";
+import { Deferred, keyVerdict, resourcePolicy, stackPolicy, UNKNOWN } from "./common";
+import { commandsOf } from "./codepipeline";
 
-/** The tag that declares why a project needs privileged mode (Docker image builds). */
-export const PRIVILEGED_TAG = { key: "PrivilegedMode", value: "image-build" };
 /** Variable names that hold secrets. */
 export const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 /** Values that look like credentials whatever their name: AWS access key ids, GitHub tokens, PEM keys. */
 export const SECRET_VALUE =
     /(^|[^A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}|gh[pousr]_[A-Za-z0-9]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY/;
+/** A URL with a password in its user info (`postgres://user:pass@host`), or a token in its query string. */
+export const URL_CREDENTIALS =
+    /[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@|[?&](access_token|token|password|api_key|secret)=/i;
+/**
+ * Commands that need the Docker daemon, the one reason for privileged mode in CodeBuild ("Enable this flag if you
+ * want to build Docker images", CodeBuild API ProjectEnvironment.privilegedMode): build, pull, tag, push.
+ */
+export const DOCKER_COMMAND = /\bdocker\s+(buildx\s+)?(build|pull|push|tag|run|load|save)\b|\bbuildah\s+(bud|build)\b/;
 
-export const codebuildEncryptionKey = resourcePolicy(
+/** What in a plaintext variable looks like a secret: its name, its value, a URL with credentials; else undefined. */
+export function secretLooking(name: string, value: unknown): string | undefined {
+    if (SECRET_NAME.test(name)) return "name";
+    if (typeof value !== "string") return undefined;
+    if (URL_CREDENTIALS.test(value)) return "value (a URL with credentials)";
+    if (SECRET_VALUE.test(value)) return "value";
+    return undefined;
+}
+
+export const codebuildEncryptionKey = stackPolicy(
     {
         name: "codebuild-project-encryption-key",
-        summary: "CodeBuild projects encrypt artifacts and logs with a customer-managed KMS key (encryptionKey).",
+        summary:
+            "CodeBuild projects encrypt their artifacts with a customer-managed KMS key (encryptionKey set, not an alias/aws/ key, artifact encryption not disabled).",
         severity: "high",
-        fsbp: ["CodeBuild.3", "CodeBuild.7"],
         nist: ["SC-28", "SC-12"],
     },
+    (args, report) => {
+        const projects = args.resources.filter((r) => r.isType(aws.codebuild.Project));
+        if (projects.length === 0) args.notApplicable("no CodeBuild project in the stack");
+        const deferred = new Deferred();
+        for (const p of projects) {
+            // Unknown during preview: a key of this stack when encryptionKey depends on one.
+            const verdict = keyVerdict(() => p.props.encryptionKey, deferred, p, "encryptionKey");
+            if (verdict.kind === "aws-managed" || verdict.kind === "missing") {
+                report(
+                    `CodeBuild project "${p.name}" has encryptionKey ${verdict.found} (the AWS-managed key); required: ` +
+                        `the ARN of the pipeline's customer-managed key; fix: set encryptionKey to the key ARN.`,
+                    p.urn,
+                );
+            }
+            const artifacts = deferred.read(() => [
+                p.props.artifacts,
+                ...((p.props.secondaryArtifacts ?? []) as any[]),
+            ]);
+            if (artifacts === UNKNOWN) continue;
+            if (artifacts.some((a) => a && deferred.read(() => a.encryptionDisabled) === true)) {
+                report(
+                    `CodeBuild project "${p.name}" sets artifacts encryptionDisabled true; required: encrypted ` +
+                        `artifacts; fix: remove encryptionDisabled.`,
+                    p.urn,
+                );
+            }
+        }
+        deferred.finish();
+    },
+);
+
+export const codebuildS3LogsEncrypted = resourcePolicy(
+    {
+        name: "codebuild-s3-logs-encrypted",
+        summary: "CodeBuild projects that write logs to S3 keep them encrypted (s3Logs.encryptionDisabled not true).",
+        severity: "medium",
+        fsbp: ["CodeBuild.3"],
+        nist: ["SC-28"],
+    },
     validateResourceOfType(aws.codebuild.Project, (project, args, report) => {
-        if (!project.encryptionKey) {
+        const s3 = project.logsConfig?.s3Logs;
+        if (s3?.status === "ENABLED" && s3.encryptionDisabled === true) {
             report(
-                `CodeBuild project "${args.name}" has no encryptionKey, so it uses the AWS-managed key; required: the ` +
-                    `ARN of the pipeline's customer-managed key; fix: set encryptionKey to the key ARN.`,
+                `CodeBuild project "${args.name}" writes S3 logs to ${s3.location ?? "(no location)"} with ` +
+                    `encryptionDisabled true; required: encrypted S3 logs; fix: remove encryptionDisabled.`,
+            );
+        }
+    }),
+);
+
+export const codebuildReportExportEncrypted = resourcePolicy(
+    {
+        name: "codebuild-report-group-export-encrypted",
+        summary: "CodeBuild report groups that export to S3 encrypt the export (encryptionDisabled not true).",
+        severity: "medium",
+        fsbp: ["CodeBuild.7"],
+        nist: ["SC-28"],
+    },
+    validateResourceOfType(aws.codebuild.ReportGroup, (group, args, report) => {
+        const s3 = group.exportConfig?.s3Destination;
+        if (group.exportConfig?.type === "S3" && s3?.encryptionDisabled === true) {
+            report(
+                `CodeBuild report group "${args.name}" exports to S3 bucket ${s3.bucket} with encryptionDisabled true; ` +
+                    `required: an encrypted export; fix: remove encryptionDisabled and set encryptionKey.`,
             );
         }
     }),
@@ -50,52 +125,62 @@ export const codebuildLogging = resourcePolicy(
 export const codebuildNoPlaintextSecrets = resourcePolicy(
     {
         name: "codebuild-no-plaintext-secrets",
-        summary: "CodeBuild environment variables with secret names or values use SECRETS_MANAGER or PARAMETER_STORE.",
+        summary:
+            "CodeBuild PLAINTEXT environment variables hold no secrets: no secret-like names, credential-like values or URLs with credentials (use SECRETS_MANAGER or PARAMETER_STORE).",
         severity: "critical",
         fsbp: ["CodeBuild.2"],
         nist: ["IA-5", "SC-28"],
     },
-    validateResourceOfType(aws.codebuild.Project, (project, args, report) => {
-        for (const v of project.environment?.environmentVariables ?? []) {
-            const type = v.type ?? "PLAINTEXT";
-            if (type !== "PLAINTEXT") continue;
-            const byName = SECRET_NAME.test(v.name);
-            if (byName || SECRET_VALUE.test(v.value ?? "")) {
+    (args, report) => {
+        if (!args.isType(aws.codebuild.Project)) args.notApplicable("Policy only applies to aws.codebuild.Project");
+        const deferred = new Deferred();
+        const variables = deferred.read(() => (args.props.environment?.environmentVariables ?? []) as any[]);
+        for (const v of variables === UNKNOWN ? [] : variables) {
+            if ((v.type ?? "PLAINTEXT") !== "PLAINTEXT") continue;
+            // Names decide now; a value unknown during preview is checked at `pulumi up`.
+            const what = secretLooking(
+                v.name,
+                deferred.read(() => v.value),
+            );
+            if (what) {
                 report(
-                    `CodeBuild project "${args.name}": environment variable ${v.name} is PLAINTEXT and its ` +
-                        `${byName ? "name" : "value"} looks like a secret; required: type SECRETS_MANAGER or ` +
-                        `PARAMETER_STORE; fix: store the value there and set value to the secret or parameter name.`,
+                    `CodeBuild project "${args.name}": environment variable ${v.name} is PLAINTEXT and its ${what} ` +
+                        `looks like a secret; required: type SECRETS_MANAGER or PARAMETER_STORE; fix: store the value ` +
+                        `there and set value to the secret or parameter name.`,
                 );
             }
         }
-    }),
+        deferred.finish();
+    },
 );
 
 export const codebuildPrivilegedMode = resourcePolicy(
     {
-        name: "codebuild-privileged-mode-declared",
-        summary: `Privileged mode only on projects tagged ${PRIVILEGED_TAG.key}=${PRIVILEGED_TAG.value} (Docker image builds).`,
+        name: "codebuild-privileged-mode-docker-only",
+        summary:
+            "Privileged mode only on projects whose inline buildspec uses the Docker daemon (docker build, pull, tag, push); tags cannot grant it.",
         severity: "high",
         fsbp: ["CodeBuild.5"],
         nist: ["AC-6", "CM-7"],
     },
     validateResourceOfType(aws.codebuild.Project, (project, args, report) => {
-        const tag = (project.tags as Record<string, string> | undefined)?.[PRIVILEGED_TAG.key];
-        if (project.environment?.privilegedMode === true && tag !== PRIVILEGED_TAG.value) {
+        if (project.environment?.privilegedMode !== true) return;
+        const deferred = new Deferred();
+        const spec = deferred.read(() => project.source?.buildspec);
+        deferred.finish();
+        const builds = typeof spec === "string" && DOCKER_COMMAND.test(commandsOf(spec));
+        if (!builds) {
             report(
-                `CodeBuild project "${args.name}" sets privilegedMode true without the tag ` +
-                    `${PRIVILEGED_TAG.key}=${PRIVILEGED_TAG.value}; required: privileged mode only for image builds; ` +
-                    `fix: turn privilegedMode off, or tag the image-build project ${PRIVILEGED_TAG.key}: "${PRIVILEGED_TAG.value}".`,
+                `CodeBuild project "${args.name}" sets privilegedMode true but its ${typeof spec === "string" ? "inline buildspec" : "buildspec (not inline, so unreadable here)"} ` +
+                    `runs no Docker command (${DOCKER_COMMAND.source}); required: privileged mode only where the ` +
+                    `buildspec uses the Docker daemon; fix: turn privilegedMode off.`,
             );
         }
     }),
 );
 
-/** `https://user:password@host`, or a token in the query string. */
-const URL_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]+@|[?&](access_token|token|password)=/i;
-
 const mask = (url: string) =>
-    url.replace(/\/\/[^@/]*@/, "//***@").replace(/([?&](access_token|token|password)=)[^&]*/gi, "$1***");
+    url.replace(/\/\/[^@/]*@/, "//***@").replace(/([?&](access_token|token|password|api_key|secret)=)[^&]*/gi, "$1***");
 
 export const codebuildSourceNoCredentials = resourcePolicy(
     {
@@ -121,6 +206,8 @@ export const codebuildSourceNoCredentials = resourcePolicy(
 
 export const codebuildPolicies = [
     codebuildEncryptionKey,
+    codebuildS3LogsEncrypted,
+    codebuildReportExportEncrypted,
     codebuildLogging,
     codebuildNoPlaintextSecrets,
     codebuildPrivilegedMode,

@@ -1,124 +1,196 @@
 import * as aws from "@pulumi/aws";
-import { validateResourceOfType } from "@pulumi/policy";
-import { CONTEXT_SCHEMA, contextOf, isProtected, resourcePolicy } from "./common";
+import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
+import {
+    contextOf,
+    Deferred,
+    isProtected,
+    keyVerdict,
+    resourcePolicy,
+    stackPolicy,
+    stackProvider,
+    UNKNOWN,
+} from "./common";
 
-/**
- * How the pack recognises pipeline actions (the pipeline component follows the same convention):
- * - unit tests: an action of category Test, or a Build action whose name matches UNIT_TEST_NAME;
- * - security scans: an action (Build or Test) whose name matches SECURITY_SCAN_NAME;
- * - approval: category Approval, provider Manual.
- * An action comes before another when its stage is earlier, or in the same stage its runOrder is lower.
- */
-export const UNIT_TEST_NAME = /unit[-_ ]?test/i;
-export const SECURITY_SCAN_NAME = /security|scan|sast|dependency[-_ ]?audit|npm[-_ ]?audit/i;
+// Pipeline gates are recognised by what an action runs, never by its name: a CodeBuild action runs the project
+// named by its ProjectName, and that project runs its inline buildspec. A buildspec kept in the source
+// repository (or a project outside the stack) cannot be read here, so it proves nothing.
+
+/** Commands that run a service's unit tests. */
+export const UNIT_TEST_COMMAND = /\b(npm|yarn|pnpm)\s+(run\s+)?test\b|\bnpx\s+(jest|mocha|vitest)\b/;
+/** Commands that scan the source for vulnerable dependencies, secrets or insecure code. */
+export const SECURITY_SCAN_COMMAND =
+    /\bnpm\s+audit\b|\bsecretlint\b|\bsemgrep\b|\bgitleaks\b|\btrufflehog\b|\btrivy\s+(fs|repo)\b|\bosv-scanner\b|\bgrype\b|eslint-plugin-security|\bsnyk\s+test\b/;
+/** Commands that change what runs: deploys outside the ECS deploy action. */
+export const DEPLOY_COMMAND =
+    /\baws\s+ecs\s+(update-service|create-service|run-task)\b|\baws\s+deploy\s+create-deployment\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bterraform\s+apply\b/;
 /** Source providers that poll unless PollForSourceChanges is "false". */
 export const POLLING_SOURCES = ["CodeCommit", "S3", "GitHub"];
+
+const PROJECT = "aws:codebuild/project:Project";
+
+/** The commands of a buildspec: its lines without comments (YAML and shell: `#` at a word's start). */
+export const commandsOf = (buildspec: string) =>
+    buildspec
+        .split("\n")
+        .map((l) => l.replace(/(^|\s)#.*$/, ""))
+        .join("\n");
 
 interface Located {
     stage: string;
     name: string;
     category: string;
     provider: string;
-    configuration: Record<string, string>;
+    configuration: Record<string, unknown>;
     /** [stage index, runOrder]: compared lexicographically. */
     at: [number, number];
+    /** What the action runs: unit tests, security scan, deploy (a CodeBuild action's buildspec, or category). */
+    runs: Set<"unit-tests" | "security-scan" | "deploy">;
+    /** The CodeBuild project it runs, when one of this stack. */
+    project?: string;
 }
 
-function actionsOf(pipeline: aws.codepipeline.PipelineArgs | any): Located[] {
-    const stages = (pipeline.stages ?? []) as any[];
+function actionsOf(pipeline: Record<string, any>, projects: PolicyResource[], deferred: Deferred): Located[] {
+    const stages = deferred.read(() => (pipeline.stages ?? []) as any[]);
+    if (stages === UNKNOWN) return [];
     return stages.flatMap((stage, s) =>
-        ((stage.actions ?? []) as any[]).map((a) => ({
-            stage: stage.name,
-            name: a.name,
-            category: a.category,
-            provider: a.provider,
-            configuration: a.configuration ?? {},
-            at: [s, a.runOrder ?? 1] as [number, number],
-        })),
+        ((stage.actions ?? []) as any[]).map((a) => {
+            const configuration = (a.configuration ?? {}) as Record<string, unknown>;
+            const located: Located = {
+                stage: stage.name,
+                name: a.name,
+                category: a.category,
+                provider: a.provider,
+                configuration,
+                at: [s, deferred.read(() => a.runOrder) === UNKNOWN ? 1 : (a.runOrder ?? 1)],
+                runs: new Set(),
+            };
+            if (a.category === "Deploy") located.runs.add("deploy");
+            if (a.provider === "CodeBuild") {
+                const name = deferred.read(() => configuration.ProjectName);
+                const project = projects.find((p) => name !== UNKNOWN && deferred.read(() => p.props.name) === name);
+                if (project) {
+                    located.project = project.name;
+                    const spec = deferred.read(() => project.props.source?.buildspec as string | undefined);
+                    const commands = typeof spec === "string" ? commandsOf(spec) : "";
+                    if (UNIT_TEST_COMMAND.test(commands)) located.runs.add("unit-tests");
+                    if (SECURITY_SCAN_COMMAND.test(commands)) located.runs.add("security-scan");
+                    if (DEPLOY_COMMAND.test(commands)) located.runs.add("deploy");
+                }
+            }
+            return located;
+        }),
     );
 }
 const before = (a: Located, b: Located) => a.at[0] < b.at[0] || (a.at[0] === b.at[0] && a.at[1] < b.at[1]);
-const firstDeploy = (actions: Located[]) => actions.find((a) => a.category === "Deploy");
+const firstDeploy = (actions: Located[]) =>
+    actions.filter((a) => a.runs.has("deploy")).sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1])[0];
 const label = (a: Located) => `"${a.stage}/${a.name}"`;
 
-export const pipelineArtifactStoreCmk = resourcePolicy(
+/** Runs `check` on every pipeline of the stack with its actions resolved; reports what must wait. */
+function eachPipeline(
+    check: (pipeline: PolicyResource, actions: Located[], report: (m: string) => void, deferred: Deferred) => void,
+) {
+    return (
+        args: { resources: PolicyResource[]; notApplicable: (r?: string) => never },
+        report: (m: string, urn?: string) => void,
+    ) => {
+        const pipelines = args.resources.filter((r) => r.isType(aws.codepipeline.Pipeline));
+        if (pipelines.length === 0) args.notApplicable("no pipeline in the stack");
+        const projects = args.resources.filter((r) => r.type === PROJECT);
+        const deferred = new Deferred();
+        for (const p of pipelines) check(p, actionsOf(p.props, projects, deferred), (m) => report(m, p.urn), deferred);
+        deferred.finish();
+    };
+}
+
+export const pipelineArtifactStoreCmk = stackPolicy(
     {
         name: "codepipeline-artifact-store-cmk",
-        summary: "Every pipeline artifact store is encrypted with a customer-managed KMS key (encryptionKey type KMS).",
+        summary:
+            "Every pipeline artifact store is encrypted with a customer-managed KMS key (type KMS; not an alias/aws/ key, not unset).",
         severity: "high",
         nist: ["SC-28", "SC-12"],
     },
-    validateResourceOfType(aws.codepipeline.Pipeline, (pipeline, args, report) => {
-        if ((pipeline.artifactStores ?? []).length === 0) {
+    eachPipeline((pipeline, _actions, report, deferred) => {
+        const stores = deferred.read(() => (pipeline.props.artifactStores ?? []) as any[]);
+        if (stores === UNKNOWN) return;
+        if (stores.length === 0) {
             report(
-                `Pipeline "${args.name}" has no artifact store; required: an S3 store with encryptionKey { type: "KMS" }; ` +
+                `Pipeline "${pipeline.name}" has no artifact store; required: an S3 store with encryptionKey { type: "KMS" }; ` +
                     `fix: add artifactStores with the pipeline key.`,
             );
         }
-        for (const store of pipeline.artifactStores ?? []) {
-            const key = store.encryptionKey;
-            if (!key?.id || key.type !== "KMS") {
+        for (const store of stores) {
+            const key = deferred.read(() => store.encryptionKey);
+            if (key === UNKNOWN) continue;
+            const verdict = keyVerdict(() => key?.id, deferred, pipeline, "artifactStores");
+            if (verdict.kind === "unknown") continue;
+            if (verdict.kind !== "cmk" || key?.type !== "KMS") {
+                const found = `{ id: ${JSON.stringify(verdict.found)}, type: ${JSON.stringify(key?.type ?? null)} }`;
                 report(
-                    `Pipeline "${args.name}": artifact store ${store.location}${store.region ? ` (${store.region})` : ""} ` +
-                        `has encryptionKey ${JSON.stringify(key ?? null)}; required: { id: <customer-managed key ARN>, ` +
-                        `type: "KMS" } (the AWS-managed key cannot be shared across accounts); fix: set encryptionKey.`,
+                    `Pipeline "${pipeline.name}": artifact store ${deferred.read(() => store.location) === UNKNOWN ? "(unknown)" : store.location} ` +
+                        `has encryptionKey ${found}; required: { id: <customer-managed key ARN>, type: "KMS" } (an ` +
+                        `AWS-managed key such as alias/aws/s3 cannot be shared across accounts); fix: set encryptionKey.`,
                 );
             }
         }
     }),
 );
 
-export const pipelineApprovalBeforeDeploy = resourcePolicy(
+export const pipelineApprovalBeforeDeploy = stackPolicy(
     {
         name: "codepipeline-approval-before-deploy",
-        summary: "In stage and prod a Manual approval action comes in a stage before any Deploy action.",
+        summary:
+            "In stage and prod a Manual approval action comes before the first action that deploys (a Deploy action, or a CodeBuild project whose buildspec deploys).",
         severity: "high",
         nist: ["CM-3", "CM-5"],
     },
-    validateResourceOfType(aws.codepipeline.Pipeline, (pipeline, args, report) => {
-        const ctx = contextOf(args.provider, args.getConfig());
+    (args, report) => {
+        const ctx = contextOf(stackProvider(args.resources));
         if (!isProtected(ctx)) args.notApplicable(`no approval required in ${ctx.environment}`);
-        const actions = actionsOf(pipeline);
-        const deploy = firstDeploy(actions);
-        if (!deploy) return;
-        const approved = actions.some(
-            (a) => a.category === "Approval" && a.provider === "Manual" && a.at[0] < deploy.at[0],
-        );
-        if (!approved) {
-            report(
-                `Pipeline "${args.name}" deploys at ${label(deploy)} in ${ctx.environment} without a Manual approval ` +
-                    `in an earlier stage; required: an Approval/Manual action in a stage before the first Deploy action; ` +
-                    `fix: add an approval stage before "${deploy.stage}".`,
+        eachPipeline((pipeline, actions, reportOn) => {
+            const deploy = firstDeploy(actions);
+            if (!deploy) return;
+            const approved = actions.some(
+                (a) => a.category === "Approval" && a.provider === "Manual" && before(a, deploy),
             );
-        }
-    }),
-    CONTEXT_SCHEMA,
+            if (!approved) {
+                reportOn(
+                    `Pipeline "${pipeline.name}" deploys at ${label(deploy)} in ${ctx.environment} without a Manual ` +
+                        `approval before it; required: an Approval/Manual action before the first deploying action; ` +
+                        `fix: add an approval stage before "${deploy.stage}".`,
+                );
+            }
+        })(args, report);
+    },
 );
 
-export const pipelineTestsAndScansBeforeDeploy = resourcePolicy(
+export const pipelineTestsAndScansBeforeDeploy = stackPolicy(
     {
         name: "codepipeline-tests-and-scans-before-deploy",
-        summary: "Unit-test and security-scan actions run before any Deploy action.",
+        summary:
+            "Before the first deploying action, a CodeBuild action of the pipeline runs the unit tests (npm test) and one runs a security scan (npm audit, secretlint, eslint-plugin-security, semgrep, ...), judged by its project's buildspec.",
         severity: "high",
         nist: ["SI-2", "SA-11", "RA-5"],
     },
-    validateResourceOfType(aws.codepipeline.Pipeline, (pipeline, args, report) => {
-        const actions = actionsOf(pipeline);
+    eachPipeline((pipeline, actions, report) => {
         const deploy = firstDeploy(actions);
         if (!deploy) return;
         const earlier = actions.filter((a) => before(a, deploy));
         const missing = [
-            earlier.some((a) => a.category === "Test" || (a.category === "Build" && UNIT_TEST_NAME.test(a.name)))
+            earlier.some((a) => a.runs.has("unit-tests"))
                 ? undefined
-                : `a unit-test action (category Test, or a Build action named like ${UNIT_TEST_NAME})`,
-            earlier.some((a) => (a.category === "Build" || a.category === "Test") && SECURITY_SCAN_NAME.test(a.name))
+                : `an action whose CodeBuild project runs the unit tests (${UNIT_TEST_COMMAND.source})`,
+            earlier.some((a) => a.runs.has("security-scan"))
                 ? undefined
-                : `a security-scan action (Build or Test, named like ${SECURITY_SCAN_NAME})`,
+                : `an action whose CodeBuild project runs a security scan (${SECURITY_SCAN_COMMAND.source})`,
         ].filter((m): m is string => !!m);
         if (missing.length > 0) {
+            const seen = earlier.map((a) => `${label(a)}${a.project ? ` -> ${a.project}` : ""}`).join(", ") || "none";
             report(
-                `Pipeline "${args.name}" deploys at ${label(deploy)} without ${missing.join(" and ")} before it; ` +
-                    `required: both before the first Deploy action; fix: add the action(s) to an earlier stage.`,
+                `Pipeline "${pipeline.name}" deploys at ${label(deploy)} without ${missing.join(" and ")} before it ` +
+                    `(earlier actions: ${seen}); required: both before the first deploying action; fix: add the ` +
+                    `action(s) to an earlier stage, running a project of this stack with an inline buildspec.`,
             );
         }
     }),
@@ -132,10 +204,11 @@ export const pipelineNoPolling = resourcePolicy(
         nist: ["CM-6"],
     },
     validateResourceOfType(aws.codepipeline.Pipeline, (pipeline, args, report) => {
-        for (const a of actionsOf(pipeline)) {
+        const deferred = new Deferred();
+        for (const a of actionsOf(pipeline, [], deferred)) {
             if (a.category !== "Source" || !POLLING_SOURCES.includes(a.provider)) continue;
-            const poll = a.configuration.PollForSourceChanges;
-            if (String(poll) !== "false") {
+            const poll = deferred.read(() => a.configuration.PollForSourceChanges);
+            if (poll !== UNKNOWN && String(poll) !== "false") {
                 report(
                     `Pipeline "${args.name}": source action ${label(a)} (${a.provider}) has PollForSourceChanges ` +
                         `${poll === undefined ? "unset (polls by default)" : JSON.stringify(poll)}; required: "false" ` +
@@ -143,6 +216,7 @@ export const pipelineNoPolling = resourcePolicy(
                 );
             }
         }
+        deferred.finish();
     }),
 );
 

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type {
     EnforcementLevel,
     PolicyConfigSchema,
@@ -95,22 +96,33 @@ export function stackPolicy(
 export const AWS_PROVIDER_TYPE = "pulumi:providers:aws";
 export const PROTECTED_ENVIRONMENTS = ["stage", "prod"];
 
-/** Policy config properties that override what the provider says (for stacks without an explicit provider). */
-export const CONTEXT_SCHEMA: PolicyConfigSchema = {
-    properties: {
-        environment: { type: "string", description: "Overrides the provider's defaultTags Environment." },
-        partition: { type: "string", description: "Overrides the partition derived from the provider's region." },
-    },
-};
+export const KNOWN_ENVIRONMENTS = ["tool", "dev", "qa", "stage", "prod"];
 
 export interface StackContext {
-    /** dev, qa, stage, prod or tool; "unknown" when neither config nor provider says. */
+    /** The stack being previewed (pulumi.getStack()). */
+    readonly stack: string;
+    /** dev, qa, stage, prod or tool: the stack's `environment` config, else its name; "unknown" otherwise. */
     readonly environment: string;
-    /** aws, aws-us-gov or aws-cn; undefined when no region is known. */
+    /** The stack's own account id: its `<environment>AccountId` config. */
+    readonly account?: string;
+    /** aws, aws-us-gov or aws-cn, from the provider's region; undefined when no region is known. */
     readonly partition?: string;
     readonly region?: string;
     readonly allowedAccountIds?: readonly string[];
     readonly defaultTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The stack's own config (the engine hands the policy pack the stack's name, project and config, as
+ * PULUMI_NODEJS_STACK / PULUMI_CONFIG); never policy config, so a policy-pack config file cannot weaken a stack.
+ */
+export function stackConfig(): { stack: string; environment: string; account?: string } {
+    const stack = pulumi.getStack();
+    const config = new pulumi.Config(pulumi.getProject());
+    const configured = config.get("environment");
+    const environment = configured ?? (KNOWN_ENVIRONMENTS.includes(stack) ? stack : undefined);
+    if (!environment || !KNOWN_ENVIRONMENTS.includes(environment)) return { stack, environment: "unknown" };
+    return { stack, environment, account: config.get(`${environment}AccountId`) };
 }
 
 /** The SDK sends a provider's non-string inputs as JSON strings; policies may see either form. */
@@ -147,22 +159,21 @@ export function providerSettings(provider: Pick<PolicyProviderResource, "props">
     };
 }
 
-/**
- * The stack's context, from policy config (`environment`, `partition`) first, then the stack's AWS provider:
- * `partition` from its region, `environment` from its defaultTags Environment.
- */
-export function contextOf(
-    provider: Pick<PolicyProviderResource, "props"> | undefined,
-    config: { environment?: string; partition?: string } = {},
-): StackContext {
+/** The stack's context: environment and account from the stack's config, partition from its provider's region. */
+export function contextOf(provider: Pick<PolicyProviderResource, "props"> | undefined): StackContext {
     const s = providerSettings(provider);
     return {
-        environment: config.environment ?? s.defaultTags.Environment ?? "unknown",
-        partition: config.partition ?? partitionOfRegion(s.region),
+        ...stackConfig(),
+        partition: partitionOfRegion(s.region),
         region: s.region,
         allowedAccountIds: s.allowedAccountIds,
         defaultTags: s.defaultTags,
     };
+}
+
+/** Accounts the stack itself owns: its configured account, else what its provider allows. */
+export function ownAccounts(ctx: StackContext): string[] {
+    return ctx.account ? [ctx.account] : [...(ctx.allowedAccountIds ?? [])];
 }
 
 /** The AWS provider most of the stack's resources use (the explicit "aws" one in this program). */
@@ -187,6 +198,7 @@ export interface Statement {
     Action?: string | string[];
     NotAction?: string | string[];
     Resource?: string | string[];
+    NotResource?: string | string[];
     Condition?: Record<string, Record<string, unknown>>;
 }
 
@@ -275,3 +287,84 @@ export function attachments(
             (r.dependencies.some((d) => d.urn === target.urn) || values.includes(known(() => r.props[property]))),
     );
 }
+
+const isUnknownError = (e: unknown) => (e as Error)?.constructor?.name === "UnknownValueError";
+
+/** Marks a value that is unknown during preview. */
+export const UNKNOWN: unique symbol = Symbol("unknown during preview");
+
+/**
+ * Decide what can be decided during preview, and say what must wait: `read` returns UNKNOWN for a value the
+ * preview does not know (remembering why); `finish()` then rethrows the first such error, which the analyzer
+ * reports as "can't run policy ... during preview: <value> can't be known" after the violations already found.
+ */
+export class Deferred {
+    private first?: unknown;
+    read<T>(fn: () => T): T | typeof UNKNOWN {
+        try {
+            return fn();
+        } catch (e) {
+            if (!isUnknownError(e)) throw e;
+            this.first ??= e;
+            return UNKNOWN;
+        }
+    }
+    /** Reads a value without remembering an unknown one (for values decided otherwise at preview). */
+    peek<T>(fn: () => T): T | typeof UNKNOWN {
+        try {
+            return fn();
+        } catch (e) {
+            if (!isUnknownError(e)) throw e;
+            return UNKNOWN;
+        }
+    }
+    finish(): void {
+        if (this.first !== undefined) throw this.first;
+    }
+}
+
+/** A resource's dependencies behind one property: the engine's propertyDependencies, else all its dependencies. */
+export function dependenciesOf(resource: PolicyResource, property: string): PolicyResource[] {
+    return resource.propertyDependencies?.[property] ?? resource.dependencies;
+}
+
+/** AWS-managed keys are addressed as alias/aws/<service>; they cannot be shared with another account. */
+export const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
+
+export type KeyVerdict =
+    { kind: "cmk"; found: string } | { kind: "aws-managed" | "missing"; found: string } | { kind: "unknown" };
+
+/**
+ * What a key reference names. A known value: missing, an AWS-managed alias, or a customer-managed key (a key ARN,
+ * id or alias of the account's own). An unknown one: a customer-managed key when the property depends on an
+ * aws.kms.Key of the stack (decided at preview), unknown otherwise.
+ */
+export function keyVerdict(
+    read: () => unknown,
+    deferred: Deferred,
+    holder?: PolicyResource,
+    property?: string,
+): KeyVerdict {
+    const value = deferred.peek(read);
+    if (value === UNKNOWN) {
+        const key = holder && property ? dependenciesOf(holder, property).find((d) => d.type === KMS_KEY) : undefined;
+        if (key) return { kind: "cmk", found: `key "${key.name}" of this stack` };
+        deferred.read(read);
+        return { kind: "unknown" };
+    }
+    if (value === undefined || value === null || value === "") return { kind: "missing", found: "none" };
+    const s = String(value);
+    return AWS_MANAGED_KEY.test(s) ? { kind: "aws-managed", found: s } : { kind: "cmk", found: s };
+}
+
+export const KMS_KEY = "aws:kms/key:Key";
+
+/** Glob match of an IAM pattern (`*`, `?`) against a value, case-insensitive (IAM actions are). */
+export const globCovers = (pattern: string, value: string) =>
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+        "i",
+    ).test(value);

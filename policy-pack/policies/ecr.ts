@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { attachments, known, resourcePolicy, stackPolicy } from "./common";
+import { attachments, Deferred, keyVerdict, known, resourcePolicy, stackPolicy, UNKNOWN } from "./common";
 
 export const ecrImmutableTags = resourcePolicy(
     {
@@ -38,23 +38,42 @@ export const ecrScanOnPush = resourcePolicy(
     }),
 );
 
-export const ecrKmsEncryption = resourcePolicy(
+export const ecrKmsEncryption = stackPolicy(
     {
         name: "ecr-kms-encryption",
-        summary: "ECR repositories are encrypted with KMS (a customer-managed key).",
+        summary: "ECR repositories are encrypted with KMS under a customer-managed key.",
         severity: "medium",
         fsbp: ["ECR.5"],
         nist: ["SC-28", "SC-12"],
     },
-    validateResourceOfType(aws.ecr.Repository, (repo, args, report) => {
-        const configs = repo.encryptionConfigurations ?? [];
-        if (!configs.some((c) => c.encryptionType === "KMS" && !!c.kmsKey)) {
-            report(
-                `ECR repository "${args.name}" has encryptionConfigurations ${JSON.stringify(configs)}; required: ` +
-                    `encryptionType "KMS" with kmsKey set; fix: set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }].`,
-            );
+    (args, report) => {
+        const repos = args.resources.filter((r) => r.isType(aws.ecr.Repository));
+        if (repos.length === 0) args.notApplicable("no ECR repository in the stack");
+        const deferred = new Deferred();
+        for (const repo of repos) {
+            const configs = deferred.read(() => (repo.props.encryptionConfigurations ?? []) as any[]);
+            if (configs === UNKNOWN) continue;
+            // The key is unknown during preview: decided by the key of this stack it depends on.
+            const verdicts = configs.map((c) => ({
+                type: c.encryptionType,
+                key: keyVerdict(() => c.kmsKey, deferred, repo, "encryptionConfigurations"),
+            }));
+            if (verdicts.some((v) => v.key.kind === "unknown")) continue;
+            if (!verdicts.some((v) => v.type === "KMS" && v.key.kind === "cmk")) {
+                const found = verdicts.map((v) => ({
+                    encryptionType: v.type,
+                    kmsKey: "found" in v.key ? v.key.found : undefined,
+                }));
+                report(
+                    `ECR repository "${repo.name}" has encryptionConfigurations ${JSON.stringify(found)}; required: ` +
+                        `encryptionType "KMS" with kmsKey a customer-managed key; fix: set encryptionConfigurations: ` +
+                        `[{ encryptionType: "KMS", kmsKey }].`,
+                    repo.urn,
+                );
+            }
         }
-    }),
+        deferred.finish();
+    },
 );
 
 const LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy";

@@ -1,141 +1,205 @@
 import * as aws from "@pulumi/aws";
 import { ResourceValidationArgs, validateResourceOfType } from "@pulumi/policy";
 import {
-    CONTEXT_SCHEMA,
-    conditionKeys,
     contextOf,
+    Deferred,
     describeStatement,
+    globCovers,
     isAllow,
-    isPublicPrincipal,
     known,
     list,
-    principalAccounts,
+    ownAccounts,
     resourcePolicy,
     Statement,
     statementsOf,
+    UNKNOWN,
 } from "./common";
+import { overlyBroad, positiveValues } from "./principals";
 
-/** Permission policies of a resource: inline policies of a Role, an aws.iam.RolePolicy or aws.iam.Policy. */
-function permissionPolicies(args: ResourceValidationArgs): { where: string; document: unknown }[] {
+interface PermissionDocument {
+    where: string;
+    statements: Statement[];
+}
+
+/**
+ * Permission policies of a resource: a Role's inline policies, an aws.iam.RolePolicy, UserPolicy, GroupPolicy or
+ * Policy. Unknown documents are deferred (decided at `pulumi up`, when the ARNs they hold are known).
+ */
+function permissionDocuments(args: ResourceValidationArgs, deferred: Deferred): PermissionDocument[] {
+    const read = (where: string, doc: () => unknown): PermissionDocument[] => {
+        const d = deferred.read(doc);
+        return d === UNKNOWN ? [] : [{ where, statements: statementsOf(d) ?? [] }];
+    };
     const role = args.asType(aws.iam.Role);
     if (role) {
-        return (role.inlinePolicies ?? []).map((p, i) => ({
-            where: `role "${args.name}" inline policy ${p.name ? `"${p.name}"` : i + 1}`,
-            document: p.policy,
-        }));
+        const inline = deferred.read(() => role.inlinePolicies ?? []);
+        if (inline === UNKNOWN) return [];
+        return inline.flatMap((p, i) =>
+            read(`role "${args.name}" inline policy ${known(() => p.name) ? `"${p.name}"` : i + 1}`, () => p.policy),
+        );
     }
-    const rolePolicy = args.asType(aws.iam.RolePolicy);
-    if (rolePolicy) return [{ where: `role policy "${args.name}"`, document: rolePolicy.policy }];
-    const policy = args.asType(aws.iam.Policy);
-    if (policy) return [{ where: `policy "${args.name}"`, document: policy.policy }];
-    return args.notApplicable("Policy only applies to aws.iam.Role, aws.iam.RolePolicy and aws.iam.Policy");
+    if (args.isType(aws.iam.RolePolicy)) return read(`role policy "${args.name}"`, () => args.props.policy);
+    if (args.isType(aws.iam.UserPolicy)) return read(`user policy "${args.name}"`, () => args.props.policy);
+    if (args.isType(aws.iam.GroupPolicy)) return read(`group policy "${args.name}"`, () => args.props.policy);
+    if (args.isType(aws.iam.Policy)) return read(`policy "${args.name}"`, () => args.props.policy);
+    return args.notApplicable("Policy only applies to IAM roles, role/user/group policies and managed policies");
+}
+
+/** Runs `check` on every Allow statement of the resource's permission policies, then reports what must wait. */
+function eachAllow(check: (s: Statement, i: number, where: string, report: (m: string) => void) => void) {
+    return (args: ResourceValidationArgs, report: (m: string) => void) => {
+        const deferred = new Deferred();
+        for (const { where, statements } of permissionDocuments(args, deferred)) {
+            statements.forEach((s, i) => isAllow(s) && check(s, i, where, report));
+        }
+        deferred.finish();
+    };
 }
 
 const isWildcardAction = (a: string) => a === "*" || /^[\w-]+:\*$/.test(a);
+/** Resource "*" or NotResource (everything but the listed resources). */
+const allResources = (s: Statement) => list(s.Resource).includes("*") || s.NotResource !== undefined;
+const resourcesText = (s: Statement) =>
+    s.NotResource !== undefined ? `NotResource ${JSON.stringify(s.NotResource)}` : 'Resource "*"';
+/** The statement's actions that cover `action` (NotAction covers every action it does not list). */
+function grantsAction(s: Statement, action: string): boolean {
+    if (s.NotAction !== undefined) return !list(s.NotAction).some((a) => globCovers(a, action));
+    return list(s.Action).some((a) => globCovers(a, action));
+}
 
 export const iamNoWildcardAdmin = resourcePolicy(
     {
         name: "iam-no-wildcard-actions-on-all-resources",
-        summary: 'No IAM statement allows "*" or "<service>:*" actions on Resource "*".',
+        summary:
+            'No IAM statement allows "*", "<service>:*" or NotAction on all resources (Resource "*" or NotResource).',
         severity: "critical",
         fsbp: ["IAM.1", "IAM.21"],
         nist: ["AC-6"],
     },
-    (args, report) => {
-        for (const { where, document } of permissionPolicies(args)) {
-            (statementsOf(document) ?? []).forEach((s, i) => {
-                const wild = list(s.Action).filter(isWildcardAction);
-                if (isAllow(s) && wild.length > 0 && list(s.Resource).includes("*")) {
-                    report(
-                        `IAM ${where}: ${describeStatement(s, i)} allows ${JSON.stringify(wild)} on Resource "*"; ` +
-                            `required: named actions or named resources; fix: list the actions the role needs and ` +
-                            `scope Resource to the ARNs it uses.`,
-                    );
-                }
-            });
+    eachAllow((s, i, where, report) => {
+        const wild = list(s.Action).filter(isWildcardAction);
+        const broad = s.NotAction !== undefined ? `NotAction ${JSON.stringify(s.NotAction)}` : JSON.stringify(wild);
+        if ((wild.length > 0 || s.NotAction !== undefined) && allResources(s)) {
+            report(
+                `IAM ${where}: ${describeStatement(s, i)} allows ${broad} on ${resourcesText(s)}; ` +
+                    `required: named actions or named resources; fix: list the actions the role needs and ` +
+                    `scope Resource to the ARNs it uses.`,
+            );
         }
-    },
+    }),
 );
-
-/** Glob match of an IAM action pattern against an action. */
-const covers = (pattern: string, action: string) =>
-    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(action);
 
 export const iamPassRoleScoped = resourcePolicy(
     {
-        name: "iam-passrole-needs-passed-to-service",
-        summary: "Every statement allowing iam:PassRole has an iam:PassedToService condition.",
+        name: "iam-passrole-scoped",
+        summary:
+            'iam:PassRole is allowed only on named roles (not Resource "*") and with an iam:PassedToService condition.',
         severity: "high",
         nist: ["AC-6"],
     },
-    (args, report) => {
-        for (const { where, document } of permissionPolicies(args)) {
-            (statementsOf(document) ?? []).forEach((s, i) => {
-                const passes = list(s.Action).some((a) => covers(a, "iam:PassRole"));
-                if (isAllow(s) && passes && !conditionKeys(s).includes("iam:passedtoservice")) {
-                    report(
-                        `IAM ${where}: ${describeStatement(s, i)} allows iam:PassRole without an iam:PassedToService ` +
-                            `condition; required: StringEquals iam:PassedToService (e.g. ecs-tasks.amazonaws.com); ` +
-                            `fix: add the condition and name the roles in Resource.`,
-                    );
-                }
-            });
+    eachAllow((s, i, where, report) => {
+        if (!grantsAction(s, "iam:PassRole")) return;
+        const services = positiveValues(s, "iam:PassedToService");
+        const problems = [
+            allResources(s) ? `on ${resourcesText(s)}` : undefined,
+            services === undefined ? "without an iam:PassedToService condition" : undefined,
+        ].filter((p): p is string => !!p);
+        if (problems.length > 0) {
+            report(
+                `IAM ${where}: ${describeStatement(s, i)} allows iam:PassRole ${problems.join(" and ")}; required: the ` +
+                    `ARNs of the roles passed in Resource and StringEquals iam:PassedToService (e.g. ` +
+                    `ecs-tasks.amazonaws.com); fix: name the roles and add the condition.`,
+            );
         }
-    },
+    }),
 );
 
-function trustStatements(args: ResourceValidationArgs): Statement[] {
+/** KMS.2 flags kms:Decrypt and kms:ReEncryptFrom on all keys. */
+const DECRYPT_ACTIONS = ["kms:Decrypt", "kms:ReEncryptFrom"];
+const ALL_KEYS = /^arn:[\w-]+:kms:[^:]*:[^:]*:key\/\*$/;
+
+export const iamKmsDecryptScoped = resourcePolicy(
+    {
+        name: "iam-kms-decrypt-scoped",
+        summary:
+            'IAM policies allow kms:Decrypt / kms:ReEncryptFrom only on named keys (or key/* narrowed by kms:ResourceAliases), never on Resource "*".',
+        severity: "high",
+        fsbp: ["KMS.2"],
+        nist: ["AC-6", "SC-12"],
+    },
+    eachAllow((s, i, where, report) => {
+        const actions = DECRYPT_ACTIONS.filter((a) => grantsAction(s, a));
+        if (actions.length === 0) return;
+        const byAlias = positiveValues(s, "kms:ResourceAliases") ?? [];
+        const everyKey = allResources(s) || list(s.Resource).some((r) => ALL_KEYS.test(r) && byAlias.length === 0);
+        if (everyKey) {
+            const found = s.NotResource !== undefined ? resourcesText(s) : JSON.stringify(s.Resource);
+            report(
+                `IAM ${where}: ${describeStatement(s, i)} allows ${actions.join(", ")} on every key (${found}); ` +
+                    `required: the key ARNs it decrypts, or key/* with a kms:ResourceAliases condition; fix: scope ` +
+                    `Resource to those keys.`,
+            );
+        }
+    }),
+);
+
+function trustStatements(args: ResourceValidationArgs, deferred: Deferred): Statement[] {
     const role = args.asType(aws.iam.Role);
     if (!role) args.notApplicable("Policy only applies to aws.iam.Role");
-    return statementsOf(role!.assumeRolePolicy) ?? [];
+    const doc = deferred.read(() => role!.assumeRolePolicy);
+    return doc === UNKNOWN ? [] : (statementsOf(doc) ?? []);
 }
 
 export const iamTrustNotPublic = resourcePolicy(
     {
         name: "iam-trust-policy-not-public",
-        summary: 'No role trust policy allows Principal "*".',
+        summary: 'No role trust policy allows Principal "*" (or NotPrincipal) unless a condition narrows the caller.',
         severity: "critical",
         nist: ["AC-3", "AC-6"],
     },
     (args, report) => {
-        trustStatements(args).forEach((s, i) => {
-            if (isAllow(s) && isPublicPrincipal(s.Principal)) {
+        const deferred = new Deferred();
+        const own = ownAccounts(contextOf(args.provider));
+        trustStatements(args, deferred).forEach((s, i) => {
+            const problem = isAllow(s) && (s.NotPrincipal !== undefined || list(principalAws(s)).includes("*"));
+            const why = problem ? overlyBroad(s, i, own) : undefined;
+            if (why) {
                 report(
-                    `Role "${args.name}": trust ${describeStatement(s, i)} allows Principal "*"; required: a named ` +
-                        `service, account or role; fix: name the principal that assumes this role.`,
+                    `Role "${args.name}": trust ${why}; required: a named service, account or role; fix: name the ` +
+                        `principal that assumes this role.`,
                 );
             }
         });
+        deferred.finish();
     },
 );
 
-/** Condition keys that pin a cross-account trust to a caller. */
-export const CROSS_ACCOUNT_TRUST_KEYS = ["aws:PrincipalArn", "sts:ExternalId", "aws:PrincipalOrgID"];
+const principalAws = (s: Statement): unknown =>
+    s.Principal === "*" ? "*" : (s.Principal as Record<string, unknown> | undefined)?.AWS;
 
 export const iamCrossAccountTrustNarrowed = resourcePolicy(
     {
         name: "iam-cross-account-trust-narrowed",
-        summary: `A trust to another account is narrowed by a condition on ${CROSS_ACCOUNT_TRUST_KEYS.join(", ")}.`,
+        summary:
+            "A trust to another account names exact roles: the role's ARN as principal, or the account root with aws:PrincipalArn equal to exact ARNs of that account.",
         severity: "high",
         nist: ["AC-3", "AC-6"],
     },
     (args, report) => {
-        const own = contextOf(args.provider).allowedAccountIds ?? [];
-        trustStatements(args).forEach((s, i) => {
-            const foreign = principalAccounts(s.Principal).filter((a) => !own.includes(a));
-            const keys = conditionKeys(s);
-            if (
-                isAllow(s) &&
-                foreign.length > 0 &&
-                !CROSS_ACCOUNT_TRUST_KEYS.some((k) => keys.includes(k.toLowerCase()))
-            ) {
+        const deferred = new Deferred();
+        const own = ownAccounts(contextOf(args.provider));
+        trustStatements(args, deferred).forEach((s, i) => {
+            if (!isAllow(s) || s.NotPrincipal !== undefined || list(principalAws(s)).includes("*")) return;
+            const why = overlyBroad(s, i, own);
+            if (why) {
                 report(
-                    `Role "${args.name}": trust ${describeStatement(s, i)} lets account ${foreign.join(", ")} assume it ` +
-                        `without a narrowing condition; required: a condition on ${CROSS_ACCOUNT_TRUST_KEYS.join(", ")}; ` +
-                        `fix: add e.g. ArnEquals aws:PrincipalArn with the exact caller role.`,
+                    `Role "${args.name}": trust ${why}; required: ArnEquals aws:PrincipalArn with the exact caller ` +
+                        `roles of that account; fix: add the condition (a condition such as aws:SecureTransport or ` +
+                        `sts:ExternalId does not say who the caller is).`,
                 );
             }
         });
+        deferred.finish();
     },
 );
 
@@ -149,23 +213,88 @@ export const iamNoAccessKeys = resourcePolicy(
     },
     validateResourceOfType(aws.iam.AccessKey, (key, args, report) => {
         report(
-            `Access key "${args.name}" for user ${JSON.stringify(key.user)} creates a long-lived credential; required: ` +
-                `no aws.iam.AccessKey; fix: remove it and let the workload assume a role.`,
+            `Access key "${args.name}" for user ${JSON.stringify(known(() => key.user) ?? "(unknown)")} creates a ` +
+                `long-lived credential; required: no aws.iam.AccessKey; fix: remove it and let the workload assume a role.`,
         );
     }),
+);
+
+export const iamNoConsoleLogin = resourcePolicy(
+    {
+        name: "iam-no-console-login",
+        summary: "No IAM user gets a console password (aws.iam.UserLoginProfile); people sign in through federation.",
+        severity: "high",
+        nist: ["IA-2", "AC-2"],
+    },
+    validateResourceOfType(aws.iam.UserLoginProfile, (profile, args, report) => {
+        report(
+            `Login profile "${args.name}" gives user ${JSON.stringify(known(() => profile.user) ?? "(unknown)")} a ` +
+                `console password; required: no aws.iam.UserLoginProfile; fix: remove it and sign in through IAM ` +
+                `Identity Center or another federated identity provider.`,
+        );
+    }),
+);
+
+/** AWS-managed policies that grant administration (or full access to a service). */
+export const PRIVILEGED_MANAGED_POLICY =
+    /:iam::aws:policy\/(.*\/)?(AdministratorAccess|PowerUserAccess|IAMFullAccess|[\w-]*FullAccess)$/;
+
+/** The managed-policy ARNs a resource attaches: attachments, and a Role's managedPolicyArns. */
+function attachedPolicyArns(args: ResourceValidationArgs, deferred: Deferred): string[] {
+    const attachment =
+        args.isType(aws.iam.RolePolicyAttachment) ||
+        args.isType(aws.iam.UserPolicyAttachment) ||
+        args.isType(aws.iam.GroupPolicyAttachment) ||
+        args.isType(aws.iam.PolicyAttachment);
+    if (attachment) {
+        const arn = deferred.read(() => args.props.policyArn as string);
+        return arn === UNKNOWN ? [] : [String(arn)];
+    }
+    if (args.isType(aws.iam.Role)) {
+        const arns = deferred.read(() => (args.props.managedPolicyArns ?? []) as string[]);
+        return arns === UNKNOWN ? [] : arns.map((a) => deferred.read(() => String(a))).filter((a) => a !== UNKNOWN);
+    }
+    return args.notApplicable("Policy only applies to IAM roles and policy attachments");
+}
+
+export const iamNoPrivilegedManagedPolicies = resourcePolicy(
+    {
+        name: "iam-no-privileged-managed-policies",
+        summary:
+            "No role, user or group gets AdministratorAccess, PowerUserAccess, IAMFullAccess or another AWS-managed *FullAccess policy.",
+        severity: "critical",
+        fsbp: ["IAM.1"],
+        nist: ["AC-6", "AC-2"],
+    },
+    (args, report) => {
+        const deferred = new Deferred();
+        for (const arn of attachedPolicyArns(args, deferred)) {
+            if (PRIVILEGED_MANAGED_POLICY.test(arn)) {
+                report(
+                    `${args.type} "${args.name}" attaches ${arn}; required: a policy that lists the actions and ` +
+                        `resources needed; fix: replace the managed policy with a scoped inline or customer policy.`,
+                );
+            }
+        }
+        deferred.finish();
+    },
 );
 
 /** The commercial partition's ARN prefix, built so that this file holds no such literal. */
 const COMMERCIAL_ARN = ["arn", "aws", ""].join(":");
 
 /** Paths of string values (at any depth) that contain `needle`; unknown values are skipped. */
-function findStrings(value: unknown, needle: string, at = ""): string[] {
+function findStrings(value: unknown, needle: string, deferred: Deferred, at = ""): string[] {
     if (typeof value === "string") return value.includes(needle) ? [at || "."] : [];
     if (typeof value !== "object" || value === null) return [];
-    const keys = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+    const keys = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => i) : Object.keys(value);
     return keys.flatMap((k) => {
-        const child = known(() => (value as any)[k]);
-        return findStrings(child, needle, Array.isArray(value) ? `${at}[${k}]` : at ? `${at}.${k}` : String(k));
+        // An unknown value (computed from another resource) is checked at `pulumi up`; a notice for each would
+        // drown the preview, and a literal commercial ARN in the program is always known.
+        const child = deferred.peek(() => (value as any)[k]);
+        if (child === UNKNOWN) return [];
+        const path = Array.isArray(value) ? `${at}[${k}]` : at ? `${at}.${k}` : String(k);
+        return findStrings(child, needle, deferred, path);
     });
 }
 
@@ -178,9 +307,11 @@ export const noCommercialArnsInOtherPartitions = resourcePolicy(
     },
     (args, report) => {
         if (args.type.startsWith("pulumi:")) args.notApplicable("providers and stacks hold no ARNs");
-        const ctx = contextOf(args.provider, args.getConfig());
+        const ctx = contextOf(args.provider);
         if (!ctx.partition || ctx.partition === "aws") args.notApplicable(`partition ${ctx.partition ?? "unknown"}`);
-        const paths = findStrings(args.props, COMMERCIAL_ARN);
+        // Known values are checked now; values unknown during preview are checked at `pulumi up`.
+        const deferred = new Deferred();
+        const paths = findStrings(args.props, COMMERCIAL_ARN, deferred);
         if (paths.length > 0) {
             report(
                 `${args.type} "${args.name}" holds ${COMMERCIAL_ARN} ARNs at ${paths.join(", ")} in partition ` +
@@ -188,15 +319,18 @@ export const noCommercialArnsInOtherPartitions = resourcePolicy(
                     `(arn:\${partition}:...).`,
             );
         }
+        deferred.finish();
     },
-    CONTEXT_SCHEMA,
 );
 
 export const iamPolicies = [
     iamNoWildcardAdmin,
     iamPassRoleScoped,
+    iamKmsDecryptScoped,
     iamTrustNotPublic,
     iamCrossAccountTrustNarrowed,
     iamNoAccessKeys,
+    iamNoConsoleLogin,
+    iamNoPrivilegedManagedPolicies,
     noCommercialArnsInOtherPartitions,
 ];

@@ -9,6 +9,10 @@ import { kmsPolicies } from "./kms";
 import { loggingPolicies } from "./logging";
 import { s3Policies } from "./s3";
 import { tagPolicies } from "./tags";
+import { resourcePolicyPolicies } from "./resourcePolicies";
+import { loadBalancerPolicies } from "./loadBalancers";
+import { networkPolicies } from "./network";
+import { protectionPolicies } from "./protection";
 import packageJson from "../package.json";
 
 export type { PolicyMetadata } from "./common";
@@ -25,11 +29,15 @@ export const allPolicies: Policy[] = [
     ...s3Policies,
     ...kmsPolicies,
     ...iamPolicies,
+    ...resourcePolicyPolicies,
     ...codebuildPolicies,
     ...codepipelinePolicies,
     ...ecrPolicies,
     ...ecsPolicies,
     ...loggingPolicies,
+    ...loadBalancerPolicies,
+    ...networkPolicies,
+    ...protectionPolicies,
     ...tagPolicies,
 ];
 

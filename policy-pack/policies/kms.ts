@@ -1,18 +1,20 @@
 import * as aws from "@pulumi/aws";
 import { ResourceValidationArgs, ReportViolation, validateResourceOfType } from "@pulumi/policy";
 import {
-    CONTEXT_SCHEMA,
     contextOf,
+    Deferred,
     describeStatement,
-    hasCondition,
     isAllow,
     isPublicPrincipal,
-    list,
-    principalAccounts,
-    resourcePolicy,
-    statementsOf,
     isProtected,
+    list,
+    ownAccounts,
+    resourcePolicy,
+    Statement,
+    statementsOf,
+    UNKNOWN,
 } from "./common";
+import { foreignAccountsOf, overlyBroad, positiveValues } from "./principals";
 
 /** What another account may do with a key: use it, never administer it. */
 export const CROSS_ACCOUNT_KEY_ACTIONS = [
@@ -54,7 +56,7 @@ export const kmsDeletionWindow = resourcePolicy(
         nist: ["SC-12", "CP-9"],
     },
     validateResourceOfType(aws.kms.Key, (key, args, report) => {
-        const ctx = contextOf(args.provider, args.getConfig());
+        const ctx = contextOf(args.provider);
         const required = isProtected(ctx) ? PROTECTED_DELETION_WINDOW : MIN_DELETION_WINDOW;
         const days = key.deletionWindowInDays ?? DEFAULT_DELETION_WINDOW;
         if (days < required) {
@@ -64,71 +66,77 @@ export const kmsDeletionWindow = resourcePolicy(
             );
         }
     }),
-    CONTEXT_SCHEMA,
 );
 
-/** The key policy of an aws.kms.Key or aws.kms.KeyPolicy, or undefined for other types. */
-function keyPolicyOf(args: ResourceValidationArgs): unknown {
-    return args.asType(aws.kms.Key)?.policy ?? args.asType(aws.kms.KeyPolicy)?.policy;
-}
-
 function onKeyPolicies(
-    check: (args: ResourceValidationArgs, report: ReportViolation, statements: ReturnType<typeof statementsOf>) => void,
+    check: (args: ResourceValidationArgs, report: ReportViolation, statements: Statement[]) => void,
 ) {
     return (args: ResourceValidationArgs, report: ReportViolation) => {
         if (!args.isType(aws.kms.Key) && !args.isType(aws.kms.KeyPolicy)) {
             args.notApplicable("Policy only applies to aws.kms.Key and aws.kms.KeyPolicy");
         }
-        const doc = keyPolicyOf(args);
-        if (doc === undefined) return;
-        check(args, report, statementsOf(doc));
+        const deferred = new Deferred();
+        const doc = deferred.read(() => args.props.policy as unknown);
+        if (doc !== UNKNOWN && doc !== undefined) check(args, report, statementsOf(doc) ?? []);
+        deferred.finish();
     };
 }
 
 export const kmsNoPublicPrincipal = resourcePolicy(
     {
         name: "kms-key-policy-no-public-principal",
-        summary: 'Key policies never allow Principal "*" without a condition.',
+        summary: 'Key policies never allow Principal "*" (or NotPrincipal) unless a condition narrows the caller.',
         severity: "critical",
         nist: ["AC-3", "AC-6"],
     },
     onKeyPolicies((args, report, statements) => {
-        (statements ?? []).forEach((s, i) => {
-            if (isAllow(s) && isPublicPrincipal(s.Principal) && !hasCondition(s)) {
+        const own = ownAccounts(contextOf(args.provider));
+        statements.forEach((s, i) => {
+            if (!isAllow(s) || !(isPublicPrincipal(s.Principal) || s.NotPrincipal !== undefined)) return;
+            const why = overlyBroad(s, i, own);
+            if (why) {
                 report(
-                    `Key policy of "${args.name}": ${describeStatement(s, i)} allows ${JSON.stringify(s.Action)} to ` +
-                        `Principal "*" without conditions; required: named principals or a narrowing condition; ` +
-                        `fix: name the account root and add a condition such as aws:PrincipalArn.`,
+                    `Key policy of "${args.name}": ${why}; required: named principals or a condition on the caller ` +
+                        `(aws:PrincipalArn, kms:CallerAccount); fix: name the account root and add aws:PrincipalArn.`,
                 );
             }
         });
     }),
 );
 
-/** True when a pattern such as `kms:ReEncrypt*` covers the action (or is it). */
+/** True when the action is one of the use actions (patterns compared as written). */
 const allowedAction = (action: string) =>
     CROSS_ACCOUNT_KEY_ACTIONS.some((a) => a.toLowerCase() === action.toLowerCase());
 
 export const kmsCrossAccountLeastPrivilege = resourcePolicy(
     {
         name: "kms-key-policy-cross-account-use-only",
-        summary: `Other accounts get only ${CROSS_ACCOUNT_KEY_ACTIONS.join(", ")} on a key, never kms:*.`,
+        summary:
+            `Other accounts get only ${CROSS_ACCOUNT_KEY_ACTIONS.join(", ")} on a key, narrowed to exact roles by ` +
+            "aws:PrincipalArn and to one service by kms:ViaService.",
         severity: "high",
         nist: ["AC-6", "SC-12"],
     },
     onKeyPolicies((args, report, statements) => {
-        const own = contextOf(args.provider).allowedAccountIds ?? [];
-        (statements ?? []).forEach((s, i) => {
+        const own = ownAccounts(contextOf(args.provider));
+        statements.forEach((s, i) => {
             if (!isAllow(s)) return;
-            const foreign = principalAccounts(s.Principal).filter((a) => !own.includes(a));
+            const foreign = foreignAccountsOf(s, own);
             if (foreign.length === 0) return;
             const extra = list(s.Action).filter((a) => !allowedAction(a));
-            if (s.NotAction !== undefined || extra.length > 0) {
+            const via = positiveValues(s, "kms:ViaService") ?? [];
+            const problems = [
+                s.NotAction !== undefined ? `NotAction ${JSON.stringify(s.NotAction)}` : undefined,
+                extra.length > 0 ? `actions ${JSON.stringify(extra)}` : undefined,
+                overlyBroad(s, i, own)?.replace(`${describeStatement(s, i)} `, ""),
+                via.length === 0 || via.some((v) => v.includes("*")) ? "no kms:ViaService condition" : undefined,
+            ].filter((p): p is string => !!p);
+            if (problems.length > 0) {
                 report(
-                    `Key policy of "${args.name}": ${describeStatement(s, i)} allows account ${foreign.join(", ")} ` +
-                        `${s.NotAction !== undefined ? "NotAction " + JSON.stringify(s.NotAction) : JSON.stringify(extra)}; ` +
-                        `required: only ${CROSS_ACCOUNT_KEY_ACTIONS.join(", ")} for another account; ` +
-                        `fix: move administration to the owning account and list only those actions.`,
+                    `Key policy of "${args.name}": ${describeStatement(s, i)} for account ${foreign.join(", ")} has ` +
+                        `${problems.join("; ")}; required: only ${CROSS_ACCOUNT_KEY_ACTIONS.join(", ")}, ArnEquals ` +
+                        `aws:PrincipalArn with exact roles of that account and StringEquals kms:ViaService; fix: ` +
+                        `narrow the statement (administration stays with the owning account).`,
                 );
             }
         });

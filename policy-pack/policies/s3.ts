@@ -1,20 +1,20 @@
 import * as aws from "@pulumi/aws";
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
+
 import {
     attachments,
-    CONTEXT_SCHEMA,
     contextOf,
-    describeStatement,
-    hasCondition,
-    isAllow,
+    Deferred,
     isProtected,
     isPublicPrincipal,
+    keyVerdict,
     known,
     list,
     stackPolicy,
     stackProvider,
     Statement,
     statementsOf,
+    UNKNOWN,
 } from "./common";
 
 // In @pulumi/aws v7 a bucket's settings are separate resources, so these are stack policies: each finds the
@@ -68,31 +68,38 @@ export const s3EncryptionCmk = stackPolicy(
                     `customer-managed key; ${fixOf("an aws.s3.BucketServerSideEncryptionConfiguration (sseAlgorithm aws:kms, kmsMasterKeyId, bucketKeyEnabled true)")}.`,
             );
         }
+        const deferred = new Deferred();
         for (const c of configs) {
-            const rules = (c.asType(aws.s3.BucketServerSideEncryptionConfiguration)?.rules ?? []) as any[];
-            const ok = rules.some((r) => {
+            const rules = deferred.read(() => (c.props.rules ?? []) as any[]);
+            if (rules === UNKNOWN) continue;
+            const found = rules.map((r) => {
                 const d = r.applyServerSideEncryptionByDefault ?? {};
-                return (
-                    String(d.sseAlgorithm ?? "").startsWith("aws:kms") &&
-                    typeof d.kmsMasterKeyId === "string" &&
-                    d.kmsMasterKeyId !== "" &&
-                    !d.kmsMasterKeyId.endsWith("alias/aws/s3") &&
-                    r.bucketKeyEnabled === true
-                );
+                // The key may be unknown during preview: decided by what the property depends on.
+                const key = keyVerdict(() => d.kmsMasterKeyId, deferred, c, "rules");
+                return { sseAlgorithm: d.sseAlgorithm, key, bucketKeyEnabled: r.bucketKeyEnabled };
             });
-            if (!ok) {
-                const found = rules.map((r) => ({
-                    sseAlgorithm: r.applyServerSideEncryptionByDefault?.sseAlgorithm,
-                    kmsMasterKeyId: r.applyServerSideEncryptionByDefault?.kmsMasterKeyId,
-                    bucketKeyEnabled: r.bucketKeyEnabled,
+            const ok = found.some(
+                (f) =>
+                    String(f.sseAlgorithm ?? "").startsWith("aws:kms") &&
+                    f.key.kind !== "missing" &&
+                    f.key.kind !== "aws-managed" &&
+                    f.bucketKeyEnabled === true,
+            );
+            const undecided = found.some((f) => f.key.kind === "unknown");
+            if (!ok && !undecided) {
+                const shown = found.map((f) => ({
+                    sseAlgorithm: f.sseAlgorithm,
+                    kmsMasterKeyId: "found" in f.key ? f.key.found : "(unknown)",
+                    bucketKeyEnabled: f.bucketKeyEnabled,
                 }));
                 report(
-                    `Bucket "${bucket.name}": encryption configuration "${c.name}" has ${JSON.stringify(found)}; ` +
+                    `Bucket "${bucket.name}": encryption configuration "${c.name}" has ${JSON.stringify(shown)}; ` +
                         `required: sseAlgorithm "aws:kms", kmsMasterKeyId of a customer-managed key (not alias/aws/s3) ` +
                         `and bucketKeyEnabled true; fix: set them on "${c.name}".`,
                 );
             }
         }
+        if (configs.length > 0) deferred.finish();
     }),
 );
 
@@ -218,7 +225,8 @@ const PUBLIC_ACLS = ["public-read", "public-read-write", "authenticated-read"];
 export const s3NoPublicGrants = stackPolicy(
     {
         name: "s3-bucket-no-public-grants",
-        summary: 'No public bucket ACL and no bucket policy Allow for Principal "*" without conditions.',
+        summary:
+            "No public bucket ACL (public-read, public-read-write, authenticated-read); bucket policies: resource-policy-no-public-access.",
         severity: "critical",
         fsbp: ["S3.2", "S3.3"],
         nist: ["AC-3", "AC-21"],
@@ -234,15 +242,6 @@ export const s3NoPublicGrants = stackPolicy(
                 );
             }
         }
-        bucketStatements(attached).forEach((s, i) => {
-            if (isAllow(s) && isPublicPrincipal(s.Principal) && !hasCondition(s)) {
-                report(
-                    `Bucket "${bucket.name}": bucket policy ${describeStatement(s, i)} allows ${JSON.stringify(s.Action)} to ` +
-                        `Principal "*" without conditions; required: named principals or a narrowing condition; ` +
-                        `fix: name the principals or add a condition (e.g. aws:PrincipalOrgID).`,
-                );
-            }
-        });
     }),
 );
 
@@ -272,7 +271,7 @@ export const s3NoForceDestroy = stackPolicy(
         nist: ["CP-9", "SI-12"],
     },
     (args, reportViolation) => {
-        const ctx = contextOf(stackProvider(args.resources), args.getConfig());
+        const ctx = contextOf(stackProvider(args.resources));
         if (!isProtected(ctx)) args.notApplicable(`environment ${ctx.environment} may destroy its buckets`);
         eachBucket((bucket, _attached, report) => {
             if (bucket.asType(aws.s3.Bucket)?.forceDestroy === true) {
@@ -283,7 +282,6 @@ export const s3NoForceDestroy = stackPolicy(
             }
         })(args, reportViolation);
     },
-    CONTEXT_SCHEMA,
 );
 
 export const s3Policies = [

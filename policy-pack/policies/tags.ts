@@ -1,5 +1,13 @@
 import type { PolicyResource } from "@pulumi/policy";
-import { AWS_PROVIDER_TYPE, known, providerSettings, stackPolicy, stackProvider } from "./common";
+import {
+    AWS_PROVIDER_TYPE,
+    known,
+    parseJsonish,
+    providerSettings,
+    stackConfig,
+    stackPolicy,
+    stackProvider,
+} from "./common";
 
 /** Tags every taggable resource carries (through the provider's defaultTags or its own `tags`). */
 export const REQUIRED_TAGS = ["Project", "Environment", "CostCenter", "Owner", "ManagedBy"];
@@ -73,22 +81,41 @@ export const requiredTags = stackPolicy(
     },
 );
 
+/** The account of a role ARN. */
+const accountOfRole = (arn: string) => /^arn:[\w-]+:iam::(\d{12}):/.exec(arn)?.[1];
+
 export const providerAccountGuard = stackPolicy(
     {
         name: "aws-provider-allowed-account-ids",
-        summary: "Every AWS provider of the stack pins allowedAccountIds, so it can only touch its own account.",
+        summary:
+            "Every AWS provider of the stack pins allowedAccountIds to exactly the stack's own account (its <environment>AccountId config) and assumes no role in another account.",
         severity: "high",
         nist: ["AC-3", "CM-6"],
     },
     (args, report) => {
         const providers = args.resources.filter((r) => r.type === AWS_PROVIDER_TYPE);
         if (providers.length === 0) args.notApplicable("no AWS provider in the stack");
+        const own = stackConfig().account;
         for (const p of providers) {
             const ids = providerSettings(p).allowedAccountIds ?? [];
-            if (ids.length === 0) {
+            const expected = own ? `["${own}"]` : "exactly the stack's account id";
+            const wrong = ids.length === 0 || (own !== undefined && (ids.length !== 1 || ids[0] !== own));
+            if (wrong) {
                 report(
-                    `AWS provider "${p.name}" sets no allowedAccountIds; required: exactly the stack's account id; ` +
-                        `fix: set aws:allowedAccountIds in the stack file (or allowedAccountIds on the provider).`,
+                    `AWS provider "${p.name}" ${ids.length ? `pins allowedAccountIds ${JSON.stringify(ids)}` : "sets no allowedAccountIds"}; ` +
+                        `required: ${expected}; fix: set aws:allowedAccountIds in the stack file (or allowedAccountIds ` +
+                        `on the provider) to the stack's own account.`,
+                    p.urn,
+                );
+            }
+            const roles = (parseJsonish(known(() => p.props.assumeRoles)) ?? []) as { roleArn?: string }[];
+            const foreign = (Array.isArray(roles) ? roles : [])
+                .map((r) => String(r?.roleArn ?? ""))
+                .filter((arn) => own !== undefined && accountOfRole(arn) !== undefined && accountOfRole(arn) !== own);
+            if (foreign.length > 0) {
+                report(
+                    `AWS provider "${p.name}" assumes ${foreign.join(", ")} in another account; required: roles of ` +
+                        `the stack's own account ${own}; fix: deploy that account's resources from its own stack.`,
                     p.urn,
                 );
             }

@@ -24,11 +24,91 @@ const project = (overrides: Record<string, any> = {}, environment: Record<string
         ...overrides,
     });
 
+const DOCKER_SPEC = "version: 0.2\nphases:\n    build:\n        commands:\n            - docker build -t app .\n";
+const TEST_SPEC =
+    "version: 0.2\n# docker build is only mentioned here\nphases:\n    build:\n        commands:\n            - npm ci\n            - npm test\n";
+
 describe("CodeBuild policies", () => {
-    it("an encrypted, logged project with stored secrets passes; privileged mode passes when tagged", async () => {
+    it("an encrypted, logged project with stored secrets passes; privileged mode passes when the buildspec uses Docker", async () => {
         expect(await check(codebuildPolicies, [project()])).to.deep.equal([]);
-        const imageBuild = project({ tags: { PrivilegedMode: "image-build" } }, { privilegedMode: true });
+        const imageBuild = project(
+            { source: { type: "CODEPIPELINE", buildspec: DOCKER_SPEC } },
+            { privilegedMode: true },
+        );
         expect(await check(codebuildPolicies, [imageBuild])).to.deep.equal([]);
+    });
+
+    it("a tag does not grant privileged mode; a commented-out docker build does not either", async () => {
+        const tagged = project(
+            { tags: { PrivilegedMode: "image-build" }, source: { type: "CODEPIPELINE", buildspec: TEST_SPEC } },
+            { privilegedMode: true },
+        );
+        expect(await check(codebuildPolicies, [tagged])).to.deep.equal([
+            [
+                "codebuild-privileged-mode-docker-only",
+                "build",
+                'CodeBuild project "build" sets privilegedMode true but its inline buildspec runs no Docker command (\\bdocker\\s+(buildx\\s+)?(build|pull|push|tag|run|load|save)\\b|\\bbuildah\\s+(bud|build)\\b); required: privileged mode only where the buildspec uses the Docker daemon; fix: turn privilegedMode off.',
+            ],
+        ]);
+    });
+
+    it("S3 logs and report exports must stay encrypted (CodeBuild.3, CodeBuild.7)", async () => {
+        const logs = project({
+            logsConfig: {
+                cloudwatchLogs: { status: "ENABLED" },
+                s3Logs: { status: "ENABLED", location: "logs-bucket/build", encryptionDisabled: true },
+            },
+        });
+        const group = (encryptionDisabled: boolean) =>
+            res("aws:codebuild/reportGroup:ReportGroup", "reports", {
+                type: "TEST",
+                exportConfig: {
+                    type: "S3",
+                    s3Destination: { bucket: "reports-bucket", encryptionDisabled, encryptionKey: KEY },
+                },
+            });
+        expect(await check(codebuildPolicies, [logs, group(true)])).to.deep.equal([
+            [
+                "codebuild-s3-logs-encrypted",
+                "build",
+                'CodeBuild project "build" writes S3 logs to logs-bucket/build with encryptionDisabled true; required: encrypted S3 logs; fix: remove encryptionDisabled.',
+            ],
+            [
+                "codebuild-report-group-export-encrypted",
+                "reports",
+                'CodeBuild report group "reports" exports to S3 bucket reports-bucket with encryptionDisabled true; required: an encrypted export; fix: remove encryptionDisabled and set encryptionKey.',
+            ],
+        ]);
+        expect(await check(codebuildPolicies, [project(), group(false)])).to.deep.equal([]);
+    });
+
+    it("an AWS-managed key, disabled artifact encryption and a database URL with a password are reported", async () => {
+        const p = project(
+            { encryptionKey: "alias/aws/s3", artifacts: { type: "CODEPIPELINE", encryptionDisabled: true } },
+            {
+                environmentVariables: [
+                    { name: "DATABASE_URL", value: "postgres://app:s3cret@db.internal:5432/orders" },
+                    { name: "REPO_URL", value: "ssh://git@git.example.com/org/repo.git" },
+                ],
+            },
+        );
+        expect(await check(codebuildPolicies, [p])).to.deep.equal([
+            [
+                "codebuild-no-plaintext-secrets",
+                "build",
+                'CodeBuild project "build": environment variable DATABASE_URL is PLAINTEXT and its value (a URL with credentials) looks like a secret; required: type SECRETS_MANAGER or PARAMETER_STORE; fix: store the value there and set value to the secret or parameter name.',
+            ],
+            [
+                "codebuild-project-encryption-key",
+                "build",
+                'CodeBuild project "build" has encryptionKey alias/aws/s3 (the AWS-managed key); required: the ARN of the pipeline\'s customer-managed key; fix: set encryptionKey to the key ARN.',
+            ],
+            [
+                "codebuild-project-encryption-key",
+                "build",
+                'CodeBuild project "build" sets artifacts encryptionDisabled true; required: encrypted artifacts; fix: remove encryptionDisabled.',
+            ],
+        ]);
     });
 
     it("reports every problem of a careless project", async () => {
@@ -52,11 +132,6 @@ describe("CodeBuild policies", () => {
         );
         expect(await check(codebuildPolicies, [careless])).to.deep.equal([
             [
-                "codebuild-project-encryption-key",
-                "build",
-                'CodeBuild project "build" has no encryptionKey, so it uses the AWS-managed key; required: the ARN of the pipeline\'s customer-managed key; fix: set encryptionKey to the key ARN.',
-            ],
-            [
                 "codebuild-project-logging",
                 "build",
                 'CodeBuild project "build" has logsConfig.cloudwatchLogs.status DISABLED; required: ENABLED (with a group name of an encrypted log group); fix: set status "ENABLED".',
@@ -72,9 +147,9 @@ describe("CodeBuild policies", () => {
                 'CodeBuild project "build": environment variable DEPLOY_HINT is PLAINTEXT and its value looks like a secret; required: type SECRETS_MANAGER or PARAMETER_STORE; fix: store the value there and set value to the secret or parameter name.',
             ],
             [
-                "codebuild-privileged-mode-declared",
+                "codebuild-privileged-mode-docker-only",
                 "build",
-                'CodeBuild project "build" sets privilegedMode true without the tag PrivilegedMode=image-build; required: privileged mode only for image builds; fix: turn privilegedMode off, or tag the image-build project PrivilegedMode: "image-build".',
+                'CodeBuild project "build" sets privilegedMode true but its buildspec (not inline, so unreadable here) runs no Docker command (\\bdocker\\s+(buildx\\s+)?(build|pull|push|tag|run|load|save)\\b|\\bbuildah\\s+(bud|build)\\b); required: privileged mode only where the buildspec uses the Docker daemon; fix: turn privilegedMode off.',
             ],
             [
                 "codebuild-source-no-credentials",
@@ -85,6 +160,11 @@ describe("CodeBuild policies", () => {
                 "codebuild-source-no-credentials",
                 "build",
                 'CodeBuild project "build": source location https://host/x.git?access_token=*** holds credentials; required: a location without user info or tokens; fix: use CodeCommit / CODEPIPELINE sources or a CodeConnections connection.',
+            ],
+            [
+                "codebuild-project-encryption-key",
+                "build",
+                'CodeBuild project "build" has encryptionKey none (the AWS-managed key); required: the ARN of the pipeline\'s customer-managed key; fix: set encryptionKey to the key ARN.',
             ],
         ]);
     });
@@ -102,15 +182,41 @@ const source = action("Source", "Source", "CodeCommit", {
     configuration: { RepositoryName: "orders-api", BranchName: "main", PollForSourceChanges: "false" },
     outputArtifacts: ["source"],
 });
+const build = (name: string, projectName: string, runOrder = 1, category = "Build") =>
+    action(name, category, "CodeBuild", { runOrder, configuration: { ProjectName: projectName } });
+const spec = (...commands: string[]) =>
+    `version: 0.2\nphases:\n    build:\n        commands:\n${commands.map((c) => `            - ${c}\n`).join("")}`;
+/** CodeBuild projects by name and what their inline buildspec runs. */
+const projects = [
+    res("aws:codebuild/project:Project", "tests", {
+        name: "p-tests",
+        source: { type: "CODEPIPELINE", buildspec: spec("npm ci", "npm test") },
+    }),
+    res("aws:codebuild/project:Project", "scan", {
+        name: "p-scan",
+        source: { type: "CODEPIPELINE", buildspec: spec("npm audit --omit=dev --audit-level=high") },
+    }),
+    res("aws:codebuild/project:Project", "image", {
+        name: "p-image",
+        source: { type: "CODEPIPELINE", buildspec: spec("docker build -t app .") },
+    }),
+    res("aws:codebuild/project:Project", "lint", {
+        name: "p-lint",
+        source: { type: "CODEPIPELINE", buildspec: spec("# npm audit (disabled)", "npx eslint .") },
+    }),
+    res("aws:codebuild/project:Project", "scale", {
+        name: "p-scale",
+        source: {
+            type: "CODEPIPELINE",
+            buildspec: spec("aws ecs update-service --cluster c --service s --desired-count 2"),
+        },
+    }),
+];
 const stages = {
     source: { name: "Source", actions: [source] },
     build: {
         name: "Build",
-        actions: [
-            action("UnitTests", "Build", "CodeBuild", { runOrder: 1 }),
-            action("SecurityScan", "Build", "CodeBuild", { runOrder: 1 }),
-            action("BuildImage", "Build", "CodeBuild", { runOrder: 2 }),
-        ],
+        actions: [build("UnitTests", "p-tests"), build("SecurityScan", "p-scan"), build("BuildImage", "p-image", 2)],
     },
     approve: { name: "Approve", actions: [action("Release", "Approval", "Manual")] },
     deploy: { name: "Deploy", actions: [action("DeployService", "Deploy", "ECS")] },
@@ -122,58 +228,92 @@ const pipeline = (
 
 describe("CodePipeline policies", () => {
     it("source, tests and scans, approval, deploy passes in prod; dev needs no approval", async () => {
-        const { source: s, build, approve, deploy } = stages;
+        const { source: s, build: b, approve, deploy } = stages;
         expect(
-            await check(codepipelinePolicies, [pipeline([s, build, approve, deploy])], { stack: "prod" }),
+            await check(codepipelinePolicies, [...projects, pipeline([s, b, approve, deploy])], { stack: "prod" }),
         ).to.deep.equal([]);
-        expect(await check(codepipelinePolicies, [pipeline([s, build, deploy])], { stack: "dev" })).to.deep.equal([]);
+        expect(
+            await check(codepipelinePolicies, [...projects, pipeline([s, b, deploy])], { stack: "dev" }),
+        ).to.deep.equal([]);
     });
 
-    it("a Test-category action counts as the unit tests", async () => {
-        const build = {
-            name: "Verify",
-            actions: [action("Jest", "Test", "CodeBuild"), action("DependencyAudit", "Test", "CodeBuild")],
-        };
-        expect(await check(codepipelinePolicies, [pipeline([stages.source, build, stages.deploy])])).to.deep.equal([]);
+    it("gates are found by what the project runs, not by names: a scan renamed, removed, commented out or moved after deploy fails", async () => {
+        const verdict = async (buildStage: object, after: object[] = []) =>
+            (
+                await check(codepipelinePolicies, [
+                    ...projects,
+                    pipeline([stages.source, buildStage, stages.deploy, ...after]),
+                ])
+            ).map((v) => v[2]);
+        const missingScan =
+            'Pipeline "pipeline" deploys at "Deploy/DeployService" without an action whose CodeBuild project runs a security scan (';
+        // A lint project named "SecurityScan" runs no scanner: its npm audit is commented out.
+        const renamed = { name: "Build", actions: [build("UnitTests", "p-tests"), build("SecurityScan", "p-lint")] };
+        expect((await verdict(renamed))[0]).to.contain(missingScan);
+        expect((await verdict(renamed))[0]).to.contain(
+            '(earlier actions: "Source/Source", "Build/UnitTests" -> tests, "Build/SecurityScan" -> lint)',
+        );
+        const moved = { name: "Build", actions: [build("UnitTests", "p-tests")] };
+        expect((await verdict(moved, [{ name: "Late", actions: [build("Scan", "p-scan")] }]))[0]).to.contain(
+            missingScan,
+        );
+        // Any name works when the project runs the tools.
+        const named = { name: "Verify", actions: [build("A", "p-tests", 1, "Test"), build("B", "p-scan", 1, "Test")] };
+        expect(await verdict(named)).to.deep.equal([]);
     });
 
-    it("reports a missing approval, tests and scans after deploy, polling and an unencrypted store", async () => {
-        const polling = { name: "Source", actions: [{ ...source, configuration: { RepositoryName: "orders-api" } }] };
-        const late = { name: "Verify", actions: [action("UnitTests", "Build", "CodeBuild")] };
-        const p = pipeline([polling, stages.deploy, late], [{ location: "artifacts-prod", type: "S3" }]);
-        expect(await check(codepipelinePolicies, [p], { stack: "prod" })).to.deep.equal([
-            [
-                "codepipeline-artifact-store-cmk",
-                "pipeline",
-                'Pipeline "pipeline": artifact store artifacts-prod has encryptionKey null; required: { id: <customer-managed key ARN>, type: "KMS" } (the AWS-managed key cannot be shared across accounts); fix: set encryptionKey.',
-            ],
+    it("a CodeBuild action that deploys (aws ecs update-service) is a deploy: the approval must precede it", async () => {
+        const early = { name: "Build", actions: [...stages.build.actions, build("ScaleUp", "p-scale", 3)] };
+        const p = pipeline([stages.source, early, stages.approve, stages.deploy]);
+        expect(await check(codepipelinePolicies, [...projects, p], { stack: "prod" })).to.deep.equal([
             [
                 "codepipeline-approval-before-deploy",
                 "pipeline",
-                'Pipeline "pipeline" deploys at "Deploy/DeployService" in prod without a Manual approval in an earlier stage; required: an Approval/Manual action in a stage before the first Deploy action; fix: add an approval stage before "Deploy".',
+                'Pipeline "pipeline" deploys at "Build/ScaleUp" in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Build".',
             ],
-            [
-                "codepipeline-tests-and-scans-before-deploy",
-                "pipeline",
-                'Pipeline "pipeline" deploys at "Deploy/DeployService" without a unit-test action (category Test, or a Build action named like /unit[-_ ]?test/i) and a security-scan action (Build or Test, named like /security|scan|sast|dependency[-_ ]?audit|npm[-_ ]?audit/i) before it; required: both before the first Deploy action; fix: add the action(s) to an earlier stage.',
-            ],
+        ]);
+    });
+
+    it("reports a missing approval, tests and scans after deploy, polling and an AWS-managed store key", async () => {
+        const polling = { name: "Source", actions: [{ ...source, configuration: { RepositoryName: "orders-api" } }] };
+        const late = { name: "Verify", actions: [build("UnitTests", "p-tests")] };
+        const p = pipeline(
+            [polling, stages.deploy, late],
+            [{ location: "artifacts-prod", type: "S3", encryptionKey: { id: "alias/aws/s3", type: "KMS" } }],
+        );
+        expect(await check(codepipelinePolicies, [...projects, p], { stack: "prod" })).to.deep.equal([
             [
                 "codepipeline-source-no-polling",
                 "pipeline",
                 'Pipeline "pipeline": source action "Source/Source" (CodeCommit) has PollForSourceChanges unset (polls by default); required: "false" with an EventBridge rule starting the pipeline; fix: set configuration.PollForSourceChanges "false".',
             ],
+            [
+                "codepipeline-artifact-store-cmk",
+                "pipeline",
+                'Pipeline "pipeline": artifact store artifacts-prod has encryptionKey { id: "alias/aws/s3", type: "KMS" }; required: { id: <customer-managed key ARN>, type: "KMS" } (an AWS-managed key such as alias/aws/s3 cannot be shared across accounts); fix: set encryptionKey.',
+            ],
+            [
+                "codepipeline-approval-before-deploy",
+                "pipeline",
+                'Pipeline "pipeline" deploys at "Deploy/DeployService" in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Deploy".',
+            ],
+            [
+                "codepipeline-tests-and-scans-before-deploy",
+                "pipeline",
+                'Pipeline "pipeline" deploys at "Deploy/DeployService" without an action whose CodeBuild project runs the unit tests (\\b(npm|yarn|pnpm)\\s+(run\\s+)?test\\b|\\bnpx\\s+(jest|mocha|vitest)\\b) and an action whose CodeBuild project runs a security scan (\\bnpm\\s+audit\\b|\\bsecretlint\\b|\\bsemgrep\\b|\\bgitleaks\\b|\\btrufflehog\\b|\\btrivy\\s+(fs|repo)\\b|\\bosv-scanner\\b|\\bgrype\\b|eslint-plugin-security|\\bsnyk\\s+test\\b) before it (earlier actions: "Source/Source"); required: both before the first deploying action; fix: add the action(s) to an earlier stage, running a project of this stack with an inline buildspec.',
+            ],
         ]);
     });
 
-    it("an approval in the deploy stage itself does not count", async () => {
+    it("an approval in the deploy stage at the same run order does not count", async () => {
         const sameStage = {
             name: "Deploy",
             actions: [action("Release", "Approval", "Manual"), ...stages.deploy.actions],
         };
         const p = pipeline([stages.source, stages.build, sameStage]);
-        expect((await check(codepipelinePolicies, [p], { stack: "stage" })).map((v) => v[0])).to.deep.equal([
-            "codepipeline-approval-before-deploy",
-        ]);
+        expect(
+            (await check(codepipelinePolicies, [...projects, p], { stack: "stage" })).map((v) => v[0]),
+        ).to.deep.equal(["codepipeline-approval-before-deploy"]);
     });
 });
 
@@ -212,7 +352,7 @@ describe("ECR policies", () => {
             [
                 "ecr-kms-encryption",
                 "orders-api",
-                'ECR repository "orders-api" has encryptionConfigurations []; required: encryptionType "KMS" with kmsKey set; fix: set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }].',
+                'ECR repository "orders-api" has encryptionConfigurations []; required: encryptionType "KMS" with kmsKey a customer-managed key; fix: set encryptionConfigurations: [{ encryptionType: "KMS", kmsKey }].',
             ],
             [
                 "ecr-lifecycle-policy",

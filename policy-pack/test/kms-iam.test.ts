@@ -22,7 +22,10 @@ const useStatement = {
     Principal: { AWS: root(TOOL) },
     Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
     Resource: "*",
-    Condition: { ArnEquals: { "aws:PrincipalArn": `arn:aws-us-gov:iam::${TOOL}:role/source` } },
+    Condition: {
+        ArnEquals: { "aws:PrincipalArn": `arn:aws-us-gov:iam::${TOOL}:role/source` },
+        StringEquals: { "kms:ViaService": "s3.us-gov-west-1.amazonaws.com" },
+    },
 };
 const key = (inputs: Record<string, any>) =>
     res("aws:kms/key:Key", "key", {
@@ -73,12 +76,12 @@ describe("KMS policies", () => {
             [
                 "kms-key-policy-no-public-principal",
                 name,
-                `Key policy of "${name}": statement "Anyone" allows "kms:Decrypt" to Principal "*" without conditions; required: named principals or a narrowing condition; fix: name the account root and add a condition such as aws:PrincipalArn.`,
+                `Key policy of "${name}": statement "Anyone" allows Principal "*" without conditions; required: named principals or a condition on the caller (aws:PrincipalArn, kms:CallerAccount); fix: name the account root and add aws:PrincipalArn.`,
             ],
             [
                 "kms-key-policy-cross-account-use-only",
                 name,
-                `Key policy of "${name}": statement "ToolAll" allows account ${TOOL} ["kms:*"]; required: only kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey for another account; fix: move administration to the owning account and list only those actions.`,
+                `Key policy of "${name}": statement "ToolAll" for account ${TOOL} has actions ["kms:*"]; lets account ${TOOL} in without an aws:PrincipalArn condition naming its callers; no kms:ViaService condition; required: only kms:Encrypt, kms:Decrypt, kms:ReEncrypt*, kms:GenerateDataKey*, kms:DescribeKey, ArnEquals aws:PrincipalArn with exact roles of that account and StringEquals kms:ViaService; fix: narrow the statement (administration stays with the owning account).`,
             ],
         ];
         expect(await check(kmsPolicies, [key({ policy: bad })])).to.deep.equal(expected("key"));
@@ -147,24 +150,29 @@ describe("IAM policies", () => {
                 'IAM role policy "rp": statement "Pass" allows ["s3:*"] on Resource "*"; required: named actions or named resources; fix: list the actions the role needs and scope Resource to the ARNs it uses.',
             ],
             [
-                "iam-passrole-needs-passed-to-service",
+                "iam-passrole-scoped",
                 "role",
-                'IAM role "role" inline policy "admin": statement 1 allows iam:PassRole without an iam:PassedToService condition; required: StringEquals iam:PassedToService (e.g. ecs-tasks.amazonaws.com); fix: add the condition and name the roles in Resource.',
+                'IAM role "role" inline policy "admin": statement 1 allows iam:PassRole on Resource "*" and without an iam:PassedToService condition; required: the ARNs of the roles passed in Resource and StringEquals iam:PassedToService (e.g. ecs-tasks.amazonaws.com); fix: name the roles and add the condition.',
             ],
             [
-                "iam-passrole-needs-passed-to-service",
+                "iam-passrole-scoped",
                 "rp",
-                'IAM role policy "rp": statement "Pass" allows iam:PassRole without an iam:PassedToService condition; required: StringEquals iam:PassedToService (e.g. ecs-tasks.amazonaws.com); fix: add the condition and name the roles in Resource.',
+                'IAM role policy "rp": statement "Pass" allows iam:PassRole on Resource "*" and without an iam:PassedToService condition; required: the ARNs of the roles passed in Resource and StringEquals iam:PassedToService (e.g. ecs-tasks.amazonaws.com); fix: name the roles and add the condition.',
+            ],
+            [
+                "iam-kms-decrypt-scoped",
+                "role",
+                'IAM role "role" inline policy "admin": statement 1 allows kms:Decrypt, kms:ReEncryptFrom on every key ("*"); required: the key ARNs it decrypts, or key/* with a kms:ResourceAliases condition; fix: scope Resource to those keys.',
             ],
             [
                 "iam-trust-policy-not-public",
                 "role",
-                'Role "role": trust statement "Public" allows Principal "*"; required: a named service, account or role; fix: name the principal that assumes this role.',
+                'Role "role": trust statement "Public" allows Principal "*" without conditions; required: a named service, account or role; fix: name the principal that assumes this role.',
             ],
             [
                 "iam-cross-account-trust-narrowed",
                 "role",
-                `Role "role": trust statement "Tool" lets account ${TOOL} assume it without a narrowing condition; required: a condition on aws:PrincipalArn, sts:ExternalId, aws:PrincipalOrgID; fix: add e.g. ArnEquals aws:PrincipalArn with the exact caller role.`,
+                `Role "role": trust statement "Tool" lets account ${TOOL} in without an aws:PrincipalArn condition naming its callers; required: ArnEquals aws:PrincipalArn with the exact caller roles of that account; fix: add the condition (a condition such as aws:SecureTransport or sts:ExternalId does not say who the caller is).`,
             ],
             [
                 "iam-no-access-keys",

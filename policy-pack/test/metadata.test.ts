@@ -41,9 +41,20 @@ describe("policy metadata", () => {
             "ECS.8",
             "ECS.9",
             "SNS.1",
+            "KMS.2",
+            "CodeBuild.3",
+            "CodeBuild.7",
+            "CloudWatch.16",
+            "ELB.1",
+            "ELB.4",
+            "ELB.6",
+            "ELB.17",
+            "EC2.18",
+            "EC2.53",
+            "ECS.12",
         ]) {
             expect(fsbp.has(id), id).to.equal(true);
         }
-        expect(policyMetadata.length).to.equal(43);
+        expect(policyMetadata.length).to.equal(63);
     });
 });

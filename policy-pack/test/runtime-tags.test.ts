@@ -8,7 +8,8 @@ import { check, res, stackRun } from "./fixtures";
 const KEY = "arn:aws-us-gov:kms:us-gov-west-1:271828182845:key/1234";
 const container = (extra: Record<string, any> = {}) => ({
     name: "app",
-    image: "orders-api:1",
+    image: `271828182845.dkr.ecr.us-gov-west-1.amazonaws.com/orders-api@sha256:${"ab".repeat(32)}`,
+    user: "1000",
     readonlyRootFilesystem: true,
     logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": "/ecs/orders-api" } },
     environment: [{ name: "PORT", value: "3000" }],
@@ -81,7 +82,7 @@ describe("ECS policies", () => {
             [
                 "ecs-no-secrets-in-environment",
                 "task",
-                'Task definition "task": container sidecar passes API_KEY, GITHUB_TOKEN in plain environment; required: secrets from Secrets Manager or SSM Parameter Store; fix: move them to the container\'s secrets: [{ name, valueFrom }].',
+                'Task definition "task": container sidecar passes API_KEY (by its name), GITHUB_TOKEN (by its name) in plain environment; required: secrets from Secrets Manager or SSM Parameter Store; fix: move them to the container\'s secrets: [{ name, valueFrom }].',
             ],
         ]);
     });
@@ -106,7 +107,7 @@ describe("ECS policies", () => {
             containerDefinitions: "{not json",
         });
         const violations = await check(ecsPolicies, [td]);
-        expect(violations.length).to.equal(4);
+        expect(violations.length).to.equal(5);
         expect(violations[0]).to.deep.equal([
             "ecs-no-privileged-containers",
             "task",
@@ -125,33 +126,47 @@ describe("CloudWatch Logs, SNS and Secrets Manager policies", () => {
         expect(await check(loggingPolicies, resources)).to.deep.equal([]);
     });
 
-    it("unencrypted and never-expiring resources fail", async () => {
+    it("unencrypted resources and short retention fail; never expire passes (CloudWatch.16)", async () => {
         const resources = [
-            res("aws:cloudwatch/logGroup:LogGroup", "logs", {}),
-            res("aws:sns/topic:Topic", "topic", {}),
+            res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 1 }),
+            res("aws:cloudwatch/logGroup:LogGroup", "forever", { kmsKeyId: KEY }),
+            res("aws:sns/topic:Topic", "topic", { kmsMasterKeyId: "alias/aws/sns" }),
             res("aws:secretsmanager/secret:Secret", "secret", { kmsKeyId: "alias/aws/secretsmanager" }),
         ];
-        expect(await check(loggingPolicies, resources)).to.deep.equal([
+        expect(await check(loggingPolicies, resources, { stack: "prod" })).to.deep.equal([
             [
-                "cloudwatch-log-group-retention",
+                "cloudwatch-log-group-retention-one-year",
                 "logs",
-                'Log group "logs" has retentionInDays unset (never expire); required: a retention period; fix: set retentionInDays (e.g. the stack\'s logRetentionDays).',
+                'Log group "logs" keeps logs 1 days in prod; required: at least 365 days or never expire; fix: set logRetentionDays to 365 or more.',
             ],
             [
-                "cloudwatch-log-group-kms",
+                "cloudwatch-log-group-retention-minimum",
                 "logs",
-                'Log group "logs" has no kmsKeyId; required: a customer-managed key ARN; fix: set kmsKeyId (the key policy must allow logs.<region>.amazonaws.com).',
-            ],
-            [
-                "sns-topic-kms",
-                "topic",
-                'SNS topic "topic" has no kmsMasterKeyId; required: a KMS key; fix: set kmsMasterKeyId to the stack\'s key (the key policy must allow the publishing services).',
+                'Log group "logs" keeps logs 1 days; required: at least 90 days or never expire; fix: set logRetentionDays to 90 or more.',
             ],
             [
                 "secretsmanager-secret-cmk",
                 "secret",
                 'Secret "secret" has kmsKeyId alias/aws/secretsmanager (the AWS-managed key); required: a customer-managed key; fix: set kmsKeyId to the stack\'s key.',
             ],
+            [
+                "cloudwatch-log-group-kms",
+                "logs",
+                'Log group "logs" has kmsKeyId none; required: a customer-managed key; fix: set kmsKeyId (the key policy must allow logs.<region>.amazonaws.com).',
+            ],
+            [
+                "sns-topic-kms",
+                "topic",
+                'SNS topic "topic" has kmsMasterKeyId alias/aws/sns; required: a customer-managed key; fix: set kmsMasterKeyId to the stack\'s key (the key policy must allow the publishing services).',
+            ],
+        ]);
+    });
+
+    it("a year applies in stage and prod only; 90 days passes in dev", async () => {
+        const group = res("aws:cloudwatch/logGroup:LogGroup", "logs", { retentionInDays: 90, kmsKeyId: KEY });
+        expect(await check(loggingPolicies, [group], { stack: "dev" })).to.deep.equal([]);
+        expect((await check(loggingPolicies, [group], { stack: "stage" })).map((v) => v[0])).to.deep.equal([
+            "cloudwatch-log-group-retention-one-year",
         ]);
     });
 });
@@ -192,7 +207,7 @@ describe("tag and account guard policies", () => {
             [
                 "aws-provider-allowed-account-ids",
                 "aws",
-                'AWS provider "aws" sets no allowedAccountIds; required: exactly the stack\'s account id; fix: set aws:allowedAccountIds in the stack file (or allowedAccountIds on the provider).',
+                "AWS provider \"aws\" sets no allowedAccountIds; required: exactly the stack's account id; fix: set aws:allowedAccountIds in the stack file (or allowedAccountIds on the provider) to the stack's own account.",
             ],
         ]);
     });

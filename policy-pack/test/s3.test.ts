@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { resourcePolicyPolicies } from "../policies/resourcePolicies";
 import { s3Policies } from "../policies/s3";
 import { check, res, Res } from "./fixtures";
 
@@ -112,7 +113,7 @@ describe("S3 policies (stack level, v7 split bucket resources)", () => {
             [
                 "s3-bucket-sse-kms-cmk",
                 "artifacts",
-                'Bucket "artifacts": encryption configuration "artifacts-sse" has [{"sseAlgorithm":"AES256"}]; required: sseAlgorithm "aws:kms", kmsMasterKeyId of a customer-managed key (not alias/aws/s3) and bucketKeyEnabled true; fix: set them on "artifacts-sse".',
+                'Bucket "artifacts": encryption configuration "artifacts-sse" has [{"sseAlgorithm":"AES256","kmsMasterKeyId":"none"}]; required: sseAlgorithm "aws:kms", kmsMasterKeyId of a customer-managed key (not alias/aws/s3) and bucketKeyEnabled true; fix: set them on "artifacts-sse".',
             ],
         ]);
     });
@@ -145,16 +146,16 @@ describe("S3 policies (stack level, v7 split bucket resources)", () => {
                 ],
             }),
         });
-        expect(await check(s3Policies, replace(policy))).to.deep.equal([
+        expect(await check([...resourcePolicyPolicies, ...s3Policies], replace(policy))).to.deep.equal([
+            [
+                "resource-policy-no-public-access",
+                "artifacts-policy",
+                'bucket policy "artifacts-policy": statement "Public" allows Principal "*" without conditions; required: named principals, or a condition on the caller; fix: name the account root and add ArnEquals aws:PrincipalArn (aws:SecureTransport and similar conditions say how, not who).',
+            ],
             [
                 "s3-bucket-tls-only",
                 "artifacts",
                 'Bucket "artifacts" has a bucket policy without Deny with NumericLessThan "s3:TlsVersion": "1.2" statement; required: both denies for Principal "*" on the bucket and its objects; fix: add them to the bucket\'s aws.s3.BucketPolicy.',
-            ],
-            [
-                "s3-bucket-no-public-grants",
-                "artifacts",
-                'Bucket "artifacts": bucket policy statement "Public" allows "s3:GetObject" to Principal "*" without conditions; required: named principals or a narrowing condition; fix: name the principals or add a condition (e.g. aws:PrincipalOrgID).',
             ],
         ]);
     });
@@ -187,8 +188,8 @@ describe("S3 policies (stack level, v7 split bucket resources)", () => {
                 'Bucket "artifacts" sets forceDestroy true in stage; required: forceDestroy unset or false in stage and prod; fix: remove forceDestroy (and protect the bucket).',
             ],
         ]);
-        // Policy config overrides the environment derived from the provider.
-        const config = { "s3-bucket-no-force-destroy": { environment: "prod" } };
-        expect((await check(s3Policies, destroyable, { stack: "dev", config })).length).to.equal(1);
+        // Policy config cannot change the environment: it comes from the stack being previewed.
+        const config = { "s3-bucket-no-force-destroy": { environment: "prod" } } as any;
+        expect(await check(s3Policies, destroyable, { stack: "dev", config })).to.deep.equal([]);
     });
 });

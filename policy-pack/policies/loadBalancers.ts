@@ -1,0 +1,165 @@
+import * as aws from "@pulumi/aws";
+import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
+import {
+    contextOf,
+    Deferred,
+    dependenciesOf,
+    isProtected,
+    resourcePolicy,
+    stackPolicy,
+    stackProvider,
+    UNKNOWN,
+} from "./common";
+
+const LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer";
+const LISTENER = "aws:lb/listener:Listener";
+const isApplication = (lb: PolicyResource) => (lb.props.loadBalancerType ?? "application") === "application";
+
+/**
+ * ELB.17's recommended policies: TLS 1.3 with 1.2 (FIPS and post-quantum variants included).
+ * https://docs.aws.amazon.com/securityhub/latest/userguide/elb-controls.html
+ */
+export const RECOMMENDED_TLS_POLICY = /^ELBSecurityPolicy-TLS13-1-[23]-/;
+/** The FIPS 140 policies federal workloads in GovCloud use (ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04, ...). */
+export const FIPS_TLS_POLICY = /^ELBSecurityPolicy-TLS13-1-[23]-.*FIPS/;
+
+/** The listeners of a load balancer: by dependency of their loadBalancerArn, or by its known ARN. */
+function listenersOf(lb: PolicyResource, resources: PolicyResource[], deferred: Deferred): PolicyResource[] {
+    const arn = deferred.read(() => lb.props.arn);
+    return resources.filter(
+        (r) =>
+            r.type === LISTENER &&
+            (dependenciesOf(r, "loadBalancerArn").some((d) => d.urn === lb.urn) ||
+                (arn !== UNKNOWN && arn !== undefined && deferred.read(() => r.props.loadBalancerArn) === arn)),
+    );
+}
+
+const redirectsToHttps = (listener: PolicyResource) =>
+    ((listener.props.defaultActions ?? []) as any[]).some(
+        (a) => a.type === "redirect" && String(a.redirect?.protocol ?? "").toUpperCase() === "HTTPS",
+    );
+
+export const elbHttpRedirect = stackPolicy(
+    {
+        name: "elb-http-redirects-to-https",
+        summary:
+            "HTTP listeners of an Application Load Balancer redirect to HTTPS when it serves HTTPS, and always in stage and prod.",
+        severity: "high",
+        fsbp: ["ELB.1"],
+        nist: ["SC-8", "SC-23"],
+    },
+    (args, report) => {
+        const lbs = args.resources.filter((r) => r.type === LOAD_BALANCER && isApplication(r));
+        if (lbs.length === 0) args.notApplicable("no Application Load Balancer in the stack");
+        const ctx = contextOf(stackProvider(args.resources));
+        const deferred = new Deferred();
+        for (const lb of lbs) {
+            const listeners = listenersOf(lb, args.resources, deferred);
+            const https = listeners.some((l) => l.props.protocol === "HTTPS");
+            if (!https && !isProtected(ctx)) continue;
+            for (const l of listeners.filter((x) => x.props.protocol === "HTTP" && !redirectsToHttps(x))) {
+                report(
+                    `Listener "${l.name}" of load balancer "${lb.name}" serves plain HTTP on port ${l.props.port} ` +
+                        `${https ? "beside an HTTPS listener" : `in ${ctx.environment}`}; required: a redirect to HTTPS ` +
+                        `(HTTP_301); fix: set defaultActions to [{ type: "redirect", redirect: { protocol: "HTTPS", ` +
+                        `port: "443", statusCode: "HTTP_301" } }] (and a certificate in stage and prod).`,
+                    l.urn,
+                );
+            }
+        }
+        deferred.finish();
+    },
+);
+
+export const elbDropInvalidHeaders = resourcePolicy(
+    {
+        name: "elb-drop-invalid-headers",
+        summary: "Application Load Balancers drop invalid HTTP header fields.",
+        severity: "medium",
+        fsbp: ["ELB.4"],
+        nist: ["SC-8", "SI-10"],
+    },
+    validateResourceOfType(aws.lb.LoadBalancer, (lb, args, report) => {
+        if ((lb.loadBalancerType ?? "application") !== "application") return;
+        if (lb.dropInvalidHeaderFields !== true) {
+            report(
+                `Load balancer "${args.name}" has dropInvalidHeaderFields ${lb.dropInvalidHeaderFields ?? "unset"}; ` +
+                    `required: true; fix: set dropInvalidHeaderFields: true.`,
+            );
+        }
+    }),
+);
+
+export const elbDeletionProtection = resourcePolicy(
+    {
+        name: "elb-deletion-protection",
+        summary: "Load balancers in stage and prod have deletion protection on.",
+        severity: "medium",
+        fsbp: ["ELB.6"],
+        nist: ["CP-10", "CM-3"],
+    },
+    validateResourceOfType(aws.lb.LoadBalancer, (lb, args, report) => {
+        const ctx = contextOf(args.provider);
+        if (!isProtected(ctx)) args.notApplicable(`${ctx.environment} may delete its load balancers`);
+        if (lb.enableDeletionProtection !== true) {
+            report(
+                `Load balancer "${args.name}" has enableDeletionProtection ${lb.enableDeletionProtection ?? "unset"} ` +
+                    `in ${ctx.environment}; required: true; fix: set enableDeletionProtection: true.`,
+            );
+        }
+    }),
+);
+
+const secureListener = (protocol: unknown) => protocol === "HTTPS" || protocol === "TLS";
+const DEFAULT_POLICY = "the default sslPolicy (ELBSecurityPolicy-2016-08, TLS 1.0)";
+
+export const elbTlsPolicy = resourcePolicy(
+    {
+        name: "elb-listener-tls-policy",
+        summary:
+            "HTTPS and TLS listeners use a recommended TLS 1.3/1.2 security policy (ELBSecurityPolicy-TLS13-1-2-* or -1-3-*).",
+        severity: "high",
+        fsbp: ["ELB.17"],
+        nist: ["SC-8", "SC-13"],
+    },
+    validateResourceOfType(aws.lb.Listener, (listener, args, report) => {
+        if (!secureListener(listener.protocol)) return;
+        const policy = listener.sslPolicy;
+        if (!policy || !RECOMMENDED_TLS_POLICY.test(policy)) {
+            report(
+                `Listener "${args.name}" (${listener.protocol}) uses ${policy ? `sslPolicy ${policy}` : DEFAULT_POLICY}; ` +
+                    `required: ELBSecurityPolicy-TLS13-1-2-2021-06 or another TLS13 policy; fix: set sslPolicy.`,
+            );
+        }
+    }),
+);
+
+export const elbFipsTlsPolicy = resourcePolicy(
+    {
+        name: "elb-listener-fips-tls-policy-govcloud",
+        summary:
+            "In GovCloud (aws-us-gov), HTTPS and TLS listeners use a FIPS 140 TLS policy (ELBSecurityPolicy-TLS13-*-FIPS-*).",
+        severity: "high",
+        nist: ["SC-13", "SC-8"],
+    },
+    validateResourceOfType(aws.lb.Listener, (listener, args, report) => {
+        const ctx = contextOf(args.provider);
+        if (ctx.partition !== "aws-us-gov") args.notApplicable(`partition ${ctx.partition ?? "unknown"}`);
+        if (!secureListener(listener.protocol)) return;
+        const policy = listener.sslPolicy;
+        if (!policy || !FIPS_TLS_POLICY.test(policy)) {
+            report(
+                `Listener "${args.name}" (${listener.protocol}) uses ${policy ? `sslPolicy ${policy}` : DEFAULT_POLICY} ` +
+                    `in GovCloud; required: a FIPS policy such as ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04; fix: set sslPolicy.`,
+            );
+        }
+    }),
+);
+
+export const loadBalancerPolicies = [
+    elbHttpRedirect,
+    elbDropInvalidHeaders,
+    elbDeletionProtection,
+    elbTlsPolicy,
+    elbFipsTlsPolicy,
+];
