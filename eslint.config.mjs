@@ -34,9 +34,9 @@ export default tseslint.config(
     },
     // Dependencies point one way: stacks -> components -> domain; the tooling beside the program imports it,
     // never the reverse.
-    ...layerRules(["index.ts", "stacks/**/*.ts"], ["offline", "engine", "scripts", "test"]),
-    ...layerRules(["components/**/*.ts"], ["stacks", "offline", "engine", "scripts", "test"]),
-    ...layerRules(["domain/**/*.ts"], ["components", "stacks", "offline", "engine", "scripts", "test"]),
+    ...layerRules(["index.ts", "stacks/**/*.ts"], ["offline", "engine", "scripts", "rehearsal", "test"]),
+    ...layerRules(["components/**/*.ts"], ["stacks", "offline", "engine", "scripts", "rehearsal", "test"]),
+    ...layerRules(["domain/**/*.ts"], ["components", "stacks", "offline", "engine", "scripts", "rehearsal", "test"]),
 );
 
 /** An ESLint block forbidding `files` to import from the project's top-level folders `forbidden`. */
