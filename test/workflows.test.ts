@@ -116,12 +116,25 @@ describe("GitHub workflows", () => {
         expect(wf.jobs.test.strategy.matrix.node).to.deep.equal([22, 24]);
         expect(steps("offline-plan.yml", "test")[1].with["node-version"]).to.equal("${{ matrix.node }}");
         expect(runs("offline-plan.yml", "test")).to.deep.equal(["npm ci --no-audit --no-fund", "npm test"]);
-        expect(runs("offline-plan.yml", "plan")).to.deep.equal([
+        const [install, plan, summary, preview] = runs("offline-plan.yml", "plan");
+        expect([install, summary, preview]).to.deep.equal([
             "npm ci --no-audit --no-fund",
-            "npm run plan -- --all --json reports/plan.json --markdown reports/plan.md",
             'cat reports/plan.md >> "$GITHUB_STEP_SUMMARY"',
             "npm run preview -- --all",
         ]);
+        // A pull request is planned against its base (the whole history is checked out); exit 3 (access widens in
+        // stage or prod) passes the job and asks for the access review.
+        expect(steps("offline-plan.yml", "plan")[0].with["fetch-depth"]).to.equal(0);
+        expect(plan).to.include(
+            'npm run plan -- --all --base "$BASE_SHA" --json reports/plan.json --markdown reports/plan.md',
+        );
+        expect(plan).to.include('[ "$code" -eq 0 ] || [ "$code" -eq 3 ]');
+        expect(wf.jobs.plan.outputs).to.deep.equal({ "access-widened": "${{ steps.plan.outputs.access-widened }}" });
+        expect(wf.jobs["access-review"]).to.include({
+            needs: "plan",
+            if: "${{ needs.plan.outputs.access-widened == 'true' }}",
+            environment: "access-review",
+        });
     });
 
     it("the comment workflow takes the pull request from the workflow_run event, never from the artifact", () => {
