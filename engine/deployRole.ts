@@ -83,6 +83,10 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
         ],
         passRoleTo: ["codepipeline.amazonaws.com"],
     },
+    "aws:ec2/flowLog:FlowLog": {
+        actions: ["ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", ...SG_TAGS],
+        passRoleTo: ["vpc-flow-logs.amazonaws.com"],
+    },
     "aws:ec2/securityGroup:SecurityGroup": {
         actions: [
             "ec2:AuthorizeSecurityGroupEgress",

@@ -111,7 +111,17 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                       publicSubnetIds: [...config.network.publicSubnetIds],
                   },
               }
-            : { cidrBlock: config.network.vpcCidr, natGateways: natGatewaysFor(env) },
+            : {
+                  cidrBlock: config.network.vpcCidr,
+                  natGateways: natGatewaysFor(env),
+                  flowLogs: {
+                      partition,
+                      region: config.region,
+                      accountId: config.accountId,
+                      kmsKeyArn: key.keyArn,
+                      retentionInDays: config.logRetentionDays,
+                  },
+              },
         opts,
     );
     const notifications = new PipelineNotifications(

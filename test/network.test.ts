@@ -74,6 +74,74 @@ describe("ServiceNetwork", () => {
         expect([vpc.inputs.cidrBlock, vpc.inputs.natGateways]).to.deep.equal(["10.0.0.0/16", { strategy: "Single" }]);
     });
 
+    const FLOW_LOGS = {
+        partition: "aws-us-gov",
+        region: "us-gov-west-1",
+        accountId: "271828182845",
+        kmsKeyArn: "arn:aws-us-gov:kms:us-gov-west-1:271828182845:key/0f0e0d0c-0b0a-0908-0706-050403020100",
+        retentionInDays: 365,
+    };
+
+    it("sends all traffic of a created VPC to a KMS-encrypted log group through a role of its own", async () => {
+        const { run } = await plan({ cidrBlock: "10.20.0.0/16", flowLogs: FLOW_LOGS });
+        const component = run.resources.find((r) => r.type === "devsecops:network:ServiceNetwork")!;
+        const ofType = (t: string) => run.resources.filter((r) => r.type === t);
+        const [logGroup] = ofType("aws:cloudwatch/logGroup:LogGroup");
+        expect(logGroup.inputs).to.deep.equal({
+            name: "/vpc/flow-logs/svc-net",
+            retentionInDays: 365,
+            kmsKeyId: FLOW_LOGS.kmsKeyArn,
+        });
+        const [role] = ofType("aws:iam/role:Role");
+        expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: {
+                        ArnLike: { "aws:SourceArn": "arn:aws-us-gov:ec2:us-gov-west-1:271828182845:vpc-flow-log/*" },
+                        StringEquals: { "aws:SourceAccount": "271828182845" },
+                    },
+                },
+            ],
+        });
+        const [policy] = ofType("aws:iam/rolePolicy:RolePolicy");
+        const groupArn = "arn:aws-us-gov:logs:us-gov-west-1:271828182845:log-group:/vpc/flow-logs/svc-net";
+        expect(JSON.parse(policy.inputs.policy)).to.deep.equal({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "DeliverFlowLogs",
+                    Effect: "Allow",
+                    Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    Resource: [groupArn, `${groupArn}:log-stream:*`],
+                },
+            ],
+        });
+        const [flowLog] = ofType("aws:ec2/flowLog:FlowLog");
+        expect(flowLog.inputs).to.deep.equal({
+            vpcId: "vpc-" + flowLog.inputs.vpcId.slice(4),
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: groupArn,
+            iamRoleArn: role.state.arn,
+            maxAggregationInterval: 60,
+        });
+        expect(flowLog.inputs.vpcId).to.match(/^vpc-[0-9a-f]{17}$/);
+        expect(flowLog.dependencies).to.include(policy.urn);
+        for (const r of [logGroup, role, policy, flowLog]) expect(r.parent).to.equal(component.urn);
+    });
+
+    it("adds no flow log to an existing VPC (its owner logs it)", async () => {
+        const { run } = await plan({
+            existing: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: PRIVATE, publicSubnetIds: PUBLIC },
+            flowLogs: FLOW_LOGS,
+        });
+        expect(run.resources.filter((r) => r.type === "aws:ec2/flowLog:FlowLog")).to.deep.equal([]);
+    });
+
     it("rejects an existing VPC with fewer than two subnets of a kind", async () => {
         const run = await runStack("dev", async () => {
             new ServiceNetwork("svc-net", {
