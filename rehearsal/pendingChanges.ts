@@ -69,9 +69,9 @@ if [[ -n "$INVALID" ]]; then
   exit 1
 fi
 ADVISORIES='[.vulnerabilities[].via[] | objects | select(.severity == "high" or .severity == "critical")] | unique_by(.url)'
-SUPPRESSED="$(jq -r --slurpfile ex "$EXCEPTIONS" "$ADVISORIES"' | .[] | . as $a | $ex[0][] | select($a.url | endswith(.advisory))
+SUPPRESSED="$(jq -r --slurpfile ex "$EXCEPTIONS" "$ADVISORIES"' | .[] | . as $a | $ex[0][] | . as $e | select($a.url | endswith($e.advisory))
   | "  - \\($a.name) \\($a.url) until \\(.expires): \\(.reason)"' "$AUDIT")"
-FOUND="$(jq -r --slurpfile ex "$EXCEPTIONS" "$ADVISORIES"' | .[] | . as $a | select([$ex[0][] | select($a.url | endswith(.advisory))] | length == 0)
+FOUND="$(jq -r --slurpfile ex "$EXCEPTIONS" "$ADVISORIES"' | .[] | . as $a | select([$ex[0][] | . as $e | select($a.url | endswith($e.advisory))] | length == 0)
   | "  - \\(.severity) \\(.name) \\(.range): \\(.title) \\(.url)"' "$AUDIT")"
 if [[ -n "$SUPPRESSED" ]]; then echo "Suppressed by audit-exceptions.json:"; echo "$SUPPRESSED"; fi
 if [[ -n "$FOUND" ]]; then

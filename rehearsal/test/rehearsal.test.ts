@@ -1,0 +1,213 @@
+// Slow (npm registry, minutes): npm run test:rehearsal. The sample passes dev and the promotion to qa; each planted
+// fault stops the pipeline at its gate with its message; the audit fails closed when it gets no report.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
+import { ACCOUNTS, artifactKeyArn, rehearse, RehearsalResult, REGION } from "../pipeline";
+
+const SAMPLE = path.join(__dirname, "..", "..", "examples", "orders-api");
+const bucket = (account: string) => `cicd-artifacts-${account}-${REGION}`;
+
+/** A copy of the sample named orders-api, changed by `plant`. */
+function copyOfSample(plant: (dir: string) => void = () => undefined): string {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "fault-")), "orders-api");
+    fs.cpSync(SAMPLE, dir, { recursive: true, filter: (src) => !/node_modules|reports/.test(path.basename(src)) });
+    plant(dir);
+    return dir;
+}
+
+function edit(file: string, from: string, to: string): void {
+    const text = fs.readFileSync(file, "utf8");
+    if (!text.includes(from)) throw new Error(`${file} does not contain ${from}`);
+    fs.writeFileSync(file, text.replace(from, to));
+}
+
+function failure(result: RehearsalResult, action: string) {
+    const a = result.actions.find((x) => x.action === action && !x.ok);
+    if (!a) throw new Error(`${action} did not fail: ${JSON.stringify(result.stoppedAt)}`);
+    return a;
+}
+
+describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generator; AWS and Docker stood in)", function () {
+    let advisories: LocalRegistry;
+    const run = (serviceDir: string, auditRegistry = advisories.url, environments?: ("dev" | "qa")[]) =>
+        rehearse({
+            serviceDir,
+            workDir: fs.mkdtempSync(path.join(os.tmpdir(), "rehearsal-")),
+            auditRegistry,
+            environments: environments ?? ["dev"],
+        });
+
+    before(async () => {
+        // The advisory endpoint of this workplace's registry answers 405, so the audit is tested against a local one
+        // that serves the GitHub advisory of the planted dependency.
+        advisories = await advisoryRegistry({ lodash: [LODASH_COMMAND_INJECTION.advisory] });
+    });
+    after(() => advisories.close());
+
+    it("passes dev and the promotion to qa; the SBOM is published with each manifest, encrypted, named, carried", async () => {
+        const r = await run(copyOfSample(), advisories.url, ["dev", "qa"]);
+        expect(r.stoppedAt, JSON.stringify(r.actions.filter((a) => !a.ok))).to.equal(undefined);
+        expect(r.actions.map((a) => `${a.env} ${a.stage}/${a.action}`)).to.deep.equal(
+            ["dev", "qa"].flatMap((env) => [
+                `${env} Source/Source`,
+                `${env} Build/UnitTests`,
+                `${env} Build/SecurityScan`,
+                `${env} Build/${env === "dev" ? "BuildImage" : "PromoteImage"}`,
+                `${env} Build/ImageScanGate`,
+                `${env} Deploy/DeployToFargate`,
+                `${env} Deploy/ScaleUpService`,
+                `${env} Release/PublishRelease`,
+            ]),
+        );
+        const sbomKey = `releases/orders-api/${r.commit}.sbom.cdx.json`;
+        const devSbom = r.s3(bucket(ACCOUNTS.dev), sbomKey)!;
+        const sbom = JSON.parse(devSbom);
+        expect(sbom.bomFormat).to.equal("CycloneDX");
+        expect(sbom.metadata.component.name).to.equal("orders-api");
+        expect(sbom.components.map((c: { purl: string }) => c.purl)).to.deep.equal(["pkg:npm/zod@3.25.76"]);
+        for (const env of ["dev", "qa"] as const) {
+            const account = ACCOUNTS[env];
+            const manifest = JSON.parse(r.s3(bucket(account), `releases/orders-api/${r.commit}.json`)!);
+            expect(manifest.sbom.key).to.equal(sbomKey);
+            expect(manifest.sbom.format).to.equal("CycloneDX");
+            // Carried forward unchanged: qa publishes dev's SBOM, byte for byte.
+            expect(r.s3(bucket(account), sbomKey)).to.equal(devSbom);
+            expect(r.s3Meta(bucket(account), sbomKey)).to.deep.equal({
+                sse: "aws:kms",
+                kmsKeyId: artifactKeyArn(account),
+                contentType: "application/vnd.cyclonedx+json",
+            });
+        }
+        const devManifest = JSON.parse(r.s3(bucket(ACCOUNTS.dev), `releases/orders-api/${r.commit}.json`)!);
+        const qaManifest = JSON.parse(r.s3(bucket(ACCOUNTS.qa), `releases/orders-api/${r.commit}.json`)!);
+        expect(qaManifest.imageDigest).to.equal(devManifest.imageDigest);
+    });
+
+    it("a committed AWS key stops dev at the security scan's secrets scan", async () => {
+        // Made up at run time, so that no key-shaped string is committed here.
+        const id = `AKIA${"Q7".repeat(8)}`;
+        const secret = `${"wJalrXUtnFEMIK7MDENGbPxRfiCY".padEnd(40, "Z")}`;
+        const dir = copyOfSample((d) =>
+            fs.writeFileSync(
+                path.join(d, "src", "aws.js"),
+                `module.exports = { accessKeyId: "${id}", secretAccessKey: "${secret}" };\n`,
+            ),
+        );
+        const r = await run(dir);
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["SecurityScan"] });
+        const scan = failure(r, "SecurityScan");
+        expect(scan.failedStep).to.equal(
+            "pre_build: Secrets scan (secretlint $SECRETLINT_VERSION) of the source as committed",
+        );
+        expect(scan.output).to.include("[AWSSecretAccessKey] found AWS Secret Access Key");
+        expect(scan.output).to.include("src/aws.js");
+    });
+
+    it("a dependency with a high-severity advisory stops dev at the dependency audit", async () => {
+        const dir = copyOfSample((d) => {
+            edit(path.join(d, "package.json"), '"zod": "3.25.76"', '"lodash": "4.17.20",\n        "zod": "3.25.76"');
+            execFileSync("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: d });
+        });
+        const r = await run(dir);
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["SecurityScan"] });
+        const scan = failure(r, "SecurityScan");
+        expect(scan.failedStep).to.match(/^build: Dependency audit of the production tree against/);
+        expect(scan.output).to.include(
+            "Dependency audit failed: high or critical advisories in the production dependencies:\n" +
+                "  - high lodash <4.17.21: Command Injection in lodash https://github.com/advisories/GHSA-35jh-r3h4-6jhm",
+        );
+    });
+
+    it("the same advisory passes with a reasoned, unexpired entry in audit-exceptions.json, and says so", async () => {
+        const dir = copyOfSample((d) => {
+            edit(path.join(d, "package.json"), '"zod": "3.25.76"', '"lodash": "4.17.20",\n        "zod": "3.25.76"');
+            execFileSync("npm", ["install", "--package-lock-only", "--no-audit", "--no-fund"], { cwd: d });
+            const exception = {
+                advisory: "GHSA-35jh-r3h4-6jhm",
+                reason: "template() is never called with user input",
+                expires: "2099-01-01",
+            };
+            fs.writeFileSync(path.join(d, "audit-exceptions.json"), JSON.stringify([exception]));
+        });
+        const r = await run(dir);
+        const scan = r.actions.find((a) => a.action === "SecurityScan")!;
+        expect(scan.ok, scan.output).to.equal(true);
+        expect(scan.output).to.include(
+            "Suppressed by audit-exceptions.json:\n  - lodash https://github.com/advisories/GHSA-35jh-r3h4-6jhm until " +
+                "2099-01-01: template() is never called with user input",
+        );
+    });
+
+    it("an eval of request input stops dev at static analysis", async () => {
+        const dir = copyOfSample((d) =>
+            edit(
+                path.join(d, "src", "app.js"),
+                'if (req.method === "POST" && url.pathname === "/orders") {',
+                'if (req.method === "POST" && url.pathname === "/calc") {\n' +
+                    "                const input = await readJson(req);\n" +
+                    "                return send(res, 200, { result: eval(input.expression) });\n" +
+                    "            }\n" +
+                    '            if (req.method === "POST" && url.pathname === "/orders") {',
+            ),
+        );
+        const r = await run(dir);
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["SecurityScan"] });
+        const scan = failure(r, "SecurityScan");
+        expect(scan.failedStep).to.equal(
+            "build: Static analysis (eslint-plugin-security $ESLINT_PLUGIN_SECURITY_VERSION); any warning fails the build",
+        );
+        expect(scan.output).to.match(
+            /src\/app\.js\n\s+\d+:\d+\s+warning\s+eval with argument of type MemberExpression\s+security\/detect-eval-with-expression/,
+        );
+    });
+
+    it("a failing test stops dev at the unit tests", async () => {
+        const dir = copyOfSample((d) =>
+            edit(path.join(d, "test", "app.test.js"), 'body: { status: "ok" }', 'body: { status: "fine" }'),
+        );
+        const r = await run(dir);
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["UnitTests"] });
+        const tests = failure(r, "UnitTests");
+        expect(tests.failedStep).to.equal("build: npm test");
+        expect(tests.output).to.include("✖ answers the health check path");
+        expect(tests.output).to.include("ℹ fail 1");
+    });
+
+    it("a registry that does not serve the audit endpoint fails the scan closed, saying what to configure", async () => {
+        const refusing = await refusingRegistry();
+        try {
+            const r = await run(copyOfSample(), refusing.url);
+            expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["SecurityScan"] });
+            expect(failure(r, "SecurityScan").output).to.include(
+                `The registry ${refusing.url} does not serve npm's audit endpoint ` +
+                    "(POST /-/npm/v1/security/advisories/bulk answered 405).\n" +
+                    "No dependency was audited, so the security scan fails closed. Set NPM_AUDIT_REGISTRY (security-scan " +
+                    "project environment) to a registry that serves npm's audit endpoint: https://registry.npmjs.org/ or a " +
+                    "mirror that proxies it.",
+            );
+        } finally {
+            await refusing.close();
+        }
+    });
+
+    it("an audit registry out of reach fails the scan closed, saying it cannot be reached", async () => {
+        const port = await new Promise<number>((resolve) => {
+            const s = net.createServer().listen(0, "127.0.0.1", () => {
+                const p = (s.address() as net.AddressInfo).port;
+                s.close(() => resolve(p));
+            });
+        });
+        const url = `http://127.0.0.1:${port}/`;
+        const r = await run(copyOfSample(), url);
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["SecurityScan"] });
+        expect(failure(r, "SecurityScan").output).to.include(
+            `The audit registry ${url} cannot be reached: request to ${url}-/npm/v1/security/advisories/bulk failed, ` +
+                `reason: connect ECONNREFUSED 127.0.0.1:${port}`,
+        );
+    });
+});
