@@ -125,10 +125,11 @@ jq -n --arg service "$SERVICE_NAME" --arg commit "$COMMIT" --arg digest "$DIGEST
     sbom: {key: $sbom, format: "CycloneDX", sha256: $sbomSha256}}' > release.json
 `);
 
-const PROMOTE_BEFORE = block(`
+const PROMOTE_ANCHOR = `
 export REPOSITORY_NAME="\${REPOSITORY_URI#*/}"
 export PREVIOUS_REGISTRY="\${PREVIOUS_REPOSITORY_URI%%/*}"
-`);
+`;
+const PROMOTE_BEFORE = block(PROMOTE_ANCHOR);
 
 const PROMOTE_AFTER = block(`
 # The SBOM the previous environment published with this release travels on unchanged (checked by its sha256).
@@ -142,7 +143,7 @@ if [[ "$(sha256sum ${SBOM_FILE} | cut -d ' ' -f 1)" != "$(jq -r '.sbom.sha256' p
   echo "s3://$PREVIOUS_RELEASE_BUCKET/$SBOM_KEY does not match the sha256 its release manifest names" >&2
   exit 1
 fi
-${PROMOTE_BEFORE.trim()}
+${PROMOTE_ANCHOR.trim()}
 `);
 
 /** The changes, in the order the owner should apply them. */
