@@ -403,6 +403,8 @@ function serviceOnFargate(
             desiredCount: service.desiredCount,
             healthCheckPath: service.healthCheckPath,
             secrets: service.secrets,
+            secretsKmsKeyArns: service.secretsKmsKeyArns,
+            egress: service.egress,
             certificateArn: args.certificateArn,
             protect: args.protect,
         },

@@ -79,6 +79,15 @@ export interface ContainerSecret {
     readonly valueFrom: string;
 }
 
+/** An outbound connection of the tasks beyond HTTPS: a TCP port to a CIDR or to a security group. */
+export interface TaskEgress {
+    readonly port: number;
+    /** An IPv4 CIDR; exactly one of cidr and securityGroupId. */
+    readonly cidr?: string;
+    /** A security group of the same VPC (e.g. the database's). */
+    readonly securityGroupId?: string;
+}
+
 /** A cluster shared by the environment's services. */
 export interface ExistingCluster {
     readonly arn: pulumi.Input<string>;
@@ -122,6 +131,8 @@ export interface FargateServiceArgs {
     readonly secrets?: readonly ContainerSecret[];
     /** KMS keys of those secrets (customer-managed); decrypt only via Secrets Manager. Default none. */
     readonly secretsKmsKeyArns?: readonly pulumi.Input<string>[];
+    /** Outbound connections beyond HTTPS (TASK_EGRESS_PORT) to anywhere, e.g. a database. Default none. */
+    readonly egress?: readonly TaskEgress[];
     /** Plain, non-secret environment variables. Default none. */
     readonly environment?: Readonly<Record<string, string>>;
     /** ACM certificate: HTTPS on 443 and HTTP 80 redirected to it. Default none: plain HTTP on 80 only. */
@@ -327,6 +338,14 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
             );
         }
     });
+    (args.egress ?? []).forEach((e, i) => {
+        if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) {
+            problem(`egress[${i}].port`, e.port, "a TCP port from 1 to 65535");
+        }
+        if ((e.cidr === undefined) === (e.securityGroupId === undefined)) {
+            problem(`egress[${i}]`, e, "exactly one of cidr and securityGroupId");
+        }
+    });
     if ((args.ingressCidrs ?? DEFAULT_INGRESS_CIDRS).length === 0) {
         problem("ingressCidrs", [], "at least one CIDR (or no value for the internet)");
     }
@@ -464,6 +483,24 @@ function serviceTaskDefinition(
     );
 }
 
+/** The egress rule of one configured connection: its port, to its CIDR or security group. */
+export function taskEgressRule(
+    securityGroupId: pulumi.Input<string>,
+    egress: TaskEgress,
+): aws.vpc.SecurityGroupEgressRuleArgs {
+    const peer = egress.securityGroupId
+        ? { referencedSecurityGroupId: egress.securityGroupId }
+        : { cidrIpv4: egress.cidr };
+    return {
+        securityGroupId,
+        ipProtocol: "tcp",
+        fromPort: egress.port,
+        toPort: egress.port,
+        ...peer,
+        description: `Configured egress on ${egress.port} (serviceEgress)`,
+    };
+}
+
 /**
  * Security groups: the ALB takes the listener ports from ingressCidrs and talks only to the tasks; the tasks take
  * only the container port from the ALB and only open HTTPS connections.
@@ -527,6 +564,10 @@ function serviceSecurityGroups(
             description: "HTTPS to AWS APIs (ECR, Secrets Manager, Logs) through NAT",
         },
         parent,
+    );
+    (args.egress ?? []).forEach(
+        (egress, i) =>
+            new aws.vpc.SecurityGroupEgressRule(`${name}-service-out-${i}`, taskEgressRule(service.id, egress), parent),
     );
     return { alb, service };
 }

@@ -47,6 +47,19 @@ export interface ServiceConfig {
     readonly healthCheckPath: string;
     /** Secrets Manager secrets injected into the container as environment variables. */
     readonly secrets: readonly { readonly name: string; readonly valueFrom: string }[];
+    /** Customer-managed KMS keys of those secrets: decrypted only via Secrets Manager. */
+    readonly secretsKmsKeyArns: readonly string[];
+    /** Outbound connections of the tasks beyond HTTPS (443) to anywhere. */
+    readonly egress: readonly ServiceEgress[];
+}
+
+/** One outbound connection of a service's tasks: a TCP port to a CIDR or to a security group. */
+export interface ServiceEgress {
+    readonly port: number;
+    /** An IPv4 CIDR, e.g. 10.0.0.0/16. */
+    readonly cidr?: string;
+    /** A security group id (sg-...) of the same VPC. */
+    readonly securityGroupId?: string;
 }
 
 export interface NetworkConfig {
@@ -249,9 +262,11 @@ export function validateStackConfig(
     if (cpu !== undefined && memory !== undefined && !FARGATE_SIZES[cpu].includes(memory)) {
         problem("taskMemory", memory, `a Fargate memory size for taskCpu ${cpu}: ${sizes(FARGATE_SIZES[cpu])}`);
     }
-    const services: (ServiceConfig & { secrets: { name: string; valueFrom: string }[] })[] = (
-        (v.services as string[] | undefined) ?? []
-    ).map((name) => ({
+    const services: (ServiceConfig & {
+        secrets: { name: string; valueFrom: string }[];
+        secretsKmsKeyArns: string[];
+        egress: ServiceEgress[];
+    })[] = ((v.services as string[] | undefined) ?? []).map((name) => ({
         name,
         repositoryName: name,
         containerPort: v.containerPort,
@@ -260,6 +275,8 @@ export function validateStackConfig(
         desiredCount: v.desiredCount,
         healthCheckPath: v.healthCheckPath,
         secrets: [],
+        secretsKmsKeyArns: [],
+        egress: [],
     }));
 
     // Service secrets: "<service>:<VARIABLE>=<secret ARN>[:json-key:version-stage:version-id]"
@@ -286,6 +303,58 @@ export function validateStackConfig(
         } else if (target.secrets.some((s) => s.name === variable)) {
             problem("serviceSecrets", entry, `one secret per variable: ${service} already has ${variable}`, `[${i}]`);
         } else target.secrets.push({ name: variable, valueFrom: arn });
+    });
+
+    // Secret keys: "<service>=<KMS key ARN>" of this account and region
+    const kmsKeyArn = new RegExp(
+        `^arn:${partition}:kms:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`,
+    );
+    ((v.serviceSecretKeys as string[] | undefined) ?? []).forEach((entry, i) => {
+        const [, service, arn] = /^([^=]+)=(.*)$/.exec(entry) ?? [];
+        const target = services.find((s) => s.name === service);
+        if (!target) {
+            problem(
+                "serviceSecretKeys",
+                entry,
+                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
+                `[${i}]`,
+            );
+        } else if (!kmsKeyArn.test(arn)) {
+            problem(
+                "serviceSecretKeys",
+                entry,
+                `a KMS key ARN of this account and region (arn:${partition}:kms:${region}:${accountId ?? "<account>"}:key/<key id>; an alias does not work in an IAM policy's Resource)`,
+                `[${i}]`,
+            );
+        } else target.secretsKmsKeyArns.push(arn);
+    });
+
+    // Egress: "<service>:<port>=<IPv4 CIDR or security group id>"
+    ((v.serviceEgress as string[] | undefined) ?? []).forEach((entry, i) => {
+        const [, service, portText, peer] = /^([^:]+):(\d+)=(.*)$/.exec(entry) ?? [];
+        const port = Number(portText);
+        const target = services.find((s) => s.name === service);
+        if (!target) {
+            problem(
+                "serviceEgress",
+                entry,
+                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
+                `[${i}]`,
+            );
+        } else if (!Number.isInteger(port) || port < 1 || port > 65535) {
+            problem("serviceEgress", entry, "a TCP port from 1 to 65535", `[${i}]`);
+        } else if (/^sg-[0-9a-f]{8,17}$/.test(peer)) {
+            target.egress.push({ port, securityGroupId: peer });
+        } else if (isIpv4Cidr(peer)) {
+            target.egress.push({ port, cidr: peer });
+        } else {
+            problem(
+                "serviceEgress",
+                entry,
+                "an IPv4 CIDR (e.g. 10.0.0.0/16, host bits 0) or a security group id (sg-...) after the =",
+                `[${i}]`,
+            );
+        }
     });
 
     const adminArn = new RegExp(`^arn:${partition}:iam::${accountId ?? "\\d{12}"}:(role|user)/[\\w+=,.@/-]+$`);
@@ -466,6 +535,17 @@ function unknownKeys(raw: RawConfig, project: string): { key: string; value: unk
         }
     }
     return out;
+}
+
+/** An IPv4 CIDR with its host bits 0, /0 to /32. */
+export function isIpv4Cidr(text: string): boolean {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
+    if (!m) return false;
+    const octets = m.slice(1, 5).map(Number);
+    const prefix = Number(m[5]);
+    if (octets.some((o) => o > 255) || prefix > 32) return false;
+    const address = octets.reduce((a, o) => a * 256 + o, 0);
+    return address % 2 ** (32 - prefix) === 0;
 }
 
 /** The CLI's text of a value, decoded: strings stay text, everything else is JSON when it parses. */

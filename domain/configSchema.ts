@@ -422,6 +422,32 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         ),
     }),
     key({
+        key: "serviceSecretKeys",
+        type: "array<string>",
+        scope: "stack",
+        required: false,
+        default: [],
+        description:
+            'Customer-managed KMS keys of the services\' secrets, "<service>=<KMS key ARN>" (this account and region): the task execution role may decrypt with them only through Secrets Manager.',
+        schema: list(
+            pattern(/^[a-z][a-z0-9-]*=arn:/, "<service>=<KMS key ARN>"),
+            "a list of <service>=<KMS key ARN>",
+        ).superRefine(unique(() => "an entry listed once")),
+    }),
+    key({
+        key: "serviceEgress",
+        type: "array<string>",
+        scope: "stack",
+        required: false,
+        default: [],
+        description:
+            'Extra outbound connections of the services\' tasks, "<service>:<port>=<IPv4 CIDR or security group id>" (e.g. orders-api:5432=sg-0123456789abcdef0); HTTPS (443) to anywhere is always allowed.',
+        schema: list(
+            pattern(/^[a-z][a-z0-9-]*:\d+=.+$/, "<service>:<port>=<IPv4 CIDR or sg-...>"),
+            "a list of <service>:<port>=<IPv4 CIDR or sg-...>",
+        ).superRefine(unique(() => "an entry listed once")),
+    }),
+    key({
         key: "keyAdministrators",
         type: "array<string>",
         scope: "stack",

@@ -371,6 +371,26 @@ describe("FargateService", () => {
     });
 });
 
+describe("FargateService egress", () => {
+    it("rejects a port out of range and an egress with both or neither peer", () => {
+        expect(() =>
+            validateFargateServiceArgs({
+                ...BASE,
+                egress: [
+                    { port: 0, cidr: "10.0.0.0/16" },
+                    { port: 5432, cidr: "10.0.0.0/16", securityGroupId: "sg-0123456789abcdef0" },
+                    { port: 5432 },
+                ],
+            }),
+        ).to.throw(
+            "FargateService orders-api:\n" +
+                "  - egress[0].port: found 0, expected a TCP port from 1 to 65535\n" +
+                '  - egress[1]: found {"port":5432,"cidr":"10.0.0.0/16","securityGroupId":"sg-0123456789abcdef0"}, expected exactly one of cidr and securityGroupId\n' +
+                '  - egress[2]: found {"port":5432}, expected exactly one of cidr and securityGroupId',
+        );
+    });
+});
+
 describe("FargateService documents", () => {
     it("secretArnOf strips the json key, stage and version", () => {
         expect(secretArnOf(`${SECRET}:password::`)).to.equal(SECRET);
