@@ -64,6 +64,11 @@ export interface PolicyVerdict {
     /** Violations that would fail `pulumi preview` / `pulumi up`. */
     mandatory: number;
     advisory: number;
+    /**
+     * Policies that ran to the end on at least one resource (or the stack) without calling notApplicable() and
+     * without stopping at an unknown value: with no violation of theirs, the stack is compliant with them.
+     */
+    applied: string[];
 }
 
 /** The file `pulumi preview --policy-pack-config FILE` reads: policy name (or "all") -> level or settings. */
@@ -255,6 +260,7 @@ async function evaluate(
     const config = options.config ?? {};
     const stackTags: ReadonlyMap<string, string> = new Map();
     const violations: PolicyViolation[] = [];
+    const applied = new Set<string>();
     const records = new Map(run.resources.map((r) => [r.urn, r]));
 
     const propsOf = new Map<string, Record<string, any>>(
@@ -300,6 +306,7 @@ async function evaluate(
     const guard = async (policy: Policy, urn: string | undefined, what: string, fn: () => unknown) => {
         try {
             await Promise.resolve(fn());
+            if (what === "policy") applied.add(policy.name);
         } catch (e) {
             const from = `${what} '${policy.name}' from policy pack '${POLICY_PACK_NAME}@v${POLICY_PACK_VERSION}'`;
             if (e instanceof proxy.UnknownValueError) {
@@ -383,6 +390,7 @@ async function evaluate(
         violations,
         mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
         advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
+        applied: policies.map((p) => p.name).filter((n) => applied.has(n)),
     };
 }
 

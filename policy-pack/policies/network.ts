@@ -39,7 +39,7 @@ function ingressRules(args: ResourceValidationArgs, deferred: Deferred): Ingress
         case "aws:ec2/securityGroupRule:SecurityGroupRule": {
             if (p.type !== "ingress") return [];
             const sources = deferred.read(() => [...list(p.cidrBlocks), ...list(p.ipv6CidrBlocks)]);
-            return [rule(`rule "${args.name}"`, p, sources === UNKNOWN ? [] : sources)];
+            return [rule(`security group rule "${args.name}"`, p, sources === UNKNOWN ? [] : sources)];
         }
         case "aws:ec2/securityGroup:SecurityGroup": {
             const ingress = deferred.read(() => (p.ingress ?? []) as any[]);
@@ -54,6 +54,7 @@ function ingressRules(args: ResourceValidationArgs, deferred: Deferred): Ingress
     }
 }
 
+const sentence = (s: string) => s[0].toUpperCase() + s.slice(1);
 const ports = (r: IngressRule) => (r.from === r.to ? `port ${r.from}` : `ports ${r.from}-${r.to}`);
 const open = (r: IngressRule) => r.sources.filter((s) => ANYWHERE.includes(s));
 
@@ -72,7 +73,7 @@ export const sgOnlyAuthorizedPublicPorts = resourcePolicy(
             const authorized = r.protocol === "tcp" && r.from === r.to && AUTHORIZED_PUBLIC_PORTS.includes(r.from);
             if (anywhere.length > 0 && !authorized) {
                 report(
-                    `Security ${r.where} opens ${r.protocol === "-1" ? "all protocols" : r.protocol} ${ports(r)} to ` +
+                    `${sentence(r.where)} opens ${r.protocol === "-1" ? "all protocols" : r.protocol} ${ports(r)} to ` +
                         `${anywhere.join(", ")}; required: only TCP ${AUTHORIZED_PUBLIC_PORTS.join(" or ")} from ` +
                         `anywhere; fix: restrict the source to a CIDR or security group you control.`,
                 );
@@ -99,7 +100,7 @@ export const sgNoPublicAdminPorts = resourcePolicy(
             );
             if (anywhere.length > 0 && admin.length > 0) {
                 report(
-                    `Security ${r.where} opens administration port ${admin.join(", ")} to ${anywhere.join(", ")}; ` +
+                    `${sentence(r.where)} opens administration port ${admin.join(", ")} to ${anywhere.join(", ")}; ` +
                         `required: no SSH or RDP from anywhere; fix: remove the rule and use SSM Session Manager.`,
                 );
             }

@@ -12,6 +12,8 @@ export interface FixtureOptions {
     /** Replaces the provider's default tags (undefined keys removed). */
     defaultTags?: Record<string, string | undefined>;
     allowedAccountIds?: string[] | null;
+    /** The stack's own config (namespaced keys), as the engine hands it to the pack; default none. */
+    stackConfig?: Record<string, string>;
 }
 
 export function providerResource(stack: string, options: FixtureOptions = {}): RecordedResource {
@@ -57,6 +59,8 @@ export interface Res {
     dependsOn?: Res[];
     custom?: boolean;
     parent?: Res;
+    /** The protect resource option. */
+    protect?: boolean;
 }
 
 export const res = (type: string, name: string, inputs: Record<string, any> = {}, extra: Partial<Res> = {}): Res => ({
@@ -84,13 +88,41 @@ export function stackRun(resources: Res[], stack = "dev", options: FixtureOption
             state: r.inputs,
             parent: r.parent ? urnOf(stack, r.parent) : undefined,
             provider: r.custom === false ? undefined : `${provider.urn}::aws-provider-id`,
-            protect: false,
+            protect: r.protect ?? false,
             retainOnDelete: false,
             ignoreChanges: [],
             dependencies: (r.dependsOn ?? []).map((d) => urnOf(stack, d)),
         })),
     ];
-    return { project: PROJECT, stack, config: {}, resources: recorded, calls: [] };
+    return { project: PROJECT, stack, config: options.stackConfig ?? {}, resources: recorded, calls: [] };
+}
+
+/**
+ * Per policy, how many check() calls it passed (applied, no violation of its own) and failed: the coverage test
+ * requires both for every policy of the pack.
+ */
+export const coverage = new Map<string, { compliant: number; nonCompliant: number }>();
+
+/**
+ * Policies that forbid a resource type: they apply to nothing in a compliant stack, so a compliant case is one
+ * holding the resource the forbidden one would attach to (a user without access keys or a login profile).
+ */
+const FORBIDDING: Readonly<Record<string, string>> = {
+    "iam-no-access-keys": "aws:iam/user:User",
+    "iam-no-console-login": "aws:iam/user:User",
+};
+
+function recordCoverage(policies: Policy[], verdict: PolicyVerdict, types: readonly string[]): void {
+    const violated = new Set(
+        verdict.violations.filter((v) => !v.message.startsWith("can't run ")).map((v) => v.policyName),
+    );
+    for (const { name } of policies) {
+        const entry = coverage.get(name) ?? { compliant: 0, nonCompliant: 0 };
+        if (violated.has(name)) entry.nonCompliant++;
+        else if (verdict.applied.includes(name) || (FORBIDDING[name] && types.includes(FORBIDDING[name])))
+            entry.compliant++;
+        coverage.set(name, entry);
+    }
 }
 
 /** `[policy, resource name, message]` of every violation, in report order. */
@@ -103,5 +135,6 @@ export async function check(
         policies,
         config: options.config,
     });
+    recordCoverage(policies, verdict, resources.map((r) => r.type));
     return verdict.violations.map((v) => [v.policyName, v.resourceName, v.message]);
 }
