@@ -45,8 +45,20 @@ export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
 /** File of the same artifact that image-scan-gate and publish-release read (service, commit, digest, URI). */
 export const IMAGE_DETAIL_FILE = "image.json";
 
-/** CodeBuild image of every project (Ubuntu 22.04; Node.js 20, docker, AWS CLI v2, jq). */
+/**
+ * CodeBuild image of every project (Ubuntu 22.04; Node.js 22, docker, AWS CLI v2, jq): the CodeBuild user guide's
+ * "Available runtimes" lists nodejs 22 on standard:7.0, and the GovCloud user guide's CodeBuild page excludes only
+ * ARM, GPU, 2xlarge and Windows environments there, so the same image serves both partitions.
+ */
 export const BUILD_IMAGE = "aws/codebuild/standard:7.0";
+/**
+ * FIPS 140 endpoints are what federal workloads in GovCloud must use: on by default in aws-us-gov, off elsewhere.
+ * The AWS CLI v2 reads AWS_USE_FIPS_ENDPOINT (AWS SDKs and tools reference guide, "Dual-stack and FIPS endpoints");
+ * ECR, S3, ECS and Inspector offer FIPS endpoints in both GovCloud regions.
+ */
+export function fipsEndpointsByDefault(partition: string): boolean {
+    return partition === "aws-us-gov";
+}
 /** Compute of every project but build-image. */
 export const DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL";
 /** Compute of build-image (docker build). */
@@ -127,6 +139,8 @@ export interface PipelineBuildProjectsArgs {
     readonly maxCriticalFindings?: number;
     /** HIGH image findings allowed by the scan gate. Default DEFAULT_MAX_HIGH_FINDINGS (0). */
     readonly maxHighFindings?: number;
+    /** AWS CLI calls use FIPS endpoints (AWS_USE_FIPS_ENDPOINT). Default fipsEndpointsByDefault(partition). */
+    readonly fipsEndpoints?: boolean;
     /** The ECS service the scale-up step raises from 0 tasks after the first deploy. Required. */
     readonly ecsService: EcsServiceTarget;
 }
@@ -588,6 +602,7 @@ function environmentVariables(args: PipelineBuildProjectsArgs): ProjectVariable[
         plain("ARTIFACT_KEY_ARN", args.kmsKeyArn),
         plain("MAX_CRITICAL_FINDINGS", String(args.maxCriticalFindings ?? DEFAULT_MAX_CRITICAL_FINDINGS)),
         plain("MAX_HIGH_FINDINGS", String(args.maxHighFindings ?? DEFAULT_MAX_HIGH_FINDINGS)),
+        plain("AWS_USE_FIPS_ENDPOINT", String(args.fipsEndpoints ?? fipsEndpointsByDefault(args.partition))),
     ];
     const prev = args.previous;
     if (prev) {

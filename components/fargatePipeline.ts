@@ -332,6 +332,12 @@ export interface FargatePipelineArgs {
     readonly protect?: boolean;
     /** ACM certificate of the load balancer (HTTPS). Default: none, plain HTTP. */
     readonly certificateArn?: string;
+    /** AWS CLI calls of the builds use FIPS endpoints. Default: fipsEndpointsByDefault(partition) (on in GovCloud). */
+    readonly fipsEndpoints?: boolean;
+    /** CRITICAL image findings the scan gate allows. Default DEFAULT_MAX_CRITICAL_FINDINGS (0). */
+    readonly maxCriticalFindings?: number;
+    /** HIGH image findings the scan gate allows. Default DEFAULT_MAX_HIGH_FINDINGS (0). */
+    readonly maxHighFindings?: number;
     /** Minutes the deploy action waits for a stable service. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
     readonly deploymentTimeoutMinutes?: number;
 }
@@ -437,6 +443,9 @@ function pipelineBuilds(
             ecrRepositoryUrl: registry.repositoryUrl,
             logRetentionDays: args.logRetentionDays,
             previous: args.previous,
+            fipsEndpoints: args.fipsEndpoints,
+            maxCriticalFindings: args.maxCriticalFindings,
+            maxHighFindings: args.maxHighFindings,
             ecsService: {
                 clusterName: fargate.clusterName,
                 serviceName: fargate.serviceName,

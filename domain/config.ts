@@ -111,6 +111,10 @@ export interface StackConfig {
     readonly certificateArn?: string;
     /** AWS Organization of all five accounts; when set, cross-account trust also requires aws:PrincipalOrgID. */
     readonly organizationId?: string;
+    /** The builds' AWS CLI calls use FIPS endpoints: the config value, else on in aws-us-gov only. */
+    readonly fipsEndpoints: boolean;
+    /** Findings the image scan gate of this environment allows. */
+    readonly imageScan: { readonly maxCritical: number; readonly maxHigh: number };
 }
 
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
@@ -498,6 +502,8 @@ export function validateStackConfig(
         organizationId: v.organizationId,
         certificateArn,
         awsProfile: v["aws:profile"],
+        fipsEndpoints: v.fipsEndpoints ?? partition === "aws-us-gov",
+        imageScan: { maxCritical: v.imageScanMaxCritical, maxHigh: v.imageScanMaxHigh },
     });
 }
 

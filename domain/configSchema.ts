@@ -448,6 +448,34 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         ).superRefine(unique(() => "an entry listed once")),
     }),
     key({
+        key: "fipsEndpoints",
+        type: "boolean",
+        scope: "stack",
+        required: false,
+        description:
+            "AWS CLI calls of the pipeline's builds use FIPS 140 endpoints (AWS_USE_FIPS_ENDPOINT); on by default in aws-us-gov, off in aws.",
+        schema: bool(),
+    }),
+    key({
+        key: "imageScanMaxCritical",
+        type: "integer",
+        scope: "stack",
+        required: false,
+        default: 0,
+        description: "CRITICAL findings of an image that the scan gate of this environment allows.",
+        schema: wholeNumber(0, 10000),
+    }),
+    key({
+        key: "imageScanMaxHigh",
+        type: "integer",
+        scope: "stack",
+        required: false,
+        default: 0,
+        description:
+            "HIGH findings of an image that the scan gate of this environment allows (raise it in dev while base images catch up; keep it low in prod).",
+        schema: wholeNumber(0, 10000),
+    }),
+    key({
         key: "keyAdministrators",
         type: "array<string>",
         scope: "stack",

@@ -165,6 +165,9 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 },
                 protect: config.protectResources,
                 certificateArn: config.certificateArn,
+                fipsEndpoints: config.fipsEndpoints,
+                maxCriticalFindings: config.imageScan.maxCritical,
+                maxHighFindings: config.imageScan.maxHigh,
             },
             { ...opts, dependsOn: [bucket] },
         );

@@ -64,7 +64,7 @@ describe("buildspecs", () => {
 
     it("unit-tests: npm ci, npm test, and a JUnit report into the pre-created report group", () => {
         const spec = specs.unitTests;
-        expect(spec.phases.install["runtime-versions"]).to.deep.equal({ nodejs: 20 });
+        expect(spec.phases.install["runtime-versions"]).to.deep.equal({ nodejs: 22 });
         expect(spec.phases.pre_build.commands).to.deep.equal(["npm ci"]);
         expect(spec.phases.build.commands.slice(0, 2)).to.deep.equal(["mkdir -p reports", "npm test"]);
         expect(commands(spec, "build")).to.include('compgen -G "reports/*.xml"');
@@ -80,7 +80,7 @@ describe("buildspecs", () => {
 
     it("security-scan: pinned secretlint, npm audit of production dependencies, eslint-plugin-security failing on warnings", () => {
         const spec = specs.securityScan;
-        expect(spec.phases.install["runtime-versions"]).to.deep.equal({ nodejs: 20 });
+        expect(spec.phases.install["runtime-versions"]).to.deep.equal({ nodejs: 22 });
         expect(spec.env.variables).to.include({
             SECRETLINT_VERSION: "11.7.1",
             ESLINT_VERSION: "9.39.5",
@@ -136,6 +136,10 @@ describe("buildspecs", () => {
 
     it("image-scan-gate: waits for the scan on push and compares CRITICAL and HIGH with the thresholds", () => {
         const all = commands(specs.imageScanGate);
+        expect(all).to.include(
+            "aws ecr get-registry-scanning-configuration --query 'scanningConfiguration.scanType' --output text",
+        );
+        expect(all).to.include("aws inspector2 list-findings");
         expect(all).to.include(
             'aws ecr wait image-scan-complete --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$DIGEST"',
         );
@@ -641,6 +645,7 @@ describe("PipelineBuildProjects under mocks", () => {
             ARTIFACT_KEY_ARN: plain(keyArn("aws-us-gov", QA)),
             MAX_CRITICAL_FINDINGS: plain("0"),
             MAX_HIGH_FINDINGS: plain("3"),
+            AWS_USE_FIPS_ENDPOINT: plain("true"),
             PREVIOUS_ENVIRONMENT: plain("dev"),
             PREVIOUS_RELEASE_BUCKET: plain(`cicd-artifacts-${DEV}-${GOV}`),
             PREVIOUS_REPOSITORY_URI: plain(`${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`),

@@ -222,11 +222,78 @@ describe("buildspecs run against fake aws and docker", function () {
                 severityCounts: counts,
             });
             expect(r.status === 0, r.stderr).to.equal(passes);
-            expect(r.calls).to.include(
+            expect(r.calls.slice(0, 2)).to.deep.equal([
+                "aws ecr get-registry-scanning-configuration --query scanningConfiguration.scanType --output text",
                 `aws ecr wait image-scan-complete --repository-name orders-api --image-id imageDigest=${DIGEST}`,
-            );
+            ]);
         });
     }
+
+    describe("image-scan-gate under Inspector enhanced scanning (status ACTIVE, findings from Inspector)", () => {
+        const enhanced = (options: Partial<BuildspecRunOptions>) =>
+            run("imageScanGate", {
+                env: { ...qaEnv, MAX_HIGH_FINDINGS: "1", SCAN_POLL_SECONDS: "0" },
+                files: { "image.json": qaImage },
+                scanType: "ENHANCED",
+                ...options,
+            });
+        const filter = JSON.stringify({
+            ecrImageHash: [{ comparison: "EQUALS", value: DIGEST }],
+            ecrImageRepositoryName: [{ comparison: "EQUALS", value: "orders-api" }],
+            findingStatus: [{ comparison: "EQUALS", value: "ACTIVE" }],
+        });
+
+        it("waits through a missing and a pending scan until ACTIVE, never calls the basic waiter, counts Inspector's findings", () => {
+            const r = enhanced({
+                scanStatuses: ["missing", "PENDING", "IN_PROGRESS", "ACTIVE"],
+                inspectorSeverities: ["HIGH", "LOW", "MEDIUM", "LOW"],
+            });
+            expect(r.status, r.stderr).to.equal(0);
+            const status = `aws ecr describe-image-scan-findings --repository-name orders-api --image-id imageDigest=${DIGEST} --query imageScanStatus.status --output text`;
+            expect(r.calls).to.deep.equal([
+                "aws ecr get-registry-scanning-configuration --query scanningConfiguration.scanType --output text",
+                status,
+                status,
+                status,
+                status,
+                `aws inspector2 list-findings --filter-criteria ${filter} --query findings[].severity --output json`,
+            ]);
+            expect(r.stdout).to.include('Findings by severity: {"HIGH":1,"LOW":2,"MEDIUM":1}');
+            expect(r.stdout).to.include("CRITICAL 0 (allowed 0), HIGH 1 (allowed 1)");
+        });
+
+        it("fails when Inspector's findings exceed the thresholds", () => {
+            const r = enhanced({ inspectorSeverities: ["HIGH", "HIGH"] });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(`Image scan gate failed for ${registry(QA)}/orders-api@${DIGEST}`);
+        });
+
+        it("passes an image without findings", () => {
+            const r = enhanced({ inspectorSeverities: [] });
+            expect(r.status, r.stderr).to.equal(0);
+            expect(r.stdout).to.include("Findings by severity: {}");
+        });
+
+        it("fails at once on an image Inspector cannot scan", () => {
+            const r = enhanced({ scanStatuses: ["UNSUPPORTED_IMAGE"] });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(
+                `Inspector could not scan ${registry(QA)}/orders-api@${DIGEST}: status UNSUPPORTED_IMAGE`,
+            );
+            expect(r.calls.some((c) => c.startsWith("aws inspector2"))).to.equal(false);
+        });
+
+        it("gives up after SCAN_WAIT_SECONDS while the scan stays pending", () => {
+            const r = enhanced({
+                scanStatuses: ["PENDING"],
+                env: { ...qaEnv, SCAN_WAIT_SECONDS: "0", SCAN_POLL_SECONDS: "0" },
+            });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(
+                `Inspector's scan of ${registry(QA)}/orders-api@${DIGEST} is still PENDING after 0s`,
+            );
+        });
+    });
 
     it("publish-release writes the manifest under releases/<service>/<commit>.json with the artifact key", () => {
         const r = run("publishRelease", {

@@ -36,6 +36,12 @@ export interface BuildspecRunOptions {
     readonly registryDigest?: string;
     /** What describe-image-scan-findings reports as findingSeverityCounts (JSON); default: none. */
     readonly severityCounts?: string;
+    /** The registry's scan type (get-registry-scanning-configuration). Default: BASIC. */
+    readonly scanType?: "BASIC" | "ENHANCED";
+    /** Enhanced scanning: the image's scan status on successive calls, the last repeating. Default: ["ACTIVE"]. */
+    readonly scanStatuses?: readonly string[];
+    /** Enhanced scanning: the severities of Inspector's active findings for the image. Default: none. */
+    readonly inspectorSeverities?: readonly string[];
     /** Whether the fake `npm test` writes reports/junit.xml. Default: true. */
     readonly npmTestWritesReport?: boolean;
 }
@@ -58,7 +64,18 @@ case "$1 $2" in
     if [[ -f "$src" ]]; then cat "$src";
     else echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation" >&2; exit 254; fi ;;
   "ecr wait") ;;
-  "ecr describe-image-scan-findings") cat "$FAKE_STATE/severity-counts.json" ;;
+  "ecr get-registry-scanning-configuration") cat "$FAKE_STATE/scan-type" ;;
+  "ecr describe-image-scan-findings")
+    if [[ "$*" == *imageScanStatus.status* ]]; then
+      # One status per call, the last one repeating; "missing" is ECR's answer before a scan exists.
+      status="$(head -n 1 "$FAKE_STATE/scan-statuses")"
+      if [[ $(wc -l < "$FAKE_STATE/scan-statuses") -gt 1 ]]; then sed -i 1d "$FAKE_STATE/scan-statuses"; fi
+      if [[ "$status" == missing ]]; then
+        echo "An error occurred (ScanNotFoundException) when calling the DescribeImageScanFindings operation" >&2; exit 254
+      fi
+      echo "$status"
+    else cat "$FAKE_STATE/severity-counts.json"; fi ;;
+  "inspector2 list-findings") cat "$FAKE_STATE/inspector-severities.json" ;;
   *) echo "fake aws: unexpected $*" >&2; exit 2 ;;
 esac
 `;
@@ -104,6 +121,9 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
     write(path.join(state, "push-digest"), options.pushDigest ?? "");
     write(path.join(state, "registry-digest"), options.registryDigest ?? options.pushDigest ?? "");
     write(path.join(state, "severity-counts.json"), options.severityCounts ?? "null");
+    write(path.join(state, "scan-type"), `${options.scanType ?? "BASIC"}\n`);
+    write(path.join(state, "scan-statuses"), `${(options.scanStatuses ?? ["ACTIVE"]).join("\n")}\n`);
+    write(path.join(state, "inspector-severities.json"), JSON.stringify(options.inspectorSeverities ?? []));
     if (options.npmTestWritesReport ?? true) write(path.join(state, "npm-test-writes-report"), "");
     for (const [name, content] of Object.entries(options.files ?? {})) write(path.join(dir, name), content);
     for (const [bucket, objects] of Object.entries(options.s3 ?? {})) {

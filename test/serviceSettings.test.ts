@@ -140,3 +140,47 @@ describe("task egress beyond HTTPS (serviceEgress)", () => {
         ]);
     });
 });
+
+describe("build settings per environment (fipsEndpoints, imageScanMaxCritical, imageScanMaxHigh)", () => {
+    /** The variables of one project of the dev pipeline: name -> value. */
+    function variables(run: StackRun, suffix: string): Record<string, string> {
+        const project = of(run, "aws:codebuild/project:Project").find(
+            (p) => p.inputs.name === `orders-api-dev-${suffix}`,
+        )!;
+        return Object.fromEntries(project.inputs.environment.environmentVariables.map((v: any) => [v.name, v.value]));
+    }
+    const fips = (run: StackRun) => [
+        ...new Set(
+            of(run, "aws:codebuild/project:Project").map(
+                (p) => variables(run, p.inputs.name.slice(15)).AWS_USE_FIPS_ENDPOINT,
+            ),
+        ),
+    ];
+
+    it("every project uses FIPS endpoints in GovCloud by default; fipsEndpoints: false turns them off", async () => {
+        expect(fips(await planStack("dev"))).to.deep.equal(["true"]);
+        expect(fips(await planStack("dev", { overrides: { fipsEndpoints: false } }))).to.deep.equal(["false"]);
+    });
+
+    it("off by default in the commercial partition, on when asked", async () => {
+        const commercial = { "aws:region": "us-east-1", partition: "aws" };
+        expect(fips(await planStack("dev", { overrides: commercial }))).to.deep.equal(["false"]);
+        expect(fips(await planStack("dev", { overrides: { ...commercial, fipsEndpoints: true } }))).to.deep.equal([
+            "true",
+        ]);
+    });
+
+    it("the scan gate gets this environment's thresholds (0 and 0 by default)", async () => {
+        const gate = (run: StackRun) => {
+            const v = variables(run, "image-scan-gate");
+            return [v.MAX_CRITICAL_FINDINGS, v.MAX_HIGH_FINDINGS];
+        };
+        expect(gate(await planStack("dev"))).to.deep.equal(["0", "0"]);
+        expect(
+            gate(await planStack("dev", { overrides: { imageScanMaxCritical: 1, imageScanMaxHigh: 12 } })),
+        ).to.deep.equal(["1", "12"]);
+        expect(await problems({ imageScanMaxHigh: -1 })).to.deep.equal([
+            "devsecops-pipelines:imageScanMaxHigh: found -1, expected a whole number from 0 to 10000",
+        ]);
+    });
+});
