@@ -7,6 +7,7 @@ import { coverage } from "./fixtures";
 // The other policy test files register their suites first (mocha's own later load of them is a cached no-op), so
 // this suite runs after them whether mocha runs the whole directory or this file alone.
 for (const file of fs.readdirSync(__dirname).sort()) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     if (file.endsWith(".test.ts") && file !== path.basename(__filename)) require(path.join(__dirname, file));
 }
 
