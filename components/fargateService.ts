@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_NAME, URL_PATH } from "../domain/config";
@@ -212,14 +213,29 @@ export function secretArnOf(valueFrom: string): string {
     return valueFrom.split(":").slice(0, 7).join(":");
 }
 
-/** Name of a service's load balancer (AWS allows 32 characters; service names have at most 32). */
-export function loadBalancerName(serviceName: string): string {
-    return serviceName.slice(0, 32);
+/**
+ * A name of at most 32 characters (ELB's limit) that changes with what forces a replacement: the first 23
+ * characters of the service and 8 hex characters of a hash of the service and `parts`. Pulumi creates the
+ * replacement before deleting the old resource, and ELB names are unique per account and region, so a fixed name
+ * would collide ("DuplicateTargetGroupName"); deleteBeforeReplace would fail instead, as a listener still uses the
+ * old target group (ResourceInUse).
+ */
+export function replacementSafeName(serviceName: string, ...parts: (string | number)[]): string {
+    const hash = crypto
+        .createHash("sha256")
+        .update([serviceName, ...parts].join("|"))
+        .digest("hex");
+    return `${serviceName.slice(0, 23)}-${hash.slice(0, 8)}`;
 }
 
-/** Name of a service's target group (at most 32 characters). */
-export function targetGroupName(serviceName: string): string {
-    return `${serviceName.slice(0, 29)}-tg`;
+/** Name of a service's load balancer: new with a new VPC (a load balancer cannot move between VPCs). */
+export function loadBalancerName(serviceName: string, vpcId: string): string {
+    return replacementSafeName(serviceName, vpcId);
+}
+
+/** Name of a service's target group: new with a new port or VPC, the properties that replace it. */
+export function targetGroupName(serviceName: string, port: number, vpcId: string): string {
+    return replacementSafeName(serviceName, port, vpcId);
 }
 
 /** The service principal of ECS tasks (the same in GovCloud). */
@@ -582,9 +598,9 @@ function serviceLoadBalancing(
     const loadBalancer = new aws.lb.LoadBalancer(
         `${name}-alb`,
         {
-            // Load balancer and target group names are limited to 32 characters: auto-naming from the
-            // component name would pass it. One of each per service and account, so the service name is unique.
-            name: loadBalancerName(args.serviceName),
+            // Names are limited to 32 characters (auto-naming from the component name would pass it) and must not
+            // collide when a replacement is created before the old one is deleted: see replacementSafeName.
+            name: pulumi.output(args.vpcId).apply((vpcId) => loadBalancerName(args.serviceName, vpcId)),
             loadBalancerType: "application",
             internal: false,
             securityGroups: [albSecurityGroup.id],
@@ -600,7 +616,11 @@ function serviceLoadBalancing(
     const targetGroup = new aws.lb.TargetGroup(
         `${name}-tg`,
         {
-            name: targetGroupName(args.serviceName),
+            name: pulumi
+                .output(args.vpcId)
+                .apply((vpcId) =>
+                    targetGroupName(args.serviceName, args.containerPort ?? DEFAULT_CONTAINER_PORT, vpcId),
+                ),
             port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
             protocol: "HTTP",
             targetType: "ip",

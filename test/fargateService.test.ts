@@ -6,7 +6,9 @@ import {
     containerDefinitions,
     FargateService,
     FargateServiceArgs,
+    loadBalancerName,
     scaleUpCommands,
+    targetGroupName,
     secretArnOf,
     taskRoleTrustPolicy,
     validateFargateServiceArgs,
@@ -368,6 +370,45 @@ describe("FargateService", () => {
         expect(() =>
             validateFargateServiceArgs({ ...BASE, secrets: [{ name: "A", valueFrom: SECRET }] }),
         ).not.to.throw();
+    });
+});
+
+describe("FargateService replacement (names that do not collide)", () => {
+    const names = async (overrides: Partial<FargateServiceArgs>) => {
+        const { one } = await plan(overrides);
+        const alb = one("aws:lb/loadBalancer:LoadBalancer");
+        const tg = one("aws:lb/targetGroup:TargetGroup");
+        const listener = one("aws:lb/listener:Listener");
+        const service = one("aws:ecs/service:Service");
+        // The listener and the service follow the target group of this plan.
+        expect(listener.inputs.defaultActions[0].targetGroupArn).to.equal(tg.state.arn);
+        expect(service.inputs.loadBalancers[0].targetGroupArn).to.equal(tg.state.arn);
+        expect(tg.state.arn).to.include(tg.inputs.name);
+        return { alb: alb.inputs.name as string, tg: tg.inputs.name as string, port: tg.inputs.port };
+    };
+
+    it("a containerPort change gives the replacement target group a new name; the load balancer keeps its own", async () => {
+        const before = await names({ containerPort: 3000 });
+        const after = await names({ containerPort: 8080 });
+        expect([before.port, after.port]).to.deep.equal([3000, 8080]);
+        expect(before.tg).to.equal("orders-api-b58c2cba");
+        expect(after.tg).to.match(/^orders-api-[0-9a-f]{8}$/);
+        expect(after.tg).not.to.equal(before.tg);
+        expect(after.alb).to.equal(before.alb);
+        expect(await names({ containerPort: 3000 })).to.deep.equal(before);
+    });
+
+    it("a VPC change renames both (a load balancer cannot move between VPCs)", async () => {
+        const before = await names({});
+        const after = await names({ vpcId: "vpc-0fedcba9876543210" });
+        expect(after.alb).not.to.equal(before.alb);
+        expect(after.tg).not.to.equal(before.tg);
+    });
+
+    it("names stay within ELB's 32 characters for the longest service names", () => {
+        const long = "a".repeat(32);
+        expect(loadBalancerName(long, "vpc-0123456789abcdef0")).to.match(/^a{23}-[0-9a-f]{8}$/);
+        expect(targetGroupName(long, 3000, "vpc-0123456789abcdef0")).to.have.length(32);
     });
 });
 

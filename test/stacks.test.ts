@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import { expect } from "chai";
 import { planStack, RecordedResource, StackRun } from "./harness";
 import { ACCOUNTS } from "./accounts";
@@ -174,7 +175,12 @@ describe("environment stacks from their real stack files", () => {
                 expect(service.ignoreChanges).to.have.members(["taskDefinition", "desiredCount"]);
                 const [alb] = all(run, "aws:lb/loadBalancer:LoadBalancer");
                 const [tg] = all(run, "aws:lb/targetGroup:TargetGroup");
-                expect([alb.inputs.name, tg.inputs.name]).to.deep.equal(["orders-api", "orders-api-tg"]);
+                // The service's first 23 characters and a hash of what replaces each (see replacementSafeName).
+                const hash = (text: string) => crypto.createHash("sha256").update(text).digest("hex").slice(0, 8);
+                expect([alb.inputs.name, tg.inputs.name]).to.deep.equal([
+                    `orders-api-${hash(`orders-api|${tg.inputs.vpcId}`)}`,
+                    `orders-api-${hash(`orders-api|3000|${tg.inputs.vpcId}`)}`,
+                ]);
                 const listeners = all(run, "aws:lb/listener:Listener").map((l) => [l.inputs.port, l.inputs.protocol]);
                 const https = env === "stage" || env === "prod";
                 // Registration order of the listeners is not fixed: compare as a set.
