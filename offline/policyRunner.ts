@@ -263,9 +263,7 @@ async function evaluate(
     const applied = new Set<string>();
     const records = new Map(run.resources.map((r) => [r.urn, r]));
 
-    const propsOf = new Map<string, Record<string, any>>(
-        run.resources.map((r) => [r.urn, toPolicyValue(r.inputs) as Record<string, any>]),
-    );
+    const propsOf = new Map<string, Record<string, any>>(run.resources.map((r) => [r.urn, policyValueOf(r.inputs)]));
     const providerOf = (r: RecordedResource): PolicyProviderResource | undefined => {
         const ref = r.provider;
         if (!ref) return undefined;
@@ -445,6 +443,20 @@ function isTypeOf(type: string, cls: any): boolean {
     const token = cls?.__pulumiType;
     if (typeof token === "string" && token.length > 0) return type === token;
     return typeof cls?.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
+}
+
+/**
+ * The policy view of recorded inputs, converted once per inputs object: runs that share resources (the mutation
+ * suite's copies of one stack) share the conversion. Policies only read them (none of this pack's writes to props).
+ */
+const converted = new WeakMap<object, Record<string, any>>();
+function policyValueOf(inputs: Record<string, any>): Record<string, any> {
+    let value = converted.get(inputs);
+    if (!value) {
+        value = toPolicyValue(inputs) as Record<string, any>;
+        converted.set(inputs, value);
+    }
+    return value;
 }
 
 /** Recorded SDK values as the analyzer sees them: secrets unwrapped, unknowns as the analyzer's sentinel. */

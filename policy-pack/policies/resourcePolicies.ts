@@ -10,7 +10,7 @@ import {
     statementsOf,
     UNKNOWN,
 } from "./common";
-import { overlyBroad } from "./principals";
+import { granteesOf, overlyBroad, positiveValues } from "./principals";
 
 /** Resource-based policies other than key policies (kms.ts) and role trust (iam.ts), by type: the document's property. */
 export const RESOURCE_POLICY_TYPES: Readonly<Record<string, string>> = {
@@ -70,11 +70,32 @@ export const resourcePolicyNotPublic = resourcePolicy(
     }),
 );
 
+/**
+ * Why a statement granting AWS services lets them act on behalf of any account, or undefined: a service principal
+ * is narrowed by aws:SourceAccount (this account) or aws:SourceArn (a resource of this account), the confused
+ * deputy protection https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+function serviceNotNarrowed(s: Statement, i: number, own: readonly string[]): string | undefined {
+    const services = granteesOf(s).services;
+    if (!isAllow(s) || services.length === 0) return undefined;
+    const accounts = positiveValues(s, "aws:SourceAccount") ?? [];
+    const arns = (positiveValues(s, "aws:SourceArn") ?? []).map(
+        (a) => /^arn:[\w-]+:[\w-]*:[\w-]*:(\d{12}):/.exec(a)?.[1],
+    );
+    const narrowed = [...accounts, ...arns];
+    if (narrowed.length > 0 && narrowed.every((a) => a !== undefined && own.includes(a))) return undefined;
+    const what = s.Sid ? `statement "${s.Sid}"` : `statement ${i + 1}`;
+    return (
+        `${what} lets ${services.join(", ")} act for ${narrowed.length ? `account ${narrowed.join(", ")}` : "any account"} ` +
+        `(no aws:SourceAccount or aws:SourceArn of this account)`
+    );
+}
+
 export const resourcePolicyCrossAccountNarrowed = resourcePolicy(
     {
         name: "resource-policy-cross-account-narrowed",
         summary:
-            "Bucket, ECR, SNS, event bus, secret and queue policies let another account in only for exact roles (aws:PrincipalArn of that account).",
+            "Bucket, ECR, SNS, event bus, secret and queue policies let another account in only for exact roles (aws:PrincipalArn of that account), and AWS services only for this account (aws:SourceAccount or aws:SourceArn).",
         severity: "high",
         nist: ["AC-3", "AC-6"],
     },
@@ -86,6 +107,13 @@ export const resourcePolicyCrossAccountNarrowed = resourcePolicy(
                 report(
                     `${kindOf(args.type)} "${args.name}": ${why}; required: ArnEquals aws:PrincipalArn with the exact ` +
                         `caller roles of that account; fix: add the condition or name the roles as principals.`,
+                );
+            }
+            const deputy = serviceNotNarrowed(s, i, own);
+            if (deputy) {
+                report(
+                    `${kindOf(args.type)} "${args.name}": ${deputy}; required: StringEquals aws:SourceAccount with this ` +
+                        `account or ArnEquals aws:SourceArn with its resources; fix: add the condition.`,
                 );
             }
         });

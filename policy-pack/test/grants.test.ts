@@ -233,6 +233,33 @@ describe("resource policies: no public access, cross-account narrowed (S3, ECR, 
         });
     }
 
+    it("a service principal is narrowed to this account by aws:SourceAccount or aws:SourceArn (confused deputy)", async () => {
+        const publish = (Condition?: object) =>
+            policyOf("aws:sns/topicPolicy:TopicPolicy", "topic-policy", {
+                Sid: "ServicePublish",
+                Effect: "Allow",
+                Principal: { Service: ["events.amazonaws.com"] },
+                Action: "sns:Publish",
+                Resource: "*",
+                ...(Condition ? { Condition } : {}),
+            });
+        const own = { ArnLike: { "aws:SourceArn": `arn:aws-us-gov:events:us-gov-west-1:${DEV}:rule/*` } };
+        expect(await check(resourcePolicyPolicies, [publish(own)], { stackConfig: DEV_CONFIG })).to.deep.equal([]);
+        const fix =
+            "required: StringEquals aws:SourceAccount with this account or ArnEquals aws:SourceArn with its resources; fix: add the condition.";
+        expect(await check(resourcePolicyPolicies, [publish()], { stackConfig: DEV_CONFIG })).to.deep.equal([
+            [
+                "resource-policy-cross-account-narrowed",
+                "topic-policy",
+                `topic policy "topic-policy": statement "ServicePublish" lets events.amazonaws.com act for any account (no aws:SourceAccount or aws:SourceArn of this account); ${fix}`,
+            ],
+        ]);
+        const foreign = { StringEquals: { "aws:SourceAccount": FOREIGN } };
+        expect((await check(resourcePolicyPolicies, [publish(foreign)], { stackConfig: DEV_CONFIG }))[0][2]).to.equal(
+            `topic policy "topic-policy": statement "ServicePublish" lets events.amazonaws.com act for account ${FOREIGN} (no aws:SourceAccount or aws:SourceArn of this account); ${fix}`,
+        );
+    });
+
     it("a service principal narrowed to another account's aws:SourceAccount is not this account's", async () => {
         const p = policyOf("aws:sns/topicPolicy:TopicPolicy", "topic-policy", {
             Sid: "Events",

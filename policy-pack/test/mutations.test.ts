@@ -1,0 +1,67 @@
+import { expect } from "chai";
+import * as path from "path";
+import { runStack, StackRun } from "../../offline/mockRuntime";
+import { evaluatePolicies, PolicyPackConfig, readPolicyPackConfig } from "../../offline/policyRunner";
+import { defineStack } from "../../stacks/program";
+import { Mutation, mutationsOf } from "./mutations";
+
+const STACKS = ["tool", "dev", "qa", "stage", "prod"];
+/** The share of mutations the pack must block (a mandatory violation). */
+const REQUIRED_BLOCK_RATE = 0.9;
+
+const configOf = (stack: string) => readPolicyPackConfig(path.join(__dirname, "..", "config", `${stack}.json`));
+const mandatory = async (run: StackRun, config: PolicyPackConfig) =>
+    (await evaluatePolicies(run, { config })).violations.filter((v) => v.enforcementLevel === "mandatory");
+
+describe("mutation suite: the pack blocks security-relevant changes to the real stacks", function () {
+    this.timeout(120000);
+    const deployed = new Map<string, StackRun>();
+
+    before(async () => {
+        // Run each stack once; every mutation is an in-memory copy of its recorded resources.
+        for (const stack of STACKS) {
+            const run = await runStack(stack, defineStack, { outputs: "deployed" });
+            if (run.error) throw run.error;
+            deployed.set(stack, run);
+        }
+    });
+
+    for (const outputs of ["preview", "deployed"] as const) {
+        it(`the unmutated stacks have no mandatory violation (${outputs} outputs)`, async () => {
+            for (const stack of STACKS) {
+                const run =
+                    outputs === "deployed" ? deployed.get(stack)! : await runStack(stack, defineStack, { outputs });
+                if (run.error) throw run.error;
+                const found = (await mandatory(run, configOf(stack))).map((v) => `${v.policyName}: ${v.message}`);
+                expect(found, `${stack} (${outputs})`).to.deep.equal([]);
+            }
+        });
+    }
+
+    it(`at least ${REQUIRED_BLOCK_RATE * 100}% of several hundred mutations raise a mandatory violation`, async () => {
+        const results: { mutation: Mutation; blocked: boolean }[] = [];
+        for (const stack of STACKS) {
+            const config = configOf(stack);
+            for (const mutation of mutationsOf(deployed.get(stack)!, stack)) {
+                results.push({ mutation, blocked: (await mandatory(mutation.run, config)).length > 0 });
+            }
+        }
+        const kinds = [...new Set(results.map((r) => r.mutation.kind))];
+        const rows = kinds.map((kind) => {
+            const of = results.filter((r) => r.mutation.kind === kind);
+            const blocked = of.filter((r) => r.blocked).length;
+            return `  ${kind.padEnd(16)} ${String(blocked).padStart(4)}/${String(of.length).padEnd(4)} ${((100 * blocked) / of.length).toFixed(0).padStart(3)}%`;
+        });
+        const passed = results
+            .filter((r) => !r.blocked)
+            .map((r) => `  - ${r.mutation.stack}: ${r.mutation.kind}: ${r.mutation.what}`);
+        const blocked = results.filter((r) => r.blocked).length;
+        console.log(
+            `      block rate per class (mutations of the deployed runs):\n${rows.join("\n")}\n` +
+                `  total            ${blocked}/${results.length} ${((100 * blocked) / results.length).toFixed(1)}%\n` +
+                (passed.length ? `  not blocked:\n${passed.join("\n")}` : ""),
+        );
+        expect(results.length).to.be.greaterThan(300);
+        expect(blocked / results.length, passed.join("\n")).to.be.at.least(REQUIRED_BLOCK_RATE);
+    });
+});

@@ -1,0 +1,759 @@
+import type { RecordedResource, StackRun } from "../../offline/mockRuntime";
+
+// Security-relevant mutations of a recorded stack, one at a time: each returns a copy of the run with one
+// resource changed, added or unprotected, as a careless or malicious change to the program would register it.
+// The suite (mutations.test.ts) runs the pack on each and counts how many it blocks.
+
+export interface Mutation {
+    /** The class the issue names: iam-trust, iam-permissions, resource-policy, pipeline-gates, ... */
+    readonly kind: string;
+    readonly stack: string;
+    /** What changed, on which resource. */
+    readonly what: string;
+    readonly run: StackRun;
+}
+
+/** An account that is none of the five. */
+export const FOREIGN_ACCOUNT = "999999999999";
+const PROTECTED = ["stage", "prod"];
+
+type Doc = { Version?: string; Statement: Record<string, any>[] };
+type Inputs = Record<string, any>;
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const parseDoc = (text: unknown): Doc | undefined => {
+    if (typeof text !== "string") return undefined;
+    try {
+        const d = JSON.parse(text) as Doc;
+        return { ...d, Statement: Array.isArray(d.Statement) ? d.Statement : [d.Statement] };
+    } catch {
+        return undefined;
+    }
+};
+const partitionOf = (r: RecordedResource) =>
+    JSON.stringify(r.inputs).includes("arn:aws-us-gov:") ? "aws-us-gov" : "aws";
+const serviceOf = (action: unknown) => String(Array.isArray(action) ? action[0] : action).split(":")[0] || "s3";
+const conditionKeys = (s: Record<string, any>) =>
+    Object.values((s.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap((b) => Object.keys(b));
+const CALLER_KEYS = ["aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:SourceAccount"];
+
+class Builder {
+    readonly out: Mutation[] = [];
+    constructor(
+        readonly run: StackRun,
+        readonly environment: string,
+    ) {}
+
+    get isProtected() {
+        return PROTECTED.includes(this.environment);
+    }
+
+    of(type: string): RecordedResource[] {
+        return this.run.resources.filter((r) => r.type === type);
+    }
+
+    /** A copy of the run with `target` replaced by what `change` makes of a clone of it. */
+    change(kind: string, what: string, target: RecordedResource, change: (inputs: Inputs) => Inputs | void): void {
+        const inputs = clone(target.inputs);
+        const changed = change(inputs) ?? inputs;
+        this.replace(kind, `${what} (${target.name})`, target, { ...target, inputs: changed, state: changed });
+    }
+
+    replace(kind: string, what: string, target: RecordedResource, next: RecordedResource): void {
+        const resources = this.run.resources.map((r) => (r === target ? next : r));
+        this.out.push({ kind, stack: this.run.stack, what, run: { ...this.run, resources } });
+    }
+
+    /** A copy of the run with a new resource of the stack's provider, depending on `on`. */
+    add(kind: string, what: string, type: string, name: string, inputs: Inputs, on: RecordedResource[] = []): void {
+        const provider = this.run.resources.find((r) => r.provider)?.provider;
+        const added: RecordedResource = {
+            urn: `urn:pulumi:${this.run.stack}::${this.run.project}::${type}::${name}`,
+            type,
+            name,
+            custom: true,
+            remote: false,
+            inputs,
+            state: inputs,
+            provider,
+            protect: false,
+            retainOnDelete: false,
+            ignoreChanges: [],
+            dependencies: on.map((r) => r.urn),
+        };
+        this.out.push({
+            kind,
+            stack: this.run.stack,
+            what,
+            run: { ...this.run, resources: [...this.run.resources, added] },
+        });
+    }
+
+    /** Mutations of a JSON policy document held in `property`, statement by statement. */
+    document(
+        kind: string,
+        r: RecordedResource,
+        property: string,
+        edits: [string, (doc: Doc, s: Record<string, any>) => boolean | void][],
+        pick: (s: Record<string, any>) => boolean = () => true,
+    ): void {
+        const doc = parseDoc(r.inputs[property]);
+        if (!doc) return;
+        doc.Statement.forEach((s, i) => {
+            if (!pick(s)) return;
+            for (const [what, edit] of edits) {
+                const next = clone(doc);
+                if (edit(next, next.Statement[i]) === false) continue;
+                this.change(kind, `${what} in ${s.Sid ?? `statement ${i + 1}`}`, r, (inputs) => {
+                    inputs[property] = JSON.stringify(next);
+                });
+            }
+        });
+    }
+}
+
+const isAllow = (s: Record<string, any>) => s.Effect === "Allow";
+const foreignRoot = (r: RecordedResource) => `arn:${partitionOf(r)}:iam::${FOREIGN_ACCOUNT}:root`;
+const awsPrincipals = (s: Record<string, any>): string[] =>
+    typeof s.Principal === "object" && s.Principal?.AWS !== undefined ? [s.Principal.AWS].flat() : [];
+
+function trusts(b: Builder): void {
+    for (const role of b.of("aws:iam/role:Role")) {
+        b.document("iam-trust", role, "assumeRolePolicy", [
+            ["trust opened to Principal *", (_d, s) => void ((s.Principal = { AWS: "*" }), delete s.Condition)],
+            [
+                'trust to "*" with only aws:SecureTransport',
+                (_d, s) => void ((s.Principal = "*"), (s.Condition = { Bool: { "aws:SecureTransport": "true" } })),
+            ],
+            [
+                "foreign account trusted without narrowing",
+                (d) =>
+                    void d.Statement.push({
+                        Effect: "Allow",
+                        Principal: { AWS: foreignRoot(role) },
+                        Action: "sts:AssumeRole",
+                    }),
+            ],
+            ["NotPrincipal trust", (_d, s) => void ((s.NotPrincipal = { AWS: foreignRoot(role) }), delete s.Principal)],
+        ]);
+        // Cross-account trusts: drop the caller narrowing, or widen it.
+        b.document(
+            "iam-trust",
+            role,
+            "assumeRolePolicy",
+            [
+                ["aws:PrincipalArn condition removed", (_d, s) => void delete s.Condition],
+                [
+                    "aws:PrincipalArn widened to role/*",
+                    (_d, s) => {
+                        s.Condition = {
+                            ArnLike: { "aws:PrincipalArn": awsPrincipals(s)[0].replace(/:root$/, ":role/*") },
+                        };
+                    },
+                ],
+                [
+                    "aws:PrincipalArn of a foreign account",
+                    (_d, s) => {
+                        s.Condition = {
+                            ArnEquals: {
+                                "aws:PrincipalArn": `arn:${partitionOf(role)}:iam::${FOREIGN_ACCOUNT}:role/x`,
+                            },
+                        };
+                    },
+                ],
+            ],
+            (s) => awsPrincipals(s).some((p) => p.endsWith(":root")) && conditionKeys(s).includes("aws:PrincipalArn"),
+        );
+    }
+}
+
+function permissions(b: Builder): void {
+    const documents: [RecordedResource, string][] = [
+        ...b.of("aws:iam/rolePolicy:RolePolicy").map((r): [RecordedResource, string] => [r, "policy"]),
+        ...b.of("aws:iam/userPolicy:UserPolicy").map((r): [RecordedResource, string] => [r, "policy"]),
+        ...b.of("aws:iam/policy:Policy").map((r): [RecordedResource, string] => [r, "policy"]),
+    ];
+    for (const [r, property] of documents) {
+        const doc = parseDoc(r.inputs[property]);
+        const first = doc?.Statement.findIndex(isAllow) ?? -1;
+        if (!doc || first < 0) continue;
+        const edits: [string, (d: Doc, s: Record<string, any>) => void][] = [
+            ["Action * on Resource *", (_d, s) => void ((s.Action = "*"), (s.Resource = "*"))],
+            ["service:* on Resource *", (_d, s) => void ((s.Action = `${serviceOf(s.Action)}:*`), (s.Resource = "*"))],
+            [
+                "NotAction on Resource *",
+                (_d, s) => void (delete s.Action, (s.NotAction = ["iam:*"]), (s.Resource = "*")),
+            ],
+            [
+                "NotResource with its actions",
+                (_d, s) => void (delete s.Resource, (s.NotResource = ["arn:x"]), (s.Action = "*")),
+            ],
+            [
+                "iam:PassRole on * with PassedToService",
+                (d) =>
+                    void d.Statement.push({
+                        Effect: "Allow",
+                        Action: "iam:PassRole",
+                        Resource: "*",
+                        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                    }),
+            ],
+            [
+                "kms:Decrypt on *",
+                (d) => void d.Statement.push({ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }),
+            ],
+        ];
+        for (const [what, edit] of edits) {
+            const next = clone(doc);
+            edit(next, next.Statement[first]);
+            b.change("iam-permissions", what, r, (inputs) => {
+                inputs[property] = JSON.stringify(next);
+            });
+        }
+    }
+}
+
+function identities(b: Builder): void {
+    const partition = partitionOf(b.run.resources.find((r) => r.type === "aws:iam/role:Role") ?? b.run.resources[0]);
+    const managed = (name: string) => `arn:${partition}:iam::aws:policy/${name}`;
+    for (const user of b.of("aws:iam/user:User")) {
+        b.add(
+            "iam-identities",
+            `access key for ${user.name}`,
+            "aws:iam/accessKey:AccessKey",
+            "m-key",
+            { user: user.inputs.name },
+            [user],
+        );
+        b.add(
+            "iam-identities",
+            `login profile for ${user.name}`,
+            "aws:iam/userLoginProfile:UserLoginProfile",
+            "m-login",
+            { user: user.inputs.name },
+            [user],
+        );
+        b.add(
+            "iam-identities",
+            `AdministratorAccess on ${user.name}`,
+            "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+            "m-admin",
+            { user: user.inputs.name, policyArn: managed("AdministratorAccess") },
+            [user],
+        );
+    }
+    for (const role of b.of("aws:iam/role:Role").slice(0, 3)) {
+        b.add(
+            "iam-identities",
+            `AdministratorAccess on ${role.name}`,
+            "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+            "m-admin",
+            { role: "r", policyArn: managed("AdministratorAccess") },
+            [role],
+        );
+        b.change(
+            "iam-identities",
+            "managedPolicyArns PowerUserAccess",
+            role,
+            (i) => void (i.managedPolicyArns = [managed("PowerUserAccess")]),
+        );
+    }
+}
+
+function keys(b: Builder): void {
+    for (const key of b.of("aws:kms/key:Key")) {
+        b.document(
+            "kms",
+            key,
+            "policy",
+            [
+                [
+                    "Principal * may decrypt",
+                    (d) =>
+                        void d.Statement.push({
+                            Effect: "Allow",
+                            Principal: "*",
+                            Action: "kms:Decrypt",
+                            Resource: "*",
+                        }),
+                ],
+                [
+                    "foreign account may use the key",
+                    (d) =>
+                        void d.Statement.push({
+                            Effect: "Allow",
+                            Principal: { AWS: foreignRoot(key) },
+                            Action: "kms:Decrypt",
+                            Resource: "*",
+                        }),
+                ],
+            ],
+            (s) =>
+                s === parseDoc(key.inputs.policy)?.Statement[0] ||
+                s.Sid === parseDoc(key.inputs.policy)?.Statement[0].Sid,
+        );
+        // Cross-account use statements: widen them.
+        b.document(
+            "kms",
+            key,
+            "policy",
+            [
+                [
+                    "kms:ViaService removed",
+                    (_d, s) => {
+                        for (const block of Object.values(s.Condition ?? {}) as Record<string, unknown>[])
+                            delete block["kms:ViaService"];
+                    },
+                ],
+                ["kms:* for the other account", (_d, s) => void (s.Action = "kms:*")],
+                [
+                    "aws:PrincipalArn removed",
+                    (_d, s) => {
+                        for (const block of Object.values(s.Condition ?? {}) as Record<string, unknown>[])
+                            delete block["aws:PrincipalArn"];
+                    },
+                ],
+            ],
+            (s) =>
+                isAllow(s) &&
+                awsPrincipals(s).some(
+                    (p) => !p.includes(`::${b.run.config[`${b.run.project}:${b.environment}AccountId`]}:`),
+                ) &&
+                conditionKeys(s).includes("kms:ViaService"),
+        );
+        b.change("kms", "rotation off", key, (i) => void (i.enableKeyRotation = false));
+        if (b.isProtected) b.change("kms", "deletion window 7 days", key, (i) => void (i.deletionWindowInDays = 7));
+    }
+}
+
+const RESOURCE_POLICIES = [
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:cloudwatch/eventBusPolicy:EventBusPolicy",
+];
+
+function resourcePolicies(b: Builder): void {
+    for (const r of RESOURCE_POLICIES.flatMap((t) => b.of(t))) {
+        const doc = parseDoc(r.inputs.policy);
+        if (!doc) continue;
+        const push = (what: string, s: Record<string, any>) => {
+            const next = clone(doc);
+            next.Statement.push(s);
+            b.change("resource-policy", what, r, (i) => void (i.policy = JSON.stringify(next)));
+        };
+        push("public read", { Effect: "Allow", Principal: "*", Action: "*", Resource: "*" });
+        push("public with only aws:SecureTransport", {
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "*",
+            Resource: "*",
+            Condition: { Bool: { "aws:SecureTransport": "true" } },
+        });
+        push("foreign account without narrowing", {
+            Effect: "Allow",
+            Principal: { AWS: foreignRoot(r) },
+            Action: "*",
+            Resource: "*",
+        });
+        b.document(
+            "resource-policy",
+            r,
+            "policy",
+            [
+                [
+                    "aws:PrincipalArn replaced by aws:SecureTransport",
+                    (_d, s) => void (s.Condition = { Bool: { "aws:SecureTransport": "true" } }),
+                ],
+                ["caller condition removed", (_d, s) => void delete s.Condition],
+            ],
+            (s) => isAllow(s) && conditionKeys(s).some((k) => CALLER_KEYS.includes(k)),
+        );
+        if (r.type === "aws:s3/bucketPolicy:BucketPolicy") {
+            b.document(
+                "s3",
+                r,
+                "policy",
+                [["TLS deny removed", (d, s) => void d.Statement.splice(d.Statement.indexOf(s), 1)]],
+                (s) => s.Effect === "Deny" && /SecureTransport|TlsVersion/.test(JSON.stringify(s.Condition)),
+            );
+        }
+    }
+}
+
+function buckets(b: Builder): void {
+    for (const pab of b.of("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) {
+        for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
+            b.change("s3", `${flag} false`, pab, (i) => void (i[flag] = false));
+        }
+    }
+    for (const v of b.of("aws:s3/bucketVersioning:BucketVersioning")) {
+        b.change("s3", "versioning Suspended", v, (i) => void (i.versioningConfiguration = { status: "Suspended" }));
+    }
+    for (const sse of b.of("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")) {
+        b.change(
+            "s3",
+            "SSE with alias/aws/s3",
+            sse,
+            (i) => void (i.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId = "alias/aws/s3"),
+        );
+        b.change(
+            "s3",
+            "SSE-S3 (AES256)",
+            sse,
+            (i) => void (i.rules[0].applyServerSideEncryptionByDefault = { sseAlgorithm: "AES256" }),
+        );
+    }
+    for (const o of b.of("aws:s3/bucketOwnershipControls:BucketOwnershipControls")) {
+        b.change("s3", "ACLs re-enabled (ObjectWriter)", o, (i) => void (i.rule = { objectOwnership: "ObjectWriter" }));
+    }
+    for (const bucket of b.of("aws:s3/bucket:Bucket")) {
+        b.add(
+            "s3",
+            "public-read ACL",
+            "aws:s3/bucketAcl:BucketAcl",
+            "m-acl",
+            { bucket: bucket.inputs.bucket, acl: "public-read" },
+            [bucket],
+        );
+        if (b.isProtected)
+            b.change("s3", "forceDestroy in a protected environment", bucket, (i) => void (i.forceDestroy = true));
+    }
+}
+
+type Action = Record<string, any>;
+type Stage = { name: string; actions: Action[] };
+
+function pipelines(b: Builder): void {
+    const projects = b.of("aws:codebuild/project:Project");
+    const runs = (a: Action, pattern: RegExp) =>
+        a.provider === "CodeBuild" &&
+        pattern.test(
+            String(
+                projects.find((p) => p.inputs.name === a.configuration?.ProjectName)?.inputs.source?.buildspec ?? "",
+            ),
+        );
+    for (const p of b.of("aws:codepipeline/pipeline:Pipeline")) {
+        const stages = p.inputs.stages as Stage[];
+        const deployStage = stages.findIndex((s) => s.actions.some((a) => a.category === "Deploy"));
+        const edit = (what: string, fn: (stages: Stage[]) => void) =>
+            b.change("pipeline-gates", what, p, (i) => {
+                fn(i.stages);
+                i.stages = (i.stages as Stage[]).filter((s) => s.actions.length > 0);
+            });
+        const remove = (pred: (a: Action) => boolean) => (ss: Stage[]) => {
+            for (const s of ss) s.actions = s.actions.filter((a) => !pred(a));
+        };
+        const moveAfterDeploy = (pred: (a: Action) => boolean) => (ss: Stage[]) => {
+            const moved = ss.flatMap((s) => s.actions.filter(pred));
+            remove(pred)(ss);
+            ss.push({ name: "After", actions: moved.map((a) => ({ ...a, runOrder: 1 })) });
+        };
+        const scan = (a: Action) => runs(a, /npm audit|semgrep|secretlint|gitleaks|trivy fs|osv-scanner/);
+        const tests = (a: Action) => runs(a, /npm (run )?test|npx (jest|mocha)/);
+        const approval = (a: Action) => a.category === "Approval";
+        if (deployStage < 0) continue;
+        if (stages.some((s) => s.actions.some(scan))) {
+            edit("security scan action removed", remove(scan));
+            edit("security scan moved after deploy", moveAfterDeploy(scan));
+            edit("security scan renamed Test and pointed at the unit-test project", (ss) => {
+                const testProject = ss.flatMap((s) => s.actions).find(tests)?.configuration?.ProjectName;
+                for (const s of ss)
+                    for (const a of s.actions.filter(scan))
+                        a.configuration = { ...a.configuration, ProjectName: testProject };
+                remove(tests)(ss);
+            });
+        }
+        if (stages.some((s) => s.actions.some(tests))) {
+            edit("unit tests removed", remove(tests));
+            edit("unit tests moved after deploy", moveAfterDeploy(tests));
+        }
+        if (b.isProtected && stages.some((s) => s.actions.some(approval))) {
+            edit("approval removed", remove(approval));
+            edit("approval moved after deploy", moveAfterDeploy(approval));
+        }
+        b.change(
+            "pipeline-gates",
+            "artifact store key alias/aws/s3",
+            p,
+            (i) => void (i.artifactStores[0].encryptionKey = { id: "alias/aws/s3", type: "KMS" }),
+        );
+        b.change(
+            "pipeline-gates",
+            "artifact store without key",
+            p,
+            (i) => void delete i.artifactStores[0].encryptionKey,
+        );
+    }
+}
+
+function builds(b: Builder): void {
+    for (const p of b.of("aws:codebuild/project:Project")) {
+        const docker = /docker\s+(build|push|pull|tag)/.test(String(p.inputs.source?.buildspec ?? ""));
+        if (!docker)
+            b.change(
+                "codebuild",
+                "privileged mode without Docker",
+                p,
+                (i) => void (i.environment.privilegedMode = true),
+            );
+        b.change("codebuild", "plaintext database URL with password", p, (i) => {
+            i.environment.environmentVariables = [
+                ...(i.environment.environmentVariables ?? []),
+                { name: "DB", type: "PLAINTEXT", value: "postgres://app:hunter2@db.internal:5432/orders" },
+            ];
+        });
+        b.change("codebuild", "plaintext NPM_TOKEN", p, (i) => {
+            i.environment.environmentVariables = [
+                ...(i.environment.environmentVariables ?? []),
+                { name: "NPM_TOKEN", type: "PLAINTEXT", value: "x" },
+            ];
+        });
+        b.change("codebuild", "encryptionKey alias/aws/s3", p, (i) => void (i.encryptionKey = "alias/aws/s3"));
+        b.change(
+            "codebuild",
+            "CloudWatch logs disabled",
+            p,
+            (i) => void (i.logsConfig = { cloudwatchLogs: { status: "DISABLED" } }),
+        );
+        b.change(
+            "codebuild",
+            "S3 logs unencrypted",
+            p,
+            (i) =>
+                void (i.logsConfig = {
+                    ...i.logsConfig,
+                    s3Logs: { status: "ENABLED", location: "b/logs", encryptionDisabled: true },
+                }),
+        );
+        b.change(
+            "codebuild",
+            "artifacts unencrypted",
+            p,
+            (i) => void (i.artifacts = { ...i.artifacts, encryptionDisabled: true }),
+        );
+        b.change(
+            "codebuild",
+            "source URL with a token",
+            p,
+            (i) =>
+                void (i.source = {
+                    type: "GITHUB",
+                    location: "https://x-access-token:ghs_abc@github.com/org/repo.git",
+                }),
+        );
+    }
+    for (const g of b.of("aws:codebuild/reportGroup:ReportGroup")) {
+        b.change(
+            "codebuild",
+            "report export unencrypted",
+            g,
+            (i) =>
+                void (i.exportConfig = {
+                    type: "S3",
+                    s3Destination: { bucket: "b", encryptionDisabled: true, packaging: "NONE" },
+                }),
+        );
+    }
+}
+
+function containers(b: Builder): void {
+    for (const td of b.of("aws:ecs/taskDefinition:TaskDefinition")) {
+        const edit = (what: string, fn: (c: Record<string, any>) => void) =>
+            b.change("ecs", what, td, (i) => {
+                const cs = JSON.parse(i.containerDefinitions) as Record<string, any>[];
+                fn(cs[0]);
+                i.containerDefinitions = JSON.stringify(cs);
+            });
+        edit("privileged container", (c) => void (c.privileged = true));
+        edit("runs as root", (c) => void (c.user = "0"));
+        edit("no user", (c) => void delete c.user);
+        edit(
+            "database URL with password in environment",
+            (c) =>
+                void (c.environment = [
+                    ...(c.environment ?? []),
+                    { name: "DB", value: "postgres://app:hunter2@db:5432/o" },
+                ]),
+        );
+        edit(
+            "API_KEY in environment",
+            (c) => void (c.environment = [...(c.environment ?? []), { name: "API_KEY", value: "k" }]),
+        );
+        edit("no log configuration", (c) => void delete c.logConfiguration);
+        edit("public image", (c) => void (c.image = "public.ecr.aws/docker/library/node:22"));
+        edit("latest tag", (c) => void (c.image = String(c.image).replace(/[:@].*$/, ":latest")));
+        if (b.environment === "prod")
+            edit("writable root filesystem in prod", (c) => void (c.readonlyRootFilesystem = false));
+    }
+    for (const s of b.of("aws:ecs/service:Service")) {
+        b.change("ecs", "public IP", s, (i) => void (i.networkConfiguration.assignPublicIp = true));
+        b.change("ecs", "ECS Exec on", s, (i) => void (i.enableExecuteCommand = true));
+        b.change(
+            "ecs",
+            "circuit breaker off",
+            s,
+            (i) => void (i.deploymentCircuitBreaker = { enable: false, rollback: false }),
+        );
+    }
+    for (const c of b.of("aws:ecs/cluster:Cluster")) {
+        b.change(
+            "ecs",
+            "Container Insights off",
+            c,
+            (i) => void (i.settings = [{ name: "containerInsights", value: "disabled" }]),
+        );
+    }
+    for (const r of b.of("aws:ecr/repository:Repository")) {
+        b.change("ecr", "mutable tags", r, (i) => void (i.imageTagMutability = "MUTABLE"));
+        b.change("ecr", "no scan on push", r, (i) => void (i.imageScanningConfiguration = { scanOnPush: false }));
+        b.change(
+            "ecr",
+            "AES256 encryption",
+            r,
+            (i) => void (i.encryptionConfigurations = [{ encryptionType: "AES256" }]),
+        );
+        b.change(
+            "ecr",
+            "key alias/aws/ecr",
+            r,
+            (i) => void (i.encryptionConfigurations = [{ encryptionType: "KMS", kmsKey: "alias/aws/ecr" }]),
+        );
+    }
+}
+
+function logs(b: Builder): void {
+    for (const g of b.of("aws:cloudwatch/logGroup:LogGroup")) {
+        b.change("logs", "retention 1 day", g, (i) => void (i.retentionInDays = 1));
+        if (b.isProtected || b.environment === "tool")
+            b.change("logs", "retention 30 days", g, (i) => void (i.retentionInDays = 30));
+        b.change("logs", "no KMS key", g, (i) => void delete i.kmsKeyId);
+    }
+    for (const t of b.of("aws:sns/topic:Topic")) {
+        b.change("logs", "topic with alias/aws/sns", t, (i) => void (i.kmsMasterKeyId = "alias/aws/sns"));
+        b.change("logs", "topic unencrypted", t, (i) => void delete i.kmsMasterKeyId);
+    }
+}
+
+function network(b: Builder): void {
+    for (const rule of b.of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")) {
+        const open = (what: string, patch: Inputs) =>
+            b.change("network", what, rule, (i) => {
+                delete i.referencedSecurityGroupId;
+                Object.assign(i, { cidrIpv4: "0.0.0.0/0" }, patch);
+            });
+        open("SSH from 0.0.0.0/0", { ipProtocol: "tcp", fromPort: 22, toPort: 22 });
+        open("RDP from 0.0.0.0/0", { ipProtocol: "tcp", fromPort: 3389, toPort: 3389 });
+        open("app port from 0.0.0.0/0", { ipProtocol: "tcp", fromPort: 3000, toPort: 3000 });
+        open("all traffic from 0.0.0.0/0", { ipProtocol: "-1", fromPort: undefined, toPort: undefined });
+    }
+    for (const sg of b.of("aws:ec2/securityGroup:SecurityGroup").slice(0, 1)) {
+        b.change(
+            "network",
+            "inline SSH from ::/0",
+            sg,
+            (i) => void (i.ingress = [{ protocol: "tcp", fromPort: 22, toPort: 22, ipv6CidrBlocks: ["::/0"] }]),
+        );
+    }
+    for (const lb of b.of("aws:lb/loadBalancer:LoadBalancer")) {
+        b.change("elb", "invalid headers kept", lb, (i) => void (i.dropInvalidHeaderFields = false));
+        if (b.isProtected)
+            b.change("elb", "deletion protection off", lb, (i) => void (i.enableDeletionProtection = false));
+    }
+    for (const l of b.of("aws:lb/listener:Listener")) {
+        if (l.inputs.protocol === "HTTPS") {
+            b.change("elb", "TLS 1.0 policy", l, (i) => void (i.sslPolicy = "ELBSecurityPolicy-2016-08"));
+            b.change("elb", "default TLS policy", l, (i) => void delete i.sslPolicy);
+            if (partitionOf(l) === "aws-us-gov")
+                b.change(
+                    "elb",
+                    "non-FIPS TLS 1.3 policy in GovCloud",
+                    l,
+                    (i) => void (i.sslPolicy = "ELBSecurityPolicy-TLS13-1-2-2021-06"),
+                );
+        }
+        const https = b.of("aws:lb/listener:Listener").some((x) => x.inputs.protocol === "HTTPS");
+        if (l.inputs.protocol === "HTTP" && (https || b.isProtected)) {
+            b.change(
+                "elb",
+                "HTTP forwarded instead of redirected",
+                l,
+                (i) => void (i.defaultActions = [{ type: "forward", targetGroupArn: "tg" }]),
+            );
+        }
+    }
+}
+
+function protection(b: Builder): void {
+    if (!b.isProtected) return;
+    for (const r of b.run.resources.filter((x) => x.protect)) {
+        b.replace("protect", `protect dropped (${r.name})`, r, { ...r, protect: false });
+    }
+}
+
+function providers(b: Builder): void {
+    for (const p of b.of("pulumi:providers:aws")) {
+        const set = (what: string, fn: (i: Inputs) => void) => b.change("provider", what, p, fn);
+        set(
+            "allowedAccountIds of another account",
+            (i) => void (i.allowedAccountIds = JSON.stringify([FOREIGN_ACCOUNT])),
+        );
+        set("allowedAccountIds removed", (i) => void delete i.allowedAccountIds);
+        set(
+            "a role in another account assumed",
+            (i) =>
+                void (i.assumeRoles = JSON.stringify([
+                    { roleArn: `arn:${partitionOf(p)}:iam::${FOREIGN_ACCOUNT}:role/deploy` },
+                ])),
+        );
+    }
+}
+
+function partitions(b: Builder): void {
+    if (!JSON.stringify(b.run.resources.map((r) => r.inputs)).includes("arn:aws-us-gov:")) return;
+    for (const r of b.of("aws:iam/rolePolicy:RolePolicy").slice(0, 3)) {
+        b.change(
+            "partition",
+            "commercial ARN in GovCloud",
+            r,
+            (i) => void (i.policy = String(i.policy).split("arn:aws-us-gov:").join(["arn", "aws", ""].join(":"))),
+        );
+    }
+}
+
+/** A mutation's family: what it changes, without the resource and statement it changes it on. */
+export const familyOf = (m: Mutation) => `${m.kind}: ${m.what.replace(/ \(.*\)$/, "").replace(/ in [^ ]+$/, "")}`;
+
+/**
+ * The mutations of one recorded stack (of `environment`): of each family, the first and the last (on different
+ * resources or statements), so that the suite stays fast while every family is tried on every stack.
+ */
+export function mutationsOf(run: StackRun, environment: string): Mutation[] {
+    const all = allMutationsOf(run, environment);
+    const byFamily = new Map<string, Mutation[]>();
+    for (const m of all) byFamily.set(familyOf(m), [...(byFamily.get(familyOf(m)) ?? []), m]);
+    return [...byFamily.values()].flatMap((ms) => (ms.length > 1 ? [ms[0], ms[ms.length - 1]] : ms));
+}
+
+/** Every mutation of one recorded stack (of `environment`). */
+export function allMutationsOf(run: StackRun, environment: string): Mutation[] {
+    const b = new Builder(run, environment);
+    for (const add of [
+        trusts,
+        permissions,
+        identities,
+        keys,
+        resourcePolicies,
+        buckets,
+        pipelines,
+        builds,
+        containers,
+        logs,
+        network,
+        protection,
+        providers,
+        partitions,
+    ])
+        add(b);
+    return b.out;
+}
