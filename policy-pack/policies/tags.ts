@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import type { PolicyResource } from "@pulumi/policy";
 import {
     AWS_PROVIDER_TYPE,
@@ -96,10 +97,18 @@ export const providerAccountGuard = stackPolicy(
         const providers = args.resources.filter((r) => r.type === AWS_PROVIDER_TYPE);
         if (providers.length === 0) args.notApplicable("no AWS provider in the stack");
         const own = stackConfig().account;
+        // AWS Budgets does not exist in GovCloud: a GovCloud stack keeps its budget in its paired standard account
+        // (the stack's budgetBillingAccountId config), through a provider that may hold nothing but budgets.
+        const billing = new pulumi.Config(pulumi.getProject()).get("budgetBillingAccountId");
+        const onlyBudgets = (p: PolicyResource) => {
+            const used = args.resources.filter((r) => r.provider?.urn === p.urn);
+            return used.length > 0 && used.every((r) => r.type.startsWith("aws:budgets/"));
+        };
         for (const p of providers) {
             const ids = providerSettings(p).allowedAccountIds ?? [];
-            const expected = own ? `["${own}"]` : "exactly the stack's account id";
-            const wrong = ids.length === 0 || (own !== undefined && (ids.length !== 1 || ids[0] !== own));
+            const account = billing && onlyBudgets(p) ? billing : own;
+            const expected = account ? `["${account}"]` : "exactly the stack's account id";
+            const wrong = ids.length === 0 || (account !== undefined && (ids.length !== 1 || ids[0] !== account));
             if (wrong) {
                 report(
                     `AWS provider "${p.name}" ${ids.length ? `pins allowedAccountIds ${JSON.stringify(ids)}` : "sets no allowedAccountIds"}; ` +
@@ -111,11 +120,14 @@ export const providerAccountGuard = stackPolicy(
             const roles = (parseJsonish(known(() => p.props.assumeRoles)) ?? []) as { roleArn?: string }[];
             const foreign = (Array.isArray(roles) ? roles : [])
                 .map((r) => String(r?.roleArn ?? ""))
-                .filter((arn) => own !== undefined && accountOfRole(arn) !== undefined && accountOfRole(arn) !== own);
+                .filter(
+                    (arn) =>
+                        account !== undefined && accountOfRole(arn) !== undefined && accountOfRole(arn) !== account,
+                );
             if (foreign.length > 0) {
                 report(
                     `AWS provider "${p.name}" assumes ${foreign.join(", ")} in another account; required: roles of ` +
-                        `the stack's own account ${own}; fix: deploy that account's resources from its own stack.`,
+                        `the stack's own account ${account}; fix: deploy that account's resources from its own stack.`,
                     p.urn,
                 );
             }

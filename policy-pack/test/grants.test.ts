@@ -380,6 +380,17 @@ describe("provider pinned to the stack's account", () => {
             await check(tagPolicies, [], { stackConfig: DEV_CONFIG, allowedAccountIds: [DEV, TOOL] }),
         ).to.have.length(1);
     });
+
+    it("the paired billing account's provider may pin that account while it holds only budgets", async () => {
+        const billing = { ...DEV_CONFIG, "devsecops-pipelines:budgetBillingAccountId": FOREIGN };
+        const budget = res("aws:budgets/budget:Budget", "budget", { budgetType: "COST" });
+        const topic = res("aws:sns/topic:Topic", "topic", {});
+        const options = { stackConfig: billing, allowedAccountIds: [FOREIGN] };
+        expect(await check(tagPolicies, [budget], options)).to.deep.equal([]);
+        expect((await check(tagPolicies, [budget, topic], options)).map((v) => v[2])).to.deep.equal([
+            `AWS provider "aws" pins allowedAccountIds ["${FOREIGN}"]; required: ["${DEV}"]; fix: set aws:allowedAccountIds in the stack file (or allowedAccountIds on the provider) to the stack's own account.`,
+        ]);
+    });
 });
 
 describe("the environment comes from the stack, never from policy config", () => {
