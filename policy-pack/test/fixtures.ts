@@ -135,6 +135,10 @@ export async function check(
         policies,
         config: options.config,
     });
-    recordCoverage(policies, verdict, resources.map((r) => r.type));
+    recordCoverage(
+        policies,
+        verdict,
+        resources.map((r) => r.type),
+    );
     return verdict.violations.map((v) => [v.policyName, v.resourceName, v.message]);
 }
