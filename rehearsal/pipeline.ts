@@ -353,6 +353,5 @@ async function runAction(
         fs.mkdirSync(out, { recursive: true });
         for (const f of artifactFiles(BUILDSPEC_FILES[key])) fs.copyFileSync(path.join(buildDir, f), path.join(out, f));
     }
-    const applied = r.applied.map((c) => `(rehearsal applied the pending buildspec change: ${c.why})\n`).join("");
-    return { ok: r.status === 0, failedStep: r.failedStep, output: applied + r.output };
+    return { ok: r.status === 0, failedStep: r.failedStep, output: r.output };
 }

@@ -2,7 +2,6 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { applyPendingChanges, PendingChange } from "./pendingChanges";
 import { shimScript } from "./standins";
 
 /** Where the buildspecs are (the program's own folder). */
@@ -15,8 +14,6 @@ export interface BuildResult {
     readonly output: string;
     /** The failing command: its phase and what it says it does (its first echo, or its first line). */
     readonly failedStep?: string;
-    /** Pending changes applied to the text that ran. */
-    readonly applied: PendingChange[];
 }
 
 /** A command's label: its first `echo "..."`, else its first line that is not `set ...`. */
@@ -38,8 +35,7 @@ export async function runBuildspec(
     env: Record<string, string>,
     state: string,
 ): Promise<BuildResult> {
-    const { text, applied } = applyPendingChanges(file, fs.readFileSync(path.join(BUILDSPECS, file), "utf8"));
-    const spec = parse(text);
+    const spec = parse(fs.readFileSync(path.join(BUILDSPECS, file), "utf8"));
     const bin = path.join(state, "bin");
     for (const tool of ["aws", "docker"] as const) {
         fs.mkdirSync(bin, { recursive: true });
@@ -78,11 +74,10 @@ export async function runBuildspec(
         failedStep = `${steps[i].phase}: ${stepLabel(steps[i].command)}`;
     }
     fs.rmSync(marker, { force: true });
-    return { status, output: stderr ? `${stdout}\n${stderr}` : stdout, failedStep, applied };
+    return { status, output: stderr ? `${stdout}\n${stderr}` : stdout, failedStep };
 }
 
 /** The files a buildspec hands on as its output artifact (artifacts.files, plain names only). */
 export function artifactFiles(file: string): string[] {
-    const { text } = applyPendingChanges(file, fs.readFileSync(path.join(BUILDSPECS, file), "utf8"));
-    return (parse(text).artifacts?.files ?? []) as string[];
+    return (parse(fs.readFileSync(path.join(BUILDSPECS, file), "utf8")).artifacts?.files ?? []) as string[];
 }

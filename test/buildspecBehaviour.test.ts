@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as path from "path";
 import { expect } from "chai";
 import { BUILDSPEC_DIR, BUILDSPEC_FILES, BuildProjectKey } from "../components/buildProjects";
@@ -40,6 +41,9 @@ const qaEnv = {
     PREVIOUS_REPOSITORY_URI: `${registry(DEV)}/orders-api`,
     CODEBUILD_RESOLVED_SOURCE_VERSION: COMMIT,
 };
+/** The SBOM dev published beside its release manifest, and the manifest that names it. */
+const SBOM = '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}\n';
+const SBOM_KEY = `releases/orders-api/${COMMIT}.sbom.cdx.json`;
 const devRelease = JSON.stringify({
     service: "orders-api",
     commitId: COMMIT,
@@ -48,7 +52,10 @@ const devRelease = JSON.stringify({
     environment: "dev",
     pipelineExecutionId: "11111111-2222-3333-4444-555555555555",
     publishedAt: "2026-01-01T00:00:00Z",
+    sbom: { key: SBOM_KEY, format: "CycloneDX", sha256: crypto.createHash("sha256").update(SBOM).digest("hex") },
 });
+/** What dev's bucket holds for a promotion: the manifest and its SBOM. */
+const devReleaseObjects = { [`releases/orders-api/${COMMIT}.json`]: devRelease, [SBOM_KEY]: SBOM };
 const qaImage = JSON.stringify({
     service: "orders-api",
     commitId: COMMIT,
@@ -86,6 +93,12 @@ describe("buildspecs run against fake aws and docker", function () {
             environment: "dev",
             imageTag: IMAGE_TAG,
         });
+        // The CycloneDX SBOM of the production dependencies, from the lockfile, goes with the image artifact.
+        expect(r.calls).to.include(
+            "npm exec --yes --package @cyclonedx/cyclonedx-npm@6.0.1 -- cyclonedx-npm --omit dev --package-lock-only " +
+                "--output-reproducible --spec-version 1.6 --mc-type application --output-format JSON --output-file sbom.cdx.json",
+        );
+        expect(JSON.parse(r.file("sbom.cdx.json")).bomFormat).to.equal("CycloneDX");
     });
 
     it("build-image never adopts an image it did not build: a retry of the same commit builds and pushes again", () => {
@@ -154,7 +167,7 @@ describe("buildspecs run against fake aws and docker", function () {
     it("promote-image copies the released digest and tags it with the commit", () => {
         const r = run("promoteImage", {
             env: qaEnv,
-            s3: { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: devRelease } },
+            s3: { [DEV_BUCKET]: devReleaseObjects },
             pushDigest: DIGEST,
         });
         expect(r.status, r.stderr).to.equal(0);
@@ -174,7 +187,7 @@ describe("buildspecs run against fake aws and docker", function () {
     it("promote-image fails when the pushed digest differs from the released one", () => {
         const r = run("promoteImage", {
             env: qaEnv,
-            s3: { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: devRelease } },
+            s3: { [DEV_BUCKET]: devReleaseObjects },
             pushDigest: OTHER_DIGEST,
         });
         expect(r.status).not.to.equal(0);
@@ -184,7 +197,7 @@ describe("buildspecs run against fake aws and docker", function () {
     });
 
     it("promote-image fails when the commit tag already holds another digest, and skips the copy when it holds this one", () => {
-        const s3 = { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: devRelease } };
+        const s3 = { [DEV_BUCKET]: devReleaseObjects };
         const conflict = run("promoteImage", { env: qaEnv, s3, ecrTags: { "orders-api": { [COMMIT]: OTHER_DIGEST } } });
         expect(conflict.status).not.to.equal(0);
         expect(conflict.stderr).to.include(`exists with digest ${OTHER_DIGEST}, but dev released ${DIGEST}`);
@@ -298,20 +311,54 @@ describe("buildspecs run against fake aws and docker", function () {
     it("publish-release writes the manifest under releases/<service>/<commit>.json with the artifact key", () => {
         const r = run("publishRelease", {
             env: { ...qaEnv, PIPELINE_EXECUTION_ID: "99999999-8888-7777-6666-555555555555" },
-            files: { "image.json": qaImage },
+            files: { "image.json": qaImage, "sbom.cdx.json": SBOM },
         });
         expect(r.status, r.stderr).to.equal(0);
         const key = `releases/orders-api/${COMMIT}.json`;
-        expect(r.calls).to.include(
+        // The SBOM first, beside the manifest and with the same key, so that a manifest never names a missing SBOM.
+        expect(r.calls.filter((c) => c.startsWith("aws s3 cp"))).to.deep.equal([
+            `aws s3 cp sbom.cdx.json s3://${QA_BUCKET}/${SBOM_KEY} --sse aws:kms --sse-kms-key-id ${QA_KEY} --content-type application/vnd.cyclonedx+json`,
             `aws s3 cp release.json s3://${QA_BUCKET}/${key} --sse aws:kms --sse-kms-key-id ${QA_KEY} --content-type application/json`,
-        );
+        ]);
+        expect(r.s3Object(QA_BUCKET, SBOM_KEY)).to.equal(SBOM);
         const manifest = JSON.parse(r.s3Object(QA_BUCKET, key)!);
         expect(manifest.publishedAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
         expect(manifest).to.deep.equal({
             ...JSON.parse(qaImage),
             pipelineExecutionId: "99999999-8888-7777-6666-555555555555",
             publishedAt: manifest.publishedAt,
+            sbom: JSON.parse(devRelease).sbom,
         });
+    });
+
+    it("publish-release refuses an input artifact without the SBOM", () => {
+        const r = run("publishRelease", {
+            env: { ...qaEnv, PIPELINE_EXECUTION_ID: "99999999-8888-7777-6666-555555555555" },
+            files: { "image.json": qaImage },
+        });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(`The input artifact has no CycloneDX sbom.cdx.json for orders-api at ${COMMIT}`);
+        expect(r.calls.filter((c) => c.startsWith("aws s3 cp"))).to.deep.equal([]);
+    });
+
+    it("promote-image refuses a release manifest that names no SBOM, and one whose SBOM does not match", () => {
+        const { sbom: _sbom, ...unnamed } = JSON.parse(devRelease);
+        const noSbom = run("promoteImage", {
+            env: qaEnv,
+            s3: { [DEV_BUCKET]: { [`releases/orders-api/${COMMIT}.json`]: JSON.stringify(unnamed) } },
+            pushDigest: DIGEST,
+        });
+        expect(noSbom.status).not.to.equal(0);
+        expect(noSbom.stderr).to.include("names no SBOM (sbom.key): dev must publish one");
+        const altered = run("promoteImage", {
+            env: qaEnv,
+            s3: { [DEV_BUCKET]: { ...devReleaseObjects, [SBOM_KEY]: SBOM.replace("[]", '[{"name":"x"}]') } },
+            pushDigest: DIGEST,
+        });
+        expect(altered.status).not.to.equal(0);
+        expect(altered.stderr).to.include(
+            `s3://${DEV_BUCKET}/${SBOM_KEY} does not match the sha256 its release manifest names`,
+        );
     });
 
     it("publish-release fails without the pipeline execution id", () => {

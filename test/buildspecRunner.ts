@@ -99,6 +99,11 @@ echo "npm $*" >> "$FAKE_LOG"
 if [[ "$1" == "test" && -f "$FAKE_STATE/npm-test-writes-report" ]]; then
   mkdir -p reports; echo '<testsuites/>' > reports/junit.xml
 fi
+# The SBOM generator (npm exec ... cyclonedx-npm ... --output-file FILE): a CycloneDX document with no components.
+if [[ "$1" == "exec" && "$*" == *cyclonedx-npm* ]]; then
+  out=""; while [[ $# -gt 0 ]]; do [[ "$1" == "--output-file" ]] && out="$2"; shift; done
+  echo '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}' > "$out"
+fi
 `;
 
 function write(file: string, content: string, mode?: number): void {

@@ -4,7 +4,6 @@ import * as path from "path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { dockerfileProblems, readDockerfile, registryHost } from "../rehearsal/dockerfile";
-import { applyPendingChanges, PENDING_CHANGES } from "../rehearsal/pendingChanges";
 import { aws, Call, docker, StandInError } from "../rehearsal/standins";
 
 const SAMPLE = path.join(__dirname, "..", "examples", "orders-api");
@@ -49,36 +48,31 @@ describe("rehearsal: the Dockerfile contract", () => {
     });
 });
 
-describe("rehearsal: pending buildspec changes", () => {
-    it("each applies to today's buildspecs (or is already there), and the result is valid YAML", () => {
-        for (const file of new Set(PENDING_CHANGES.map((c) => c.file))) {
-            const text = fs.readFileSync(path.join(__dirname, "..", "buildspecs", file), "utf8");
-            const once = applyPendingChanges(file, text);
-            expect(once.applied.length + once.present.length, file).to.equal(
-                PENDING_CHANGES.filter((c) => c.file === file).length,
-            );
-            expect(() => parse(once.text), file).not.to.throw();
-            // Applying twice changes nothing: the rehearsal recognises an applied change.
-            const twice = applyPendingChanges(file, once.text);
-            expect(twice.text).to.equal(once.text);
-            expect(twice.applied).to.deep.equal([]);
-        }
-    });
+describe("rehearsal: the buildspecs' SBOM and audit", () => {
+    const buildspec = (file: string) => fs.readFileSync(path.join(__dirname, "..", "buildspecs", file), "utf8");
 
-    it("the SBOM travels in the image artifact of build-image and promote-image", () => {
+    it("the SBOM is generated with the image and travels in the image artifact of build-image and promote-image", () => {
+        expect(buildspec("build-image.yml")).to.include(
+            'npm exec --yes --package "@cyclonedx/cyclonedx-npm@6.0.1" -- cyclonedx-npm --omit dev --package-lock-only',
+        );
         for (const file of ["build-image.yml", "promote-image.yml"]) {
-            const { text } = applyPendingChanges(
-                file,
-                fs.readFileSync(path.join(__dirname, "..", "buildspecs", file), "utf8"),
-            );
-            expect(parse(text).artifacts.files, file).to.include("sbom.cdx.json");
+            expect(parse(buildspec(file)).artifacts.files, file).to.include("sbom.cdx.json");
         }
     });
 
-    it("refuses, naming the file, when the buildspec holds neither the old text nor the change", () => {
-        expect(() => applyPendingChanges("publish-release.yml", "version: 0.2\n")).to.throw(
-            'buildspecs/publish-release.yml holds neither the text the pending change "publish the SBOM beside the ' +
-                'manifest, encrypted with the artifact key, and name it in the manifest" replaces nor its result',
+    it("publish-release names the SBOM in the manifest; promote-image refuses a manifest without one", () => {
+        expect(buildspec("publish-release.yml")).to.include('SBOM_KEY="releases/$SERVICE_NAME/$COMMIT.sbom.cdx.json"');
+        expect(buildspec("publish-release.yml")).to.include(
+            'sbom: {key: $sbom, format: "CycloneDX", sha256: $sbomSha256}',
+        );
+        expect(buildspec("promote-image.yml")).to.include(
+            "names no SBOM (sbom.key): $PREVIOUS_ENVIRONMENT must publish one",
+        );
+    });
+
+    it("the dependency audit fails closed when the registry serves no audit endpoint", () => {
+        expect(buildspec("security-scan.yml")).to.include(
+            "No dependency was audited, so the security scan fails closed. Set NPM_AUDIT_REGISTRY",
         );
     });
 });
