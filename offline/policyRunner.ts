@@ -64,11 +64,16 @@ export interface PolicyVerdict {
     /** Violations that would fail `pulumi preview` / `pulumi up`. */
     mandatory: number;
     advisory: number;
+}
+
+export interface EvaluateOptions {
+    config?: PolicyPackConfig;
+    policies?: Policy[];
     /**
-     * Policies that ran to the end on at least one resource (or the stack) without calling notApplicable() and
-     * without stopping at an unknown value: with no violation of theirs, the stack is compliant with them.
+     * Told of each policy that ran to the end on a resource (or the stack) without calling notApplicable() and
+     * without stopping at an unknown value: with no violation of its own, the stack is compliant with it.
      */
-    applied: string[];
+    onApplied?: (policyName: string) => void;
 }
 
 /** The file `pulumi preview --policy-pack-config FILE` reads: policy name (or "all") -> level or settings. */
@@ -223,10 +228,7 @@ const notApplicable = (reason?: string): never => {
  * resource, then every stack policy on the whole stack. Unknown values make a policy report an advisory
  * "can't run during preview"; `notApplicable()` records nothing; any other error in a policy throws.
  */
-export async function evaluatePolicies(
-    run: StackRun,
-    options: { config?: PolicyPackConfig; policies?: Policy[] } = {},
-): Promise<PolicyVerdict> {
+export async function evaluatePolicies(run: StackRun, options: EvaluateOptions = {}): Promise<PolicyVerdict> {
     const leave = enterStack(run);
     try {
         return await evaluate(run, options);
@@ -252,15 +254,11 @@ function enterStack(run: StackRun): () => void {
     };
 }
 
-async function evaluate(
-    run: StackRun,
-    options: { config?: PolicyPackConfig; policies?: Policy[] },
-): Promise<PolicyVerdict> {
+async function evaluate(run: StackRun, options: EvaluateOptions): Promise<PolicyVerdict> {
     const policies = options.policies ?? allPolicies;
     const config = options.config ?? {};
     const stackTags: ReadonlyMap<string, string> = new Map();
     const violations: PolicyViolation[] = [];
-    const applied = new Set<string>();
     const records = new Map(run.resources.map((r) => [r.urn, r]));
 
     const propsOf = new Map<string, Record<string, any>>(run.resources.map((r) => [r.urn, policyValueOf(r.inputs)]));
@@ -304,7 +302,7 @@ async function evaluate(
     const guard = async (policy: Policy, urn: string | undefined, what: string, fn: () => unknown) => {
         try {
             await Promise.resolve(fn());
-            if (what === "policy") applied.add(policy.name);
+            if (what === "policy") options.onApplied?.(policy.name);
         } catch (e) {
             const from = `${what} '${policy.name}' from policy pack '${POLICY_PACK_NAME}@v${POLICY_PACK_VERSION}'`;
             if (e instanceof proxy.UnknownValueError) {
@@ -388,7 +386,6 @@ async function evaluate(
         violations,
         mandatory: violations.filter((v) => v.enforcementLevel === "mandatory").length,
         advisory: violations.filter((v) => v.enforcementLevel === "advisory").length,
-        applied: policies.map((p) => p.name).filter((n) => applied.has(n)),
     };
 }
 

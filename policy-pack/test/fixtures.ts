@@ -112,15 +112,19 @@ const FORBIDDING: Readonly<Record<string, string>> = {
     "iam-no-console-login": "aws:iam/user:User",
 };
 
-function recordCoverage(policies: Policy[], verdict: PolicyVerdict, types: readonly string[]): void {
+function recordCoverage(
+    policies: Policy[],
+    verdict: PolicyVerdict,
+    applied: ReadonlySet<string>,
+    types: readonly string[],
+): void {
     const violated = new Set(
         verdict.violations.filter((v) => !v.message.startsWith("can't run ")).map((v) => v.policyName),
     );
     for (const { name } of policies) {
         const entry = coverage.get(name) ?? { compliant: 0, nonCompliant: 0 };
         if (violated.has(name)) entry.nonCompliant++;
-        else if (verdict.applied.includes(name) || (FORBIDDING[name] && types.includes(FORBIDDING[name])))
-            entry.compliant++;
+        else if (applied.has(name) || (FORBIDDING[name] && types.includes(FORBIDDING[name]))) entry.compliant++;
         coverage.set(name, entry);
     }
 }
@@ -131,13 +135,16 @@ export async function check(
     resources: Res[],
     options: FixtureOptions & { stack?: string; config?: PolicyPackConfig } = {},
 ): Promise<[string, string | undefined, string][]> {
+    const applied = new Set<string>();
     const verdict: PolicyVerdict = await evaluatePolicies(stackRun(resources, options.stack ?? "dev", options), {
         policies,
         config: options.config,
+        onApplied: (name) => applied.add(name),
     });
     recordCoverage(
         policies,
         verdict,
+        applied,
         resources.map((r) => r.type),
     );
     return verdict.violations.map((v) => [v.policyName, v.resourceName, v.message]);
