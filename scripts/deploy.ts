@@ -10,6 +10,7 @@ import { ensureEngine } from "../engine/cli";
 import { deployStacks, DeployMode, DeployTarget, StackDeploy } from "../engine/deploy";
 import { PreviewWorkspace } from "../engine/preview";
 import { listStacks } from "../offline/stackFiles";
+import { parseFlags } from "./flags";
 import { deployOrder } from "./plan";
 
 export const USAGE = `usage: npm run deploy -- (--all | --stack NAME) [options]
@@ -33,38 +34,18 @@ export interface DeployArgs {
 }
 
 export function parseArgs(argv: readonly string[]): DeployArgs {
-    const args: DeployArgs = { stacks: [], all: false, previewOnly: false, offline: false, build: false };
-    for (let i = 0; i < argv.length; i++) {
-        const value = () => {
-            const v = argv[++i];
-            if (!v) throw new Error(`${argv[i - 1]} needs a value`);
-            return v;
-        };
-        switch (argv[i]) {
-            case "--stack":
-                args.stacks.push(value());
-                break;
-            case "--all":
-                args.all = true;
-                break;
-            case "--preview-only":
-                args.previewOnly = true;
-                break;
-            case "--offline":
-                args.offline = true;
-                break;
-            case "--secrets-provider":
-                args.secretsProvider = value();
-                break;
-            case "--build":
-                args.build = true;
-                break;
-            default:
-                throw new Error(`unknown argument ${argv[i]}`);
-        }
-    }
-    if (args.all === args.stacks.length > 0) throw new Error("give --all or at least one --stack");
-    return args;
+    const flags = parseFlags(argv, {
+        valued: ["--secrets-provider"],
+        switches: ["--preview-only", "--offline", "--build"],
+    });
+    return {
+        stacks: flags.stacks,
+        all: flags.all,
+        previewOnly: flags.switches.has("--preview-only"),
+        offline: flags.switches.has("--offline"),
+        secretsProvider: flags.values.get("--secrets-provider"),
+        build: flags.switches.has("--build"),
+    };
 }
 
 export const NO_BACKEND =

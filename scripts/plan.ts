@@ -23,6 +23,9 @@ import {
 import { formatMarkdown, formatText } from "../offline/planFormat";
 import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/revision";
 import { listStacks, readProjectFile } from "../offline/stackFiles";
+import { parseFlags, UsageError } from "./flags";
+
+export { UsageError };
 
 export const USAGE = `usage: npm run plan -- (--stack NAME | --all) [options]
   --stack NAME                 plan one stack (repeatable)
@@ -50,52 +53,24 @@ export interface PlanArgs {
     quiet: boolean;
 }
 
-export class UsageError extends Error {}
-
 export function parseArgs(argv: readonly string[]): PlanArgs {
-    const args: PlanArgs = { stacks: [], all: false, quiet: false };
-    const valued = ["--stack", "--stack-file", "--policy-pack-config", "--json", "--markdown", "--base", "--snapshot"];
-    for (let i = 0; i < argv.length; i++) {
-        const [flag, inline] = argv[i].startsWith("--") ? argv[i].split(/=(.*)/s) : [argv[i]];
-        const value = () => {
-            const v = inline ?? argv[++i];
-            if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
-            return v;
-        };
-        if (!valued.includes(flag) && inline !== undefined) throw new UsageError(`${flag} takes no value`);
-        switch (flag) {
-            case "--stack":
-                args.stacks.push(value());
-                break;
-            case "--all":
-                args.all = true;
-                break;
-            case "--stack-file":
-                args.stackFile = value();
-                break;
-            case "--policy-pack-config":
-                args.policyPackConfig = value();
-                break;
-            case "--json":
-                args.json = value();
-                break;
-            case "--markdown":
-                args.markdown = value();
-                break;
-            case "--base":
-                args.base = value();
-                break;
-            case "--snapshot":
-                args.snapshot = value();
-                break;
-            case "--quiet":
-                args.quiet = true;
-                break;
-            default:
-                throw new UsageError(`unknown argument ${argv[i]}`);
-        }
-    }
-    if (args.all === args.stacks.length > 0) throw new UsageError("give either --stack NAME or --all");
+    const flags = parseFlags(argv, {
+        valued: ["--stack-file", "--policy-pack-config", "--json", "--markdown", "--base", "--snapshot"],
+        switches: ["--quiet"],
+    });
+    const given = (flag: string, key: keyof PlanArgs) =>
+        flags.values.has(flag) ? { [key]: flags.values.get(flag) } : {};
+    const args: PlanArgs = {
+        stacks: flags.stacks,
+        all: flags.all,
+        ...given("--stack-file", "stackFile"),
+        ...given("--policy-pack-config", "policyPackConfig"),
+        ...given("--json", "json"),
+        ...given("--markdown", "markdown"),
+        ...given("--base", "base"),
+        ...given("--snapshot", "snapshot"),
+        quiet: flags.switches.has("--quiet"),
+    };
     if (args.stackFile && args.stacks.length !== 1) throw new UsageError("--stack-file needs exactly one --stack");
     if (args.base && args.snapshot) throw new UsageError("--base and --snapshot do not go together");
     return args;

@@ -10,6 +10,7 @@ import * as path from "path";
 import { ensureEngine } from "../engine/cli";
 import { PreviewWorkspace, previewStacks, StackPreview } from "../engine/preview";
 import { listStacks } from "../offline/stackFiles";
+import { parseFlags } from "./flags";
 
 export const USAGE = `usage: npm run preview -- (--stack NAME | --all) [options]
   --stack NAME   preview one stack (repeatable)
@@ -27,32 +28,13 @@ interface PreviewArgs {
 }
 
 function parseArgs(argv: readonly string[]): PreviewArgs {
-    const args: PreviewArgs = { stacks: [], all: false, build: false };
-    for (let i = 0; i < argv.length; i++) {
-        const value = () => {
-            const v = argv[++i];
-            if (!v) throw new Error(`${argv[i - 1]} needs a value`);
-            return v;
-        };
-        switch (argv[i]) {
-            case "--stack":
-                args.stacks.push(value());
-                break;
-            case "--all":
-                args.all = true;
-                break;
-            case "--json":
-                args.json = value();
-                break;
-            case "--build":
-                args.build = true;
-                break;
-            default:
-                throw new Error(`unknown argument ${argv[i]}`);
-        }
-    }
-    if (args.all === args.stacks.length > 0) throw new Error("give --all or at least one --stack");
-    return args;
+    const flags = parseFlags(argv, { valued: ["--json"], switches: ["--build"] });
+    return {
+        stacks: flags.stacks,
+        all: flags.all,
+        json: flags.values.get("--json"),
+        build: flags.switches.has("--build"),
+    };
 }
 
 function report(preview: StackPreview, jsonDir?: string): void {
