@@ -96,7 +96,11 @@ describe("buildspecs", () => {
             '"$SCANNERS_DIR/node_modules/.bin/secretlint" --secretlintrc "$SCANNERS_DIR/.secretlintrc.json" "**/*"',
         );
         const build = commands(spec, "build");
-        expect(build).to.include("npm audit --omit=dev --audit-level=high");
+        // The audit report is read with jq: a registry that serves no audit endpoint fails the scan closed.
+        expect(build).to.include(
+            'npm audit --omit=dev --json --registry "$AUDIT_REGISTRY" > "$AUDIT" 2> "$SCANNERS_DIR/audit.log" || true',
+        );
+        expect(build).to.include('select(.severity == "high" or .severity == "critical")');
         expect(build).to.include("npm ci");
         expect(build).to.include('--config "$SCANNERS_DIR/eslint.config.mjs" --max-warnings 0 .');
     });
@@ -115,7 +119,7 @@ describe("buildspecs", () => {
         expect(all).to.include("'[{name: $name, imageUri: $uri}]' > imagedefinitions.json");
         expect(all).to.include('IMAGE_URI="$REPOSITORY_URI@$DIGEST"');
         expect(all).to.include("> image.json");
-        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json"] });
+        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json", "sbom.cdx.json"] });
     });
 
     it("promote-image: reads the previous release manifest, pulls by digest, pushes with the commit tag, checks the digest", () => {
@@ -131,7 +135,7 @@ describe("buildspecs", () => {
         expect(all).to.include('docker push "$REPOSITORY_URI:$COMMIT"');
         expect(all).to.include('if [[ "$PUSHED" != "$DIGEST" ]]; then');
         expect(all).to.include("> imagedefinitions.json");
-        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json"] });
+        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json", "sbom.cdx.json"] });
     });
 
     it("image-scan-gate: waits for the scan on push and compares CRITICAL and HIGH with the thresholds", () => {
