@@ -40,6 +40,8 @@ export interface ServiceConfig {
     readonly name: string;
     /** CodeCommit repository name in the tool account: the service name. */
     readonly repositoryName: string;
+    /** The repository already exists (existingRepositories): the tool stack refers to it and creates none. */
+    readonly existingRepository: boolean;
     readonly containerPort: number;
     readonly cpu: number;
     readonly memory: number;
@@ -273,6 +275,7 @@ export function validateStackConfig(
     })[] = ((v.services as string[] | undefined) ?? []).map((name) => ({
         name,
         repositoryName: name,
+        existingRepository: ((v.existingRepositories as string[] | undefined) ?? []).includes(name),
         containerPort: v.containerPort,
         cpu: cpu!,
         memory: memory!,
@@ -282,6 +285,17 @@ export function validateStackConfig(
         secretsKmsKeyArns: [],
         egress: [],
     }));
+
+    ((v.existingRepositories as string[] | undefined) ?? []).forEach((name, i) => {
+        if (!services.some((s) => s.name === name)) {
+            problem(
+                "existingRepositories",
+                name,
+                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
+                `[${i}]`,
+            );
+        }
+    });
 
     // Service secrets: "<service>:<VARIABLE>=<secret ARN>[:json-key:version-stage:version-id]"
     const secretArn = new RegExp(

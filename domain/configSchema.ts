@@ -358,6 +358,19 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
             "a removed service: its CodeCommit repository (tool), ECR repository and images, log groups, load balancer, pipeline and test reports",
     }),
     key({
+        key: "existingRepositories",
+        type: "array<string>",
+        scope: "stack",
+        required: false,
+        default: [],
+        description:
+            "Services whose CodeCommit repository (named as the service) already exists in the tool account: the tool stack refers to it by name and creates none (AWS closed CreateRepository to new customers in July 2024). To bring one under management instead, see the README's pulumi import step.",
+        schema: list(
+            text(SERVICE_EXPECTED).superRefine(serviceName),
+            "a list of service names, e.g. [orders-api]",
+        ).superRefine(unique(() => "a service listed once")),
+    }),
+    key({
         key: "containerPort",
         type: "integer",
         scope: "stack",

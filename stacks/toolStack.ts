@@ -101,6 +101,11 @@ export function forwardEventsPolicy(eventBusArn: string): aws.iam.PolicyDocument
     };
 }
 
+/** HTTPS clone URL of a CodeCommit repository (the format CodeCommit returns as cloneUrlHttp). */
+export function codeCommitCloneUrl(region: string, dnsSuffix: string, repositoryName: string): string {
+    return `https://git-codecommit.${region}.${dnsSuffix}/v1/repos/${repositoryName}`;
+}
+
 /** The tool account: each service's repository and, per environment, the role its pipeline assumes. */
 export function defineToolStack(ctx: StackContext): Record<string, unknown> {
     const { config, partition } = ctx;
@@ -108,16 +113,24 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
     const repositories: Record<string, pulumi.Output<string>> = {};
     const sourceRoles: Record<string, pulumi.Output<string>> = {};
     for (const service of config.services) {
-        const repository = new aws.codecommit.Repository(
-            `${service.name}-repository`,
-            {
-                repositoryName: service.repositoryName,
-                // No defaultBranch: AWS can set it only once the repository has a branch (after the first push).
-                description: `Source of the ${service.name} service`,
-            },
-            { ...opts, protect: true, retainOnDelete: true },
-        );
-        repositories[service.name] = repository.cloneUrlHttp;
+        const repository = service.existingRepository
+            ? undefined
+            : new aws.codecommit.Repository(
+                  `${service.name}-repository`,
+                  {
+                      repositoryName: service.repositoryName,
+                      // No defaultBranch: AWS can set it only once the repository has a branch (after the first push).
+                      description: `Source of the ${service.name} service`,
+                  },
+                  { ...opts, protect: true, retainOnDelete: true },
+              );
+        // An existing repository is referred to by name: its ARN and clone URL are deterministic, so nothing is
+        // read or created (CreateRepository is closed to new customers since July 2024:
+        // https://aws.amazon.com/blogs/devops/how-to-migrate-your-aws-codecommit-repository-to-another-git-provider/).
+        repositories[service.name] = repository
+            ? repository.cloneUrlHttp
+            : pulumi.output(codeCommitCloneUrl(config.region, ctx.dnsSuffix, service.repositoryName));
+        const after = repository ? [repository] : [];
         for (const env of ENVIRONMENTS) {
             const envAccountId = config.accounts[env];
             const role = new PipelineRoleTrust(
@@ -143,7 +156,7 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
                         }),
                     },
                 },
-                { ...opts, dependsOn: [repository] },
+                { ...opts, dependsOn: after },
             );
             sourceRoles[`${env}/${service.name}`] = role.roleArn;
             const envBusArn = defaultEventBusArn(partition, config.region, envAccountId);
@@ -166,7 +179,7 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
                     roleName: eventForwarderRoleName(env, service.name),
                     targetPolicy: forwardEventsPolicy(envBusArn),
                 },
-                { ...opts, dependsOn: [repository] },
+                { ...opts, dependsOn: after },
             );
         }
     }
