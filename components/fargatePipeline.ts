@@ -86,8 +86,8 @@ function codeBuild(
 }
 
 /**
- * The pipeline's stages: Source (cross-account CodeCommit, no polling) -> Build (unit tests, security scan and
- * image build or promotion in parallel, then the image scan gate) -> Approval (where required) -> Deploy (ECS)
+ * The pipeline's stages: Source (cross-account CodeCommit, no polling) -> Build (unit tests, security scan,
+ * image build or promotion, image scan gate, one after another) -> Approval (where required) -> Deploy (ECS)
  * -> Release (publishes the manifest the next environment promotes).
  */
 export function pipelineStages(input: StageLayoutInput): Stage[] {
@@ -117,17 +117,20 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
         },
         {
             name: "Build",
+            // One build at a time: new accounts may run only one concurrent CodeBuild build ("Concurrently
+            // running builds", https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html), and the
+            // cheap checks fail first, before an image is built or promoted.
             actions: [
                 codeBuild("UnitTests", "Test", input.projects.unitTests, SOURCE_ARTIFACT, 1),
-                codeBuild("SecurityScan", "Test", input.projects.securityScan, SOURCE_ARTIFACT, 1),
-                codeBuild(promotes ? "PromoteImage" : "BuildImage", "Build", input.projects.image, SOURCE_ARTIFACT, 1, {
+                codeBuild("SecurityScan", "Test", input.projects.securityScan, SOURCE_ARTIFACT, 2),
+                codeBuild(promotes ? "PromoteImage" : "BuildImage", "Build", input.projects.image, SOURCE_ARTIFACT, 3, {
                     output: IMAGE_ARTIFACT,
                     environmentVariables: actionEnvironmentVariables(
                         promotes ? "promoteImage" : "buildImage",
                         SOURCE_NAMESPACE,
                     ),
                 }),
-                codeBuild("ImageScanGate", "Test", input.projects.imageScanGate, IMAGE_ARTIFACT, 2),
+                codeBuild("ImageScanGate", "Test", input.projects.imageScanGate, IMAGE_ARTIFACT, 4),
             ],
         },
     ];
@@ -342,13 +345,24 @@ export interface FargatePipelineArgs {
     readonly deploymentTimeoutMinutes?: number;
 }
 
-/** EventBridge pattern of a failed execution of one pipeline. */
+/**
+ * EventBridge pattern of a failed execution of one pipeline, except the execution CodePipeline starts when the
+ * pipeline is created (trigger type CreatePipeline: it fails at Source until the branch has a first push).
+ * execution-trigger is optional in the API (ExecutionTrigger, "Required: No"), so an event without it still
+ * matches ($or with exists:false, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html).
+ */
 export function failedExecutionPattern(pipelineArn: string): Record<string, unknown> {
     return {
         source: ["aws.codepipeline"],
         "detail-type": ["CodePipeline Pipeline Execution State Change"],
         resources: [pipelineArn],
-        detail: { state: ["FAILED"] },
+        detail: {
+            state: ["FAILED"],
+            $or: [
+                { "execution-trigger": { "trigger-type": [{ "anything-but": ["CreatePipeline"] }] } },
+                { "execution-trigger": { "trigger-type": [{ exists: false }] } },
+            ],
+        },
     };
 }
 

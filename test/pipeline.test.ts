@@ -66,9 +66,9 @@ describe("pipeline layout", () => {
         ]);
         expect(build).to.deep.equal([
             ["UnitTests", "Test", 1, ["source"], undefined, projects.unitTests],
-            ["SecurityScan", "Test", 1, ["source"], undefined, projects.securityScan],
-            ["BuildImage", "Build", 1, ["source"], ["image"], projects.image],
-            ["ImageScanGate", "Test", 2, ["image"], undefined, projects.imageScanGate],
+            ["SecurityScan", "Test", 2, ["source"], undefined, projects.securityScan],
+            ["BuildImage", "Build", 3, ["source"], ["image"], projects.image],
+            ["ImageScanGate", "Test", 4, ["image"], undefined, projects.imageScanGate],
         ]);
         expect((stages[2] as any).actions).to.deep.equal([
             {
