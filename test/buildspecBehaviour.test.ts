@@ -159,7 +159,11 @@ describe("buildspecs run against fake aws and docker", function () {
         expect(r.status).not.to.equal(0);
         expect(r.stderr).to.include(
             `Commit ${COMMIT} of orders-api has not passed dev: no readable release manifest ` +
-                `s3://${DEV_BUCKET}/releases/orders-api/${COMMIT}.json.`,
+                `s3://${DEV_BUCKET}/releases/orders-api/${COMMIT}.json.\n` +
+                "Only a commit deployed successfully in dev can be promoted to qa, and only by a fast-forward merge " +
+                "(CodeCommit: Fast forward merge; git merge --ff-only).\n" +
+                "A squash or three-way merge creates a commit dev never built: merge the qa branch into the dev branch, " +
+                "let that commit pass dev, then fast-forward the qa branch to it.\n",
         );
         expect(r.calls.filter((c) => c.startsWith("docker"))).to.deep.equal([]);
     });
