@@ -121,6 +121,10 @@ export function aws(call: Call): string {
             }
             return fs.readFileSync(file, "utf8");
         }
+        case "ecr get-registry-scanning-configuration":
+            // The stand-in registry scans on push with basic scanning; Inspector's enhanced scanning is not stood in
+            // (test/buildspecBehaviour.test.ts covers the gate's enhanced path).
+            return "BASIC";
         case "ecr wait":
         case "ecr describe-image-scan-findings": {
             const digest = imageTag(required(args, "--image-id"), "imageDigest=");
