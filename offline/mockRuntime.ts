@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOfRegion, StackConfigError } from "../domain/config";
-import { answerInvoke } from "./awsAnswers";
+import { answerInvoke, dnsSuffixFor } from "./awsAnswers";
 import { readProjectFile, resolveStackConfig } from "./stackFiles";
 
 /** One resource the program registered, with the options the engine would have seen. */
@@ -286,7 +286,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     }
 
     private get dnsSuffix(): string {
-        return "amazonaws.com";
+        return dnsSuffixFor(this.partition);
     }
 
     private idFor(type: string, name: string, inputs: Record<string, any>): string {
