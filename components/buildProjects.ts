@@ -7,7 +7,7 @@ import { buildRoleName, NAME_PREFIX, pipelineName } from "../domain/naming";
 import { previousEnvironment } from "../domain/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { SCALE_UP_ENV } from "./fargateService";
+import { DEPLOY_ENV, ECS_TASKS_SERVICE, SCALE_UP_ENV, TASK_DEFINITION_SERVICE_TAG } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 
 /** Keys of the CodeBuild projects of one service's pipeline, and the suffix each project's name ends with. */
@@ -17,6 +17,7 @@ export const BUILD_PROJECTS = {
     buildImage: "build-image",
     promoteImage: "promote-image",
     imageScanGate: "image-scan-gate",
+    deploy: "deploy",
     publishRelease: "publish-release",
     scaleUp: "scale-up",
 } as const;
@@ -29,6 +30,7 @@ export const BUILDSPEC_FILES: Readonly<Record<BuildProjectKey, string>> = {
     buildImage: "build-image.yml",
     promoteImage: "promote-image.yml",
     imageScanGate: "image-scan-gate.yml",
+    deploy: "deploy-task-definition.yml",
     publishRelease: "publish-release.yml",
     scaleUp: "scale-up.yml",
 };
@@ -40,9 +42,9 @@ export const PRIVILEGED_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "p
 /** Tag that declares a privileged project to the policy pack. */
 export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
 
-/** File of the image projects' output artifact that the ECS deploy action reads (its `FileName`). */
+/** File of the image projects' output artifact in the ECS deploy action's format (the rehearsal reads it). */
 export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
-/** File of the same artifact that image-scan-gate and publish-release read (service, commit, digest, URI). */
+/** File of the same artifact that image-scan-gate, deploy and publish-release read (service, commit, digest, URI). */
 export const IMAGE_DETAIL_FILE = "image.json";
 
 /**
@@ -141,18 +143,32 @@ export interface PipelineBuildProjectsArgs {
     readonly maxHighFindings?: number;
     /** AWS CLI calls use FIPS endpoints (AWS_USE_FIPS_ENDPOINT). Default fipsEndpointsByDefault(partition). */
     readonly fipsEndpoints?: boolean;
-    /** The ECS service the scale-up step raises from 0 tasks after the first deploy. Required. */
+    /** The ECS service the deploy step updates and the scale-up step raises from 0 tasks. Required. */
     readonly ecsService: EcsServiceTarget;
 }
 
 /** The service a pipeline deploys to. */
 export interface EcsServiceTarget {
     readonly clusterName: pulumi.Input<string>;
+    readonly clusterArn: pulumi.Input<string>;
     readonly serviceName: pulumi.Input<string>;
     readonly serviceArn: pulumi.Input<string>;
     /** Tasks once an image is deployed. */
     readonly desiredCount: number;
+    /** Family of the service's task definitions (the deploy step registers revisions of it). */
+    readonly taskDefinitionFamily: string;
+    /** SSM parameter holding the ARN of Pulumi's newest revision (taskDefinitionParameterName). */
+    readonly taskDefinitionParameterName: string;
+    /** The task role and the execution role of the service: the only roles the deploy step passes to ECS. */
+    readonly taskRoleArns: pulumi.Input<pulumi.Input<string>[]>;
+    /** Minutes the deploy step waits for its deployment to complete. */
+    readonly deploymentTimeoutMinutes: number;
 }
+
+/** Minutes a deploy build may run beyond the deployment timeout (install, render, register). */
+export const DEPLOY_BUILD_MARGIN_MINUTES = 10;
+/** Longest deployment timeout: CodeBuild's longest build (2160 minutes) less the margin. */
+export const MAX_DEPLOYMENT_TIMEOUT_MINUTES = 2160 - DEPLOY_BUILD_MARGIN_MINUTES;
 
 /** Name of one CodeBuild project: the pipeline's name and the project key's suffix. */
 export function buildProjectName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
@@ -172,7 +188,7 @@ export function unitTestReportGroupName(env: EnvironmentName, service: string): 
 /** The projects of an environment: dev builds the image, later environments promote it. */
 export function buildProjectKeys(env: EnvironmentName): BuildProjectKey[] {
     const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
-    return ["unitTests", "securityScan", image, "imageScanGate", "publishRelease", "scaleUp"];
+    return ["unitTests", "securityScan", image, "imageScanGate", "deploy", "publishRelease", "scaleUp"];
 }
 
 /** The content of a project's buildspec file. */
@@ -215,8 +231,16 @@ export interface BuildRolePolicyInput {
     readonly artifactBucketArn: string;
     readonly kmsKeyArn: string;
     readonly ecrRepositoryArn: string;
-    /** The ECS service the scale-up step updates. */
+    /** The ECS service the deploy and scale-up steps update. */
     readonly ecsServiceArn: string;
+    /** Its cluster (the deploy step's ecs:cluster condition). */
+    readonly ecsClusterArn: string;
+    /** Family of the service's task definitions. */
+    readonly taskDefinitionFamily: string;
+    /** SSM parameter holding the ARN of Pulumi's newest revision. */
+    readonly taskDefinitionParameterName: string;
+    /** Task and execution role the deploy step registers task definitions with. */
+    readonly taskRoleArns: readonly string[];
     readonly previous?: PreviousEnvironment;
     readonly npmTokenSecretArn?: string;
 }
@@ -255,7 +279,8 @@ export function projectRoleName(env: EnvironmentName, service: string, key: Buil
  * reads its input artifact. Tests and scans run untrusted code and get nothing else (the npm token and, for tests,
  * the report group); only the image project writes pipeline artifacts and pushes to the repository (and, promoting,
  * reads the previous environment); the scan gate reads findings; only publish-release writes `releases/`; only
- * scale-up touches ECS.
+ * deploy registers task definitions and passes the task roles (deployRoleStatements); only deploy and scale-up
+ * update the service.
  */
 export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyInput): aws.iam.PolicyDocument {
     const { partition: p, region, accountId, env, serviceName } = input;
@@ -332,6 +357,7 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
             Resource: `${input.artifactBucketArn}/${RELEASES_PREFIX}${serviceName}/*`,
         });
     }
+    if (key === "deploy") statements.push(...deployRoleStatements(input));
     if (key === "scaleUp") {
         statements.push({
             // The scale-up step after the first deploy: read and update this one service.
@@ -342,6 +368,63 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
         });
     }
     return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * What the deploy step needs beyond its input artifact: read Pulumi's revision (its ARN from one SSM parameter),
+ * register a copy with the promoted image in the service's family, pass exactly the service's two roles to ECS
+ * tasks, and update and watch one service. ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no
+ * resource-level permissions (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
+ * Elastic Container Service"); registration is narrowed by aws:RequestTag to the service's tag, and a tagged
+ * registration also needs ecs:TagResource on the new revision (ECS developer guide, "Grant permission to tag
+ * resources on creation"), which is allowed only in the family. UpdateService is narrowed by ecs:cluster and
+ * ecs:task-definition.
+ */
+export function deployRoleStatements(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
+    const { partition: p, region, accountId } = input;
+    const family = `arn:${p}:ecs:${region}:${accountId}:task-definition/${input.taskDefinitionFamily}:*`;
+    return [
+        {
+            Sid: "ReadPulumiTaskDefinitionArn",
+            Effect: "Allow",
+            Action: "ssm:GetParameter",
+            // A parameter name starting with "/" loses it in the ARN: parameter/<name without the slash>.
+            Resource: `arn:${p}:ssm:${region}:${accountId}:parameter/${input.taskDefinitionParameterName.replace(/^\//, "")}`,
+        },
+        { Sid: "DescribeTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
+        {
+            Sid: "RegisterServiceTaskDefinitions",
+            Effect: "Allow",
+            Action: "ecs:RegisterTaskDefinition",
+            Resource: "*",
+            Condition: { StringEquals: { [`aws:RequestTag/${TASK_DEFINITION_SERVICE_TAG}`]: input.serviceName } },
+        },
+        {
+            Sid: "TagServiceTaskDefinitions",
+            Effect: "Allow",
+            Action: "ecs:TagResource",
+            Resource: family,
+            Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+        },
+        {
+            Sid: "DeployService",
+            Effect: "Allow",
+            Action: "ecs:UpdateService",
+            Resource: input.ecsServiceArn,
+            Condition: {
+                ArnEquals: { "ecs:cluster": input.ecsClusterArn },
+                ArnLike: { "ecs:task-definition": family },
+            },
+        },
+        { Sid: "WatchService", Effect: "Allow", Action: "ecs:DescribeServices", Resource: input.ecsServiceArn },
+        {
+            Sid: "PassTaskRoles",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: [...input.taskRoleArns],
+            Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
+        },
+    ];
 }
 
 /** What promotion reads from the previous environment: its release manifests, their key (by alias), its image. */
@@ -404,6 +487,12 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
     if (args.npmTokenSecretArn !== undefined && !args.npmTokenSecretArn.startsWith(secretPrefix)) {
         problems.push(`npmTokenSecretArn is "${args.npmTokenSecretArn}", expected a secret ARN (${secretPrefix}...)`);
     }
+    const timeout = args.ecsService.deploymentTimeoutMinutes;
+    if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_DEPLOYMENT_TIMEOUT_MINUTES) {
+        problems.push(
+            `ecsService.deploymentTimeoutMinutes is ${timeout}, expected whole minutes from 1 to ${MAX_DEPLOYMENT_TIMEOUT_MINUTES} (CodeBuild builds run at most 2160 minutes)`,
+        );
+    }
     for (const [arg, value] of [
         ["maxCriticalFindings", args.maxCriticalFindings],
         ["maxHighFindings", args.maxHighFindings],
@@ -438,9 +527,17 @@ function projectRole(
         },
         parent,
     );
+    const target = args.ecsService;
     const document = pulumi
-        .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn, args.ecsService.serviceArn])
-        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn]) =>
+        .all([
+            args.artifactBucketArn,
+            args.kmsKeyArn,
+            args.ecrRepositoryArn,
+            target.serviceArn,
+            target.clusterArn,
+            pulumi.output(target.taskRoleArns),
+        ])
+        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn, ecsClusterArn, taskRoleArns]) =>
             projectRolePolicy(key, {
                 partition: args.partition,
                 region: args.region,
@@ -451,6 +548,10 @@ function projectRole(
                 kmsKeyArn,
                 ecrRepositoryArn,
                 ecsServiceArn,
+                ecsClusterArn,
+                taskDefinitionFamily: target.taskDefinitionFamily,
+                taskDefinitionParameterName: target.taskDefinitionParameterName,
+                taskRoleArns,
                 previous: args.previous,
                 npmTokenSecretArn: args.npmTokenSecretArn,
             }),
@@ -483,6 +584,7 @@ function projectVariables(key: BuildProjectKey, args: PipelineBuildProjectsArgs)
     const variables = environmentVariables(args);
     if (key === "unitTests" || key === "securityScan") return [...variables, ...npmTokenVariable(args)];
     if (key === "scaleUp") return [...variables, ...scaleUpVariables(args.ecsService)];
+    if (key === "deploy") return [...variables, ...deployVariables(args.ecsService)];
     return variables;
 }
 
@@ -512,6 +614,10 @@ function buildProject(
             source: { type: "CODEPIPELINE", buildspec: readBuildspec(key) },
             artifacts: { type: "CODEPIPELINE" },
             encryptionKey: args.kmsKeyArn,
+            // The deploy build waits up to the deployment timeout; CodeBuild's default build timeout is 60 minutes.
+            ...(key === "deploy"
+                ? { buildTimeout: args.ecsService.deploymentTimeoutMinutes + DEPLOY_BUILD_MARGIN_MINUTES }
+                : {}),
             environment: {
                 type: "LINUX_CONTAINER",
                 computeType: key === "buildImage" ? IMAGE_BUILD_COMPUTE_TYPE : DEFAULT_COMPUTE_TYPE,
@@ -624,6 +730,17 @@ function scaleUpVariables(target: EcsServiceTarget): ProjectVariable[] {
         { name: SCALE_UP_ENV.cluster, value: target.clusterName, type: "PLAINTEXT" },
         { name: SCALE_UP_ENV.service, value: target.serviceName, type: "PLAINTEXT" },
         { name: SCALE_UP_ENV.desiredCount, value: String(target.desiredCount), type: "PLAINTEXT" },
+    ];
+}
+
+/** Which service the deploy step updates, where Pulumi's revision is, and how long it waits. */
+function deployVariables(target: EcsServiceTarget): ProjectVariable[] {
+    return [
+        { name: DEPLOY_ENV.cluster, value: target.clusterName, type: "PLAINTEXT" },
+        { name: DEPLOY_ENV.service, value: target.serviceName, type: "PLAINTEXT" },
+        { name: DEPLOY_ENV.family, value: target.taskDefinitionFamily, type: "PLAINTEXT" },
+        { name: DEPLOY_ENV.parameter, value: target.taskDefinitionParameterName, type: "PLAINTEXT" },
+        { name: DEPLOY_ENV.timeoutMinutes, value: String(target.deploymentTimeoutMinutes), type: "PLAINTEXT" },
     ];
 }
 

@@ -13,13 +13,12 @@ import {
     actionEnvironmentVariables,
     BuildProjectKey,
     buildProjectKeys,
-    IMAGE_DEFINITIONS_FILE,
     PipelineBuildProjects,
     PreviousEnvironment,
 } from "./buildProjects";
 import { ContainerRegistry, ImagePuller } from "./containerRegistry";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { ECS_TASKS_SERVICE, FargateService } from "./fargateService";
+import { FargateService, taskDefinitionParameterName } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
 
@@ -28,7 +27,7 @@ export const SOURCE_ARTIFACT = "source";
 export const IMAGE_ARTIFACT = "image";
 /** Variable namespace of the source action (its CommitId names the image and the release). */
 export const SOURCE_NAMESPACE = "SourceVariables";
-/** Default minutes the ECS deploy action waits for the service to be stable. */
+/** Default minutes the deploy step waits for its deployment to complete. */
 export const DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES = 30;
 
 /** The CodeBuild projects of one service's pipeline, by the action they run. */
@@ -38,6 +37,8 @@ export interface PipelineProjects {
     /** Builds the image from source (dev) or promotes the previous environment's image (qa, stage, prod). */
     readonly image: pulumi.Input<string>;
     readonly imageScanGate: pulumi.Input<string>;
+    /** Renders Pulumi's newest task definition with the promoted image and deploys it. */
+    readonly deploy: pulumi.Input<string>;
     readonly publishRelease: pulumi.Input<string>;
     /** Raises the service from 0 tasks after the first deploy. */
     readonly scaleUp: pulumi.Input<string>;
@@ -52,9 +53,6 @@ export interface StageLayoutInput {
     readonly projects: PipelineProjects;
     readonly requireApproval: boolean;
     readonly approvalTopicArn: pulumi.Input<string>;
-    readonly clusterName: pulumi.Input<string>;
-    readonly serviceName: pulumi.Input<string>;
-    readonly deploymentTimeoutMinutes: number;
 }
 
 type Stage = aws.types.input.codepipeline.PipelineStage;
@@ -87,8 +85,9 @@ function codeBuild(
 
 /**
  * The pipeline's stages: Source (cross-account CodeCommit, no polling) -> Build (unit tests, security scan,
- * image build or promotion, image scan gate, one after another) -> Approval (where required) -> Deploy (ECS)
- * -> Release (publishes the manifest the next environment promotes).
+ * image build or promotion, image scan gate, one after another) -> Approval (where required) -> Deploy (Pulumi's
+ * newest task definition with the promoted image, then scale-up) -> Release (publishes the manifest the next
+ * environment promotes).
  */
 export function pipelineStages(input: StageLayoutInput): Stage[] {
     const promotes = input.env !== "dev";
@@ -156,22 +155,11 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
     stages.push(
         {
             name: "Deploy",
+            // Not the ECS deploy action: it copies the service's running revision, so what `pulumi up` registered
+            // (secrets, cpu, memory, ports, variables) would never reach the service (see fargateService.ts).
+            // CodeBuild actions take the Build or Test category only (CodePipeline's action structure reference).
             actions: [
-                {
-                    name: "DeployToFargate",
-                    category: "Deploy",
-                    owner: "AWS",
-                    provider: "ECS",
-                    version: "1",
-                    runOrder: 1,
-                    inputArtifacts: [IMAGE_ARTIFACT],
-                    configuration: {
-                        ClusterName: input.clusterName,
-                        ServiceName: input.serviceName,
-                        FileName: IMAGE_DEFINITIONS_FILE,
-                        DeploymentTimeout: String(input.deploymentTimeoutMinutes),
-                    },
-                },
+                codeBuild("DeployToFargate", "Build", input.projects.deploy, IMAGE_ARTIFACT, 1),
                 codeBuild("ScaleUpService", "Build", input.projects.scaleUp, IMAGE_ARTIFACT, 2),
             ],
         },
@@ -195,19 +183,14 @@ export interface PipelineRolePolicyInput {
     readonly artifactBucketArn: string;
     readonly kmsKeyArn: string;
     readonly buildProjectArns: readonly string[];
-    readonly clusterArn: string;
-    readonly clusterName: string;
-    readonly serviceArn: string;
-    /** Family of the service's task definitions (the deploy action registers new revisions of it). */
-    readonly taskDefinitionFamily: string;
-    /** Task and execution roles the ECS deploy action registers task definitions with. */
-    readonly taskRoleArns: readonly string[];
     readonly approvalTopicArn: string;
 }
 
-/** The pipeline service role's permissions: exactly what its actions need. */
+/**
+ * The pipeline service role's permissions: exactly what its actions need. Every action but Source and Approval is
+ * a CodeBuild build with its own role, so the pipeline itself touches no ECS resource and passes no role.
+ */
 export function pipelineRolePolicy(input: PipelineRolePolicyInput): aws.iam.PolicyDocument {
-    const ecs = `arn:${input.partition}:ecs:${input.region}:${input.accountId}`;
     return {
         Version: "2012-10-17",
         Statement: [
@@ -230,47 +213,6 @@ export function pipelineRolePolicy(input: PipelineRolePolicyInput): aws.iam.Poli
                 Effect: "Allow",
                 Action: ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
                 Resource: [...input.buildProjectArns],
-            },
-            {
-                Sid: "UpdateService",
-                Effect: "Allow",
-                Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                Resource: input.serviceArn,
-            },
-            {
-                // These two ECS actions support no resource-level permissions.
-                Sid: "RegisterTaskDefinitions",
-                Effect: "Allow",
-                Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                Resource: "*",
-            },
-            {
-                Sid: "TagTaskDefinitions",
-                Effect: "Allow",
-                Action: "ecs:TagResource",
-                Resource: `${ecs}:task-definition/${input.taskDefinitionFamily}:*`,
-                Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
-            },
-            {
-                Sid: "ListClusterTasks",
-                Effect: "Allow",
-                Action: "ecs:ListTasks",
-                Resource: "*",
-                Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
-            },
-            {
-                Sid: "DescribeClusterTasks",
-                Effect: "Allow",
-                Action: "ecs:DescribeTasks",
-                Resource: `${ecs}:task/${input.clusterName}/*`,
-                Condition: { ArnEquals: { "ecs:cluster": input.clusterArn } },
-            },
-            {
-                Sid: "PassTaskRoles",
-                Effect: "Allow",
-                Action: "iam:PassRole",
-                Resource: [...input.taskRoleArns],
-                Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
             },
             { Sid: "NotifyApprovers", Effect: "Allow", Action: "sns:Publish", Resource: input.approvalTopicArn },
         ],
@@ -341,7 +283,7 @@ export interface FargatePipelineArgs {
     readonly maxCriticalFindings?: number;
     /** HIGH image findings the scan gate allows. Default DEFAULT_MAX_HIGH_FINDINGS (0). */
     readonly maxHighFindings?: number;
-    /** Minutes the deploy action waits for a stable service. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
+    /** Minutes the deploy step waits for its deployment to complete. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
     readonly deploymentTimeoutMinutes?: number;
 }
 
@@ -462,9 +404,14 @@ function pipelineBuilds(
             maxHighFindings: args.maxHighFindings,
             ecsService: {
                 clusterName: fargate.clusterName,
+                clusterArn: fargate.clusterArn,
                 serviceName: fargate.serviceName,
                 serviceArn: fargate.serviceArn,
                 desiredCount: fargate.desiredCount,
+                taskDefinitionFamily: args.service.name,
+                taskDefinitionParameterName: taskDefinitionParameterName(args.service.name),
+                taskRoleArns: [fargate.taskRoleArn, fargate.executionRoleArn],
+                deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
             },
         },
         parent,
@@ -475,7 +422,6 @@ function pipelineBuilds(
 function pipelineServiceRole(
     name: string,
     args: FargatePipelineArgs,
-    fargate: FargateService,
     builds: PipelineBuildProjects,
     parent: Parent,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
@@ -493,17 +439,8 @@ function pipelineServiceRole(
         parent,
     );
     const document = pulumi
-        .all([
-            args.artifactBucketArn,
-            args.kmsKeyArn,
-            pulumi.all(projectArns),
-            fargate.clusterArn,
-            fargate.clusterName,
-            fargate.serviceArn,
-            pulumi.all([fargate.taskRoleArn, fargate.executionRoleArn]),
-            args.notificationTopicArn,
-        ])
-        .apply(([bucketArn, keyArn, buildArns, clusterArn, clusterName, serviceArn, taskRoles, topic]) =>
+        .all([args.artifactBucketArn, args.kmsKeyArn, pulumi.all(projectArns), args.notificationTopicArn])
+        .apply(([bucketArn, keyArn, buildArns, topic]) =>
             pipelineRolePolicy({
                 partition: args.partition,
                 region: args.region,
@@ -512,11 +449,6 @@ function pipelineServiceRole(
                 artifactBucketArn: bucketArn,
                 kmsKeyArn: keyArn,
                 buildProjectArns: buildArns,
-                clusterArn,
-                clusterName,
-                serviceArn,
-                taskDefinitionFamily: service.name,
-                taskRoleArns: taskRoles,
                 approvalTopicArn: topic,
             }),
         );
@@ -541,7 +473,6 @@ function codePipeline(
         role: aws.iam.Role;
         rolePolicy: aws.iam.RolePolicy;
         builds: PipelineBuildProjects;
-        fargate: FargateService;
     },
     parent: Parent,
 ): aws.codepipeline.Pipeline {
@@ -571,14 +502,12 @@ function codePipeline(
                     securityScan: project("securityScan"),
                     image: project(env === "dev" ? "buildImage" : "promoteImage"),
                     imageScanGate: project("imageScanGate"),
+                    deploy: project("deploy"),
                     publishRelease: project("publishRelease"),
                     scaleUp: project("scaleUp"),
                 },
                 requireApproval: args.requireApproval,
                 approvalTopicArn: args.notificationTopicArn,
-                clusterName: parts.fargate.clusterName,
-                serviceName: parts.fargate.serviceName,
-                deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
             }),
         },
         { ...parent, dependsOn: [parts.rolePolicy] },
@@ -683,8 +612,8 @@ export class FargatePipeline extends pulumi.ComponentResource {
         const registry = serviceRegistry(name, args, parent);
         const fargate = serviceOnFargate(name, args, registry, parent);
         const builds = pipelineBuilds(name, args, registry, fargate, parent);
-        const { role, policy } = pipelineServiceRole(name, args, fargate, builds, parent);
-        const pipeline = codePipeline(name, args, { role, rolePolicy: policy, builds, fargate }, parent);
+        const { role, policy } = pipelineServiceRole(name, args, builds, parent);
+        const pipeline = codePipeline(name, args, { role, rolePolicy: policy, builds }, parent);
         pipelineStartRule(name, args, pipeline, parent);
         failureNotifications(name, args, pipeline, parent);
 

@@ -2,42 +2,38 @@ import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_NAME, URL_PATH } from "../domain/config";
+import { NAME_PREFIX } from "../domain/naming";
 import { serviceTrustPolicy } from "./policyDocuments";
 
 /*
  * How the service and the pipeline share it (first deploy and every later `pulumi up`)
  * ---------------------------------------------------------------------------------
- * 1. `pulumi up` registers task definition revision 1 with image `<repository>:bootstrap`, a tag that never
- *    exists, and creates the service with desiredCount 0: no task is started, nothing fails, and the load balancer,
- *    target group and roles are all in place before the first build.
- * 2. The pipeline builds and pushes an image and writes imagedefinitions.json
- *    `[{"name": <containerName>, "imageUri": <uri>}]`. The standard ECS deploy action copies the service's current
- *    revision with that image into a new revision and updates the service's task definition. It never changes the
- *    desired count, so the first deploy completes at 0 tasks.
- * 3. A post-deploy action of the pipeline (a small CodeBuild step: scaleUpCommands, run by the PipelineBuildProjects scale-up project)
- *    raises the desired count to the configured `desiredCount` only while it is 0, then waits until the service is
- *    stable. From the second deploy on it finds a count above 0 and changes nothing; the deployment circuit
- *    breaker (with rollback) guards every deploy that starts with running tasks. The first scale-up has nothing to
- *    roll back to: a broken first image makes the wait time out and fails the pipeline. A service an operator
- *    parked at 0 is raised again by the next pipeline run.
- * 4. The service ignores changes to `taskDefinition` and `desiredCount`: Pulumi's state still holds revision 1
- *    and 0 tasks, and without ignoreChanges a later `pulumi up` would roll the service back to the bootstrap image
- *    and scale it to zero.
+ * 1. `pulumi up` registers the family's task definition with image `<repository>:bootstrap`, a tag that never
+ *    exists, writes its ARN to the SSM parameter taskDefinitionParameterName(service), and creates the service with
+ *    desiredCount 0: no task is started, nothing fails, and the load balancer, target group and roles are in place.
+ * 2. The pipeline's deploy step (buildspecs/deploy-task-definition.yml) reads that parameter, describes the revision
+ *    Pulumi registered, replaces only the service container's image with the promoted `<repository>@sha256:...`,
+ *    registers the result (tags, roles, cpu, memory, ports, secrets, variables all as Pulumi registered them) and
+ *    updates the service to it. So whatever `pulumi up` changed in the task definition reaches the service with the
+ *    next deploy, never silently dropped (the ECS deploy action it replaces copied the *running* revision).
+ * 3. A post-deploy step (scaleUpCommands, the scale-up project) raises the desired count to `desiredCount` only
+ *    while it is 0, then waits until the service is stable. Later deploys start with running tasks and are guarded
+ *    by the deployment circuit breaker with rollback; the deploy step fails when ECS rolls its deployment back.
+ * 4. The service ignores changes to `taskDefinition` and `desiredCount`. Pulumi's revision names the bootstrap
+ *    image: without ignoreChanges a `pulumi up` would point the service at it (reverting the running image, every
+ *    task failing to pull) and scale it to zero. Pulumi's own changes are not lost: they are in its newest revision
+ *    and its parameter, which the next pipeline run (a push, or "Release change") renders with the promoted image.
  *
  * Why not an Application Auto Scaling target with min = desiredCount: RegisterScalableTarget moves an active
  * service's capacity into [min, max] at once, i.e. during `pulumi up`, before any image exists. Nor the configured
  * count from the start: every task would fail to pull `bootstrap` until the first build lands.
- *
- * Known limit: because the deploy action copies the service's revision, changes to the task definition made here
- * (cpu, memory, secrets, environment) reach Pulumi's family as a new revision but not the running service; they
- * need a deploy that takes a full task definition (e.g. CodeDeploy ECS blue/green with taskdef.json).
  */
 
 /** Image tag of the first task definition; it never exists, the service starts at 0 tasks until the first deploy. */
 export const BOOTSTRAP_IMAGE_TAG = "bootstrap";
 /** Desired count the service is created with (see the note at the top of this file). */
 export const INITIAL_DESIRED_COUNT = 0;
-/** Service properties the pipeline owns after the first deploy; Pulumi must not reset them. */
+/** Service properties the pipeline owns after the first deploy; Pulumi must not reset them (note above, 4). */
 export const SERVICE_IGNORE_CHANGES = ["taskDefinition", "desiredCount"];
 /** Non-root user the container runs as. */
 export const CONTAINER_USER = "1000";
@@ -65,6 +61,30 @@ export function httpsSslPolicy(partition: string): string {
 export const TASK_EGRESS_PORT = 443;
 /** Log groups of the services are `/ecs/<serviceName>`. */
 export const LOG_GROUP_PREFIX = "/ecs/";
+/**
+ * Tag of the service's task definitions (value: the service name). The deploy step keeps the tags of Pulumi's
+ * revision, and its role may register task definitions only with this tag (aws:RequestTag) and tag only revisions
+ * of the family (ecs:TagResource with ecs:CreateAction): RegisterTaskDefinition has no resource-level permissions.
+ */
+export const TASK_DEFINITION_SERVICE_TAG = "Service";
+
+/**
+ * The SSM parameter that holds the ARN of the newest task definition `pulumi up` registered for a service (one
+ * account per environment, so the service name alone is unique). A String parameter: an ARN is no secret.
+ */
+export function taskDefinitionParameterName(serviceName: string): string {
+    return `/${NAME_PREFIX}/ecs/${serviceName}/task-definition`;
+}
+
+/** Environment variables the deploy step (buildspecs/deploy-task-definition.yml) reads. */
+export const DEPLOY_ENV = {
+    cluster: "ECS_CLUSTER_NAME",
+    service: "ECS_SERVICE_NAME",
+    family: "ECS_TASK_FAMILY",
+    parameter: "TASK_DEFINITION_PARAMETER",
+    timeoutMinutes: "DEPLOYMENT_TIMEOUT_MINUTES",
+} as const;
+
 /** Environment variables the scale-up step reads. */
 export const SCALE_UP_ENV = {
     cluster: "ECS_CLUSTER_NAME",
@@ -462,7 +482,7 @@ function serviceRoles(
     return { execution, task };
 }
 
-/** Revision 1 of the family: the bootstrap image (see the note at the top of this file). */
+/** Pulumi's revision of the family: the bootstrap image (see the note at the top of this file). */
 function serviceTaskDefinition(
     name: string,
     args: FargateServiceArgs,
@@ -482,6 +502,7 @@ function serviceTaskDefinition(
             executionRoleArn: roles.execution.arn,
             taskRoleArn: roles.task.arn,
             volumes: [{ name: TMP_VOLUME }],
+            tags: { [TASK_DEFINITION_SERVICE_TAG]: args.serviceName },
             containerDefinitions: pulumi.jsonStringify(
                 containerDefinitions({
                     name: args.serviceName,
@@ -494,6 +515,28 @@ function serviceTaskDefinition(
                     environment: args.environment ?? {},
                 }),
             ),
+        },
+        parent,
+    );
+}
+
+/** Where the deploy step finds Pulumi's newest revision: its ARN in taskDefinitionParameterName. */
+function taskDefinitionParameter(
+    name: string,
+    args: FargateServiceArgs,
+    taskDefinition: aws.ecs.TaskDefinition,
+    parent: Parent,
+): aws.ssm.Parameter {
+    return new aws.ssm.Parameter(
+        `${name}-task-definition-arn`,
+        {
+            name: taskDefinitionParameterName(args.serviceName),
+            description: `Task definition of ${args.serviceName} that pulumi up registered; the pipeline deploys it`,
+            type: "String",
+            tier: "Standard",
+            // insecureValue, not value (which the provider always marks secret): an ARN is no secret, and the plan
+            // and diffs should show which revision the pipeline will deploy.
+            insecureValue: taskDefinition.arn,
         },
         parent,
     );
@@ -745,6 +788,8 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly taskRoleName: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
     public readonly taskDefinitionFamily: pulumi.Output<string>;
+    /** SSM parameter holding the ARN of Pulumi's newest task definition (the deploy step reads it). */
+    public readonly taskDefinitionParameterName: pulumi.Output<string>;
     public readonly serviceSecurityGroupId: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     /** The count the pipeline's scale-up step sets (SCALE_UP_ENV.desiredCount). */
@@ -759,6 +804,7 @@ export class FargateService extends pulumi.ComponentResource {
         const logGroup = serviceLogGroup(name, args, parent);
         const roles = serviceRoles(name, args, logGroup, parent);
         const taskDefinition = serviceTaskDefinition(name, args, roles, logGroup, parent);
+        const parameter = taskDefinitionParameter(name, args, taskDefinition, parent);
         const securityGroups = serviceSecurityGroups(name, args, parent);
         const lb = serviceLoadBalancing(name, args, securityGroups.alb, parent);
         const service = ecsService(
@@ -784,6 +830,7 @@ export class FargateService extends pulumi.ComponentResource {
         this.taskRoleName = roles.task.name;
         this.executionRoleArn = roles.execution.arn;
         this.taskDefinitionFamily = taskDefinition.family;
+        this.taskDefinitionParameterName = parameter.name;
         this.serviceSecurityGroupId = securityGroups.service.id;
         this.logGroupName = logGroup.name;
         this.desiredCount = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
@@ -798,6 +845,7 @@ export class FargateService extends pulumi.ComponentResource {
             taskRoleName: this.taskRoleName,
             executionRoleArn: this.executionRoleArn,
             taskDefinitionFamily: this.taskDefinitionFamily,
+            taskDefinitionParameterName: this.taskDefinitionParameterName,
             serviceSecurityGroupId: this.serviceSecurityGroupId,
             logGroupName: this.logGroupName,
             desiredCount: this.desiredCount,

@@ -255,6 +255,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             securityScan: "securityScan",
             image,
             imageScanGate: "imageScanGate",
+            deploy: "deploy",
             publishRelease: "publishRelease",
             scaleUp: "scaleUp",
         };
@@ -266,10 +267,7 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             projects,
             requireApproval: false,
             approvalTopicArn: "approval-topic",
-            clusterName: vars[SCALE_UP_ENV.cluster],
-            serviceName: service,
-            deploymentTimeoutMinutes: 30,
-        } as Parameters<typeof pipelineStages>[0]);
+        });
         const artifacts = path.join(work, env, "artifacts");
         for (const stage of stages) {
             const stageActions = stage.actions as Action[];

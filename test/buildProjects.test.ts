@@ -191,6 +191,19 @@ const keyArn = (p: string, account: string) =>
     `arn:${p}:kms:${GOV}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const repoArn = (p: string, account: string) => `arn:${p}:ecr:${GOV}:${account}:repository/orders-api`;
 const serviceArn = (p: string, account: string) => `arn:${p}:ecs:${GOV}:${account}:service/orders-api/orders-api`;
+const clusterArn = (p: string, account: string) => `arn:${p}:ecs:${GOV}:${account}:cluster/orders-api`;
+const taskRoles = (p: string, account: string) => [
+    `arn:${p}:iam::${account}:role/orders-api-task`,
+    `arn:${p}:iam::${account}:role/orders-api-execution`,
+];
+/** What the deploy step's role needs of the service beyond the project basics. */
+const deployTarget = (p: string, account: string) => ({
+    ecsServiceArn: serviceArn(p, account),
+    ecsClusterArn: clusterArn(p, account),
+    taskDefinitionFamily: "orders-api",
+    taskDefinitionParameterName: "/cicd/ecs/orders-api/task-definition",
+    taskRoleArns: taskRoles(p, account),
+});
 
 for (const partition of ["aws", "aws-us-gov"]) {
     describe(`project role policies in partition ${partition}`, () => {
@@ -203,7 +216,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
             artifactBucketArn: bucketArn(partition, account),
             kmsKeyArn: keyArn(partition, account),
             ecrRepositoryArn: repoArn(partition, account),
-            ecsServiceArn: serviceArn(partition, account),
+            ...deployTarget(partition, account),
             ...(env === "qa"
                 ? {
                       previous: {
@@ -356,7 +369,76 @@ for (const partition of ["aws", "aws-us-gov"]) {
             ]);
         });
 
-        it("only publish-release writes releases/<service>/, and only scale-up touches ECS", () => {
+        it("deploy: reads Pulumi's revision from its parameter, registers in the family with the service tag, updates one service, passes exactly the two task roles", () => {
+            const family = `arn:${partition}:ecs:${GOV}:${QA}:task-definition/orders-api:*`;
+            expect(projectRolePolicy("deploy", input("qa", QA)).Statement).to.deep.equal([
+                ...base("qa", QA, "deploy"),
+                keyRead(QA),
+                {
+                    Sid: "ReadPulumiTaskDefinitionArn",
+                    Effect: "Allow",
+                    Action: "ssm:GetParameter",
+                    Resource: `arn:${partition}:ssm:${GOV}:${QA}:parameter/cicd/ecs/orders-api/task-definition`,
+                },
+                {
+                    Sid: "DescribeTaskDefinitions",
+                    Effect: "Allow",
+                    Action: "ecs:DescribeTaskDefinition",
+                    Resource: "*",
+                },
+                {
+                    Sid: "RegisterServiceTaskDefinitions",
+                    Effect: "Allow",
+                    Action: "ecs:RegisterTaskDefinition",
+                    Resource: "*",
+                    Condition: { StringEquals: { "aws:RequestTag/Service": "orders-api" } },
+                },
+                {
+                    Sid: "TagServiceTaskDefinitions",
+                    Effect: "Allow",
+                    Action: "ecs:TagResource",
+                    Resource: family,
+                    Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
+                },
+                {
+                    Sid: "DeployService",
+                    Effect: "Allow",
+                    Action: "ecs:UpdateService",
+                    Resource: serviceArn(partition, QA),
+                    Condition: {
+                        ArnEquals: { "ecs:cluster": clusterArn(partition, QA) },
+                        ArnLike: { "ecs:task-definition": family },
+                    },
+                },
+                {
+                    Sid: "WatchService",
+                    Effect: "Allow",
+                    Action: "ecs:DescribeServices",
+                    Resource: serviceArn(partition, QA),
+                },
+                {
+                    Sid: "PassTaskRoles",
+                    Effect: "Allow",
+                    Action: "iam:PassRole",
+                    Resource: taskRoles(partition, QA),
+                    Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                },
+            ]);
+            // No other project reads the parameter, registers task definitions or passes a role.
+            for (const key of buildProjectKeys("qa").filter((k) => k !== "deploy")) {
+                const actions = (projectRolePolicy(key, input("qa", QA)).Statement as any[]).flatMap((st) =>
+                    [st.Action].flat(),
+                );
+                expect(
+                    actions.filter((a: string) =>
+                        /^(ssm:|iam:|ecs:(Describe|Register)TaskDefinition|ecs:TagResource)/.test(a),
+                    ),
+                    key,
+                ).to.deep.equal([]);
+            }
+        });
+
+        it("only publish-release writes releases/<service>/, and only deploy and scale-up touch ECS", () => {
             expect(projectRolePolicy("publishRelease", input("qa", QA)).Statement).to.deep.equal([
                 ...base("qa", QA, "publish-release"),
                 keyUse(QA),
@@ -383,7 +465,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 );
                 for (const st of writes) expect(st.Resource, key).not.to.include("/releases/");
             }
-            for (const key of buildProjectKeys("qa").filter((k) => k !== "scaleUp")) {
+            for (const key of buildProjectKeys("qa").filter((k) => k !== "scaleUp" && k !== "deploy")) {
                 const actions = (projectRolePolicy(key, input("qa", QA)).Statement as any[]).flatMap((st) =>
                     [st.Action].flat(),
                 );
@@ -394,14 +476,17 @@ for (const partition of ["aws", "aws-us-gov"]) {
             }
         });
 
-        it("no statement allows * actions; Resource * only for GetAuthorizationToken and Inspector's ListFindings", () => {
+        it("no statement allows * actions; Resource * only for actions without resource-level permissions", () => {
             for (const key of buildProjectKeys("qa")) {
                 for (const statement of projectRolePolicy(key, input("qa", QA)).Statement as any[]) {
                     for (const action of [statement.Action ?? []].flat()) expect(action).not.to.match(/(^\*|:\*)$/);
                     if ([statement.Resource].flat().includes("*")) {
-                        expect([["ecr:GetAuthorizationToken"], ["inspector2:ListFindings"]]).to.deep.include(
-                            [statement.Action].flat(),
-                        );
+                        expect([
+                            ["ecr:GetAuthorizationToken"],
+                            ["inspector2:ListFindings"],
+                            ["ecs:DescribeTaskDefinition"],
+                            ["ecs:RegisterTaskDefinition"],
+                        ]).to.deep.include([statement.Action].flat());
                     }
                 }
             }
@@ -423,9 +508,14 @@ const devArgs: PipelineBuildProjectsArgs = {
     ecrRepositoryArn: repoArn("aws-us-gov", DEV),
     ecsService: {
         clusterName: "orders-api",
+        clusterArn: clusterArn("aws-us-gov", DEV),
         serviceName: "orders-api",
         serviceArn: serviceArn("aws-us-gov", DEV),
         desiredCount: 2,
+        taskDefinitionFamily: "orders-api",
+        taskDefinitionParameterName: "/cicd/ecs/orders-api/task-definition",
+        taskRoleArns: taskRoles("aws-us-gov", DEV),
+        deploymentTimeoutMinutes: 30,
     },
     ecrRepositoryUrl: `${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     logRetentionDays: 90,
@@ -439,10 +529,10 @@ const qaArgs: PipelineBuildProjectsArgs = {
     kmsKeyArn: keyArn("aws-us-gov", QA),
     ecrRepositoryArn: repoArn("aws-us-gov", QA),
     ecsService: {
-        clusterName: "orders-api",
-        serviceName: "orders-api",
+        ...devArgs.ecsService,
+        clusterArn: clusterArn("aws-us-gov", QA),
         serviceArn: serviceArn("aws-us-gov", QA),
-        desiredCount: 2,
+        taskRoleArns: taskRoles("aws-us-gov", QA),
     },
     ecrRepositoryUrl: `${QA}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     previous: {
@@ -493,6 +583,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "securityScan",
             "buildImage",
             "imageScanGate",
+            "deploy",
             "publishRelease",
             "scaleUp",
         ]);
@@ -501,6 +592,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-security-scan",
             "orders-api-dev-build-image",
             "orders-api-dev-image-scan-gate",
+            "orders-api-dev-deploy",
             "orders-api-dev-publish-release",
             "orders-api-dev-scale-up",
         ]);
@@ -509,6 +601,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-qa-security-scan",
             "orders-api-qa-promote-image",
             "orders-api-qa-image-scan-gate",
+            "orders-api-qa-deploy",
             "orders-api-qa-publish-release",
             "orders-api-qa-scale-up",
         ]);
@@ -566,7 +659,7 @@ describe("PipelineBuildProjects under mocks", () => {
                         artifactBucketArn: bucketArn("aws-us-gov", account),
                         kmsKeyArn: keyArn("aws-us-gov", account),
                         ecrRepositoryArn: repoArn("aws-us-gov", account),
-                        ecsServiceArn: serviceArn("aws-us-gov", account),
+                        ...deployTarget("aws-us-gov", account),
                         previous: args.previous,
                         npmTokenSecretArn: args.npmTokenSecretArn,
                     }),
@@ -596,6 +689,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-security-scan": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-build-image": "BUILD_GENERAL1_MEDIUM",
             "orders-api-dev-image-scan-gate": "BUILD_GENERAL1_SMALL",
+            "orders-api-dev-deploy": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-publish-release": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-scale-up": "BUILD_GENERAL1_SMALL",
         });
@@ -607,7 +701,7 @@ describe("PipelineBuildProjects under mocks", () => {
             [qa, qaArgs],
         ] as const) {
             const logGroups = byType(run, "aws:cloudwatch/logGroup:LogGroup");
-            expect(logGroups).to.have.length(6);
+            expect(logGroups).to.have.length(7);
             for (const group of logGroups) {
                 expect(group.inputs).to.deep.include({ retentionInDays: 90, kmsKeyId: args.kmsKeyArn });
             }
@@ -680,6 +774,26 @@ describe("PipelineBuildProjects under mocks", () => {
         }
     });
 
+    it("deploy project: the service, Pulumi's parameter and the timeout as variables; a build timeout beyond the deployment's", () => {
+        const deploy = byType(qa, "aws:codebuild/project:Project").find(
+            (p) => p.inputs.name === "orders-api-qa-deploy",
+        )!;
+        const plain = (value: string) => ({ value, type: "PLAINTEXT" });
+        expect(variables(deploy)).to.deep.include({
+            ECS_CLUSTER_NAME: plain("orders-api"),
+            ECS_SERVICE_NAME: plain("orders-api"),
+            ECS_TASK_FAMILY: plain("orders-api"),
+            TASK_DEFINITION_PARAMETER: plain("/cicd/ecs/orders-api/task-definition"),
+            DEPLOYMENT_TIMEOUT_MINUTES: plain("30"),
+            AWS_USE_FIPS_ENDPOINT: plain("true"),
+        });
+        expect(deploy.inputs.buildTimeout).to.equal(40);
+        expect(deploy.inputs.environment.privilegedMode).to.equal(false);
+        const others = byType(qa, "aws:codebuild/project:Project").filter((p) => p !== deploy);
+        expect(others.map((p) => p.inputs.buildTimeout)).to.deep.equal(others.map(() => undefined));
+        expect(others.flatMap((p) => Object.keys(variables(p)))).not.to.include("TASK_DEFINITION_PARAMETER");
+    });
+
     it("one unit-test report group, named as CodeBuild resolves the buildspec's junit report, not exported", () => {
         const groups = byType(dev, "aws:codebuild/reportGroup:ReportGroup");
         expect(groups.map((g) => g.inputs)).to.deep.equal([
@@ -711,6 +825,7 @@ describe("PipelineBuildProjects under mocks", () => {
                 previous: { ...qaArgs.previous!, env: "stage", keyAlias: "cicd-dev-artifacts" },
                 npmTokenSecretArn: "arn:aws:secretsmanager:us-east-1:1:secret:x",
                 maxCriticalFindings: -1,
+                ecsService: { ...qaArgs.ecsService, deploymentTimeoutMinutes: 0 },
             });
         });
         expect(run.error?.message).to.equal(
@@ -721,6 +836,7 @@ describe("PipelineBuildProjects under mocks", () => {
                 '  - previous.env is "stage", expected "dev"',
                 '  - previous.keyAlias is "cicd-dev-artifacts", expected "alias/..."',
                 '  - npmTokenSecretArn is "arn:aws:secretsmanager:us-east-1:1:secret:x", expected a secret ARN (arn:aws-us-gov:secretsmanager:...)',
+                "  - ecsService.deploymentTimeoutMinutes is 0, expected whole minutes from 1 to 2150 (CodeBuild builds run at most 2160 minutes)",
                 "  - maxCriticalFindings is -1, expected a whole number >= 0",
             ].join("\n"),
         );

@@ -19,6 +19,8 @@ export interface BuildspecRun {
     file(name: string): string;
     /** An object the fake S3 holds. */
     s3Object(bucket: string, key: string): string | undefined;
+    /** The input of register-task-definition (--cli-input-json), when the build called it. */
+    readonly registeredTaskDefinition?: Record<string, unknown>;
 }
 
 export interface BuildspecRunOptions {
@@ -42,6 +44,14 @@ export interface BuildspecRunOptions {
     readonly scanStatuses?: readonly string[];
     /** Enhanced scanning: the severities of Inspector's active findings for the image. Default: none. */
     readonly inspectorSeverities?: readonly string[];
+    /** SSM parameters (get-parameter answers Parameter.Value). Default: none. */
+    readonly ssmParameters?: Record<string, string>;
+    /** describe-task-definition answers (with tags) by task definition ARN. Default: none. */
+    readonly taskDefinitions?: Record<string, object>;
+    /** ARN register-task-definition answers. Default: none (the call fails). */
+    readonly registeredArn?: string;
+    /** describe-services answers on successive calls, the last repeating. Default: none. */
+    readonly serviceStates?: readonly object[];
     /** Whether the fake `npm test` writes reports/junit.xml. Default: true. */
     readonly npmTestWritesReport?: boolean;
 }
@@ -76,6 +86,22 @@ case "$1 $2" in
       echo "$status"
     else cat "$FAKE_STATE/severity-counts.json"; fi ;;
   "inspector2 list-findings") cat "$FAKE_STATE/inspector-severities.json" ;;
+  "ssm get-parameter")
+    value="$(jq -r --arg n "$(arg --name "$@")" '.[$n] // empty' "$FAKE_STATE/ssm.json")"
+    if [[ -z "$value" ]]; then echo "An error occurred (ParameterNotFound) when calling the GetParameter operation" >&2; exit 254; fi
+    echo "$value" ;;
+  "ecs describe-task-definition")
+    if ! jq -e --arg a "$(arg --task-definition "$@")" '.[$a]' "$FAKE_STATE/task-definitions.json"; then
+      echo "An error occurred (ClientException) when calling the DescribeTaskDefinition operation: Unable to describe task definition." >&2; exit 254
+    fi ;;
+  "ecs register-task-definition")
+    input="$(arg --cli-input-json "$@")"; cp "\${input#file://}" "$FAKE_STATE/registered.json"
+    if [[ ! -s "$FAKE_STATE/registered-arn" ]]; then echo "An error occurred (AccessDeniedException)" >&2; exit 254; fi
+    cat "$FAKE_STATE/registered-arn" ;;
+  "ecs update-service") echo '{"service":{"deployments":[{"id":"ecs-svc/new","status":"PRIMARY"},{"id":"ecs-svc/old","status":"ACTIVE"}]}}' ;;
+  "ecs describe-services")
+    head -n 1 "$FAKE_STATE/service-states"
+    if [[ $(wc -l < "$FAKE_STATE/service-states") -gt 1 ]]; then sed -i 1d "$FAKE_STATE/service-states"; fi ;;
   *) echo "fake aws: unexpected $*" >&2; exit 2 ;;
 esac
 `;
@@ -129,6 +155,13 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
     write(path.join(state, "scan-type"), `${options.scanType ?? "BASIC"}\n`);
     write(path.join(state, "scan-statuses"), `${(options.scanStatuses ?? ["ACTIVE"]).join("\n")}\n`);
     write(path.join(state, "inspector-severities.json"), JSON.stringify(options.inspectorSeverities ?? []));
+    write(path.join(state, "ssm.json"), JSON.stringify(options.ssmParameters ?? {}));
+    write(path.join(state, "task-definitions.json"), JSON.stringify(options.taskDefinitions ?? {}));
+    write(path.join(state, "registered-arn"), options.registeredArn ?? "");
+    write(
+        path.join(state, "service-states"),
+        (options.serviceStates ?? []).map((s) => `${JSON.stringify(s)}\n`).join(""),
+    );
     if (options.npmTestWritesReport ?? true) write(path.join(state, "npm-test-writes-report"), "");
     for (const [name, content] of Object.entries(options.files ?? {})) write(path.join(dir, name), content);
     for (const [bucket, objects] of Object.entries(options.s3 ?? {})) {
@@ -158,6 +191,9 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
     const calls = fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
     const written = snapshot(dir);
     const s3 = snapshot(path.join(state, "s3"));
+    const registered = fs.existsSync(path.join(state, "registered.json"))
+        ? fs.readFileSync(path.join(state, "registered.json"), "utf8")
+        : undefined;
     fs.rmSync(root, { recursive: true, force: true });
     return {
         status: result.status ?? -1,
@@ -169,6 +205,7 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
             return written[name];
         },
         s3Object: (bucket, key) => s3[`${bucket}/${key}`],
+        registeredTaskDefinition: registered === undefined ? undefined : JSON.parse(registered),
     };
 }
 

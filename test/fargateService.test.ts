@@ -10,6 +10,7 @@ import {
     scaleUpCommands,
     targetGroupName,
     secretArnOf,
+    taskDefinitionParameterName,
     taskRoleTrustPolicy,
     validateFargateServiceArgs,
 } from "../components/fargateService";
@@ -104,6 +105,21 @@ describe("FargateService", () => {
         });
     });
 
+    it("Pulumi's revision is published for the deploy step: its ARN in a String SSM parameter named by the service", async () => {
+        const { one } = await plan();
+        const taskDef = one("aws:ecs/taskDefinition:TaskDefinition");
+        const parameter = one("aws:ssm/parameter:Parameter");
+        expect(parameter.name).to.equal("orders-api-task-definition-arn");
+        expect(parameter.inputs).to.deep.equal({
+            name: "/cicd/ecs/orders-api/task-definition",
+            description: "Task definition of orders-api that pulumi up registered; the pipeline deploys it",
+            type: "String",
+            tier: "Standard",
+            insecureValue: taskDef.state.arn,
+        });
+        expect(taskDefinitionParameterName("billing-api")).to.equal("/cicd/ecs/billing-api/task-definition");
+    });
+
     it("task definition: Fargate awsvpc, non-root, read-only root with /tmp, awslogs, secrets from Secrets Manager", async () => {
         const { one, outputs } = await plan();
         const taskDef = one("aws:ecs/taskDefinition:TaskDefinition");
@@ -120,6 +136,7 @@ describe("FargateService", () => {
             executionRoleArn: executionRole.state.arn,
             taskRoleArn: taskRole.state.arn,
             volumes: [{ name: "tmp" }],
+            tags: { Service: "orders-api" },
         });
         expect(outputs.executionRoleArn).to.equal(executionRole.state.arn);
         const [container] = JSON.parse(taskDef.inputs.containerDefinitions);
@@ -338,7 +355,7 @@ describe("FargateService", () => {
         const { run } = await plan();
         const component = run.resources.find((r) => r.type === "devsecops:service:FargateService")!;
         const children = run.resources.filter((r) => r.custom && r.type !== "pulumi:providers:aws");
-        expect(children).to.have.length(16);
+        expect(children).to.have.length(17);
         for (const child of children) {
             expect(child.parent, child.name).to.equal(component.urn);
             expect(child.provider, child.name).to.match(/::aws::/);

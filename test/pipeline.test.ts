@@ -13,6 +13,7 @@ const projects = {
     securityScan: "orders-api-dev-security-scan",
     image: "orders-api-dev-build-image",
     imageScanGate: "orders-api-dev-image-scan-gate",
+    deploy: "orders-api-dev-deploy",
     publishRelease: "orders-api-dev-publish-release",
     scaleUp: "orders-api-dev-scale-up",
 };
@@ -25,9 +26,6 @@ const layout = (env: "dev" | "stage", requireApproval: boolean) =>
         projects,
         requireApproval,
         approvalTopicArn: "topic-arn",
-        clusterName: "cluster",
-        serviceName: "orders-api",
-        deploymentTimeoutMinutes: 30,
     });
 
 describe("pipeline layout", () => {
@@ -70,21 +68,17 @@ describe("pipeline layout", () => {
             ["BuildImage", "Build", 3, ["source"], ["image"], projects.image],
             ["ImageScanGate", "Test", 4, ["image"], undefined, projects.imageScanGate],
         ]);
+        // The deploy is a CodeBuild build of Pulumi's revision with the promoted image, not the ECS deploy action.
         expect((stages[2] as any).actions).to.deep.equal([
             {
                 name: "DeployToFargate",
-                category: "Deploy",
+                category: "Build",
                 owner: "AWS",
-                provider: "ECS",
+                provider: "CodeBuild",
                 version: "1",
                 runOrder: 1,
                 inputArtifacts: ["image"],
-                configuration: {
-                    ClusterName: "cluster",
-                    ServiceName: "orders-api",
-                    FileName: "imagedefinitions.json",
-                    DeploymentTimeout: "30",
-                },
+                configuration: { ProjectName: projects.deploy },
             },
             {
                 name: "ScaleUpService",
@@ -120,6 +114,20 @@ describe("pipeline layout", () => {
             "PromoteImage",
             "ImageScanGate",
         ]);
+        expect(
+            stages.flatMap((s: any) => s.actions.map((a: any) => `${s.name}/${a.name}/${a.runOrder}`)),
+        ).to.deep.equal([
+            "Source/Source/1",
+            "Build/UnitTests/1",
+            "Build/SecurityScan/2",
+            "Build/PromoteImage/3",
+            "Build/ImageScanGate/4",
+            "Approval/ApproveRelease/1",
+            "Deploy/DeployToFargate/1",
+            "Deploy/ScaleUpService/2",
+            "Release/PublishRelease/1",
+        ]);
+        expect(stages.flatMap((s: any) => s.actions.map((a: any) => a.provider))).not.to.include("ECS");
         expect((stages[2] as any).actions).to.deep.equal([
             {
                 name: "ApproveRelease",
@@ -204,21 +212,16 @@ for (const partition of ["aws", "aws-us-gov"]) {
             });
         });
 
-        it("pipeline role: the tool source role, its bucket and key, its builds, its service, scoped PassRole", () => {
+        it("pipeline role: the tool source role, its bucket and key, its builds, its topic; no ECS right, no PassRole", () => {
             const p = (s: string) => `arn:${partition}:${s}`;
             const policy = pipelineRolePolicy({
                 partition,
                 region: "us-east-1",
                 accountId: DEV,
-                clusterName: "c",
-                taskDefinitionFamily: "orders-api",
                 sourceRoleArn: p(`iam::${TOOL}:role/cicd-dev-orders-api-source`),
                 artifactBucketArn: p("s3:::bucket"),
                 kmsKeyArn: p(`kms:us-east-1:${DEV}:key/k`),
                 buildProjectArns: [p(`codebuild:us-east-1:${DEV}:project/a`)],
-                clusterArn: p(`ecs:us-east-1:${DEV}:cluster/c`),
-                serviceArn: p(`ecs:us-east-1:${DEV}:service/c/s`),
-                taskRoleArns: [p(`iam::${DEV}:role/task`), p(`iam::${DEV}:role/exec`)],
                 approvalTopicArn: p(`sns:us-east-1:${DEV}:topic`),
             });
             expect(policy.Statement).to.deep.equal([
@@ -251,46 +254,6 @@ for (const partition of ["aws", "aws-us-gov"]) {
                     Effect: "Allow",
                     Action: ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"],
                     Resource: [p(`codebuild:us-east-1:${DEV}:project/a`)],
-                },
-                {
-                    Sid: "UpdateService",
-                    Effect: "Allow",
-                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-                    Resource: p(`ecs:us-east-1:${DEV}:service/c/s`),
-                },
-                {
-                    Sid: "RegisterTaskDefinitions",
-                    Effect: "Allow",
-                    Action: ["ecs:DescribeTaskDefinition", "ecs:RegisterTaskDefinition"],
-                    Resource: "*",
-                },
-                {
-                    Sid: "TagTaskDefinitions",
-                    Effect: "Allow",
-                    Action: "ecs:TagResource",
-                    Resource: p(`ecs:us-east-1:${DEV}:task-definition/orders-api:*`),
-                    Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
-                },
-                {
-                    Sid: "ListClusterTasks",
-                    Effect: "Allow",
-                    Action: "ecs:ListTasks",
-                    Resource: "*",
-                    Condition: { ArnEquals: { "ecs:cluster": p(`ecs:us-east-1:${DEV}:cluster/c`) } },
-                },
-                {
-                    Sid: "DescribeClusterTasks",
-                    Effect: "Allow",
-                    Action: "ecs:DescribeTasks",
-                    Resource: p(`ecs:us-east-1:${DEV}:task/c/*`),
-                    Condition: { ArnEquals: { "ecs:cluster": p(`ecs:us-east-1:${DEV}:cluster/c`) } },
-                },
-                {
-                    Sid: "PassTaskRoles",
-                    Effect: "Allow",
-                    Action: "iam:PassRole",
-                    Resource: [p(`iam::${DEV}:role/task`), p(`iam::${DEV}:role/exec`)],
-                    Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
                 },
                 {
                     Sid: "NotifyApprovers",

@@ -63,7 +63,7 @@ describe("environment stacks from their real stack files", () => {
                         ],
                     ],
                     ...(approval ? [["Approval", ["1:Approval:Manual:ApproveRelease"]]] : []),
-                    ["Deploy", ["1:Deploy:ECS:DeployToFargate", "2:Build:CodeBuild:ScaleUpService"]],
+                    ["Deploy", ["1:Build:CodeBuild:DeployToFargate", "2:Build:CodeBuild:ScaleUpService"]],
                     ["Release", ["1:Build:CodeBuild:PublishRelease"]],
                 ]);
                 const source = pipeline.inputs.stages[0].actions[0];
@@ -74,15 +74,10 @@ describe("environment stacks from their real stack files", () => {
                     PollForSourceChanges: "false",
                     OutputArtifactFormat: "CODE_ZIP",
                 });
+                // The deploy step renders Pulumi's revision (its own project), never the ECS action's copy.
                 const deploy = pipeline.inputs.stages.find((s: any) => s.name === "Deploy").actions[0];
-                const service = all(run, "aws:ecs/service:Service")[0];
-                const cluster = all(run, "aws:ecs/cluster:Cluster")[0];
-                expect(deploy.configuration).to.deep.equal({
-                    ClusterName: cluster.state.name,
-                    ServiceName: service.state.name,
-                    FileName: "imagedefinitions.json",
-                    DeploymentTimeout: "30",
-                });
+                expect(deploy.inputArtifacts).to.deep.equal(["image"]);
+                expect(deploy.configuration).to.deep.equal({ ProjectName: `orders-api-${env}-deploy` });
                 const projects = new Set(all(run, "aws:codebuild/project:Project").map((p) => p.inputs.name));
                 for (const stage of pipeline.inputs.stages) {
                     for (const action of stage.actions) {
@@ -398,6 +393,7 @@ describe("GovCloud availability", () => {
     const GOVCLOUD_SERVICES = new Set([
         "kms",
         "s3",
+        "ssm",
         "iam",
         "codecommit",
         "codepipeline",
@@ -437,7 +433,6 @@ describe("least privilege across all five stacks", () => {
         "ecr:GetAuthorizationToken",
         "ecs:DescribeTaskDefinition",
         "ecs:RegisterTaskDefinition",
-        "ecs:ListTasks",
         "inspector2:ListFindings",
     ]);
     it("no Allow grants * or service:* actions, and Resource * only for actions without resource-level permissions", async () => {
