@@ -234,6 +234,9 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     "aws:sns/topicSubscription:TopicSubscription": {
         actions: ["sns:SetSubscriptionAttributes", "sns:Subscribe", "sns:Unsubscribe"],
     },
+    "aws:ssm/parameter:Parameter": {
+        actions: ["ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:PutParameter", "ssm:RemoveTagsFromResource"],
+    },
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
         actions: [
             "ec2:AuthorizeSecurityGroupEgress",
