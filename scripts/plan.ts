@@ -1,7 +1,7 @@
 /**
  * `npm run plan -- --stack <name> | --all [--base REF] [--stack-file FILE] [--policy-pack-config FILE]
- * [--json FILE] [--markdown FILE]`: the offline plan and policy gate, or with `--base` what the working tree
- * changes against another revision. Exit 0 clean, 1 mandatory policy violations, 2 config or program error (or
+ * [--json FILE] [--markdown FILE] [--sarif FILE]`: the offline plan and policy gate, or with `--base` what the
+ * working tree changes against another revision. Exit 0 clean, 1 mandatory policy violations, 2 config or program error (or
  * bad arguments), 3 (with --base) access widens in stage or prod.
  */
 import * as fs from "fs";
@@ -21,6 +21,7 @@ import {
     StackSnapshot,
 } from "../offline/plan";
 import { formatMarkdown, formatText } from "../offline/planFormat";
+import { policySarif } from "../offline/sarif";
 import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/revision";
 import { listStacks, readProjectFile } from "../offline/stackFiles";
 import { parseFlags, UsageError } from "./flags";
@@ -36,6 +37,7 @@ export const USAGE = `usage: npm run plan -- (--stack NAME | --all) [options]
   --policy-pack-config FILE    policy pack config (default: policy-pack/config/<stack>.json when it exists)
   --json FILE                  write the machine-readable report (PlanReport)
   --markdown FILE              write a pull-request comment with a Mermaid diagram
+  --sarif FILE                 write the policy verdict as SARIF 2.1.0 (GitHub code scanning)
   --quiet                      print only the result line
 exit: 0 clean, 1 mandatory policy violations, 2 config or program error, 3 access widens in stage or prod`;
 
@@ -46,6 +48,8 @@ export interface PlanArgs {
     policyPackConfig?: string;
     json?: string;
     markdown?: string;
+    /** Write the policy verdict as SARIF 2.1.0 (with --base: the working tree's). */
+    sarif?: string;
     /** Compare with this git revision. */
     base?: string;
     /** Internal (the base revision's child process): write the stacks' snapshots to this file. */
@@ -55,7 +59,7 @@ export interface PlanArgs {
 
 export function parseArgs(argv: readonly string[]): PlanArgs {
     const flags = parseFlags(argv, {
-        valued: ["--stack-file", "--policy-pack-config", "--json", "--markdown", "--base", "--snapshot"],
+        valued: ["--stack-file", "--policy-pack-config", "--json", "--markdown", "--sarif", "--base", "--snapshot"],
         switches: ["--quiet"],
     });
     const given = (flag: string, key: keyof PlanArgs) =>
@@ -67,6 +71,7 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
         ...given("--policy-pack-config", "policyPackConfig"),
         ...given("--json", "json"),
         ...given("--markdown", "markdown"),
+        ...given("--sarif", "sarif"),
         ...given("--base", "base"),
         ...given("--snapshot", "snapshot"),
         quiet: flags.switches.has("--quiet"),
@@ -168,6 +173,7 @@ export async function main(
         io.out(args.quiet ? text.slice(text.lastIndexOf("Result:")) : text);
         if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
         if (args.markdown) write(args.markdown, formatDiffMarkdown(report));
+        if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.head), null, 2) + "\n");
         return report.exitCode;
     }
     const report = await plan(args, evaluate);
@@ -176,6 +182,7 @@ export async function main(
     else io.out(text);
     if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
     if (args.markdown) write(args.markdown, formatMarkdown(report));
+    if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.stacks), null, 2) + "\n");
     return report.exitCode;
 }
 
