@@ -74,7 +74,9 @@ describe("GitHub workflows", () => {
                 .filter((l) => /^\s*(- )?uses: /.test(l))) {
                 const ref = line.replace(/^\s*(- )?uses: /, "");
                 if (ref.startsWith("./")) continue;
-                expect(ref, `${file}: ${line}`).to.match(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+                expect(ref, `${file}: ${line}`).to.match(
+                    /^[\w.-]+\/[\w.-]+(\/[\w.-]+)?@[0-9a-f]{40} # v\d+\.\d+\.\d+$/,
+                );
                 pins.add(ref);
             }
         }
@@ -84,6 +86,7 @@ describe("GitHub workflows", () => {
             "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
             "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a # v7.0.1",
             "aws-actions/configure-aws-credentials@e1253824e5c10ff9df46874f81ed3ec929e19cfd # v6.3.0",
+            "github/codeql-action/upload-sarif@f3712979fa5f215279b101dd0a2e3bdfb4353324 # v3.37.7",
             "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
         ]);
     });
@@ -126,15 +129,62 @@ describe("GitHub workflows", () => {
         // stage or prod) passes the job and asks for the access review.
         expect(steps("offline-plan.yml", "plan")[0].with["fetch-depth"]).to.equal(0);
         expect(plan).to.include(
-            'npm run plan -- --all --base "$BASE_SHA" --json reports/plan.json --markdown reports/plan.md',
+            'npm run plan -- --all --base "$BASE_SHA" --json reports/plan.json --markdown reports/plan.md \\\n' +
+                "        --sarif reports/plan.sarif",
+        );
+        expect(plan).to.include(
+            "npm run plan -- --all --json reports/plan.json --markdown reports/plan.md --sarif reports/plan.sarif",
         );
         expect(plan).to.include('[ "$code" -eq 0 ] || [ "$code" -eq 3 ]');
-        expect(wf.jobs.plan.outputs).to.deep.equal({ "access-widened": "${{ steps.plan.outputs.access-widened }}" });
+        expect(wf.jobs.plan.outputs).to.deep.equal({
+            "access-widened": "${{ steps.plan.outputs.access-widened }}",
+            "sarif-artifact": "${{ steps.sarif.outputs.artifact-id }}",
+        });
         expect(wf.jobs["access-review"]).to.include({
             needs: "plan",
             if: "${{ needs.plan.outputs.access-widened == 'true' }}",
             environment: "access-review",
         });
+    });
+
+    it("code scanning: the plan's SARIF, also when the gate fails, uploaded by a job that runs no pull-request code", () => {
+        const wf = parse("offline-plan.yml");
+        const artifact = steps("offline-plan.yml", "plan").find((s) => s.id === "sarif")!;
+        expect(artifact).to.deep.equal({
+            name: "Policy verdict as SARIF, for the code-scanning job",
+            id: "sarif",
+            if: "${{ always() && hashFiles('reports/plan.sarif') != '' }}",
+            uses: "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a",
+            with: {
+                name: "policy-sarif",
+                path: "reports/plan.sarif",
+                "retention-days": 7,
+                "if-no-files-found": "error",
+            },
+        });
+        const job = wf.jobs["code-scanning"];
+        expect(job.needs).to.equal("plan");
+        // Runs after a failed gate, never for a fork (no security-events: write token) or without a SARIF artifact.
+        expect(job.if).to.equal(
+            "${{ !cancelled() && needs.plan.outputs.sarif-artifact != '' && " +
+                "(github.event_name == 'push' || github.event.pull_request.head.repo.full_name == github.repository) }}",
+        );
+        expect(job.permissions).to.deep.equal({ actions: "read", "security-events": "write" });
+        expect(job.steps).to.deep.equal([
+            {
+                uses: "actions/download-artifact@37930b1c2abaa49bbe596cd826c3c89aef350131",
+                with: { name: "policy-sarif", path: "policy-sarif" },
+            },
+            {
+                uses: "github/codeql-action/upload-sarif@f3712979fa5f215279b101dd0a2e3bdfb4353324",
+                with: { sarif_file: "policy-sarif/plan.sarif", category: "policy-verdict" },
+            },
+        ]);
+        // Only this job may write security events; the workflow's token stays read-only.
+        const writers = Object.entries(wf.jobs as Record<string, any>)
+            .filter(([, j]) => j.permissions?.["security-events"])
+            .map(([name]) => name);
+        expect(writers).to.deep.equal(["code-scanning"]);
     });
 
     it("the comment workflow takes the pull request from the workflow_run event, never from the artifact", () => {
