@@ -20,6 +20,7 @@ import {
     POLICY_PACK_NAME,
     POLICY_PACK_VERSION,
 } from "../policy-pack/policies";
+import { setWaivedSink, WaivedReport } from "../policy-pack/policies/waivers";
 import type { RecordedResource, StackRun } from "./mockRuntime";
 
 // The analyzer's own unknown sentinels and the proxy that throws on reading one (internal to @pulumi/policy).
@@ -74,6 +75,23 @@ export interface EvaluateOptions {
      * without stopping at an unknown value: with no violation of its own, the stack is compliant with it.
      */
     onApplied?: (policyName: string) => void;
+    /** Told of each finding a policy's waiver accepted (not reported to the engine, so not a violation). */
+    onWaived?: (waived: WaivedReport) => void;
+    /**
+     * Told how each policy call ended, per resource (`urn`) or for the stack: it ran to the end, it called
+     * notApplicable() (with its reason), or it stopped at a value unknown at preview (with the analyzer's message).
+     */
+    onOutcome?: (outcome: PolicyOutcome) => void;
+}
+
+/** How one policy call ended (see EvaluateOptions.onOutcome). */
+export interface PolicyOutcome {
+    readonly policyName: string;
+    readonly phase: "resource" | "stack";
+    /** The resource of a resource validation; undefined for a stack validation. */
+    readonly urn?: string;
+    readonly outcome: "ran" | "not-applicable" | "unknown";
+    readonly reason?: string;
 }
 
 /** The file `pulumi preview --policy-pack-config FILE` reads: policy name (or "all") -> level or settings. */
@@ -230,9 +248,11 @@ const notApplicable = (reason?: string): never => {
  */
 export async function evaluatePolicies(run: StackRun, options: EvaluateOptions = {}): Promise<PolicyVerdict> {
     const leave = enterStack(run);
+    const restoreSink = setWaivedSink(options.onWaived);
     try {
         return await evaluate(run, options);
     } finally {
+        restoreSink();
         leave();
     }
 }
@@ -300,15 +320,28 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
                 message ? `${policy.description}\n${message}` : policy.description,
             );
     const guard = async (policy: Policy, urn: string | undefined, what: string, fn: () => unknown) => {
+        const outcome = (o: PolicyOutcome["outcome"], reason?: string) =>
+            what === "policy" &&
+            options.onOutcome?.({
+                policyName: policy.name,
+                phase: urn === undefined ? "stack" : "resource",
+                ...(urn !== undefined ? { urn } : {}),
+                outcome: o,
+                ...(reason !== undefined ? { reason } : {}),
+            });
         try {
             await Promise.resolve(fn());
             if (what === "policy") options.onApplied?.(policy.name);
+            outcome("ran");
         } catch (e) {
             const from = `${what} '${policy.name}' from policy pack '${POLICY_PACK_NAME}@v${POLICY_PACK_VERSION}'`;
             if (e instanceof proxy.UnknownValueError) {
                 const message = `can't run ${from} during preview: ${e.message}`;
                 record(policy, "advisory", urn, message, message);
-            } else if (!(e instanceof NotApplicableError)) {
+                outcome("unknown", message);
+            } else if (e instanceof NotApplicableError) {
+                outcome("not-applicable", e.reason);
+            } else {
                 throw new Error(`Error validating resource with ${from}: ${(e as Error).message ?? e}`);
             }
         }

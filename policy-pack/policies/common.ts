@@ -10,6 +10,7 @@ import type {
     StackValidation,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { WaiverContext, WAIVERS_PROPERTY, waiverAudit, waiverFilter, withWaiversSchema } from "./waivers";
 
 /** What docs, the plan tool and auditors need to know about one policy. */
 export interface PolicyMetadata {
@@ -67,26 +68,79 @@ function common(meta: PolicyMetadata, configSchema?: PolicyConfigSchema) {
         enforcementLevel: meta.enforcementLevel,
         severity: meta.severity,
         tags: [...meta.fsbp.map((c) => `fsbp:${c}`), ...meta.nist.map((c) => `nist:${c}`)],
-        ...(configSchema ? { configSchema } : {}),
+        configSchema: withWaiversSchema(configSchema),
     };
 }
 
-/** A resource policy with its metadata in the description, tags and the metadata table. */
+/** The stack waivers are judged against: its name and project, and its environment as the policies see it. */
+const waiverContext = (): WaiverContext => ({
+    stack: pulumi.getStack(),
+    project: pulumi.getProject(),
+    environment: stackConfig().environment,
+});
+
+/** A validation whose reports go through the policy's own waivers (keeping a typed validation's type token). */
+function waived(name: string, validate: ResourceValidation): ResourceValidation {
+    const wrapped: ResourceValidation = (args, report) =>
+        validate(
+            args,
+            waiverFilter(
+                name,
+                args.getConfig<Record<string, unknown>>()[WAIVERS_PROPERTY],
+                report,
+                args.urn,
+                waiverContext,
+            ),
+        );
+    const type = (validate as { __pulumiType?: string }).__pulumiType;
+    if (type) (wrapped as { __pulumiType?: string }).__pulumiType = type;
+    return wrapped;
+}
+
+/**
+ * A resource policy with its metadata in the description, tags and the metadata table, and waivers: the analyzer
+ * hands a policy only its own config (`args.getConfig()`), so the policy filters its reports through its own
+ * `waivers` and audits them itself, in a stack validation beside its resource validation (the analyzer runs both
+ * for a policy that has both: @pulumi/policy server.js checks isResourcePolicy and isStackPolicy independently).
+ */
 export function resourcePolicy(
     input: MetaInput,
     validateResource: ResourceValidation,
     configSchema?: PolicyConfigSchema,
 ): ResourceValidationPolicy {
-    return { ...common(register(input, "resource"), configSchema), validateResource };
+    const meta = register(input, "resource");
+    const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
+    const wrapped = validations.map((v) => waived(meta.name, v));
+    const policy: ResourceValidationPolicy & Pick<StackValidationPolicy, "validateStack"> = {
+        ...common(meta, configSchema),
+        validateResource: Array.isArray(validateResource) ? wrapped : wrapped[0],
+        validateStack: (args, report) => waiverAudit(meta.name, args, report, true, waiverContext),
+    };
+    return policy;
 }
 
-/** A stack policy with its metadata in the description, tags and the metadata table. */
+/** A stack policy with its metadata in the description, tags and the metadata table, and waivers (see above). */
 export function stackPolicy(
     input: MetaInput,
     validateStack: StackValidation,
     configSchema?: PolicyConfigSchema,
 ): StackValidationPolicy {
-    return { ...common(register(input, "stack"), configSchema), validateStack };
+    const meta = register(input, "stack");
+    // Untyped, so the audit runs even when the stack holds none of the policy's types.
+    const wrapped: StackValidation = async (args, report) => {
+        waiverAudit(meta.name, args, report, false, waiverContext);
+        await validateStack(
+            args,
+            waiverFilter(
+                meta.name,
+                args.getConfig<Record<string, unknown>>()[WAIVERS_PROPERTY],
+                report,
+                undefined,
+                waiverContext,
+            ),
+        );
+    };
+    return { ...common(meta, configSchema), validateStack: wrapped };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -407,7 +407,7 @@ describe("the environment comes from the stack, never from policy config", () =>
     it('{"environment": "dev"} in a prod policy config is refused, and ignored when handed to the policy anyway', async () => {
         const config = { "elb-deletion-protection": { enforcementLevel: "mandatory" as const, environment: "dev" } };
         expect(validatePolicyPackConfig(config, allPolicies)).to.deep.equal([
-            "elb-deletion-protection.environment: not a property of this policy (it has none)",
+            "elb-deletion-protection.environment: not a property of this policy (it has waivers)",
         ]);
         expect(await check(loadBalancerPolicies, [lb], { stack: "prod", config })).to.deep.equal([unprotected]);
     });

@@ -1,0 +1,270 @@
+import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
+import type { PolicyConfigSchema, ReportViolation, StackValidationArgs } from "@pulumi/policy";
+
+/**
+ * Waivers: accepted findings of one policy in one stack, with a reason, an approver and an expiry date. They live
+ * in the policy's own entry of the stack's policy pack config (`policy-pack/config/<stack>.json`):
+ *
+ *     { "s3-bucket-lifecycle": { "waivers": [{ "stack": "dev", "resources": ["scratch-bucket"],
+ *       "reason": "...", "approvedBy": "...", "expires": "2027-03-31" }] } }
+ *
+ * The analyzer hands each policy only its own entry (@pulumi/policy server.js, makeGetConfigFun(p.name)), so no
+ * other policy could see them: each policy filters its own reports and audits its own waivers.
+ */
+
+/** The policy config property that holds a policy's waivers. */
+export const WAIVERS_PROPERTY = "waivers";
+
+/**
+ * Policies that are never waived in prod (nor in a stack whose environment is unknown): encryption under the
+ * stack's own keys, public or wildcard access, the account guard and the pipeline's gates. A finding of one of
+ * them in prod is fixed, not accepted. Each is mandatory in every stack (a test checks).
+ */
+export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
+    // Encryption at rest and in transit.
+    "s3-bucket-sse-kms-cmk",
+    "s3-bucket-tls-only",
+    "kms-key-rotation",
+    "codebuild-project-encryption-key",
+    "codepipeline-artifact-store-cmk",
+    "cloudwatch-log-group-kms",
+    // Public and wildcard access.
+    "s3-bucket-public-access-block",
+    "s3-bucket-no-public-grants",
+    "kms-key-policy-no-public-principal",
+    "iam-no-wildcard-actions-on-all-resources",
+    "iam-trust-policy-not-public",
+    "iam-no-privileged-managed-policies",
+    "resource-policy-no-public-access",
+    // Secrets and credentials.
+    "codebuild-no-plaintext-secrets",
+    "ecs-no-secrets-in-environment",
+    // The account guard and the pipeline's gates.
+    "aws-provider-allowed-account-ids",
+    "codepipeline-approval-before-deploy",
+    "codepipeline-tests-and-scans-before-deploy",
+];
+
+/** One waiver as written in the config file (every field checked by the audit, none trusted). */
+export interface Waiver {
+    /** The stack it was approved for. */
+    readonly stack?: string;
+    /** Resource names or URN patterns (`*` any characters, `?` one), e.g. "urn:pulumi:dev::*::aws:s3/bucket:Bucket::*". */
+    readonly resources?: readonly string[];
+    /** Why the finding is accepted. */
+    readonly reason?: string;
+    /** Who accepted the risk. */
+    readonly approvedBy?: string;
+    /** ISO date (YYYY-MM-DD): the last day the waiver applies. */
+    readonly expires?: string;
+}
+
+const WAIVER_SCHEMA: PolicyConfigJSONSchema = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+        stack: { type: "string" },
+        resources: { type: "array", items: { type: "string" } },
+        reason: { type: "string" },
+        approvedBy: { type: "string" },
+        expires: { type: "string" },
+    },
+};
+
+/** The `waivers` property every policy of the pack declares (the CLI checks config files against it). */
+export const WAIVERS_SCHEMA: PolicyConfigJSONSchema = {
+    type: "array",
+    description:
+        "Accepted findings of this policy in this stack: { stack, resources (names or URN patterns), reason, approvedBy, expires (YYYY-MM-DD) }.",
+    items: WAIVER_SCHEMA,
+};
+
+/** A policy's config schema with the `waivers` property added. */
+export function withWaiversSchema(schema?: PolicyConfigSchema): PolicyConfigSchema {
+    return { ...schema, properties: { ...schema?.properties, [WAIVERS_PROPERTY]: WAIVERS_SCHEMA } };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The clock and the record of waived findings (both replaced by tests and the offline runner).
+
+let now: () => Date = () => new Date();
+
+/** Replaces the clock waivers are judged by; returns a function that restores the previous one. */
+export function setWaiverClock(clock: () => Date): () => void {
+    const before = now;
+    now = clock;
+    return () => {
+        now = before;
+    };
+}
+
+/** Today as an ISO date (UTC). */
+export const today = (): string => now().toISOString().slice(0, 10);
+
+/** A finding a waiver accepted: not reported to the engine, kept for the compliance evidence. */
+export interface WaivedReport {
+    readonly policy: string;
+    /** The resource reported on; undefined for a report about the stack. */
+    readonly urn?: string;
+    readonly message: string;
+    readonly waiver: { readonly reason: string; readonly approvedBy: string; readonly expires: string };
+}
+
+let waivedSink: ((w: WaivedReport) => void) | undefined;
+
+/** Where waived findings go (the analyzer keeps none); returns a function that restores the previous sink. */
+export function setWaivedSink(sink: ((w: WaivedReport) => void) | undefined): () => void {
+    const before = waivedSink;
+    waivedSink = sink;
+    return () => {
+        waivedSink = before;
+    };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules.
+
+/** What a waiver is judged against: the previewed stack and its environment (read only when there are waivers). */
+export interface WaiverContext {
+    readonly stack: string;
+    readonly project: string;
+    /** tool, dev, qa, stage, prod or "unknown". */
+    readonly environment: string;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function isIsoDate(s: string): boolean {
+    const m = ISO_DATE.exec(s);
+    if (!m) return false;
+    const d = new Date(`${s}T00:00:00Z`);
+    return !isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+
+const text = (v: unknown): string => (typeof v === "string" ? v.trim() : "");
+const patternsOf = (w: Waiver): string[] =>
+    Array.isArray(w.resources) ? w.resources.filter((r): r is string => typeof r === "string" && r !== "") : [];
+
+/** The waivers in a policy's config value (anything else is no waiver; the CLI's schema check refuses it). */
+export function waiversOf(value: unknown): Waiver[] {
+    return Array.isArray(value) ? value.filter((w): w is Waiver => typeof w === "object" && w !== null) : [];
+}
+
+/** How a waiver is named in messages: its position and the resources it covers. */
+export function describeWaiver(policy: string, waiver: Waiver, index: number): string {
+    const patterns = patternsOf(waiver);
+    return `waiver ${index + 1} of ${policy} (${patterns.length ? patterns.join(", ") : "no resources"})`;
+}
+
+/** The environments in which NOT_WAIVABLE_IN_PROD applies: prod, and an environment that cannot be told. */
+const STRICT_ENVIRONMENTS = ["prod", "unknown"];
+
+/**
+ * What makes a waiver unusable, judged without the stack's resources: each entry completes "waiver N of P (...)".
+ * A waiver with any problem waives nothing.
+ */
+export function waiverProblems(policy: string, waiver: Waiver, ctx: WaiverContext, on: string = today()): string[] {
+    const problems: string[] = [];
+    const stack = text(waiver.stack);
+    if (!stack) problems.push(`names no stack; set "stack": "${ctx.stack}"`);
+    else if (stack !== ctx.stack)
+        problems.push(`is for stack "${stack}", not "${ctx.stack}"; each stack's config holds its own waivers`);
+    if (patternsOf(waiver).length === 0)
+        problems.push(`covers no resources; list resource names or URN patterns in "resources"`);
+    if (!text(waiver.reason)) problems.push(`has no reason; say why the finding is accepted`);
+    if (!text(waiver.approvedBy)) problems.push(`has no approver; "approvedBy" names who accepted the risk`);
+    const expires = text(waiver.expires);
+    if (!isIsoDate(expires)) {
+        problems.push(
+            `expires: found ${JSON.stringify(waiver.expires ?? null)}, expected an ISO date (YYYY-MM-DD), the last day it applies`,
+        );
+    } else if (expires < on) {
+        problems.push(
+            `expired on ${expires} (today is ${on}); fix the finding or renew the waiver with a new approval`,
+        );
+    }
+    if (NOT_WAIVABLE_IN_PROD.includes(policy) && STRICT_ENVIRONMENTS.includes(ctx.environment)) {
+        problems.push(
+            `cannot be waived in ${ctx.environment}: ${policy} is one of the pack's non-waivable prod controls ` +
+                `(policy-pack/README.md, Waivers); fix the finding`,
+        );
+    }
+    return problems;
+}
+
+/** Glob match (`*`, `?`), case-sensitive as URNs and names are. */
+function glob(pattern: string, value: string): boolean {
+    const re = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
+    return new RegExp(`^${re}$`).test(value);
+}
+
+const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
+
+/** The stack's own URN, which a report about the whole stack is matched by. */
+export const stackUrnOf = (ctx: WaiverContext) =>
+    `urn:pulumi:${ctx.stack}::${ctx.project}::pulumi:pulumi:Stack::${ctx.project}-${ctx.stack}`;
+
+/** Whether a waiver covers a resource: a pattern starting "urn:" against its URN, any other against its name. */
+export function covers(waiver: Waiver, urn: string): boolean {
+    return patternsOf(waiver).some((p) => (p.startsWith("urn:") ? glob(p, urn) : glob(p, nameOfUrn(urn))));
+}
+
+/**
+ * The policy's report function with its usable waivers applied: a finding on a resource a usable waiver covers is
+ * not reported to the engine but recorded (setWaivedSink); every other finding is reported as it was.
+ */
+export function waiverFilter(
+    policy: string,
+    config: unknown,
+    report: ReportViolation,
+    defaultUrn: string | undefined,
+    context: () => WaiverContext,
+): ReportViolation {
+    const waivers = waiversOf(config);
+    if (waivers.length === 0) return report;
+    const ctx = context();
+    const on = today();
+    const usable = waivers.filter((w) => waiverProblems(policy, w, ctx, on).length === 0);
+    return (message, urn) => {
+        const target = urn ?? defaultUrn;
+        const waiver = usable.find((w) => covers(w, target ?? stackUrnOf(ctx)));
+        if (!waiver) return report(message, urn);
+        waivedSink?.({
+            policy,
+            ...(target ? { urn: target } : {}),
+            message,
+            waiver: { reason: text(waiver.reason), approvedBy: text(waiver.approvedBy), expires: text(waiver.expires) },
+        });
+    };
+}
+
+/**
+ * Reports every problem of the policy's waivers in this stack, one violation each (at the policy's level), and a
+ * waiver that covers no resource of the stack. `alone`: the audit is all the stack validation does, so with no
+ * waivers it is not applicable.
+ */
+export function waiverAudit(
+    policy: string,
+    args: StackValidationArgs,
+    report: ReportViolation,
+    alone: boolean,
+    context: () => WaiverContext,
+): void {
+    const waivers = waiversOf(args.getConfig<Record<string, unknown>>()[WAIVERS_PROPERTY]);
+    if (waivers.length === 0) {
+        if (alone) args.notApplicable("no waivers");
+        return;
+    }
+    const ctx = context();
+    const on = today();
+    const urns = [stackUrnOf(ctx), ...args.resources.map((r) => r.urn)];
+    waivers.forEach((w, i) => {
+        const problems = waiverProblems(policy, w, ctx, on);
+        if (patternsOf(w).length > 0 && !urns.some((u) => covers(w, u)))
+            problems.push(`matches no resource of stack ${ctx.stack}; remove it or correct its resources`);
+        for (const p of problems) report(`${describeWaiver(policy, w, i)} ${p}`);
+    });
+}
