@@ -102,6 +102,9 @@ export const iamPassRoleScoped = resourcePolicy(
         const services = positiveValues(s, "iam:PassedToService");
         const problems = [
             allResources(s) ? `on ${resourcesText(s)}` : undefined,
+            !allResources(s) && [s.Resource].flat().some((r) => typeof r === "string" && r.includes("*"))
+                ? `on a wildcard of roles ${JSON.stringify(s.Resource)}`
+                : undefined,
             services === undefined ? "without an iam:PassedToService condition" : undefined,
         ].filter((p): p is string => !!p);
         if (problems.length > 0) {

@@ -210,6 +210,20 @@ function permissions(b: Builder): void {
                 inputs[property] = JSON.stringify(next);
             });
         }
+        // The deploy step's role: its PassRole widened to every role, or without the service condition.
+        b.document(
+            "iam-permissions",
+            r,
+            property,
+            [
+                [
+                    "PassRole widened to role/*",
+                    (_d, s) => void (s.Resource = String([s.Resource].flat()[0]).replace(/role\/.*$/, "role/*")),
+                ],
+                ["PassRole without iam:PassedToService", (_d, s) => void delete s.Condition],
+            ],
+            (s) => s.Sid === "PassTaskRoles",
+        );
     }
 }
 
@@ -435,7 +449,9 @@ function pipelines(b: Builder): void {
         );
     for (const p of b.of("aws:codepipeline/pipeline:Pipeline")) {
         const stages = p.inputs.stages as Stage[];
-        const deployStage = stages.findIndex((s) => s.actions.some((a) => a.category === "Deploy"));
+        // A deploy is a Deploy action or a CodeBuild action whose buildspec deploys (deploy-task-definition.yml).
+        const deploys = (a: Action) => a.category === "Deploy" || runs(a, /aws ecs update-service/);
+        const deployStage = stages.findIndex((s) => s.actions.some(deploys));
         const edit = (what: string, fn: (stages: Stage[]) => void) =>
             b.change("pipeline-gates", what, p, (i) => {
                 fn(i.stages);
@@ -471,6 +487,11 @@ function pipelines(b: Builder): void {
         if (b.isProtected && stages.some((s) => s.actions.some(approval))) {
             edit("approval removed", remove(approval));
             edit("approval moved after deploy", moveAfterDeploy(approval));
+            edit("deploy project moved into the Build stage, before the approval", (ss) => {
+                const moved = ss.flatMap((s) => s.actions.filter(deploys));
+                remove(deploys)(ss);
+                ss[1].actions.push(...moved.map((a) => ({ ...a, runOrder: 9 })));
+            });
         }
         b.change(
             "pipeline-gates",
