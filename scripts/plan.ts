@@ -1,8 +1,8 @@
 /**
  * `npm run plan -- --stack <name> | --all [--base REF] [--stack-file FILE] [--policy-pack-config FILE]
- * [--json FILE] [--markdown FILE] [--sarif FILE]`: the offline plan and policy gate, or with `--base` what the
- * working tree changes against another revision. Exit 0 clean, 1 mandatory policy violations, 2 config or program error (or
- * bad arguments), 3 (with --base) access widens in stage or prod.
+ * [--json FILE] [--markdown FILE] [--sarif FILE] [--compliance DIR]`: the offline plan and policy gate, or with
+ * `--base` what the working tree changes against another revision. Exit 0 clean, 1 mandatory policy violations, 2
+ * config or program error (or bad arguments), 3 (with --base) access widens in stage or prod.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -21,6 +21,8 @@ import {
     StackSnapshot,
 } from "../offline/plan";
 import { formatMarkdown, formatText } from "../offline/planFormat";
+import { complianceReport } from "../offline/compliance";
+import { writeComplianceFiles } from "../offline/complianceFormat";
 import { policySarif } from "../offline/sarif";
 import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/revision";
 import { listStacks, readProjectFile } from "../offline/stackFiles";
@@ -38,6 +40,8 @@ export const USAGE = `usage: npm run plan -- (--stack NAME | --all) [options]
   --json FILE                  write the machine-readable report (PlanReport)
   --markdown FILE              write a pull-request comment with a Mermaid diagram
   --sarif FILE                 write the policy verdict as SARIF 2.1.0 (GitHub code scanning)
+  --compliance DIR             write the compliance evidence (every policy x resource, NIST and FSBP summaries) into
+                               DIR: compliance.csv, compliance-controls.csv, compliance.md, compliance.json
   --quiet                      print only the result line
 exit: 0 clean, 1 mandatory policy violations, 2 config or program error, 3 access widens in stage or prod`;
 
@@ -50,6 +54,8 @@ export interface PlanArgs {
     markdown?: string;
     /** Write the policy verdict as SARIF 2.1.0 (with --base: the working tree's). */
     sarif?: string;
+    /** Write the compliance evidence into this directory. */
+    compliance?: string;
     /** Compare with this git revision. */
     base?: string;
     /** Internal (the base revision's child process): write the stacks' snapshots to this file. */
@@ -59,7 +65,16 @@ export interface PlanArgs {
 
 export function parseArgs(argv: readonly string[]): PlanArgs {
     const flags = parseFlags(argv, {
-        valued: ["--stack-file", "--policy-pack-config", "--json", "--markdown", "--sarif", "--base", "--snapshot"],
+        valued: [
+            "--stack-file",
+            "--policy-pack-config",
+            "--json",
+            "--markdown",
+            "--sarif",
+            "--compliance",
+            "--base",
+            "--snapshot",
+        ],
         switches: ["--quiet"],
     });
     const given = (flag: string, key: keyof PlanArgs) =>
@@ -72,12 +87,15 @@ export function parseArgs(argv: readonly string[]): PlanArgs {
         ...given("--json", "json"),
         ...given("--markdown", "markdown"),
         ...given("--sarif", "sarif"),
+        ...given("--compliance", "compliance"),
         ...given("--base", "base"),
         ...given("--snapshot", "snapshot"),
         quiet: flags.switches.has("--quiet"),
     };
     if (args.stackFile && args.stacks.length !== 1) throw new UsageError("--stack-file needs exactly one --stack");
     if (args.base && args.snapshot) throw new UsageError("--base and --snapshot do not go together");
+    if (args.compliance && (args.base || args.snapshot))
+        throw new UsageError("--compliance does not go with --base or --snapshot");
     return args;
 }
 
@@ -111,6 +129,13 @@ export async function snapshots(args: PlanArgs, evaluate: PolicyEvaluator = pack
     for (const stack of stacksOf(args)) out.push(await snapshotStack(stack, planOptions(args, evaluate)));
     return out;
 }
+
+/** The compliance evidence of the stacks planned (the same stack file and policy config). */
+export const compliance = (args: PlanArgs) =>
+    complianceReport(readProjectFile().name, stacksOf(args), {
+        stackFile: args.stackFile,
+        policyPackConfig: args.policyPackConfig,
+    });
 
 /**
  * The working tree against `args.base`: the base revision is planned in a child process while this one plans the
@@ -182,7 +207,10 @@ export async function main(
     else io.out(text);
     if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
     if (args.markdown) write(args.markdown, formatMarkdown(report));
-    if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.stacks), null, 2) + "\n");
+    const evidence = args.compliance ? await compliance(args) : undefined;
+    if (evidence) writeComplianceFiles(args.compliance!, evidence);
+    const records = evidence?.stacks.flatMap((s) => s.records);
+    if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.stacks, { records }), null, 2) + "\n");
     return report.exitCode;
 }
 
