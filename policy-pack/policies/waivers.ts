@@ -49,7 +49,7 @@ export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
 export interface Waiver {
     /** The stack it was approved for. */
     readonly stack?: string;
-    /** Resource names or URN patterns (`*` any characters, `?` one), e.g. "urn:pulumi:dev::*::aws:s3/bucket:Bucket::*". */
+    /** Resource names or URN patterns (`*` any characters, `?` one), e.g. "urn:pulumi:dev::*::*aws:s3/bucket:Bucket::*" (a URN holds its parents' types before its own). */
     readonly resources?: readonly string[];
     /** Why the finding is accepted. */
     readonly reason?: string;
