@@ -71,6 +71,8 @@ export const DEFAULT_MAX_CRITICAL_FINDINGS = 0;
 export const DEFAULT_MAX_HIGH_FINDINGS = 0;
 /** Report group (suffix) the unit-test buildspec writes JUnit XML to; CodeBuild resolves `<project>-junit`. */
 export const UNIT_TEST_REPORT = "junit";
+/** Report group (suffix) the security scan writes its scanners' findings to as JUnit XML: `<project>-security`. */
+export const SECURITY_SCAN_REPORT = "security";
 
 /** Actions of a pipeline role on its own repository: push and pull. */
 export const ECR_PUSH_PULL_ACTIONS = [
@@ -185,6 +187,18 @@ export function unitTestReportGroupName(env: EnvironmentName, service: string): 
     return `${buildProjectName(env, service, "unitTests")}-${UNIT_TEST_REPORT}`;
 }
 
+/** The security-scan report group: named as CodeBuild resolves the buildspec's `security` report for the project. */
+export function securityScanReportGroupName(env: EnvironmentName, service: string): string {
+    return `${buildProjectName(env, service, "securityScan")}-${SECURITY_SCAN_REPORT}`;
+}
+
+/** The report group a project publishes to, if any: unit tests and the security scan. */
+export function reportGroupNameOf(key: BuildProjectKey, env: EnvironmentName, service: string): string | undefined {
+    if (key === "unitTests") return unitTestReportGroupName(env, service);
+    if (key === "securityScan") return securityScanReportGroupName(env, service);
+    return undefined;
+}
+
 /** The projects of an environment: dev builds the image, later environments promote it. */
 export function buildProjectKeys(env: EnvironmentName): BuildProjectKey[] {
     const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
@@ -276,8 +290,8 @@ export function projectRoleName(env: EnvironmentName, service: string, key: Buil
 
 /**
  * The permissions of one project's role: exactly what its step needs. Every project writes its own log group and
- * reads its input artifact. Tests and scans run untrusted code and get nothing else (the npm token and, for tests,
- * the report group); only the image project writes pipeline artifacts and pushes to the repository (and, promoting,
+ * reads its input artifact. Tests and scans run untrusted code and get nothing else (the npm token and their report
+ * group); only the image project writes pipeline artifacts and pushes to the repository (and, promoting,
  * reads the previous environment); the scan gate reads findings; only publish-release writes `releases/`; only
  * deploy registers task definitions and passes the task roles (deployRoleStatements); only deploy and scale-up
  * update the service.
@@ -321,12 +335,13 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
         );
     }
     if (key === "promoteImage" && input.previous) statements.push(...previousEnvironmentReads(input, input.previous));
-    if (key === "unitTests") {
+    const reportGroup = reportGroupNameOf(key, env, serviceName);
+    if (reportGroup) {
         statements.push({
             Sid: "PublishTestReports",
             Effect: "Allow",
             Action: [...REPORT_GROUP_ACTIONS],
-            Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${unitTestReportGroupName(env, serviceName)}`,
+            Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${reportGroup}`,
         });
     }
     if (UNTRUSTED_CODE_PROJECTS.includes(key) && input.npmTokenSecretArn) {
@@ -564,14 +579,20 @@ function projectRole(
     return { role, policy };
 }
 
-/** The report group the unit-test buildspec's `junit` report resolves to. */
-function unitTestReportGroup(name: string, args: PipelineBuildProjectsArgs, parent: Parent): aws.codebuild.ReportGroup {
+/** The report group a buildspec's report resolves to: unit tests' `junit`, the security scan's `security`. */
+function reportGroup(
+    name: string,
+    key: "unitTests" | "securityScan",
+    args: PipelineBuildProjectsArgs,
+    parent: Parent,
+): aws.codebuild.ReportGroup {
     return new aws.codebuild.ReportGroup(
-        `${name}-${BUILD_PROJECTS.unitTests}-report`,
+        `${name}-${BUILD_PROJECTS[key]}-report`,
         {
-            name: unitTestReportGroupName(args.env, args.serviceName),
+            name: reportGroupNameOf(key, args.env, args.serviceName)!,
             type: "TEST",
-            // Reports stay in CodeBuild; the JUnit XML is not exported to the artifact bucket.
+            // Reports stay in CodeBuild; the JUnit XML is not exported to the artifact bucket (an export would need the
+            // project's role to write there, and these projects run untrusted code).
             exportConfig: { type: "NO_EXPORT" },
             deleteReports: true,
         },
@@ -640,8 +661,8 @@ function buildProject(
 
 /**
  * The CodeBuild side of one service's pipeline in one environment: per project its own least-privilege role and a
- * KMS-encrypted log group, the unit-test report group and the projects (dev builds the image, later environments promote
- * the digest that passed the previous one).
+ * KMS-encrypted log group, the report groups (unit tests, security scan) and the projects (dev builds the image, later
+ * environments promote the digest that passed the previous one).
  */
 export class PipelineBuildProjects extends pulumi.ComponentResource {
     /** The image project's role (the one the previous environment trusts for promotion). */
@@ -652,6 +673,8 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
     public readonly projectArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
     public readonly logGroupArns: Readonly<Partial<Record<BuildProjectKey, pulumi.Output<string>>>>;
     public readonly reportGroupArn: pulumi.Output<string>;
+    /** The security scan's report group (its scanners' findings as JUnit test cases). */
+    public readonly securityReportGroupArn: pulumi.Output<string>;
 
     constructor(name: string, args: PipelineBuildProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("devsecops:pipeline:PipelineBuildProjects", name, {}, opts);
@@ -663,7 +686,8 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
 
-        const reportGroup = unitTestReportGroup(name, args, parent);
+        const unitTestReports = reportGroup(name, "unitTests", args, parent);
+        const securityReports = reportGroup(name, "securityScan", args, parent);
         const projectNames: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const projectArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const logGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
@@ -681,7 +705,8 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
         this.projectNames = projectNames;
         this.projectArns = projectArns;
         this.logGroupArns = logGroupArns;
-        this.reportGroupArn = reportGroup.arn;
+        this.reportGroupArn = unitTestReports.arn;
+        this.securityReportGroupArn = securityReports.arn;
         this.registerOutputs({
             buildRoleArn: this.buildRoleArn,
             roleArns: this.roleArns,
@@ -689,6 +714,7 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
             projectArns: this.projectArns,
             logGroupArns: this.logGroupArns,
             reportGroupArn: this.reportGroupArn,
+            securityReportGroupArn: this.securityReportGroupArn,
         });
     }
 }

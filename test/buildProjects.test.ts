@@ -91,9 +91,14 @@ describe("buildspecs", () => {
         expect(install).to.include('"@secretlint/secretlint-rule-preset-recommend@$SECRETLINT_VERSION"');
         expect(install).to.include('"eslint-plugin-security@$ESLINT_PLUGIN_SECURITY_VERSION"');
         expect(install).to.include("security.configs.recommended");
-        // Secrets are scanned before npm ci adds node_modules.
-        expect(commands(spec, "pre_build")).to.include(
-            '"$SCANNERS_DIR/node_modules/.bin/secretlint" --secretlintrc "$SCANNERS_DIR/.secretlintrc.json" "**/*"',
+        expect(install).to.include('"@secretlint/secretlint-formatter-sarif@$SECRETLINT_VERSION"');
+        expect(install).to.include('"@microsoft/eslint-formatter-sarif@$ESLINT_FORMATTER_SARIF_VERSION"');
+        // Every scan runs in the build phase (its report is uploaded even when it fails); secrets first, before npm ci
+        // adds node_modules.
+        expect(Object.keys(spec.phases)).to.deep.equal(["install", "build"]);
+        expect(spec.phases.build.commands[0]).to.include(
+            '"$SCANNERS_DIR/node_modules/.bin/secretlint" --secretlintrc "$SCANNERS_DIR/.secretlintrc.json" \\\n' +
+                '  --format @secretlint/secretlint-formatter-sarif "**/*" > "$SCANNERS_DIR/secretlint.sarif" || SECRETS=$?',
         );
         const build = commands(spec, "build");
         // The audit report is read with jq: a registry that serves no audit endpoint fails the scan closed.
@@ -102,7 +107,8 @@ describe("buildspecs", () => {
         );
         expect(build).to.include('select(.severity == "high" or .severity == "critical")');
         expect(build).to.include("npm ci");
-        expect(build).to.include('--config "$SCANNERS_DIR/eslint.config.mjs" --max-warnings 0 .');
+        expect(build).to.include('--config "$SCANNERS_DIR/eslint.config.mjs" --max-warnings 0 \\\n');
+        expect(build).to.include('--output-file "$SCANNERS_DIR/eslint.sarif" . || LINT=$?');
     });
 
     it("build-image: ECR login on the configured registry, commit tag, push, digest from ECR, both files as artifacts", () => {
@@ -307,15 +313,28 @@ for (const partition of ["aws", "aws-us-gov"]) {
             ]);
         });
 
-        it("the security scan reads its input and the npm token, nothing else; without a token, not even that", () => {
+        it("the security scan reads its input, writes its scanners' report and reads the npm token; without a token, not that", () => {
+            const publish = (env: string, account: string) => ({
+                Sid: "PublishTestReports",
+                Effect: "Allow",
+                Action: [
+                    "codebuild:CreateReport",
+                    "codebuild:UpdateReport",
+                    "codebuild:BatchPutTestCases",
+                    "codebuild:BatchPutCodeCoverages",
+                ],
+                Resource: `arn:${partition}:codebuild:${GOV}:${account}:report-group/orders-api-${env}-security-scan-security`,
+            });
             expect(projectRolePolicy("securityScan", input("qa", QA)).Statement).to.deep.equal([
                 ...base("qa", QA, "security-scan"),
                 keyRead(QA),
+                publish("qa", QA),
                 npmToken,
             ]);
             expect(projectRolePolicy("securityScan", input("dev", DEV)).Statement).to.deep.equal([
                 ...base("dev", DEV, "security-scan"),
                 keyRead(DEV),
+                publish("dev", DEV),
             ]);
         });
 
@@ -794,17 +813,32 @@ describe("PipelineBuildProjects under mocks", () => {
         expect(others.flatMap((p) => Object.keys(variables(p)))).not.to.include("TASK_DEFINITION_PARAMETER");
     });
 
-    it("one unit-test report group, named as CodeBuild resolves the buildspec's junit report, not exported", () => {
+    it("two report groups, unit tests and security scan, named as CodeBuild resolves the buildspecs' reports, not exported", () => {
         const groups = byType(dev, "aws:codebuild/reportGroup:ReportGroup");
-        expect(groups.map((g) => g.inputs)).to.deep.equal([
-            {
-                name: "orders-api-dev-unit-tests-junit",
-                type: "TEST",
-                exportConfig: { type: "NO_EXPORT" },
-                deleteReports: true,
-            },
+        expect(groups.map((g) => [g.name, g.inputs])).to.deep.equal([
+            [
+                "orders-api-dev-unit-tests-report",
+                {
+                    name: "orders-api-dev-unit-tests-junit",
+                    type: "TEST",
+                    exportConfig: { type: "NO_EXPORT" },
+                    deleteReports: true,
+                },
+            ],
+            [
+                "orders-api-dev-security-scan-report",
+                {
+                    name: "orders-api-dev-security-scan-security",
+                    type: "TEST",
+                    exportConfig: { type: "NO_EXPORT" },
+                    deleteReports: true,
+                },
+            ],
         ]);
         expect(Object.keys(specs.unitTests.reports)).to.deep.equal(["junit"]);
+        expect(specs.securityScan.reports).to.deep.equal({
+            security: { files: ["*.xml"], "base-directory": "reports/security/junit", "file-format": "JUNITXML" },
+        });
     });
 
     it("children are parented to the component and named from its name", () => {

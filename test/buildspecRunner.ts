@@ -54,6 +54,18 @@ export interface BuildspecRunOptions {
     readonly serviceStates?: readonly object[];
     /** Whether the fake `npm test` writes reports/junit.xml. Default: true. */
     readonly npmTestWritesReport?: boolean;
+    /** Stand-ins for the security scan's scanners, installed by the fake `npm install --prefix`. Default: none. */
+    readonly scanners?: ScannerStandIns;
+}
+
+/** What the security scan's scanners answer: SARIF and exit status; `@CWD@` in a SARIF becomes the build's directory. */
+export interface ScannerStandIns {
+    /** What `secretlint --format <sarif formatter>` prints, and its exit status. */
+    readonly secretlint: { readonly sarif: string; readonly status: number };
+    /** What `eslint --format <sarif formatter> --output-file FILE` writes to FILE, and its exit status. */
+    readonly eslint: { readonly sarif: string; readonly status: number };
+    /** What `npm audit --json` prints. */
+    readonly audit: string;
 }
 
 const PHASES = ["install", "pre_build", "build", "post_build"];
@@ -130,6 +142,25 @@ if [[ "$1" == "exec" && "$*" == *cyclonedx-npm* ]]; then
   out=""; while [[ $# -gt 0 ]]; do [[ "$1" == "--output-file" ]] && out="$2"; shift; done
   echo '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[]}' > "$out"
 fi
+if [[ "$1" == "audit" && -f "$FAKE_STATE/audit.json" ]]; then cat "$FAKE_STATE/audit.json"; fi
+# The security scan's scanners (npm install --prefix DIR ...): the stand-ins into DIR/node_modules/.bin.
+if [[ "$1" == "install" && -d "$FAKE_STATE/scanners" ]]; then
+  prefix=""; while [[ $# -gt 0 ]]; do [[ "$1" == "--prefix" ]] && prefix="$2"; shift; done
+  mkdir -p "$prefix/node_modules/.bin"; cp "$FAKE_STATE/scanners/"* "$prefix/node_modules/.bin/"
+fi
+`;
+
+const FAKE_SECRETLINT = `#!/usr/bin/env bash
+echo "secretlint $*" >> "$FAKE_LOG"
+sed "s#@CWD@#$PWD#g" "$FAKE_STATE/secretlint.sarif"
+exit "$(cat "$FAKE_STATE/secretlint.status")"
+`;
+
+const FAKE_ESLINT = `#!/usr/bin/env bash
+echo "eslint $*" >> "$FAKE_LOG"
+out=""; while [[ $# -gt 0 ]]; do [[ "$1" == "--output-file" ]] && out="$2"; shift; done
+sed "s#@CWD@#$PWD#g" "$FAKE_STATE/eslint.sarif" > "$out"
+exit "$(cat "$FAKE_STATE/eslint.status")"
 `;
 
 function write(file: string, content: string, mode?: number): void {
@@ -163,6 +194,16 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
         (options.serviceStates ?? []).map((s) => `${JSON.stringify(s)}\n`).join(""),
     );
     if (options.npmTestWritesReport ?? true) write(path.join(state, "npm-test-writes-report"), "");
+    if (options.scanners) {
+        const { secretlint, eslint, audit } = options.scanners;
+        write(path.join(state, "scanners", "secretlint"), FAKE_SECRETLINT, 0o755);
+        write(path.join(state, "scanners", "eslint"), FAKE_ESLINT, 0o755);
+        write(path.join(state, "secretlint.sarif"), secretlint.sarif);
+        write(path.join(state, "secretlint.status"), String(secretlint.status));
+        write(path.join(state, "eslint.sarif"), eslint.sarif);
+        write(path.join(state, "eslint.status"), String(eslint.status));
+        write(path.join(state, "audit.json"), audit);
+    }
     for (const [name, content] of Object.entries(options.files ?? {})) write(path.join(dir, name), content);
     for (const [bucket, objects] of Object.entries(options.s3 ?? {})) {
         for (const [key, content] of Object.entries(objects)) write(path.join(state, "s3", bucket, key), content);
