@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { BudgetConfig } from "../domain/config";
+import { BillingCredentials, BudgetConfig } from "../domain/config";
 
 /** AWS Budgets is a global service of the standard partition, served from us-east-1. */
 export const BUDGETS_REGION = "us-east-1";
@@ -66,7 +66,7 @@ export function budgetPlacement(partition: string, input: BudgetPlacementInput):
                 reason:
                     `AWS Budgets is not available in ${partition} (${input.region}); the budget of GovCloud account ` +
                     `${input.accountId} belongs in its paired standard account: set budgetBillingAccountId and ` +
-                    `budgetBillingProfile to create it there`,
+                    `budgetBillingRoleArn (or budgetBillingProfile) to create it there`,
             };
         }
         if (!/^\d{12}$/.test(input.billingAccountId)) {
@@ -84,10 +84,14 @@ export function budgetPlacement(partition: string, input: BudgetPlacementInput):
     return { kind: "skipped", reason: `AWS Budgets is not supported in partition ${partition}` };
 }
 
-/** One notification per threshold and type (ACTUAL, FORECASTED), as percentages of the limit, to the emails. */
+/**
+ * One notification per threshold and type (ACTUAL, FORECASTED), as percentages of the limit, to the emails (as
+ * secret outputs when `secretEmails`).
+ */
 export function budgetNotifications(
     thresholdsPercent: readonly number[],
     emails: readonly string[],
+    secretEmails = false,
 ): aws.types.input.budgets.BudgetNotification[] {
     return thresholdsPercent.flatMap((threshold) =>
         NOTIFICATION_TYPES.map((notificationType) => ({
@@ -95,9 +99,49 @@ export function budgetNotifications(
             threshold,
             thresholdType: "PERCENTAGE",
             notificationType,
-            subscriberEmailAddresses: [...emails],
+            subscriberEmailAddresses: secretEmails ? pulumi.secret([...emails]) : [...emails],
         })),
     );
+}
+
+/** Credentials of the billing provider: BillingCredentials, with the external id possibly a secret output. */
+export type BillingProviderCredentials =
+    | Exclude<BillingCredentials, { kind: "assume-role" }>
+    | (Omit<Extract<BillingCredentials, { kind: "assume-role" }>, "externalId"> & {
+          readonly externalId?: pulumi.Input<string>;
+      });
+
+/**
+ * The billing provider's credential settings. A GovCloud credential cannot assume a commercial role (IAM is
+ * separate per partition), so the role is assumed with a web identity token or from commercial credentials.
+ */
+export function billingProviderCredentials(
+    credentials: BillingProviderCredentials | undefined,
+): Pick<aws.ProviderArgs, "profile" | "assumeRoles" | "assumeRoleWithWebIdentity"> {
+    switch (credentials?.kind) {
+        case undefined:
+            return {};
+        case "profile":
+            return { profile: credentials.profile };
+        case "web-identity":
+            return {
+                assumeRoleWithWebIdentity: {
+                    roleArn: credentials.roleArn,
+                    sessionName: credentials.sessionName,
+                    webIdentityTokenFile: credentials.tokenFile,
+                },
+            };
+        case "assume-role":
+            return {
+                assumeRoles: [
+                    {
+                        roleArn: credentials.roleArn,
+                        sessionName: credentials.sessionName,
+                        ...(credentials.externalId !== undefined ? { externalId: credentials.externalId } : {}),
+                    },
+                ],
+            };
+    }
 }
 
 export interface AccountBudgetArgs {
@@ -108,10 +152,13 @@ export interface AccountBudgetArgs {
     /** Budget name, unique in the holding account. Default: the component's name. */
     readonly budgetName?: string;
     /**
-     * Paired standard account only: shared-config profile with credentials for that account (GovCloud credentials
-     * cannot reach it). Default: the default credential chain of the billing provider.
+     * Paired standard account only: how the billing provider gets credentials for that account (GovCloud credentials
+     * cannot reach it): a profile, a role assumed with a web identity token, or a role assumed from commercial default
+     * credentials. Default: the default credential chain of the billing provider.
      */
-    readonly billingProfile?: string;
+    readonly billingCredentials?: BillingProviderCredentials;
+    /** The subscriber emails were set with --secret: they reach the budget as secret outputs. Default false. */
+    readonly secretEmails?: boolean;
     /** Paired standard account only: default tags of the billing provider. Default none. */
     readonly billingTags?: Readonly<Record<string, string>>;
 }
@@ -144,7 +191,7 @@ export class AccountBudget extends pulumi.ComponentResource {
                       {
                           region: placement.region,
                           allowedAccountIds: [placement.accountId],
-                          profile: args.billingProfile,
+                          ...billingProviderCredentials(args.billingCredentials),
                           defaultTags: args.billingTags ? { tags: { ...args.billingTags } } : undefined,
                       },
                       { parent: this },
@@ -161,7 +208,7 @@ export class AccountBudget extends pulumi.ComponentResource {
                 limitAmount: String(monthlyLimitUsd),
                 limitUnit: "USD",
                 costFilters: placement.costFilters.map((f) => ({ name: f.name, values: [...f.values] })),
-                notifications: budgetNotifications(thresholdsPercent, subscriberEmails),
+                notifications: budgetNotifications(thresholdsPercent, subscriberEmails, args.secretEmails),
             },
             { parent: this, provider },
         );

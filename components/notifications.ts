@@ -26,6 +26,11 @@ export interface PipelineNotificationsArgs {
     readonly partition: string;
     /** Email addresses subscribed to the topic (each must confirm). Default none. */
     readonly emails?: readonly string[];
+    /**
+     * The addresses were set with --secret: each subscription is named by its position (a resource name is plain
+     * text in the state) and gets its address as a secret output. Default false.
+     */
+    readonly secretEmails?: boolean;
     /** Service principals allowed to publish. Default DEFAULT_PUBLISHER_SERVICES. */
     readonly publisherServices?: readonly string[];
 }
@@ -102,12 +107,12 @@ export class PipelineNotifications extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        // Named by address, so reordering the list replaces nothing.
+        // Named by address, so reordering the list replaces nothing; secret addresses by position.
         emails.forEach(
-            (email) =>
+            (email, i) =>
                 new aws.sns.TopicSubscription(
-                    `${name}-email-${email}`,
-                    { topic: topic.arn, protocol: "email", endpoint: email },
+                    args.secretEmails ? `${name}-email-${i}` : `${name}-email-${email}`,
+                    { topic: topic.arn, protocol: "email", endpoint: args.secretEmails ? pulumi.secret(email) : email },
                     { parent: this },
                 ),
         );

@@ -1,4 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { z } from "zod";
 import {
     APPROVAL_REQUIRED,
@@ -13,6 +16,9 @@ import {
     namespaced,
     PROTECTED_ENVIRONMENTS,
     PROVIDER_KEYS,
+    secretAllowedKeys,
+    sharedKeys,
+    STANDARD_PARTITION,
     StackRole,
 } from "./configSchema";
 import { PartitionName, partitionOfRegion } from "./regions";
@@ -72,12 +78,35 @@ export interface NetworkConfig {
     readonly vpcCidr: string;
 }
 
+/**
+ * GovCloud: how the budget's provider reaches the paired standard account. IAM is separate per partition, so no
+ * GovCloud credential can assume a commercial role: the provider needs commercial credentials of its own.
+ */
+export type BillingCredentials =
+    /** A shared-config profile (a workstation). */
+    | { readonly kind: "profile"; readonly profile: string }
+    /** AssumeRoleWithWebIdentity with an OIDC token the role trusts (CI: the GitHub token the workflow writes). */
+    | {
+          readonly kind: "web-identity";
+          readonly roleArn: string;
+          readonly sessionName: string;
+          /** Absolute path of the token file. */
+          readonly tokenFile: string;
+      }
+    /** AssumeRole from the default credentials, which are commercial (the stack's own provider uses aws:profile). */
+    | {
+          readonly kind: "assume-role";
+          readonly roleArn: string;
+          readonly sessionName: string;
+          readonly externalId?: string;
+      };
+
 export interface BudgetConfig {
     readonly monthlyLimitUsd: number;
     /** GovCloud: the paired standard (commercial) account that holds this account's billing. */
     readonly billingAccountId?: string;
-    /** GovCloud: shared-config profile with credentials for the paired account. */
-    readonly billingProfile?: string;
+    /** GovCloud: credentials of the budget's provider for the paired account. */
+    readonly billingCredentials?: BillingCredentials;
     /** Percentages of the limit at which subscribers are alerted. */
     readonly thresholdsPercent: readonly number[];
     readonly subscriberEmails: readonly string[];
@@ -117,6 +146,16 @@ export interface StackConfig {
     readonly fipsEndpoints: boolean;
     /** Findings the image scan gate of this environment allows. */
     readonly imageScan: { readonly maxCritical: number; readonly maxHigh: number };
+    /** Keys (schema names, e.g. notificationEmails) set with `--secret`: resources get their values as secrets. */
+    readonly secretKeys: readonly string[];
+}
+
+/**
+ * A config value as a resource input: a secret output when its key was set with `--secret` (see secretAllowed in
+ * the schema), else the plain value.
+ */
+export function configInput<T>(config: Pick<StackConfig, "secretKeys">, key: string, value: T): pulumi.Input<T> {
+    return config.secretKeys.includes(key) ? (pulumi.secret(value) as pulumi.Output<T>) : value;
 }
 
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
@@ -135,19 +174,31 @@ export class StackConfigError extends Error {
     }
 }
 
+/** How the budget's provider reaches the paired standard account (with budgetBillingAccountId only). */
+const BILLING_KEYS = [
+    "budgetBillingProfile",
+    "budgetBillingRoleArn",
+    "budgetBillingWebIdentityTokenFile",
+    "budgetBillingExternalId",
+    "budgetBillingSessionName",
+];
+
 /** Raw config of one stack as the CLI hands it over: namespaced key -> text (objects and arrays as JSON). */
 type Values = Record<string, any>;
 
 /**
  * Validates the raw config of one stack against the schema (domain/configSchema.ts) and returns it typed and
  * frozen, or throws a StackConfigError that lists every problem: the key, the value found and what is expected,
- * in the schema's order (unknown keys first). `secretKeys` are the keys the user set with `--secret`.
+ * in the schema's order (unknown keys first). `secretKeys` are the keys the user set with `--secret` (namespaced);
+ * `projectValues` the `value:`s of Pulumi.yaml's config, which a stack file may not contradict.
  */
 export function validateStackConfig(
     raw: RawConfig,
     project: string,
     stack: string,
     secretKeys: readonly string[] = [],
+    projectValues?: Readonly<Record<string, unknown>>,
+    projectRoot = ".",
 ): StackConfig {
     const stackFile = `Pulumi.${stack}.yaml`;
     const problems: { order: number; text: string }[] = [];
@@ -163,18 +214,53 @@ export function validateStackConfig(
     unknownKeys(raw, project).forEach(({ key, value, expected }) =>
         problems.push({ order: -1, text: `${key}: found ${show(value)}, expected ${expected}` }),
     );
+    const secrets: string[] = [];
     for (const k of secretKeys) {
+        const name = k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k;
+        if (secretAllowedKeys().includes(name)) {
+            secrets.push(name);
+            continue;
+        }
         problems.push({
             order: -1,
             text:
-                `${k}: found a secret value, expected a plain value: the program uses every key in resource names, ` +
-                "policies or plain inputs, where Pulumi cannot keep it secret (set it without --secret)",
+                `${k}: found a secret value, expected a plain value: this key ends up in resource names, ARNs, ids ` +
+                "or policies, which Pulumi keeps in plain text in the state, so it cannot stay secret (set it without " +
+                `--secret; keys that may be secret: ${secretAllowedKeys().join(", ")})`,
         });
+    }
+
+    // Values every stack shares (Pulumi.yaml's `value:`s): the CLI lets a stack file override them; the program not.
+    const contradicted = new Set<string>();
+    if (projectValues) {
+        for (const k of sharedKeys()) {
+            const text = raw[full(k)];
+            if (text === undefined) continue;
+            const type = CONFIG_KEYS.find((d) => d.key === k)!.type;
+            const found = decode(type, text);
+            const stated = projectValues[k];
+            if (stated === undefined) {
+                contradicted.add(k);
+                problem(
+                    k,
+                    found,
+                    `nothing in the stack file: ${k} is shared by every stack, so it is stated once, as a value in Pulumi.yaml's config`,
+                );
+            } else if (JSON.stringify(found) !== JSON.stringify(type === "string" ? String(stated) : stated)) {
+                contradicted.add(k);
+                problem(
+                    k,
+                    found,
+                    `${show(stated)}, the value Pulumi.yaml states for every stack (remove ${k} from the stack file; change it in Pulumi.yaml, for all stacks)`,
+                );
+            }
+        }
     }
 
     // Each key alone: decode the CLI's text, check it with the key's schema; `v` keeps the values that pass.
     const v: Values = {};
     for (const def of CONFIG_KEYS) {
+        if (contradicted.has(def.key)) continue;
         const text = raw[full(def.key)];
         if (text === undefined && !def.required) {
             v[def.key] = def.default;
@@ -425,6 +511,84 @@ export function validateStackConfig(
     // Budget
     const notificationEmails: string[] = v.notificationEmails ?? [];
     let budget: BudgetConfig | undefined;
+    let billingCredentials: BillingCredentials | undefined;
+    /**
+     * How the budget's provider reaches the paired standard account: exactly one of a profile and a role. IAM is
+     * separate per partition ("You cannot use IAM credentials from one partition to interact with resources in a
+     * different partition", https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html),
+     * so the role is assumed with a web identity token (AssumeRoleWithWebIdentity accepts one from an OIDC provider of
+     * the role's account) or from commercial default credentials.
+     */
+    const billingCredentialsOf = (billingAccountId: string): BillingCredentials | undefined => {
+        const profile: string | undefined = v.budgetBillingProfile;
+        const roleText: string | undefined = v.budgetBillingRoleArn;
+        const given = (k: string) => raw[full(k)] !== undefined;
+        if (!given("budgetBillingProfile") && !given("budgetBillingRoleArn")) {
+            problem(
+                "budgetBillingRoleArn",
+                undefined,
+                `a role of standard account ${billingAccountId} (CI) or budgetBillingProfile (a workstation): GovCloud credentials cannot reach it`,
+            );
+            return undefined;
+        }
+        if (given("budgetBillingProfile") && given("budgetBillingRoleArn")) {
+            problem(
+                "budgetBillingProfile",
+                profile,
+                "nothing when budgetBillingRoleArn is set: the budget's credentials come from one of them",
+            );
+            return undefined;
+        }
+        for (const k of ["budgetBillingWebIdentityTokenFile", "budgetBillingExternalId", "budgetBillingSessionName"]) {
+            if (given(k) && !given("budgetBillingRoleArn")) {
+                problem(k, v[k], "nothing without budgetBillingRoleArn (it is a setting of the role's assumption)");
+            }
+        }
+        if (profile !== undefined) return { kind: "profile", profile };
+        if (roleText === undefined) return undefined;
+        const [, partitionText, account, roleName] = /^arn:([^:]*):iam::([^:]*):role\/(.+)$/.exec(roleText) ?? [];
+        const expected = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/<name>`;
+        if (partitionText !== STANDARD_PARTITION || !/^[\w+=,.@/-]{1,512}$/.test(roleName ?? "")) {
+            problem(
+                "budgetBillingRoleArn",
+                roleText,
+                `a role ARN of the standard partition, ${expected}: AWS Budgets and the billing of a GovCloud account live there`,
+            );
+            return undefined;
+        }
+        if (account !== billingAccountId) {
+            problem(
+                "budgetBillingRoleArn",
+                roleText,
+                `a role of budgetBillingAccountId ${billingAccountId}, ${expected} (the budget's provider is pinned to that account)`,
+            );
+            return undefined;
+        }
+        const roleArn = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/${roleName}`;
+        const sessionName: string = v.budgetBillingSessionName ?? `cicd-${stack}-budget`;
+        const tokenFile: string | undefined = v.budgetBillingWebIdentityTokenFile;
+        if (given("budgetBillingWebIdentityTokenFile")) {
+            if (tokenFile === undefined) return undefined; // its own problem is reported
+            if (given("budgetBillingExternalId")) {
+                problem(
+                    "budgetBillingExternalId",
+                    v.budgetBillingExternalId,
+                    "nothing with budgetBillingWebIdentityTokenFile: AssumeRoleWithWebIdentity takes no external id",
+                );
+                return undefined;
+            }
+            return { kind: "web-identity", roleArn, sessionName, tokenFile: path.resolve(projectRoot, tokenFile) };
+        }
+        if (!given("aws:profile")) {
+            problem(
+                "budgetBillingWebIdentityTokenFile",
+                undefined,
+                "a web identity token file (CI), or aws:profile for the stack's own provider: without either, the budget's AssumeRole would start from the stack's GovCloud credentials, which cannot reach a commercial role",
+            );
+            return undefined;
+        }
+        return { kind: "assume-role", roleArn, sessionName, externalId: v.budgetBillingExternalId };
+    };
     if (raw[full("budgetMonthlyLimitUsd")] !== undefined) {
         if (raw[full("notificationEmails")] !== undefined && v.notificationEmails === undefined) {
             // its own problems are reported
@@ -452,18 +616,17 @@ export function validateStackConfig(
                     billingAccountId,
                     `the standard (commercial) account paired with this GovCloud account, not a GovCloud account of this project (${own[0]}AccountId)`,
                 );
-            } else if (raw[full("budgetBillingProfile")] === undefined) {
-                problem(
-                    "budgetBillingProfile",
-                    undefined,
-                    `the credentials profile of standard account ${billingAccountId}: GovCloud credentials cannot reach it`,
-                );
+            } else billingCredentials = billingCredentialsOf(billingAccountId);
+        }
+        if (raw[full("budgetBillingAccountId")] === undefined) {
+            for (const k of BILLING_KEYS.filter((x) => raw[full(x)] !== undefined)) {
+                problem(k, v[k], "nothing without budgetBillingAccountId (the paired standard account it reaches)");
             }
         }
         budget = {
             monthlyLimitUsd: v.budgetMonthlyLimitUsd,
             billingAccountId,
-            billingProfile: v.budgetBillingProfile,
+            billingCredentials,
             thresholdsPercent: v.budgetThresholdsPercent ?? [],
             subscriberEmails: notificationEmails,
         };
@@ -518,6 +681,7 @@ export function validateStackConfig(
         awsProfile: v["aws:profile"],
         fipsEndpoints: v.fipsEndpoints ?? partition === "aws-us-gov",
         imageScan: { maxCritical: v.imageScanMaxCritical, maxHigh: v.imageScanMaxHigh },
+        secretKeys: secrets,
     });
 }
 
@@ -599,7 +763,41 @@ export function loadStackConfig(): StackConfig {
     // The SDK's own check of `--secret` values (what Config.get warns with); internal, so looked up defensively.
     const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (k: string) => boolean };
     const secretKeys = Object.keys(all).filter((k) => runtime.isConfigSecret?.(k) === true);
-    return validateStackConfig(all, pulumi.getProject(), pulumi.getStack(), secretKeys);
+    const root = projectRootDirectory();
+    return validateStackConfig(
+        all,
+        pulumi.getProject(),
+        pulumi.getStack(),
+        secretKeys,
+        readProjectValues(root, pulumi.getProject()),
+        root,
+    );
+}
+
+/**
+ * The directory of Pulumi.yaml: the root directory the engine hands the program, else (an older language host)
+ * the first directory from the working directory up that holds a Pulumi.yaml, as the CLI searches.
+ */
+export function projectRootDirectory(): string {
+    const given = pulumi.runtime.getRootDirectory?.();
+    if (given && fs.existsSync(path.join(given, "Pulumi.yaml"))) return path.resolve(given);
+    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml in ${process.cwd()} or above it`);
+    }
+}
+
+/** The `value:`s of Pulumi.yaml's config (keys without the project namespace): what every stack shares. */
+export function readProjectValues(root: string, project: string): Record<string, unknown> {
+    const file = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) ?? {};
+    const out: Record<string, unknown> = {};
+    for (const [k, entry] of Object.entries<any>(file.config ?? {})) {
+        const name = k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k;
+        if (entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry) {
+            out[name] = entry.value;
+        }
+    }
+    return out;
 }
 
 function deepFreeze<T>(value: T): T {

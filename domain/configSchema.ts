@@ -38,8 +38,13 @@ export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
 
 /** A service name: it names ECS services, load balancers (32 characters), ECR and CodeCommit repositories. */
 export const SERVICE_NAME = /^(?!internal-)[a-z](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9]$/;
-/** Target groups are named `<first 29 characters of the service>-tg` (32 characters at most). */
-export const TARGET_GROUP_PREFIX_LENGTH = 29;
+/**
+ * Load balancers and target groups are named `<first 23 characters of the service>-<8 hex characters of a hash>`
+ * (replacementSafeName in components/fargateService.ts: the hash covers the service and what replaces the resource,
+ * so a replacement gets a new name). Two services that share their first 23 characters get names that differ only
+ * in the hash.
+ */
+export const ELB_NAME_PREFIX_LENGTH = 23;
 /** A URL path for health checks. */
 export const URL_PATH = /^\/[\w./-]*$/;
 /**
@@ -48,6 +53,8 @@ export const URL_PATH = /^\/[\w./-]*$/;
 export const EMAIL =
     /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 const ACCOUNT_ID = /^\d{12}$/;
+/** The standard (commercial) partition: where AWS Budgets, and the billing of a GovCloud account, live. */
+export const STANDARD_PARTITION = "aws";
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 /**
  * IAM accepts tag keys and values of letters, digits, spaces and `_ . : / = + - @` only (keys 1-128 characters,
@@ -117,17 +124,19 @@ function serviceName(name: string, ctx: z.RefinementCtx): void {
     } else if (!SERVICE_NAME.test(name)) ctx.addIssue({ code: "custom", message: SERVICE_EXPECTED });
 }
 
-function targetGroupsDistinct(names: readonly string[], ctx: z.RefinementCtx): void {
+/** Services whose load balancer and target group names would differ only in their hash (ELB_NAME_PREFIX_LENGTH). */
+function elbNamesDistinct(names: readonly string[], ctx: z.RefinementCtx): void {
     names.forEach((name, i) => {
-        const prefix = name.slice(0, TARGET_GROUP_PREFIX_LENGTH);
-        const other = names.findIndex(
-            (x, j) => j < i && x !== name && x.slice(0, TARGET_GROUP_PREFIX_LENGTH) === prefix,
-        );
+        const prefix = name.slice(0, ELB_NAME_PREFIX_LENGTH);
+        const other = names.findIndex((x, j) => j < i && x !== name && x.slice(0, ELB_NAME_PREFIX_LENGTH) === prefix);
         if (other >= 0) {
             ctx.addIssue({
                 code: "custom",
                 path: [i],
-                message: `a name whose first ${TARGET_GROUP_PREFIX_LENGTH} characters differ from services[${other}] (${names[other]}): both target groups would be named ${prefix}-tg`,
+                message:
+                    `a name whose first ${ELB_NAME_PREFIX_LENGTH} characters differ from services[${other}] (${names[other]}): ` +
+                    `load balancers and target groups are named <first ${ELB_NAME_PREFIX_LENGTH} characters of the service>-<8-character hash>, ` +
+                    `so both services' would be ${prefix}-<hash>, told apart only by the hash in the console, alarms and logs`,
             });
         }
     });
@@ -227,6 +236,11 @@ export interface ConfigKey {
     readonly schema: z.ZodType;
     /** Stateful resources a change of this key replaces or deletes (the plan lists them per stack). */
     readonly replaces?: string;
+    /**
+     * May be set with `pulumi config set --secret`: validated on its plaintext and handed to resources as a secret
+     * output. Only keys that never reach a resource name, ARN or id (Pulumi keeps those in plain text in the state).
+     */
+    readonly secretAllowed?: boolean;
 }
 
 const key = (k: ConfigKey) => k;
@@ -353,7 +367,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         )
             .min(1, "a list of at least one service name, e.g. [orders-api]")
             .superRefine(unique(() => "a name no other service in the list uses"))
-            .superRefine(targetGroupsDistinct),
+            .superRefine(elbNamesDistinct),
         replaces:
             "a removed service: its CodeCommit repository (tool), ECR repository and images, log groups, load balancer, pipeline and test reports",
     }),
@@ -535,10 +549,12 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         scope: "stack",
         required: false,
         default: [],
-        description: "Email addresses subscribed to pipeline failures, approval requests and budget alerts.",
+        description:
+            "Email addresses subscribed to pipeline failures, approval requests and budget alerts; may be set with --secret.",
         schema: list(pattern(EMAIL, EMAIL_EXPECTED), "a list of email addresses").superRefine(
             unique(() => "an address listed once (a second subscription of the same address collides)"),
         ),
+        secretAllowed: true,
     }),
     key({
         key: "certificateArn",
@@ -633,8 +649,47 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         scope: "stack",
         required: false,
         description:
-            "GovCloud only, required with budgetBillingAccountId: credentials profile for the paired standard account.",
+            "GovCloud only, with budgetBillingAccountId (or budgetBillingRoleArn instead): shared-config profile with credentials for the paired standard account (a workstation; a CI runner has no profiles).",
         schema: text("a profile name"),
+    }),
+    key({
+        key: "budgetBillingRoleArn",
+        type: "string",
+        scope: "stack",
+        required: false,
+        description: `GovCloud only, with budgetBillingAccountId (or budgetBillingProfile instead): IAM role of the paired standard account that the budget's provider assumes, arn:${STANDARD_PARTITION}:iam::<budgetBillingAccountId>:role/<name> (README: its trust).`,
+        schema: text("an IAM role ARN of the paired standard account"),
+    }),
+    key({
+        key: "budgetBillingWebIdentityTokenFile",
+        type: "string",
+        scope: "stack",
+        required: false,
+        description:
+            "With budgetBillingRoleArn: file (relative to the project root) with an OIDC token the role trusts, e.g. the GitHub token the workflow writes; the provider then calls AssumeRoleWithWebIdentity. Without it, AssumeRole from the default credentials (which must then be commercial: give the stack's own provider aws:profile).",
+        schema: pattern(
+            /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w.\/-]+$/,
+            "a path relative to the project root, without .., e.g. .budget-billing/web-identity-token",
+        ),
+    }),
+    key({
+        key: "budgetBillingExternalId",
+        type: "string",
+        scope: "stack",
+        required: false,
+        description:
+            "With budgetBillingRoleArn and AssumeRole: the external id the role's trust requires; may be set with --secret.",
+        schema: pattern(/^[\w+=,.@:\/-]{2,1224}$/, "2 to 1224 letters, digits or _ + = , . @ : / -"),
+        secretAllowed: true,
+    }),
+    key({
+        key: "budgetBillingSessionName",
+        type: "string",
+        scope: "stack",
+        required: false,
+        description:
+            "With budgetBillingRoleArn: the role session name (CloudTrail of the paired account shows it); default cicd-<stack>-budget.",
+        schema: pattern(/^[\w+=,.@-]{2,64}$/, "2 to 64 letters, digits or _ + = , . @ -"),
     }),
 ];
 
@@ -644,6 +699,11 @@ export const PROVIDER_KEYS = CONFIG_KEYS.filter((k) => k.key.startsWith("aws:"))
 
 export function configKey(name: string): ConfigKey | undefined {
     return CONFIG_KEYS.find((k) => k.key === name);
+}
+
+/** The keys that may be set with `pulumi config set --secret`. */
+export function secretAllowedKeys(): string[] {
+    return CONFIG_KEYS.filter((k) => k.secretAllowed).map((k) => k.key);
 }
 
 /** The keys stated once for every stack in Pulumi.yaml (`value:`): a stack file may not set them. */

@@ -3,7 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOfRegion, StackConfigError } from "../domain/config";
 import { answerInvoke, dnsSuffixFor } from "./awsAnswers";
-import { readProjectFile, resolveStackConfig } from "./stackFiles";
+import { PROJECT_ROOT, readProjectFile, resolveStack } from "./stackFiles";
+import { temporaryProject } from "./temporaryProject";
 
 /** One resource the program registered, with the options the engine would have seen. */
 export interface RecordedResource {
@@ -53,6 +54,11 @@ export interface RunOptions {
     readonly reportedPartition?: string;
     /** What AWS-computed outputs (ids, ARNs, URLs) are; default "deployed". */
     readonly outputs?: ComputedOutputs;
+    /**
+     * Shared values (Pulumi.yaml's `value:`s, e.g. services) replaced for every stack: the run uses a temporary
+     * project with its own Pulumi.yaml (a stack file, and so `overrides`, may not contradict them).
+     */
+    readonly projectValues?: Record<string, unknown>;
 }
 
 /**
@@ -72,13 +78,18 @@ export async function runStack(
     program: () => Promise<Record<string, any> | void>,
     options: RunOptions = {},
 ): Promise<StackRun> {
-    const config = resolveStackConfig(stack, { stackFile: options.stackFile, overrides: options.overrides });
+    const root = options.projectValues ? temporaryProject(options.projectValues) : PROJECT_ROOT;
+    const { config, secretKeys } = resolveStack(stack, {
+        root,
+        stackFile: options.stackFile,
+        overrides: options.overrides,
+    });
     // The SDK records a stack trace for every promise and resource (leak reports and source positions that
     // only the engine shows). Offline they are never read, and they cost most of a run: skip the frames.
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-        return await runRecorded(stack, program, config, options);
+        return await runRecorded(stack, program, config, options, root, secretKeys);
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }
@@ -89,8 +100,10 @@ async function runRecorded(
     program: () => Promise<Record<string, any> | void>,
     config: Record<string, string>,
     options: RunOptions,
+    root: string,
+    secretKeys: string[],
 ): Promise<StackRun> {
-    const project = readProjectFile().name;
+    const project = readProjectFile(root).name;
     const region = config["aws:region"] ?? "us-east-1";
     const partition = options.reportedPartition ?? partitionOfRegion(region) ?? "aws";
     // The stack's own account, for ARNs; a config too broken to name one gets a placeholder (it fails validation).
@@ -100,8 +113,12 @@ async function runRecorded(
     const calls: RecordedCall[] = [];
     const mocks = new AwsMocks(partition, region, account, options.outputs);
 
-    pulumi.runtime.setAllConfig(config, []);
+    pulumi.runtime.setAllConfig(config, secretKeys);
     await pulumi.runtime.setMocks(mocks, project, stack, true);
+    // The project's directory, as the engine hands it to the program (getRootDirectory): it reads Pulumi.yaml there.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal settings store
+    (require("@pulumi/pulumi/runtime/state").getStore().settings.options as { rootDirectory: string }).rootDirectory =
+        root;
     const monitor = pulumi.runtime.getMonitor() as any;
     monitor.newUrn = engineUrn;
     let pending = 0;

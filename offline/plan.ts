@@ -111,8 +111,10 @@ export interface PlanOptions {
     readonly program?: () => Promise<Record<string, unknown> | void>;
     /** A stack file other than `Pulumi.<stack>.yaml`. */
     readonly stackFile?: string;
-    /** Config overrides (bench: `services`). */
+    /** Config overrides of the stack file. */
     readonly overrides?: Record<string, unknown>;
+    /** Shared values for every stack, in a temporary project's Pulumi.yaml (bench: `services`). */
+    readonly projectValues?: Record<string, unknown>;
     /** Policy pack config; default `policy-pack/config/<stack>.json` when it exists. */
     readonly policyPackConfig?: string;
     /** The policy evaluator; default the pack's. `null`: report the verdict as not evaluated. */
@@ -149,6 +151,7 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
         run = await runStack(stack, options.program ?? defineStack, {
             stackFile: options.stackFile,
             overrides: options.overrides,
+            projectValues: options.projectValues,
             outputs: options.outputs ?? "preview",
         });
     } catch (e) {

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -63,6 +64,19 @@ export function resolveStackConfig(
     stack: string,
     options: { root?: string; stackFile?: string; overrides?: Record<string, unknown> } = {},
 ): Record<string, string> {
+    return resolveStack(stack, options).config;
+}
+
+/**
+ * resolveStackConfig, and the keys whose values are secure (`config.Map.SecureKeys`, the `configSecretKeys` the CLI
+ * hands the language host). Secure values are decrypted as the CLI does with the passphrase secrets provider
+ * (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE and the stack file's `encryptionsalt`); any other
+ * provider cannot be used offline.
+ */
+export function resolveStack(
+    stack: string,
+    options: { root?: string; stackFile?: string; overrides?: Record<string, unknown> } = {},
+): { config: Record<string, string>; secretKeys: string[] } {
     const root = path.resolve(options.root ?? PROJECT_ROOT);
     const project = loadProject(root);
     const stackFile = options.stackFile ?? path.join(root, project.stackConfigDir ?? "", `Pulumi.${stack}.yaml`);
@@ -83,8 +97,56 @@ export function resolveStackConfig(
     }
 
     const out: Record<string, string> = {};
-    for (const [key, value] of config.entries().sort(([a], [b]) => compareGo(a, b))) out[key] = decryptText(value);
-    return out;
+    const secretKeys: string[] = [];
+    const entries = config.entries().sort(([a], [b]) => compareGo(a, b));
+    const decrypter = decrypterOf(config);
+    for (const [key, value] of entries) {
+        out[key] = decryptText(value, decrypter);
+        if (value.secure) secretKeys.push(key);
+    }
+    return { config: out, secretKeys };
+}
+
+const decrypters = new Map<string, (ciphertext: string) => string>();
+
+/** The decrypter of a stack's secure values, when it has any and the passphrase is given. */
+function decrypterOf(config: ConfigMap): ((ciphertext: string) => string) | undefined {
+    return config.entries().some(([, v]) => v.secure) ? passphraseDecrypter(config.encryptionSalt) : undefined;
+}
+
+/**
+ * The passphrase secrets manager of the CLI (pkg/secrets/passphrase): key = PBKDF2-SHA256(passphrase, salt,
+ * 1,000,000 iterations, 32 bytes); each value `v1:<nonce>:<ciphertext>`, AES-256-GCM; the salt state ends with
+ * "pulumi" encrypted, which checks the passphrase.
+ */
+function passphraseDecrypter(salt: string | undefined): ((ciphertext: string) => string) | undefined {
+    const file = process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    const phrase = process.env.PULUMI_CONFIG_PASSPHRASE ?? (file ? fs.readFileSync(file, "utf8") : undefined);
+    if (salt === undefined || phrase === undefined) return undefined;
+    const cacheKey = `${salt}\u0000${phrase}`;
+    const cached = decrypters.get(cacheKey);
+    if (cached) return cached;
+    const [, saltText, check] = /^v1:([^:]+):(v1:.+)$/.exec(salt) ?? [];
+    if (!saltText || !check) throw new OfflineLimit(`unsupported encryptionsalt ${salt}`);
+    const key = crypto.pbkdf2Sync(phrase, Buffer.from(saltText, "base64"), 1_000_000, 32, "sha256");
+    const decrypt = (ciphertext: string): string => {
+        const [v, nonce, data] = ciphertext.split(":");
+        if (v !== "v1" || !nonce || !data) throw new Error(`failed to decrypt: unknown ciphertext format`);
+        const bytes = Buffer.from(data, "base64");
+        const gcm = crypto.createDecipheriv("aes-256-gcm", key, Buffer.from(nonce, "base64"));
+        gcm.setAuthTag(bytes.subarray(bytes.length - 16));
+        return Buffer.concat([gcm.update(bytes.subarray(0, bytes.length - 16)), gcm.final()]).toString("utf8");
+    };
+    let verified = false;
+    try {
+        verified = decrypt(check) === "pulumi";
+    } catch {
+        verified = false;
+    }
+    if (!verified)
+        throw new Error("incorrect passphrase, please set PULUMI_CONFIG_PASSPHRASE to the correct passphrase");
+    decrypters.set(cacheKey, decrypt);
+    return decrypt;
 }
 
 function rethrow(e: unknown, prefix: string): unknown {
@@ -1105,17 +1167,22 @@ function valueObj(v: Value): Obj {
  * Value.Value(decrypter) with a real decrypter: the text the program (and validation) gets. Offline there is no
  * key to decrypt secrets with.
  */
-function decryptText(v: Value): string {
-    const plain = (o: Obj): string => {
-        if (objSecure(o)) {
-            throw new OfflineLimit(
-                "This offline reader cannot decrypt secure config values: give the stack plain values (overrides) to run it",
-            );
+function decryptText(v: Value, decrypt?: (ciphertext: string) => string): string {
+    const plain = (o: Obj): Obj => {
+        if (o instanceof Ciphertext) {
+            if (!decrypt) {
+                throw new OfflineLimit(
+                    "This offline reader decrypts secure config values only with the passphrase secrets provider (PULUMI_CONFIG_PASSPHRASE and the stack's encryptionsalt): give the stack plain values (overrides) to run it otherwise",
+                );
+            }
+            return decrypt(o.value);
         }
-        return objJson(o);
+        if (Array.isArray(o)) return o.map(plain);
+        if (o instanceof Map) return new Map([...o].map(([k, x]) => [k, plain(x)]));
+        return o;
     };
-    const o = valueObj(v);
-    return typeof o === "string" ? o : plain(o);
+    const o = plain(valueObj(v));
+    return typeof o === "string" ? o : objJson(o);
 }
 
 /** Value.coerceObject: `true`, `false` and canonical integers become typed (config set --path semantics). */
@@ -1201,6 +1268,8 @@ function formatPath(p: PathElement[]): string {
 /** config.Map */
 class ConfigMap {
     private readonly values = new Map<string, Value>();
+    /** The stack file's `encryptionsalt` (passphrase secrets provider). */
+    encryptionSalt?: string;
 
     entries(): [string, Value][] {
         return [...this.values];
@@ -1680,6 +1749,8 @@ function loadProjectStack(project: Project, data: Buffer, overrides: Record<stri
     const config = new ConfigMap();
     if (raw === null) return config;
     const stack = simplifyDocument(raw);
+    const salt = stack.get("encryptionsalt");
+    if (typeof salt === "string") config.encryptionSalt = salt;
     if (stack.has("environment") && stack.get("environment") !== null) {
         throw new OfflineLimit(
             "This offline reader cannot open the stack's ESC environments (`environment:` in the stack file)",
@@ -1789,8 +1860,9 @@ function mergeConfig(stackName: string, project: Project, config: ConfigMap): vo
         throw new Error(`Stack '${stackName}' is missing configuration value${missing.length > 1 ? "s" : ""} ${names}`);
     }
 
-    // validateStackConfigValues
-    for (const [, value] of config.entries()) decryptText(value);
+    // validateStackConfigValues, on the decrypted values
+    const decrypt = decrypterOf(config);
+    for (const [, value] of config.entries()) decryptText(value, decrypt);
     for (const projectKey of keys) {
         const t = project.config.get(projectKey)!;
         const [value] = getValue(config, parseConfigKey(project.name, projectKey));
@@ -1800,7 +1872,7 @@ function mergeConfig(stackName: string, project: Project, config: ConfigMap): vo
                 `Stack '${stackName}' with configuration key '${projectKey}' must be encrypted as it's secret`,
             );
         }
-        const text = decryptText(value);
+        const text = decryptText(value, decrypt);
         const content: Checked = value.object ? (JSON.parse(text) as Checked) : text;
         if (!validateConfigValue(t.type, t.items, content)) {
             throw new Error(

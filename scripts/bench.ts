@@ -56,11 +56,11 @@ async function child(): Promise<void> {
     const loadMs = performance.now() - t0;
     const stacks = deployOrder(listStacks());
     const times: Record<string, number> = {};
-    const all = async (overrides?: Record<string, unknown>) => {
+    const all = async (projectValues?: Record<string, unknown>) => {
         let resources = 0;
         for (const stack of stacks) {
             const start = performance.now();
-            const plan = await planStack(stack, { overrides });
+            const plan = await planStack(stack, { projectValues });
             if (plan.status === "error") throw new Error(`${stack}: ${plan.error?.message}`);
             times[stack] = performance.now() - start;
             resources += plan.resources.total;

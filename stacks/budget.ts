@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AccountBudget, budgetPlacement } from "../components/accountBudget";
+import { AccountBudget, BillingProviderCredentials, budgetPlacement } from "../components/accountBudget";
+import { configInput } from "../domain/config";
 import { StackContext } from "./context";
 
 /**
@@ -22,9 +23,17 @@ export function defineAccountBudget(ctx: StackContext): pulumi.Output<string> | 
             placement,
             budget: config.budget!,
             budgetName: `cicd-${config.role}-monthly-cost`,
-            billingProfile: config.budget?.billingProfile,
+            billingCredentials: billingCredentials(ctx),
+            secretEmails: config.secretKeys.includes("notificationEmails"),
             billingTags: config.defaultTags,
         },
         { provider: ctx.provider },
     ).budgetName;
+}
+
+/** The budget's credentials for the paired standard account; an external id set with --secret stays secret. */
+function billingCredentials(ctx: StackContext): BillingProviderCredentials | undefined {
+    const credentials = ctx.config.budget?.billingCredentials;
+    if (credentials?.kind !== "assume-role" || credentials.externalId === undefined) return credentials;
+    return { ...credentials, externalId: configInput(ctx.config, "budgetBillingExternalId", credentials.externalId) };
 }

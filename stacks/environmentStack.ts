@@ -126,7 +126,13 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
     );
     const notifications = new PipelineNotifications(
         `${env}-notifications`,
-        { kmsKeyArn: key.keyArn, accountId: config.accountId, partition, emails: config.notificationEmails },
+        {
+            kmsKeyArn: key.keyArn,
+            accountId: config.accountId,
+            partition,
+            emails: config.notificationEmails,
+            secretEmails: config.secretKeys.includes("notificationEmails"),
+        },
         opts,
     );
 

@@ -57,7 +57,7 @@ describe("budgetPlacement", () => {
             reason:
                 "AWS Budgets is not available in aws-us-gov (us-gov-west-1); the budget of GovCloud account " +
                 "271828182845 belongs in its paired standard account: set budgetBillingAccountId and " +
-                "budgetBillingProfile to create it there",
+                "budgetBillingRoleArn (or budgetBillingProfile) to create it there",
         });
     });
 
@@ -129,7 +129,12 @@ describe("AccountBudget", () => {
             });
             new AccountBudget(
                 "dev-cost",
-                { placement, budget: BUDGET, billingProfile: "dev-billing", billingTags: { Project: "p" } },
+                {
+                    placement,
+                    budget: BUDGET,
+                    billingCredentials: { kind: "profile", profile: "dev-billing" },
+                    billingTags: { Project: "p" },
+                },
                 { provider },
             );
         });

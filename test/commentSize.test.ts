@@ -34,7 +34,7 @@ describe("pull-request comment at 1 and 25 services per account", function () {
         const plan = async (n: number) => {
             const out: StackSnapshot[] = [];
             for (const stack of deployOrder(listStacks())) {
-                out.push(await snapshotStack(stack, { overrides: { services: services(n) }, evaluate: null }));
+                out.push(await snapshotStack(stack, { projectValues: { services: services(n) }, evaluate: null }));
             }
             return out;
         };

@@ -5,14 +5,14 @@ import * as YAML from "yaml";
 import { StackConfigError, validateStackConfig } from "../domain/config";
 import { CONFIG_KEYS, sharedKeys } from "../domain/configSchema";
 import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
-import { planStack, runProgram } from "./harness";
+import { asUserWould, planStack, runProgram } from "./harness";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"];
 const NS = "devsecops-pipelines";
 
 /** Runs the program with config changes and returns its error; asserts nothing at all was registered. */
 async function configError(stack: string, overrides: Record<string, unknown>): Promise<string[]> {
-    const run = await runProgram(stack, { overrides });
+    const run = await runProgram(stack, asUserWould(overrides));
     expect(run.error, "the program should reject this config").to.be.instanceOf(StackConfigError);
     expect(run.resources, "no resource may be registered for a bad config").to.deep.equal([]);
     expect(run.calls, "no provider function may be called for a bad config").to.deep.equal([]);
@@ -303,7 +303,7 @@ describe("stack config", () => {
                 "prod",
                 { budgetBillingAccountId: "602214076000" },
                 [
-                    `${NS}:budgetBillingProfile: found nothing, expected the credentials profile of standard account 602214076000: GovCloud credentials cannot reach it`,
+                    `${NS}:budgetBillingRoleArn: found nothing, expected a role of standard account 602214076000 (CI) or budgetBillingProfile (a workstation): GovCloud credentials cannot reach it`,
                 ],
             ],
             [

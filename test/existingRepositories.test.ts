@@ -40,7 +40,10 @@ describe("existing CodeCommit repositories (existingRepositories)", () => {
 
     it("an existing repository is referred to by name: none is created, roles and forwarders name its ARN", async () => {
         const services = ["orders-api", "billing-api"];
-        const run = await planStack("tool", { overrides: { services, existingRepositories: ["orders-api"] } });
+        const run = await planStack("tool", {
+            projectValues: { services },
+            overrides: { existingRepositories: ["orders-api"] },
+        });
         expect(run.error).to.equal(undefined);
         expect(of(run, "aws:codecommit/repository:Repository").map((r) => r.inputs.repositoryName)).to.deep.equal([
             "billing-api",

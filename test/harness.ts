@@ -1,4 +1,5 @@
 import { defineStack } from "../stacks/program";
+import { sharedKeys } from "../domain/configSchema";
 import { RunOptions, runStack, StackRun } from "../offline/mockRuntime";
 
 export { promiseOf } from "../offline/mockRuntime";
@@ -24,4 +25,17 @@ export async function planStack(stack: string, options?: RunOptions): Promise<St
     const run = await pending;
     if (run.error) throw run.error;
     return run;
+}
+
+/**
+ * Config changes as a user makes them: the shared keys (services, account ids, branches, organizationId) in
+ * Pulumi.yaml, for every stack (a temporary project), the others in the stack file.
+ */
+export function asUserWould(changes: Record<string, unknown>): RunOptions {
+    const shared = Object.entries(changes).filter(([k]) => sharedKeys().includes(k));
+    const own = Object.entries(changes).filter(([k]) => !sharedKeys().includes(k));
+    return {
+        overrides: Object.fromEntries(own),
+        ...(shared.length > 0 ? { projectValues: Object.fromEntries(shared) } : {}),
+    };
 }

@@ -264,7 +264,7 @@ describe("the tool stack from its real stack file", () => {
 
 describe("organization guard", () => {
     it("with organizationId, every source role also requires the caller's organization", async () => {
-        const run = await planStack("tool", { overrides: { organizationId: "o-abcde12345" } });
+        const run = await planStack("tool", { projectValues: { organizationId: "o-abcde12345" } });
         const trusts = all(run, "aws:iam/role:Role")
             .filter((r) => r.inputs.name.endsWith("-source"))
             .map((r) => json(r.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals);
@@ -461,13 +461,13 @@ describe("least privilege across all five stacks", () => {
 describe("several services per account", () => {
     it("one repository, four source roles and four forwarders per service in tool; one pipeline per service per environment", async () => {
         const services = ["orders-api", "billing-api", "catalog-api"];
-        const tool = await planStack("tool", { overrides: { services } });
+        const tool = await planStack("tool", { projectValues: { services } });
         expect(all(tool, "aws:codecommit/repository:Repository").map((r) => r.inputs.repositoryName)).to.deep.equal(
             services,
         );
         expect(all(tool, "devsecops:security:PipelineRoleTrust")).to.have.length(12);
         expect(all(tool, "devsecops:events:PushEventRule")).to.have.length(12);
-        const stage = await planStack("stage", { overrides: { services } });
+        const stage = await planStack("stage", { projectValues: { services } });
         // Registration order across services is not fixed: compare as sets.
         expect(all(stage, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.have.members(
             services.map((s) => `${s}-stage`),
@@ -491,7 +491,7 @@ describe("account budget", () => {
             expect(run.outputs?.budget).to.equal(
                 `skipped: AWS Budgets is not available in aws-us-gov (us-gov-west-1); the budget of GovCloud account ` +
                     `${ACCOUNTS[stack as keyof typeof ACCOUNTS]} belongs in its paired standard account: set ` +
-                    `budgetBillingAccountId and budgetBillingProfile to create it there`,
+                    `budgetBillingAccountId and budgetBillingRoleArn (or budgetBillingProfile) to create it there`,
             );
         }
     });
