@@ -5,21 +5,33 @@
  * (standins.ts). The ECS deploy action is stood in by starting the image's command with node and calling its
  * health check path; the source action by a copy of the service's files.
  */
-import { spawn, spawnSync } from "child_process";
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
-import * as http from "http";
-import * as net from "net";
 import * as path from "path";
 import { BUILDSPEC_FILES, BuildProjectKey, ecrRegistryHost } from "../components/buildProjects";
 import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/fargatePipeline";
-import { DEFAULT_CONTAINER_PORT, DEFAULT_HEALTH_CHECK_PATH, SCALE_UP_ENV } from "../components/fargateService";
+import {
+    BOOTSTRAP_IMAGE_TAG,
+    containerDefinitions,
+    DEFAULT_CONTAINER_PORT,
+    DEFAULT_HEALTH_CHECK_PATH,
+    DEPLOY_ENV,
+    SCALE_UP_ENV,
+    TASK_DEFINITION_SERVICE_TAG,
+    taskDefinitionParameterName,
+} from "../components/fargateService";
 import { EnvironmentName } from "../domain/config";
 import { artifactBucketName } from "../domain/naming";
 import { previousEnvironment } from "../domain/promotion";
-import { DockerfileFacts } from "./dockerfile";
 import { artifactFiles, BuildResult, runBuildspec } from "./runner";
-import { ecsFile, EcsService, imageContents } from "./standins";
+import {
+    DescribedTaskDefinition,
+    ecsFile,
+    EcsService,
+    putParameter,
+    readTaskDefinitions,
+    writeTaskDefinitions,
+} from "./standins";
 
 /** The example accounts of the checked-in stack files, and their region (GovCloud). */
 export const ACCOUNTS: Readonly<Record<"dev" | "qa", string>> = { dev: "271828182845", qa: "161803398874" };
@@ -29,7 +41,6 @@ const DNS_SUFFIX = "amazonaws.com";
 const CONTAINER_NAME = "app";
 /** Files of a working copy that are not part of the commit (CodeCommit's zip holds committed files only). */
 const NOT_COMMITTED = ["node_modules", "reports", ".git"];
-const HEALTH_TIMEOUT_MS = 15000;
 
 export interface RehearsalOptions {
     /** The service's directory (its repository's files). */
@@ -70,6 +81,10 @@ export interface RehearsalResult {
     readonly s3: (bucket: string, key: string) => string | undefined;
     /** Metadata the stand-in S3 keeps of an object (sse, kmsKeyId, contentType). */
     readonly s3Meta: (bucket: string, key: string) => Record<string, string> | undefined;
+    /** The stand-in ECS service of an environment: its revision, deployments and image. */
+    readonly ecsService: (env: "dev" | "qa") => EcsService;
+    /** Every registered task definition (Pulumi's and the deploy step's), by ARN, with tags. */
+    readonly taskDefinitions: () => Record<string, DescribedTaskDefinition>;
 }
 
 /** The artifact key ARN of an account (the stand-in's; real ones are random). */
@@ -111,6 +126,10 @@ function projectEnv(env: "dev" | "qa", service: string, options: RehearsalOption
         [SCALE_UP_ENV.cluster]: `${service}-${env}`,
         [SCALE_UP_ENV.service]: service,
         [SCALE_UP_ENV.desiredCount]: "2",
+        [DEPLOY_ENV.family]: service,
+        [DEPLOY_ENV.parameter]: taskDefinitionParameterName(service),
+        [DEPLOY_ENV.timeoutMinutes]: "1",
+        DEPLOY_POLL_SECONDS: "0",
         REHEARSAL_CONTAINER_PORT: String(DEFAULT_CONTAINER_PORT),
         REHEARSAL_HEALTH_CHECK_PATH: DEFAULT_HEALTH_CHECK_PATH,
     };
@@ -135,82 +154,46 @@ function actionEnv(json: string | undefined, commit: string, executionId: string
     return resolved;
 }
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
-
-function get(port: number, urlPath: string): Promise<number> {
-    return new Promise((resolve) => {
-        const req = http.get({ host: "127.0.0.1", port, path: urlPath, timeout: 1000 }, (res) => {
-            res.resume();
-            resolve(res.statusCode ?? 0);
-        });
-        req.on("error", () => resolve(0));
-        req.on("timeout", () => req.destroy());
-    });
+/** The stand-in ECS's state: Pulumi's revision (what `pulumi up` registered) and its SSM parameter. */
+export interface PulumiRevision {
+    readonly arn: string;
+    readonly taskDefinition: Record<string, unknown>;
+    readonly tags: { key: string; value: string }[];
 }
 
 /**
- * The ECS deploy action, stood in: the image named in imagedefinitions.json must be this account's, by digest, and
- * pushed; its command is started with node from what the image holds (dependencies installed as its Dockerfile's
- * `npm ci --omit=dev` would) and must answer the health check path with 200 within 15 seconds.
+ * The revision `pulumi up` registers for the service (containerDefinitions of the program, bootstrap image), with a
+ * secret, 512 CPU units and 1 GiB that the running service does not have yet: the deploy step must carry them.
  */
-async function deployStandIn(
-    imageDir: string,
-    vars: Record<string, string>,
-    state: string,
-    taskDir: string,
-): Promise<{ ok: boolean; output: string }> {
-    const definitions = JSON.parse(fs.readFileSync(path.join(imageDir, "imagedefinitions.json"), "utf8"));
-    const entry = definitions.find((d: { name: string }) => d.name === vars.CONTAINER_NAME);
-    if (!entry) return { ok: false, output: `imagedefinitions.json names no container "${vars.CONTAINER_NAME}"` };
-    const match = /^([^/]+)\/([^@]+)@(sha256:[0-9a-f]{64})$/.exec(entry.imageUri);
-    if (!match || match[1] !== vars.ECR_REGISTRY) {
-        return { ok: false, output: `imageUri ${entry.imageUri} is not an image of ${vars.ECR_REGISTRY} by digest` };
-    }
-    const contents = imageContents(state, match[3]);
-    const facts = JSON.parse(fs.readFileSync(path.join(contents, ".dockerfile.json"), "utf8")) as DockerfileFacts;
-    fs.rmSync(taskDir, { recursive: true, force: true });
-    copyTree(contents, taskDir);
-    const install = spawnSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], {
-        cwd: taskDir,
-        encoding: "utf8",
-    });
-    if (install.status !== 0) return { ok: false, output: `npm ci --omit=dev failed:\n${install.stderr}` };
-    const command = facts.command ?? [];
-    const port = await freePort();
-    const healthPath = facts.env.HEALTH_CHECK_PATH ?? vars.REHEARSAL_HEALTH_CHECK_PATH;
-    const program = command[0] === "node" ? process.execPath : command[0];
-    const task = spawn(program, command.slice(1), {
-        cwd: taskDir,
-        env: { PATH: process.env.PATH, ...facts.env, PORT: String(port), HOME: "/nonexistent" },
-    });
-    let output = `${command.join(" ")} (PORT=${port})\n`;
-    task.stdout.on("data", (d) => (output += d));
-    task.stderr.on("data", (d) => (output += d));
-    let status = 0;
-    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-    while (Date.now() < deadline && task.exitCode === null) {
-        status = await get(port, healthPath);
-        if (status === 200) break;
-        await new Promise((r) => setTimeout(r, 200));
-    }
-    task.kill("SIGTERM");
-    const ok = status === 200;
-    output += ok
-        ? `GET ${healthPath}: 200\n`
-        : `The task did not answer GET ${healthPath} with 200 within ${HEALTH_TIMEOUT_MS / 1000} s (last status ${status}${task.exitCode !== null ? `, exited ${task.exitCode}` : ""})\n`;
-    const file = ecsFile({ state }, vars[SCALE_UP_ENV.cluster], vars[SCALE_UP_ENV.service]);
-    const service = JSON.parse(fs.readFileSync(file, "utf8")) as EcsService;
-    fs.writeFileSync(file, JSON.stringify({ ...service, imageUri: entry.imageUri, healthy: ok }));
-    return { ok, output };
+export function pulumiRevision(env: "dev" | "qa", service: string, vars: Record<string, string>): PulumiRevision {
+    const account = ACCOUNTS[env];
+    const arn = (kind: string) => `arn:${PARTITION}:${kind}`;
+    const taskDefinition = {
+        family: service,
+        taskRoleArn: arn(`iam::${account}:role/${service}-task`),
+        executionRoleArn: arn(`iam::${account}:role/${service}-execution`),
+        networkMode: "awsvpc",
+        requiresCompatibilities: ["FARGATE"],
+        cpu: "512",
+        memory: "1024",
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        volumes: [{ name: "tmp" }],
+        containerDefinitions: containerDefinitions({
+            name: vars.CONTAINER_NAME,
+            image: `${vars.REPOSITORY_URI}:${BOOTSTRAP_IMAGE_TAG}`,
+            containerPort: DEFAULT_CONTAINER_PORT,
+            healthCheckPath: DEFAULT_HEALTH_CHECK_PATH,
+            logGroupName: `/ecs/${service}`,
+            region: REGION,
+            secrets: [{ name: "DATABASE_URL", valueFrom: arn(`secretsmanager:${REGION}:${account}:secret:db-AbC123`) }],
+            environment: { NODE_ENV: "production" },
+        }),
+    };
+    return {
+        arn: arn(`ecs:${REGION}:${account}:task-definition/${service}:1`),
+        taskDefinition,
+        tags: [{ key: TASK_DEFINITION_SERVICE_TAG, value: service }],
+    };
 }
 
 /** Rehearses the pipeline of `options.serviceDir` for each environment in order; stops where the pipeline would. */
@@ -236,6 +219,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             const f = path.join(state, "s3", bucket, key);
             return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
         },
+        ecsService: (env) => JSON.parse(fs.readFileSync(ecsFile({ state }, `${service}-${env}`, service), "utf8")),
+        taskDefinitions: () => readTaskDefinitions(state),
         s3Meta: (bucket, key) => {
             const f = path.join(state, "s3", bucket, `${key}.meta.json`);
             return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : undefined;
@@ -245,10 +230,23 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     for (const env of options.environments ?? ["dev", "qa"]) {
         const vars = projectEnv(env, service, options);
         const executionId = createHash("sha256").update(`${env}${commit}`).digest("hex").slice(0, 36);
-        // The first `pulumi up` leaves the service at 0 tasks.
+        // The first `pulumi up` leaves the service at 0 tasks on Pulumi's revision, whose ARN is in its parameter.
+        const revision = pulumiRevision(env, service, vars);
         const ecs = ecsFile({ state }, vars[SCALE_UP_ENV.cluster], vars[SCALE_UP_ENV.service]);
         fs.mkdirSync(path.dirname(ecs), { recursive: true });
-        fs.writeFileSync(ecs, JSON.stringify({ desiredCount: 0 }));
+        fs.writeFileSync(ecs, JSON.stringify({ desiredCount: 0, taskDefinition: revision.arn }));
+        const definitions = readTaskDefinitions(state);
+        definitions[revision.arn] = {
+            taskDefinition: {
+                ...revision.taskDefinition,
+                taskDefinitionArn: revision.arn,
+                revision: 1,
+                status: "ACTIVE",
+            },
+            tags: revision.tags,
+        };
+        writeTaskDefinitions(state, definitions);
+        putParameter(state, ACCOUNTS[env], vars[DEPLOY_ENV.parameter], revision.arn);
         const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
         const projects = {
             unitTests: "unitTests",
@@ -326,10 +324,6 @@ async function runAction(
         const out = path.join(ctx.artifacts, SOURCE_ARTIFACT);
         copyTree(ctx.options.serviceDir, out, NOT_COMMITTED);
         return { ok: true, output: `source: ${ctx.commit}` };
-    }
-    if (action.provider === "ECS") {
-        const r = await deployStandIn(inputDir!, ctx.vars, ctx.state, path.join(ctx.artifacts, "..", "task"));
-        return { ...r, failedStep: r.ok ? undefined : "deploy: health check" };
     }
     if (action.provider !== "CodeBuild")
         return { ok: false, failedStep: "stand-in", output: `no stand-in for ${action.provider}` };

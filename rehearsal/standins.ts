@@ -3,7 +3,10 @@
  * (see shimScript). State lives in files under REHEARSAL_STATE so that dev and qa share one "cloud":
  *   s3/<bucket>/<key> (+ .meta.json), ecr/<registry>/<repository>/tags/<tag>, ecr/<registry>/<repository>/images/<digest>,
  *   docker/local.json (local image references), docker/contexts/<digest>/ (what a built image holds),
- *   ecs/<cluster>/<service>.json, keys.json (artifact key ARN per account), findings.json (ECR scan counts).
+ *   ecs/<cluster>/<service>.json, ecs/task-definitions.json (by ARN, with tags), ssm.json (<account>:<name> -> value),
+ *   keys.json (artifact key ARN per account), findings.json (ECR scan counts).
+ * A service that gets tasks (update-service) starts one from its task definition's image and health-checks it
+ * (task.ts); a failing task fails the deployment and the circuit breaker rolls the service back.
  * They enforce what AWS would: the artifact bucket policy (SSE-KMS with the bucket's own key, no writes across
  * accounts, cross-account reads of releases/<service>/ only), immutable ECR tags, pulls only of pushed digests.
  */
@@ -11,6 +14,9 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { dockerfileProblems, readDockerfile } from "./dockerfile";
+import { startTask } from "./task";
+
+export { imageContents } from "./task";
 
 export class StandInError extends Error {
     constructor(
@@ -151,14 +157,35 @@ export function aws(call: Call): string {
         }
         case "ecs describe-services": {
             const service = ecsService(call, required(args, "--cluster"), required(args, "--services"));
-            return String(service.desiredCount);
+            // scale-up asks for the count only; the deploy step reads the deployments.
+            if (arg(args, "--query") === "services[0].desiredCount") return String(service.desiredCount);
+            return JSON.stringify({ services: [service] });
         }
-        case "ecs update-service": {
-            const file = ecsFile(call, required(args, "--cluster"), required(args, "--service"));
-            const service = readJson<EcsService>(file, { desiredCount: 0 });
-            writeFile(file, JSON.stringify({ ...service, desiredCount: Number(required(args, "--desired-count")) }));
-            return "{}";
+        case "ecs update-service":
+            return JSON.stringify({ service: updateService(call) });
+        case "ssm get-parameter": {
+            const name = required(args, "--name");
+            const value = readJson<Record<string, string>>(ssmFile(call), {})[`${callerAccount(call.env)}:${name}`];
+            if (value === undefined) {
+                throw new StandInError(
+                    `An error occurred (ParameterNotFound) when calling the GetParameter operation: ${name}`,
+                );
+            }
+            return value;
         }
+        case "ecs describe-task-definition": {
+            const described = readTaskDefinitions(call.state)[required(args, "--task-definition")];
+            if (!described) {
+                throw new StandInError(
+                    "An error occurred (ClientException) when calling the DescribeTaskDefinition operation: Unable to describe task definition.",
+                );
+            }
+            return JSON.stringify(
+                args.includes("--include") ? described : { taskDefinition: described.taskDefinition },
+            );
+        }
+        case "ecs register-task-definition":
+            return registerTaskDefinition(call);
         case "ecs wait": {
             const service = ecsService(call, required(args, "--cluster"), required(args, "--services"));
             if (!service.healthy)
@@ -173,8 +200,179 @@ export function aws(call: Call): string {
 /** What the ECS stand-in keeps of a service. */
 export interface EcsService {
     desiredCount: number;
+    /** The revision the service runs (its primary deployment's). */
+    taskDefinition?: string;
+    deployments?: EcsDeployment[];
     imageUri?: string;
     healthy?: boolean;
+}
+
+export interface EcsDeployment {
+    id: string;
+    status: "PRIMARY" | "ACTIVE";
+    taskDefinition: string;
+    rolloutState: "IN_PROGRESS" | "COMPLETED" | "FAILED";
+    rolloutStateReason?: string;
+    runningCount: number;
+    desiredCount: number;
+}
+
+/** A registered revision as DescribeTaskDefinition --include TAGS answers it. */
+export interface DescribedTaskDefinition {
+    taskDefinition: Record<string, any>;
+    tags: { key: string; value: string }[];
+}
+
+const TASK_DEFINITIONS = ["ecs", "task-definitions.json"];
+/** DescribeTaskDefinition's fields that RegisterTaskDefinition does not take. */
+const DESCRIBED_ONLY = [
+    "taskDefinitionArn",
+    "revision",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "registeredBy",
+];
+
+export function readTaskDefinitions(state: string): Record<string, DescribedTaskDefinition> {
+    return readJson(path.join(state, ...TASK_DEFINITIONS), {});
+}
+
+export function writeTaskDefinitions(state: string, definitions: Record<string, DescribedTaskDefinition>): void {
+    writeFile(path.join(state, ...TASK_DEFINITIONS), JSON.stringify(definitions, null, 2));
+}
+
+export function ssmFile(call: Pick<Call, "state">): string {
+    return path.join(call.state, "ssm.json");
+}
+
+/** A String parameter of `account` (what `pulumi up` writes). */
+export function putParameter(state: string, account: string, name: string, value: string): void {
+    const parameters = readJson<Record<string, string>>(ssmFile({ state }), {});
+    writeFile(ssmFile({ state }), JSON.stringify({ ...parameters, [`${account}:${name}`]: value }));
+}
+
+/**
+ * RegisterTaskDefinition from --cli-input-json, as ECS and the deploy role allow it: no field of a described
+ * revision (ECS refuses unknown parameters), the service's tag (the role's aws:RequestTag condition), and a new
+ * revision of the family in the caller's account.
+ */
+function registerTaskDefinition(call: Call): string {
+    const file = required(call.args, "--cli-input-json").replace(/^file:\/\//, "");
+    const input = JSON.parse(fs.readFileSync(path.resolve(call.cwd, file), "utf8")) as Record<string, any>;
+    const unknown = DESCRIBED_ONLY.filter((k) => k in input);
+    if (unknown.length > 0)
+        throw new StandInError(`Parameter validation failed: Unknown parameter in input: "${unknown[0]}"`);
+    const { tags = [], ...definition } = input;
+    const family = String(definition.family);
+    if (!tags.some((t: { key: string; value: string }) => t.key === "Service" && t.value === family)) {
+        throw ACCESS_DENIED("RegisterTaskDefinition");
+    }
+    const prefix = `arn:aws-us-gov:ecs:${call.env.AWS_REGION ?? "us-gov-west-1"}:${callerAccount(call.env)}:task-definition/${family}:`;
+    const definitions = readTaskDefinitions(call.state);
+    const revision =
+        1 +
+        Math.max(
+            0,
+            ...Object.keys(definitions)
+                .filter((a) => a.startsWith(prefix))
+                .map((a) => Number(a.slice(prefix.length))),
+        );
+    const arn = `${prefix}${revision}`;
+    definitions[arn] = { taskDefinition: { ...definition, taskDefinitionArn: arn, revision, status: "ACTIVE" }, tags };
+    writeTaskDefinitions(call.state, definitions);
+    return arn;
+}
+
+/** UpdateService: a new task definition starts a deployment (IN_PROGRESS until its tasks are checked). */
+function updateService(call: Call): EcsService {
+    const args = call.args;
+    const file = ecsFile(call, required(args, "--cluster"), required(args, "--service"));
+    const service = ecsService(call, required(args, "--cluster"), required(args, "--service"));
+    const count = arg(args, "--desired-count");
+    if (count !== undefined) service.desiredCount = Number(count);
+    const taskDefinition = arg(args, "--task-definition");
+    if (taskDefinition !== undefined) {
+        if (!readTaskDefinitions(call.state)[taskDefinition]) {
+            throw new StandInError(`An error occurred (ClientException): TaskDefinition not found: ${taskDefinition}`);
+        }
+        const previous = (service.deployments ?? []).filter((d) => d.status === "PRIMARY");
+        service.deployments = [
+            {
+                id: `ecs-svc/${(service.deployments ?? []).length + 1}${Date.now()}`,
+                status: "PRIMARY",
+                taskDefinition,
+                rolloutState: "IN_PROGRESS",
+                runningCount: 0,
+                desiredCount: service.desiredCount,
+            },
+            ...previous.map((d) => ({ ...d, status: "ACTIVE" as const })),
+        ];
+        service.taskDefinition = taskDefinition;
+    }
+    for (const d of service.deployments ?? []) if (d.status === "PRIMARY") d.desiredCount = service.desiredCount;
+    writeFile(file, JSON.stringify(service));
+    return service;
+}
+
+/**
+ * What ECS does after an UpdateService: with tasks wanted, start one from the primary deployment's revision and
+ * health-check it; a failing task fails the deployment and the circuit breaker rolls back to the previous one.
+ */
+async function settleService(call: Call): Promise<void> {
+    const cluster = required(call.args, "--cluster");
+    const name = required(call.args, "--service");
+    const file = ecsFile(call, cluster, name);
+    const service = ecsService(call, cluster, name);
+    const primary = (service.deployments ?? []).find((d) => d.status === "PRIMARY");
+    if (!primary) return;
+    const described = readTaskDefinitions(call.state)[primary.taskDefinition];
+    const container = (described?.taskDefinition.containerDefinitions ?? []).find(
+        (c: { name: string }) => c.name === call.env.CONTAINER_NAME,
+    );
+    let ok = true;
+    let output = "";
+    if (service.desiredCount > 0) {
+        const taskDir = path.join(call.state, "tasks", cluster, name);
+        ({ ok, output } = container
+            ? await startTask(
+                  call.state,
+                  container.image,
+                  call.env.ECR_REGISTRY ?? "",
+                  call.env.REHEARSAL_HEALTH_CHECK_PATH ?? "",
+                  taskDir,
+              )
+            : { ok: false, output: `no container ${call.env.CONTAINER_NAME}` });
+        fs.appendFileSync(path.join(call.state, "tasks.log"), output);
+    }
+    const previous = (service.deployments ?? []).find((d) => d.status === "ACTIVE");
+    if (ok) {
+        service.deployments = [{ ...primary, rolloutState: "COMPLETED", runningCount: service.desiredCount }];
+        service.imageUri = container?.image;
+    } else if (previous) {
+        // The circuit breaker fails the deployment and rolls back: the previous revision is primary again.
+        service.deployments = [
+            { ...previous, status: "PRIMARY" },
+            {
+                ...primary,
+                status: "ACTIVE",
+                rolloutState: "FAILED",
+                rolloutStateReason: `ECS deployment circuit breaker: tasks failed to start. ${output.trim().split("\n").pop()}`,
+            },
+        ];
+        service.taskDefinition = previous.taskDefinition;
+    } else {
+        service.deployments = [
+            {
+                ...primary,
+                rolloutState: "FAILED",
+                rolloutStateReason: "ECS deployment circuit breaker: tasks failed to start.",
+            },
+        ];
+    }
+    service.healthy = ok;
+    writeFile(file, JSON.stringify(service));
 }
 
 export function ecsFile(call: Pick<Call, "state">, cluster: string, service: string): string {
@@ -320,18 +518,13 @@ export function docker(call: Call): string {
     }
 }
 
-/** The directory holding what the stand-in image `digest` contains (its build context and Dockerfile facts). */
-export function imageContents(state: string, digest: string): string {
-    return path.join(state, "docker", "contexts", digest.replace(":", "-"));
-}
-
 /** A bash shim that runs `tool` through this module, for the build's PATH. */
 export function shimScript(tool: "aws" | "docker"): string {
     const register = path.join(__dirname, "..", "scripts", "register.js");
     return `#!/usr/bin/env bash\nexec "${process.execPath}" -r "${register}" "${__filename}" ${tool} "$@"\n`;
 }
 
-function main(): void {
+async function main(): Promise<void> {
     const [tool, ...args] = process.argv.slice(2);
     const state = process.env.REHEARSAL_STATE;
     if (!state) throw new Error("REHEARSAL_STATE is not set");
@@ -340,6 +533,7 @@ function main(): void {
     const call: Call = { args, env: process.env, cwd: process.cwd(), state, stdin };
     try {
         const out = tool === "aws" ? aws(call) : docker(call);
+        if (tool === "aws" && args[0] === "ecs" && args[1] === "update-service") await settleService(call);
         if (out) process.stdout.write(`${out}\n`);
     } catch (err) {
         if (!(err instanceof StandInError)) throw err;
@@ -348,4 +542,4 @@ function main(): void {
     }
 }
 
-if (require.main === module) main();
+if (require.main === module) void main();

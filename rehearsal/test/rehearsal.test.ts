@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
-import { ACCOUNTS, artifactKeyArn, rehearse, RehearsalResult, REGION } from "../pipeline";
+import { ACCOUNTS, artifactKeyArn, pulumiRevision, rehearse, RehearsalResult, REGION } from "../pipeline";
 
 const SAMPLE = path.join(__dirname, "..", "..", "examples", "orders-api");
 const bucket = (account: string) => `cicd-artifacts-${account}-${REGION}`;
@@ -86,6 +86,28 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         const devManifest = JSON.parse(r.s3(bucket(ACCOUNTS.dev), `releases/orders-api/${r.commit}.json`)!);
         const qaManifest = JSON.parse(r.s3(bucket(ACCOUNTS.qa), `releases/orders-api/${r.commit}.json`)!);
         expect(qaManifest.imageDigest).to.equal(devManifest.imageDigest);
+        // Each service runs the revision the deploy step registered from Pulumi's: the promoted digest in place of
+        // the bootstrap image, and everything else (secrets, cpu, memory, ports, roles, tags) as Pulumi set it.
+        for (const env of ["dev", "qa"] as const) {
+            const service = r.ecsService(env);
+            const pulumi = pulumiRevision(env, "orders-api", {
+                CONTAINER_NAME: "app",
+                REPOSITORY_URI: `${ACCOUNTS[env]}.dkr.ecr.${REGION}.amazonaws.com/orders-api`,
+            });
+            expect(service.taskDefinition).to.not.equal(pulumi.arn);
+            expect(service.desiredCount).to.equal(2);
+            expect(service.deployments!.map((d) => [d.status, d.rolloutState, d.taskDefinition])).to.deep.equal([
+                ["PRIMARY", "COMPLETED", service.taskDefinition],
+            ]);
+            const deployed = r.taskDefinitions()[service.taskDefinition!];
+            const image = `${ACCOUNTS[env]}.dkr.ecr.${REGION}.amazonaws.com/orders-api@${qaManifest.imageDigest}`;
+            const { containerDefinitions, ...rest } = pulumi.taskDefinition as { containerDefinitions: object[] };
+            expect(deployed.taskDefinition).to.deep.include(rest);
+            expect(deployed.taskDefinition.containerDefinitions).to.deep.equal([
+                { ...(containerDefinitions[0] as object), image },
+            ]);
+            expect(deployed.tags).to.deep.equal(pulumi.tags);
+        }
     });
 
     it("a committed AWS key stops dev at the security scan's secrets scan", async () => {
