@@ -123,11 +123,16 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         const r = await run(dir);
         expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["SecurityScan"] });
         const scan = failure(r, "SecurityScan");
+        // The scans run in the build phase, so CodeBuild uploads their reports when one fails.
         expect(scan.failedStep).to.equal(
-            "pre_build: Secrets scan (secretlint $SECRETLINT_VERSION) of the source as committed",
+            "build: Secrets scan (secretlint $SECRETLINT_VERSION) of the source as committed",
         );
-        expect(scan.output).to.include("[AWSSecretAccessKey] found AWS Secret Access Key");
-        expect(scan.output).to.include("src/aws.js");
+        expect(scan.output).to.match(
+            /\n {2}- error @secretlint\/secretlint-rule-preset-recommend > @secretlint\/secretlint-rule-aws src\/aws\.js:1: found AWS Secret Access Key: \*+\n/,
+        );
+        expect(scan.output).to.include(
+            "secretlint: 1 finding(s), 0 suppressed, 0 error(s); report reports/security/junit/secretlint.xml",
+        );
     });
 
     it("a dependency with a high-severity advisory stops dev at the dependency audit", async () => {
@@ -183,8 +188,12 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         expect(scan.failedStep).to.equal(
             "build: Static analysis (eslint-plugin-security $ESLINT_PLUGIN_SECURITY_VERSION); any warning fails the build",
         );
+        // The real SARIF formatter's finding, as the report's JUnit converter prints it (path relative to the source).
         expect(scan.output).to.match(
-            /src\/app\.js\n\s+\d+:\d+\s+warning\s+eval with argument of type MemberExpression\s+security\/detect-eval-with-expression/,
+            /\n {2}- warning security\/detect-eval-with-expression src\/app\.js:\d+: eval with argument of type MemberExpression\n/,
+        );
+        expect(scan.output).to.include(
+            "eslint: 1 finding(s), 0 suppressed, 0 error(s); report reports/security/junit/eslint.xml",
         );
     });
 
