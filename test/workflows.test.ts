@@ -245,6 +245,14 @@ describe("GitHub workflows", () => {
             "comment-on-summary": true,
             "github-token": "${{ github.token }}",
         });
+        const tokenStep = job.steps.findIndex((s: { name?: string }) => s.name?.startsWith("Web identity token"));
+        expect(tokenStep, "the budget's web identity token is written before preview and deploy").to.equal(
+            job.steps.indexOf(login) + 1,
+        );
+        expect(job.steps[tokenStep].run).to.include(
+            'devsecops-pipelines:budgetBillingWebIdentityTokenFile: *//p\' "Pulumi.$STACK.yaml"',
+        );
+        expect(job.steps[tokenStep].run).to.include('"$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sts.amazonaws.com"');
         const up = job.steps.find((s: { run?: string }) => s.run?.startsWith("npm run deploy"));
         expect(up).to.deep.include({ if: "${{ inputs.command == 'up' }}", run: 'npm run deploy -- --stack "$STACK"' });
     });
