@@ -198,7 +198,11 @@ export async function main(
         io.out(args.quiet ? text.slice(text.lastIndexOf("Result:")) : text);
         if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
         if (args.markdown) write(args.markdown, formatDiffMarkdown(report));
-        if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.head), null, 2) + "\n");
+        if (args.sarif) {
+            // The working tree's verdict, with its waived findings (from its evidence) as suppressed results.
+            const records = (await compliance(args)).stacks.flatMap((s) => s.records);
+            write(args.sarif, JSON.stringify(policySarif(report.head, { records }), null, 2) + "\n");
+        }
         return report.exitCode;
     }
     const report = await plan(args, evaluate);
@@ -207,8 +211,9 @@ export async function main(
     else io.out(text);
     if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
     if (args.markdown) write(args.markdown, formatMarkdown(report));
-    const evidence = args.compliance ? await compliance(args) : undefined;
-    if (evidence) writeComplianceFiles(args.compliance!, evidence);
+    // SARIF needs the evidence too: its waived findings are the suppressed results.
+    const evidence = args.compliance || args.sarif ? await compliance(args) : undefined;
+    if (evidence && args.compliance) writeComplianceFiles(args.compliance, evidence);
     const records = evidence?.stacks.flatMap((s) => s.records);
     if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.stacks, { records }), null, 2) + "\n");
     return report.exitCode;

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Log } from "sarif";
-import type { ComplianceRecord } from "../offline/compliance";
+import { ComplianceRecord, evaluateStackCompliance } from "../offline/compliance";
 import { planStack, StackPlan } from "../offline/plan";
 import { CANNOT_DECIDE, componentOf, componentSources, configKeyLine, policySarif } from "../offline/sarif";
 import { PROJECT_ROOT } from "../offline/stackFiles";
@@ -228,6 +228,37 @@ describe("SARIF of the policy verdict", () => {
                 message: { text: "component devsecops:pipeline:PipelineBuildProjects" },
             },
         ]);
+    });
+
+    it("with the evidence's records, a waiver in the policy config makes the finding a suppressed result", async () => {
+        const config = path.join(dir, "dev-waiver.json");
+        const waiver = {
+            stack: "dev",
+            resources: ["planted-logs"],
+            reason: "Planted for the SARIF test; the key arrives with the log archive",
+            approvedBy: "isso@example.gov",
+            expires: "2099-12-31",
+        };
+        const dev = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policy-pack", "config", "dev.json"), "utf8"));
+        fs.writeFileSync(config, JSON.stringify({ ...dev, "cloudwatch-log-group-kms": { waivers: [waiver] } }));
+        const program = async () => {
+            const outputs = await defineStack();
+            new aws.cloudwatch.LogGroup("planted-logs", { name: "planted", retentionInDays: 1 });
+            return outputs;
+        };
+        const plan = await planStack("dev", { program, policyPackConfig: config });
+        const evidence = await evaluateStackCompliance("dev", { program, policyPackConfig: config });
+        const log = policySarif([plan], { records: evidence.records });
+        expect(valid(JSON.parse(JSON.stringify(log)))).to.equal(true);
+        const results = log.runs[0].results!;
+        expect(results.map((r) => [r.ruleId, r.suppressions?.map((x) => [x.kind, x.justification])])).to.deep.equal([
+            ["cloudwatch-log-group-retention-minimum", undefined],
+            ["cloudwatch-log-group-kms", [["external", waiver.reason]]],
+        ]);
+        expect(results[1].suppressions![0].properties).to.deep.equal({
+            approvedBy: "isso@example.gov",
+            expires: "2099-12-31",
+        });
     });
 
     it("a stack that does not run is an error notification and an unsuccessful invocation", async () => {
