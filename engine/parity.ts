@@ -18,6 +18,9 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as { specialSigKey: string; sp
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const outputModule = require("@pulumi/pulumi/output") as { isUnknown(v: unknown): boolean };
 
+/** How the engine's events show a secret value. */
+export const BLINDED_SECRET = Object.freeze({ [rpc.specialSigKey]: rpc.specialSecretSig, ciphertext: "[secret]" });
+
 export interface ResourceSnapshot {
     readonly urn: string;
     readonly type: string;
@@ -124,13 +127,16 @@ function providerInputs(inputs: Record<string, unknown>, version?: string): Reco
     return { ...(engineValue(inputs) as Record<string, unknown>), __internal: {}, ...(version ? { version } : {}) };
 }
 
-/** A recorded SDK value as the engine's events show it: unknowns as the sentinel, secrets as "[secret]". */
+/**
+ * A recorded SDK value as the engine's events show it: unknowns as the sentinel; secrets as the secret sig with
+ * the ciphertext "[secret]" (pulumi/pulumi pkg/backend/display/events.go serializes with config.BlindingCrypter).
+ */
 export function engineValue(value: unknown): unknown {
     if (value === null || typeof value !== "object") return value;
     if (outputModule.isUnknown(value) || pulumi.Output.isInstance(value)) return UNKNOWN;
     if (Array.isArray(value)) return value.map(engineValue);
     const obj = value as Record<string, unknown>;
-    if (obj[rpc.specialSigKey] === rpc.specialSecretSig) return "[secret]";
+    if (obj[rpc.specialSigKey] === rpc.specialSecretSig) return BLINDED_SECRET;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = engineValue(v);
     return out;

@@ -56,7 +56,8 @@ export class PreviewWorkspace {
     readonly home: string;
     readonly state: string;
     readonly project: string;
-    private readonly passphrase = crypto.randomBytes(24).toString("base64");
+    /** The throwaway PULUMI_CONFIG_PASSPHRASE of this workspace's stacks (tests decrypt their files with it). */
+    readonly passphrase = crypto.randomBytes(24).toString("base64");
 
     private constructor(
         private readonly engine: Engine,
