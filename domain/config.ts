@@ -787,9 +787,16 @@ export function projectRootDirectory(): string {
     }
 }
 
+// One parse per distinct Pulumi.yaml text: the offline plan runs the program once per stack in one process.
+let lastProjectFile: { text: string; parsed: any } | undefined;
+function parseProjectFile(text: string): any {
+    if (lastProjectFile?.text !== text) lastProjectFile = { text, parsed: YAML.parse(text) ?? {} };
+    return lastProjectFile.parsed;
+}
+
 /** The `value:`s of Pulumi.yaml's config (keys without the project namespace): what every stack shares. */
 export function readProjectValues(root: string, project: string): Record<string, unknown> {
-    const file = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) ?? {};
+    const file = parseProjectFile(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
     const out: Record<string, unknown> = {};
     for (const [k, entry] of Object.entries<any>(file.config ?? {})) {
         const name = k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k;

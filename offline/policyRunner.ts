@@ -20,6 +20,7 @@ import {
     POLICY_PACK_NAME,
     POLICY_PACK_VERSION,
 } from "../policy-pack/policies";
+import { forgetStackConfig } from "../policy-pack/policies/common";
 import { setWaivedSink, WaivedReport } from "../policy-pack/policies/waivers";
 import type { RecordedResource, StackRun } from "./mockRuntime";
 
@@ -236,8 +237,13 @@ class NotApplicableError extends Error {
         super(reason ?? "Policy does not apply");
     }
 }
+// Policies call notApplicable() thousands of times per plan: build the error without capturing a stack trace.
 const notApplicable = (reason?: string): never => {
-    throw new NotApplicableError(reason);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    const error = new NotApplicableError(reason);
+    Error.stackTraceLimit = limit;
+    throw error;
 };
 
 /**
@@ -267,10 +273,12 @@ function enterStack(run: StackRun): () => void {
     settings._setStack(run.stack);
     settings._setProject(run.project);
     pulumi.runtime.setAllConfig({ ...run.config }, []);
+    forgetStackConfig();
     return () => {
         settings._setStack(before.stack);
         settings._setProject(before.project);
         pulumi.runtime.setAllConfig(before.config, []);
+        forgetStackConfig();
     };
 }
 

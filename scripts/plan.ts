@@ -21,9 +21,7 @@ import {
     StackSnapshot,
 } from "../offline/plan";
 import { formatMarkdown, formatText } from "../offline/planFormat";
-import { complianceReport } from "../offline/compliance";
-import { writeComplianceFiles } from "../offline/complianceFormat";
-import { policySarif } from "../offline/sarif";
+import type { ComplianceReport } from "../offline/compliance";
 import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/revision";
 import { listStacks, readProjectFile } from "../offline/stackFiles";
 import { parseFlags, UsageError } from "./flags";
@@ -131,11 +129,14 @@ export async function snapshots(args: PlanArgs, evaluate: PolicyEvaluator = pack
 }
 
 /** The compliance evidence of the stacks planned (the same stack file and policy config). */
-export const compliance = (args: PlanArgs) =>
-    complianceReport(readProjectFile().name, stacksOf(args), {
+export async function compliance(args: PlanArgs): Promise<ComplianceReport> {
+    // Loaded when asked for, like the SARIF writer: a plain plan does not pay for them.
+    const { complianceReport } = await import("../offline/compliance");
+    return complianceReport(readProjectFile().name, stacksOf(args), {
         stackFile: args.stackFile,
         policyPackConfig: args.policyPackConfig,
     });
+}
 
 /**
  * The working tree against `args.base`: the base revision is planned in a child process while this one plans the
@@ -201,6 +202,7 @@ export async function main(
         if (args.sarif) {
             // The working tree's verdict, with its waived findings (from its evidence) as suppressed results.
             const records = (await compliance(args)).stacks.flatMap((s) => s.records);
+            const { policySarif } = await import("../offline/sarif");
             write(args.sarif, JSON.stringify(policySarif(report.head, { records }), null, 2) + "\n");
         }
         return report.exitCode;
@@ -213,9 +215,13 @@ export async function main(
     if (args.markdown) write(args.markdown, formatMarkdown(report));
     // SARIF needs the evidence too: its waived findings are the suppressed results.
     const evidence = args.compliance || args.sarif ? await compliance(args) : undefined;
-    if (evidence && args.compliance) writeComplianceFiles(args.compliance, evidence);
+    if (evidence && args.compliance)
+        (await import("../offline/complianceFormat")).writeComplianceFiles(args.compliance, evidence);
     const records = evidence?.stacks.flatMap((s) => s.records);
-    if (args.sarif) write(args.sarif, JSON.stringify(policySarif(report.stacks, { records }), null, 2) + "\n");
+    if (args.sarif) {
+        const { policySarif } = await import("../offline/sarif");
+        write(args.sarif, JSON.stringify(policySarif(report.stacks, { records }), null, 2) + "\n");
+    }
     return report.exitCode;
 }
 

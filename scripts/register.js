@@ -7,6 +7,21 @@ const fs = require("fs");
 const path = require("path");
 
 const CACHE = path.join(__dirname, "..", "node_modules", ".cache", "offline-plan-ts");
+
+// V8's code cache for every module loaded (the SDK and provider included), so a run after the first compiles
+// nothing: Node 22+ has it built in (module.enableCompileCache); on Node 20, v8-compile-cache-lib does the same.
+const CODE_CACHE = path.join(__dirname, "..", "node_modules", ".cache", "v8-code-cache");
+const nodeModule = require("module");
+if (typeof nodeModule.enableCompileCache === "function") {
+    nodeModule.enableCompileCache(CODE_CACHE);
+} else {
+    try {
+        require("v8-compile-cache-lib").install({ cacheDir: CODE_CACHE });
+    } catch {
+        // Without it a run only compiles what it loads, as plain Node does.
+    }
+}
+
 let ts;
 let compilerOptions;
 

@@ -172,11 +172,26 @@ export interface StackContext {
  */
 export function stackConfig(): { stack: string; environment: string; account?: string } {
     const stack = pulumi.getStack();
+    if (stackConfigMemo?.stack === stack) return stackConfigMemo;
+    // The SDK parses the whole config on every read; policies ask for this once per resource.
     const config = new pulumi.Config(pulumi.getProject());
     const configured = config.get("environment");
     const environment = configured ?? (KNOWN_ENVIRONMENTS.includes(stack) ? stack : undefined);
-    if (!environment || !KNOWN_ENVIRONMENTS.includes(environment)) return { stack, environment: "unknown" };
-    return { stack, environment, account: config.get(`${environment}AccountId`) };
+    stackConfigMemo =
+        !environment || !KNOWN_ENVIRONMENTS.includes(environment)
+            ? { stack, environment: "unknown" }
+            : { stack, environment, account: config.get(`${environment}AccountId`) };
+    return stackConfigMemo;
+}
+
+let stackConfigMemo: ReturnType<typeof stackConfig> | undefined;
+
+/**
+ * Forgets what stackConfig() read. The analyzer runs one stack per process; a runner that switches stacks or
+ * config in one process (the offline plan) calls this on every switch.
+ */
+export function forgetStackConfig(): void {
+    stackConfigMemo = undefined;
 }
 
 /** The SDK sends a provider's non-string inputs as JSON strings; policies may see either form. */
