@@ -42,8 +42,6 @@ export const PRIVILEGED_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "p
 /** Tag that declares a privileged project to the policy pack. */
 export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
 
-/** File of the image projects' output artifact in the ECS deploy action's format (the rehearsal reads it). */
-export const IMAGE_DEFINITIONS_FILE = "imagedefinitions.json";
 /** File of the same artifact that image-scan-gate, deploy and publish-release read (service, commit, digest, URI). */
 export const IMAGE_DETAIL_FILE = "image.json";
 
@@ -121,7 +119,7 @@ export interface PipelineBuildProjectsArgs {
     readonly env: EnvironmentName;
     /** Service name (names the projects, the role and the release manifests). Required. */
     readonly serviceName: string;
-    /** Container name in the task definition, written into imagedefinitions.json. Required. */
+    /** Container name in the task definition: the container whose image the deploy step replaces. Required. */
     readonly containerName: string;
     /** This environment's artifact bucket (release manifests are published to it). Required. */
     readonly artifactBucketName: string;
@@ -261,7 +259,7 @@ export interface BuildRolePolicyInput {
 
 /** Projects that run the service's own code or its dependencies' install scripts: they get no write of any kind. */
 export const UNTRUSTED_CODE_PROJECTS: readonly BuildProjectKey[] = ["unitTests", "securityScan"];
-/** Projects that write an output artifact (imagedefinitions.json, image.json). */
+/** Projects that write an output artifact (image.json, the SBOM). */
 export const ARTIFACT_WRITING_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "promoteImage"];
 /** Artifact key use of a project that only reads its input artifact. */
 export const ARTIFACT_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"] as const;

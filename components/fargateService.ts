@@ -116,7 +116,7 @@ export interface ExistingCluster {
 }
 
 export interface FargateServiceArgs {
-    /** ECS service name, task family and container name (the name imagedefinitions.json must use). Required. */
+    /** ECS service name, task family and container name (the container the deploy step gives the promoted image). Required. */
     readonly serviceName: string;
     /** The service's ECR repository URL (ContainerRegistry.repositoryUrl). Required. */
     readonly repositoryUrl: pulumi.Input<string>;
@@ -781,7 +781,7 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly clusterArn: pulumi.Output<string>;
     public readonly serviceName: pulumi.Output<string>;
     public readonly serviceArn: pulumi.Output<string>;
-    /** The container name imagedefinitions.json must use. */
+    /** The container whose image the deploy step replaces. */
     public readonly containerName: string;
     public readonly loadBalancerDnsName: pulumi.Output<string>;
     public readonly taskRoleArn: pulumi.Output<string>;

@@ -122,10 +122,9 @@ describe("buildspecs", () => {
         expect(all).to.include('docker build --pull --tag "$REPOSITORY_URI:$IMAGE_TAG" .');
         expect(all).to.include('docker push "$REPOSITORY_URI:$IMAGE_TAG"');
         expect(all).to.include("--query 'imageDetails[0].imageDigest' --output text");
-        expect(all).to.include("'[{name: $name, imageUri: $uri}]' > imagedefinitions.json");
         expect(all).to.include('IMAGE_URI="$REPOSITORY_URI@$DIGEST"');
         expect(all).to.include("> image.json");
-        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json", "sbom.cdx.json"] });
+        expect(spec.artifacts).to.deep.equal({ files: ["image.json", "sbom.cdx.json"] });
     });
 
     it("promote-image: reads the previous release manifest, pulls by digest, pushes with the commit tag, checks the digest", () => {
@@ -140,8 +139,7 @@ describe("buildspecs", () => {
         expect(all).to.include('docker tag "$PREVIOUS_REPOSITORY_URI@$DIGEST" "$REPOSITORY_URI:$COMMIT"');
         expect(all).to.include('docker push "$REPOSITORY_URI:$COMMIT"');
         expect(all).to.include('if [[ "$PUSHED" != "$DIGEST" ]]; then');
-        expect(all).to.include("> imagedefinitions.json");
-        expect(spec.artifacts).to.deep.equal({ files: ["imagedefinitions.json", "image.json", "sbom.cdx.json"] });
+        expect(spec.artifacts).to.deep.equal({ files: ["image.json", "sbom.cdx.json"] });
     });
 
     it("image-scan-gate: waits for the scan on push and compares CRITICAL and HIGH with the thresholds", () => {

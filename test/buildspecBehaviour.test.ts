@@ -82,9 +82,6 @@ describe("buildspecs run against fake aws and docker", function () {
             `docker push ${registry(DEV)}/orders-api:${IMAGE_TAG}`,
             `docker inspect --format {{index .RepoDigests 0}} ${registry(DEV)}/orders-api:${IMAGE_TAG}`,
         ]);
-        expect(JSON.parse(r.file("imagedefinitions.json"))).to.deep.equal([
-            { name: "app", imageUri: `${registry(DEV)}/orders-api@${DIGEST}` },
-        ]);
         expect(JSON.parse(r.file("image.json"))).to.deep.equal({
             service: "orders-api",
             commitId: COMMIT,
@@ -181,9 +178,6 @@ describe("buildspecs run against fake aws and docker", function () {
             `docker pull ${registry(DEV)}/orders-api@${DIGEST}`,
             `docker tag ${registry(DEV)}/orders-api@${DIGEST} ${registry(QA)}/orders-api:${COMMIT}`,
             `docker push ${registry(QA)}/orders-api:${COMMIT}`,
-        ]);
-        expect(JSON.parse(r.file("imagedefinitions.json"))).to.deep.equal([
-            { name: "app", imageUri: `${registry(QA)}/orders-api@${DIGEST}` },
         ]);
         expect(JSON.parse(r.file("image.json"))).to.deep.equal({ ...JSON.parse(qaImage), promotedFrom: "dev" });
     });
