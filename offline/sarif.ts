@@ -60,7 +60,7 @@ export interface SarifOptions {
 }
 
 /** One finding, from a plan violation or a waived compliance record. */
-interface Finding {
+export interface Finding {
     readonly stack: string;
     readonly stackFile: string;
     readonly policy: string;
@@ -227,11 +227,27 @@ function relatedLocation(source: SourceLine): Location {
     };
 }
 
-/** Stable across runs and line moves: stack, policy and resource (not the message, which may name values). */
-function fingerprint(f: Finding): string {
+/**
+ * The message without its volatile parts, for the fingerprint: dates and timestamps (a waiver's "today is ..."),
+ * Pulumi's random auto-name suffixes ("-1a2b3c4"), and runs of whitespace.
+ */
+export function stableMessage(message: string): string {
+    return message
+        .replace(/\b\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?\b/g, "<date>")
+        .replace(/-[0-9a-f]{7}\b/g, "-<suffix>")
+        .replace(/\s+/g, " ")
+        .trim();
+}
+
+/**
+ * Stable across runs and line moves, distinct per finding: stack, policy, resource and the stable message (GitHub
+ * merges results with equal partialFingerprints into one alert, so two findings of one policy on one resource, or
+ * two stack-level findings, must differ).
+ */
+export function fingerprint(f: Pick<Finding, "stack" | "policy" | "urn" | "message">): string {
     return crypto
         .createHash("sha256")
-        .update([f.stack, f.policy, f.urn ?? ""].join("\n"))
+        .update([f.stack, f.policy, f.urn ?? "", stableMessage(f.message)].join("\n"))
         .digest("hex");
 }
 

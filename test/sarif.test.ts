@@ -9,7 +9,15 @@ import * as path from "path";
 import type { Log } from "sarif";
 import { ComplianceRecord, evaluateStackCompliance } from "../offline/compliance";
 import { planStack, StackPlan } from "../offline/plan";
-import { CANNOT_DECIDE, componentOf, componentSources, configKeyLine, policySarif } from "../offline/sarif";
+import {
+    CANNOT_DECIDE,
+    componentOf,
+    componentSources,
+    configKeyLine,
+    fingerprint,
+    policySarif,
+    stableMessage,
+} from "../offline/sarif";
 import { PROJECT_ROOT } from "../offline/stackFiles";
 import { policyMetadata } from "../policy-pack/policies";
 import { defineStack } from "../stacks/program";
@@ -36,6 +44,28 @@ const lineOf = (file: string, text: string) =>
         .findIndex((l) => l.includes(text)) + 1;
 
 describe("SARIF of the policy verdict", () => {
+    it("fingerprints tell apart findings of one policy on one resource and stack-level findings, and ignore volatile parts", () => {
+        const urn = `urn:pulumi:dev::${NS}::aws:iam/role:Role::deploy`;
+        const base = { stack: "dev", policy: "iam-passrole-scoped", urn };
+        const one = fingerprint({ ...base, message: 'statement 1 allows iam:PassRole on "*"' });
+        const two = fingerprint({ ...base, message: 'statement 2 allows iam:PassRole on "*"' });
+        expect(one).to.match(/^[0-9a-f]{64}$/);
+        expect(one).not.to.equal(two);
+        // Two reports about the stack (no URN) of one policy.
+        const audit = { stack: "dev", policy: "s3-bucket-versioning" };
+        expect(fingerprint({ ...audit, message: "waiver 1 of s3-bucket-versioning (a) has no reason" })).not.to.equal(
+            fingerprint({ ...audit, message: "waiver 2 of s3-bucket-versioning (b) has no reason" }),
+        );
+        // The same finding on another day, with another auto-name suffix, keeps its fingerprint.
+        const monday = "waiver 1 of p (x) expired on 2026-06-14 (today is 2026-06-15); renew it; bucket logs-1a2b3c4";
+        const tuesday = "waiver 1 of p (x) expired on 2026-06-14 (today is 2026-06-16);  renew it; bucket logs-9f8e7d6";
+        expect(stableMessage(monday)).to.equal(
+            "waiver 1 of p (x) expired on <date> (today is <date>); renew it; bucket logs-<suffix>",
+        );
+        expect(fingerprint({ ...base, message: monday })).to.equal(fingerprint({ ...base, message: tuesday }));
+        expect(stableMessage("at 2026-06-15T12:00:00.000Z")).to.equal("at <date>");
+    });
+
     let validate: ValidateFunction;
     let dir: string;
     before(() => {
