@@ -16,28 +16,63 @@ import type { PolicyConfigSchema, ReportViolation, StackValidationArgs } from "@
 export const WAIVERS_PROPERTY = "waivers";
 
 /**
- * Policies that are never waived in prod (nor in a stack whose environment is unknown): encryption under the
- * stack's own keys, public or wildcard access, the account guard and the pipeline's gates. A finding of one of
- * them in prod is fixed, not accepted. Each is mandatory in every stack (a test checks).
+ * The NIST SP 800-53 controls whose policies prod never waives (a test checks that every mandatory policy tagged
+ * with one of them is in NOT_WAIVABLE_IN_PROD): encryption at rest and in transit and its keys, and access that is
+ * public, cross-account, wildcard or privileged.
+ */
+export const NOT_WAIVABLE_CONTROLS = {
+    encryption: ["SC-8", "SC-12", "SC-13", "SC-28"],
+    access: ["AC-3", "AC-6", "AC-21", "SC-7"],
+} as const;
+
+/**
+ * Policies that are never waived in prod (nor in a stack whose environment is unknown): every mandatory policy of
+ * NOT_WAIVABLE_CONTROLS, secrets, the account guard and the pipeline's gates. A finding of one of them in prod is
+ * fixed, not accepted. Each is mandatory in every stack (a test checks).
  */
 export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
-    // Encryption at rest and in transit.
+    // Encryption at rest and in transit, and its keys (SC-8, SC-12, SC-13, SC-28).
     "s3-bucket-sse-kms-cmk",
     "s3-bucket-tls-only",
     "kms-key-rotation",
+    "kms-key-deletion-window",
+    "kms-key-policy-cross-account-use-only",
+    "iam-kms-decrypt-scoped",
     "codebuild-project-encryption-key",
+    "codebuild-s3-logs-encrypted",
+    "codebuild-report-group-export-encrypted",
     "codepipeline-artifact-store-cmk",
+    "ecr-kms-encryption",
     "cloudwatch-log-group-kms",
-    // Public and wildcard access.
+    "sns-topic-kms",
+    "secretsmanager-secret-cmk",
+    "elb-http-redirects-to-https",
+    "elb-drop-invalid-headers",
+    "elb-listener-tls-policy",
+    "elb-listener-fips-tls-policy-govcloud",
+    "stateful-resources-protected",
+    // Public, cross-account, wildcard and privileged access (AC-3, AC-6, AC-21, SC-7).
     "s3-bucket-public-access-block",
+    "s3-bucket-owner-enforced",
     "s3-bucket-no-public-grants",
     "kms-key-policy-no-public-principal",
     "iam-no-wildcard-actions-on-all-resources",
+    "iam-passrole-scoped",
     "iam-trust-policy-not-public",
+    "iam-cross-account-trust-narrowed",
     "iam-no-privileged-managed-policies",
     "resource-policy-no-public-access",
-    // Secrets and credentials.
+    "resource-policy-cross-account-narrowed",
+    "codebuild-privileged-mode-docker-only",
+    "ecs-service-no-public-ip",
+    "ecs-no-privileged-containers",
+    "ecs-container-non-root-user",
+    "ecs-service-no-execute-command",
+    "ec2-security-group-public-ports-authorized",
+    "ec2-security-group-no-public-admin-ports",
+    // Secrets and credentials (IA-5, SC-28).
     "codebuild-no-plaintext-secrets",
+    "codebuild-source-no-credentials",
     "ecs-no-secrets-in-environment",
     // The account guard and the pipeline's gates.
     "aws-provider-allowed-account-ids",

@@ -4,7 +4,8 @@ import * as path from "path";
 import { allPolicies, POLICY_PACK_NAME } from "../policies";
 import { logGroupRetentionMinimum } from "../policies/logging";
 import { s3EncryptionCmk, s3Versioning } from "../policies/s3";
-import { NOT_WAIVABLE_IN_PROD, setWaiverClock, WaivedReport, Waiver } from "../policies/waivers";
+import { policyMetadata } from "../policies";
+import { NOT_WAIVABLE_CONTROLS, NOT_WAIVABLE_IN_PROD, setWaiverClock, WaivedReport, Waiver } from "../policies/waivers";
 import {
     enforcementLevelOf,
     evaluatePolicies,
@@ -211,6 +212,35 @@ describe("waivers", () => {
                     expect(enforcementLevelOf(policy, config), `${name} in ${file}`).to.equal("mandatory");
                 }
             }
+        });
+
+        it("every mandatory policy of an encryption or access control (NOT_WAIVABLE_CONTROLS) is never waived in prod", () => {
+            const controls: readonly string[] = [...NOT_WAIVABLE_CONTROLS.encryption, ...NOT_WAIVABLE_CONTROLS.access];
+            const inCategories = policyMetadata
+                .filter((m) => m.enforcementLevel === "mandatory" && m.nist.some((c) => controls.includes(c)))
+                .map((m) => m.name);
+            expect(inCategories.filter((n) => !NOT_WAIVABLE_IN_PROD.includes(n))).to.deep.equal([]);
+            // The review's examples, by name, so a change of their NIST tags cannot drop them unnoticed.
+            expect(NOT_WAIVABLE_IN_PROD).to.include.members([
+                "elb-listener-tls-policy",
+                "elb-listener-fips-tls-policy-govcloud",
+                "elb-http-redirects-to-https",
+                "ec2-security-group-no-public-admin-ports",
+                "ecs-service-no-public-ip",
+                "iam-passrole-scoped",
+                "ecr-kms-encryption",
+                "sns-topic-kms",
+                "secretsmanager-secret-cmk",
+            ]);
+            // Only an advisory policy of those controls is left out: it never blocks, so it has nothing to waive.
+            expect(
+                policyMetadata
+                    .filter((m) => m.nist.some((c) => controls.includes(c)) && !NOT_WAIVABLE_IN_PROD.includes(m.name))
+                    .map((m) => [m.name, m.enforcementLevel]),
+            ).to.deep.equal([["ecs-read-only-root-filesystem", "advisory"]]);
+            // No name twice, none unknown.
+            expect(new Set(NOT_WAIVABLE_IN_PROD).size).to.equal(NOT_WAIVABLE_IN_PROD.length);
+            expect(NOT_WAIVABLE_IN_PROD.filter((n) => !policyMetadata.some((m) => m.name === n))).to.deep.equal([]);
         });
     });
 });
