@@ -114,9 +114,13 @@ export type BillingProviderCredentials =
 /**
  * The billing provider's credential settings. A GovCloud credential cannot assume a commercial role (IAM is
  * separate per partition), so the role is assumed with a web identity token or from commercial credentials.
+ * `dryRun` (a preview: `pulumi preview`, or the preview pass of a plain `pulumi up`) picks the read-only preview
+ * role when one is configured: a pull request's token may only assume that one. The token file stays relative: the
+ * CLI starts provider plugins in the project directory (its Go SDK reads the file from the working directory).
  */
 export function billingProviderCredentials(
     credentials: BillingProviderCredentials | undefined,
+    dryRun: boolean,
 ): Pick<aws.ProviderArgs, "profile" | "assumeRoles" | "assumeRoleWithWebIdentity"> {
     switch (credentials?.kind) {
         case undefined:
@@ -126,7 +130,7 @@ export function billingProviderCredentials(
         case "web-identity":
             return {
                 assumeRoleWithWebIdentity: {
-                    roleArn: credentials.roleArn,
+                    roleArn: (dryRun ? credentials.previewRoleArn : undefined) ?? credentials.roleArn,
                     sessionName: credentials.sessionName,
                     webIdentityTokenFile: credentials.tokenFile,
                 },
@@ -154,7 +158,8 @@ export interface AccountBudgetArgs {
     /**
      * Paired standard account only: how the billing provider gets credentials for that account (GovCloud credentials
      * cannot reach it): a profile, a role assumed with a web identity token, or a role assumed from commercial default
-     * credentials. Default: the default credential chain of the billing provider.
+     * credentials. With a web identity, a preview (pulumi.runtime.isDryRun()) assumes its read-only preview role
+     * when one is given. Default: the default credential chain of the billing provider.
      */
     readonly billingCredentials?: BillingProviderCredentials;
     /** The subscriber emails were set with --secret: they reach the budget as secret outputs. Default false. */
@@ -191,7 +196,7 @@ export class AccountBudget extends pulumi.ComponentResource {
                       {
                           region: placement.region,
                           allowedAccountIds: [placement.accountId],
-                          ...billingProviderCredentials(args.billingCredentials),
+                          ...billingProviderCredentials(args.billingCredentials, pulumi.runtime.isDryRun()),
                           defaultTags: args.billingTags ? { tags: { ...args.billingTags } } : undefined,
                       },
                       { parent: this },

@@ -90,8 +90,13 @@ export type BillingCredentials =
           readonly kind: "web-identity";
           readonly roleArn: string;
           readonly sessionName: string;
-          /** Absolute path of the token file. */
+          /**
+           * The token file relative to the project root, as configured: the CLI starts provider plugins in the
+           * project's directory, so the SDK resolves it there, and the provider's inputs are the same on every machine.
+           */
           readonly tokenFile: string;
+          /** A read-only role of the same account the provider assumes instead during a preview (pull requests). */
+          readonly previewRoleArn?: string;
       }
     /** AssumeRole from the default credentials, which are commercial (the stack's own provider uses aws:profile). */
     | {
@@ -179,6 +184,7 @@ const BILLING_KEYS = [
     "budgetBillingProfile",
     "budgetBillingRoleArn",
     "budgetBillingWebIdentityTokenFile",
+    "budgetBillingPreviewRoleArn",
     "budgetBillingExternalId",
     "budgetBillingSessionName",
 ];
@@ -198,7 +204,6 @@ export function validateStackConfig(
     stack: string,
     secretKeys: readonly string[] = [],
     projectValues?: Readonly<Record<string, unknown>>,
-    projectRoot = ".",
 ): StackConfig {
     const stackFile = `Pulumi.${stack}.yaml`;
     const problems: { order: number; text: string }[] = [];
@@ -539,32 +544,53 @@ export function validateStackConfig(
             );
             return undefined;
         }
-        for (const k of ["budgetBillingWebIdentityTokenFile", "budgetBillingExternalId", "budgetBillingSessionName"]) {
+        for (const k of [
+            "budgetBillingWebIdentityTokenFile",
+            "budgetBillingPreviewRoleArn",
+            "budgetBillingExternalId",
+            "budgetBillingSessionName",
+        ]) {
             if (given(k) && !given("budgetBillingRoleArn")) {
                 problem(k, v[k], "nothing without budgetBillingRoleArn (it is a setting of the role's assumption)");
             }
         }
         if (profile !== undefined) return { kind: "profile", profile };
         if (roleText === undefined) return undefined;
-        const [, partitionText, account, roleName] = /^arn:([^:]*):iam::([^:]*):role\/(.+)$/.exec(roleText) ?? [];
-        const expected = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/<name>`;
-        if (partitionText !== STANDARD_PARTITION || !/^[\w+=,.@/-]{1,512}$/.test(roleName ?? "")) {
+        /** A role ARN of the paired standard account (the provider is pinned to it), rebuilt from its parts. */
+        const billingRole = (key: string, text: string): string | undefined => {
+            const [, partitionText, account, roleName] = /^arn:([^:]*):iam::([^:]*):role\/(.+)$/.exec(text) ?? [];
+            const expected = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/<name>`;
+            if (partitionText !== STANDARD_PARTITION || !/^[\w+=,.@/-]{1,512}$/.test(roleName ?? "")) {
+                problem(
+                    key,
+                    text,
+                    `a role ARN of the standard partition, ${expected}: AWS Budgets and the billing of a GovCloud account live there`,
+                );
+                return undefined;
+            }
+            if (account !== billingAccountId) {
+                problem(
+                    key,
+                    text,
+                    `a role of budgetBillingAccountId ${billingAccountId}, ${expected} (the budget's provider is pinned to that account)`,
+                );
+                return undefined;
+            }
+            return `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/${roleName}`;
+        };
+        const roleArn = billingRole("budgetBillingRoleArn", roleText);
+        const previewText: string | undefined = v.budgetBillingPreviewRoleArn;
+        const previewRoleArn =
+            previewText === undefined ? undefined : billingRole("budgetBillingPreviewRoleArn", previewText);
+        if (roleArn === undefined || (previewText !== undefined && previewRoleArn === undefined)) return undefined;
+        if (given("budgetBillingPreviewRoleArn") && !given("budgetBillingWebIdentityTokenFile")) {
             problem(
-                "budgetBillingRoleArn",
-                roleText,
-                `a role ARN of the standard partition, ${expected}: AWS Budgets and the billing of a GovCloud account live there`,
+                "budgetBillingPreviewRoleArn",
+                previewText,
+                "nothing without budgetBillingWebIdentityTokenFile (pull-request previews assume it with the job's OIDC token)",
             );
             return undefined;
         }
-        if (account !== billingAccountId) {
-            problem(
-                "budgetBillingRoleArn",
-                roleText,
-                `a role of budgetBillingAccountId ${billingAccountId}, ${expected} (the budget's provider is pinned to that account)`,
-            );
-            return undefined;
-        }
-        const roleArn = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/${roleName}`;
         const sessionName: string = v.budgetBillingSessionName ?? `cicd-${stack}-budget`;
         const tokenFile: string | undefined = v.budgetBillingWebIdentityTokenFile;
         if (given("budgetBillingWebIdentityTokenFile")) {
@@ -577,7 +603,14 @@ export function validateStackConfig(
                 );
                 return undefined;
             }
-            return { kind: "web-identity", roleArn, sessionName, tokenFile: path.resolve(projectRoot, tokenFile) };
+            // Kept relative: the provider's inputs (and so its diff) must not depend on where the project is checked out.
+            return {
+                kind: "web-identity",
+                roleArn,
+                sessionName,
+                tokenFile,
+                ...(previewRoleArn !== undefined ? { previewRoleArn } : {}),
+            };
         }
         if (!given("aws:profile")) {
             problem(
@@ -770,7 +803,6 @@ export function loadStackConfig(): StackConfig {
         pulumi.getStack(),
         secretKeys,
         readProjectValues(root, pulumi.getProject()),
-        root,
     );
 }
 

