@@ -20,6 +20,7 @@ import {
     sharedKeys,
     STANDARD_PARTITION,
     StackRole,
+    UNDECRYPTED_SECRET,
 } from "./configSchema";
 import { PartitionName, partitionOfRegion } from "./regions";
 
@@ -31,6 +32,7 @@ export {
     REQUIRED_TAGS,
     SERVICE_NAME,
     STACK_ROLES,
+    UNDECRYPTED_SECRET,
     URL_PATH,
     isValidBranchName,
 } from "./configSchema";
@@ -209,15 +211,20 @@ export function validateStackConfig(
     const problems: { order: number; text: string }[] = [];
     const full = (k: string) => namespaced(project, k);
     const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
+    /** Keys set with --secret (schema names): their values never appear in a message (CI logs, PR comments). */
+    const secretNames = new Set(secretKeys.map((k) => (k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k)));
     /** A problem with `base` (a schema key) or a part of it (`suffix`: `[2]`, `.tags.Owner`). */
     const problem = (base: string, found: unknown, expected: string, suffix = "") =>
         problems.push({
             order: CONFIG_KEY_NAMES.indexOf(base),
-            text: `${full(base)}${suffix}: found ${show(found)}, expected ${expected}`,
+            text: `${full(base)}${suffix}: found ${secretNames.has(base) ? "[secret]" : show(found)}, expected ${expected}`,
         });
 
     unknownKeys(raw, project).forEach(({ key, value, expected }) =>
-        problems.push({ order: -1, text: `${key}: found ${show(value)}, expected ${expected}` }),
+        problems.push({
+            order: -1,
+            text: `${key}: found ${secretKeys.includes(key) ? "[secret]" : show(value)}, expected ${expected}`,
+        }),
     );
     const secrets: string[] = [];
     for (const k of secretKeys) {
@@ -240,7 +247,7 @@ export function validateStackConfig(
     if (projectValues) {
         for (const k of sharedKeys()) {
             const text = raw[full(k)];
-            if (text === undefined) continue;
+            if (text === undefined || secretNames.has(k)) continue; // a secret one is refused above
             const type = CONFIG_KEYS.find((d) => d.key === k)!.type;
             const found = decode(type, text);
             const stated = projectValues[k];
@@ -271,12 +278,20 @@ export function validateStackConfig(
             v[def.key] = def.default;
             continue;
         }
+        if (secretNames.has(def.key) && !secrets.includes(def.key)) {
+            // Refused above, once, whether or not its value could be decrypted.
+            if (!def.required) v[def.key] = def.default;
+            continue;
+        }
         const value = text === undefined ? undefined : decode(def.type, text);
         const result = def.schema.safeParse(value);
+        // An undecrypted secret (the offline plan, another secrets provider) is not checked: the plan says so.
+        const unchecked = (path: readonly PropertyKey[]) =>
+            secrets.includes(def.key) && at(value, path.slice(0, 1)) === UNDECRYPTED_SECRET;
+        const issues = result.success ? [] : result.error.issues.filter((issue) => !unchecked(issue.path));
         if (result.success) v[def.key] = result.data;
-        else
-            for (const issue of result.error.issues)
-                problem(def.key, at(value, issue.path), issue.message, suffix(issue));
+        else if (issues.length === 0) v[def.key] = value;
+        else for (const issue of issues) problem(def.key, at(value, issue.path), issue.message, suffix(issue));
     }
 
     // Rules across keys, on the values that passed their own checks.

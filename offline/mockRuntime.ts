@@ -37,6 +37,15 @@ export interface StackRun {
     readonly project: string;
     readonly stack: string;
     readonly config: Readonly<Record<string, string>>;
+    /** Keys whose values are secure (set with --secret). */
+    readonly secretKeys?: readonly string[];
+    /**
+     * Secure keys the offline reader could not decrypt (see resolveStack): the program got UNDECRYPTED_SECRET and
+     * checked nothing of them.
+     */
+    readonly undecryptedSecrets?: readonly string[];
+    /** The stack file's secrets provider, when it names one (e.g. awskms://...). */
+    readonly secretsProvider?: string;
     /** Every registered resource except the root `pulumi:pulumi:Stack`. */
     readonly resources: RecordedResource[];
     readonly calls: RecordedCall[];
@@ -79,7 +88,7 @@ export async function runStack(
     options: RunOptions = {},
 ): Promise<StackRun> {
     const root = options.projectValues ? temporaryProject(options.projectValues) : PROJECT_ROOT;
-    const { config, secretKeys } = resolveStack(stack, {
+    const { config, secretKeys, undecrypted, secretsProvider } = resolveStack(stack, {
         root,
         stackFile: options.stackFile,
         overrides: options.overrides,
@@ -89,7 +98,12 @@ export async function runStack(
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-        return await runRecorded(stack, program, config, options, root, secretKeys);
+        const secrets = {
+            secretKeys,
+            undecryptedSecrets: undecrypted,
+            ...(secretsProvider ? { secretsProvider } : {}),
+        };
+        return await runRecorded(stack, program, config, options, root, secrets);
     } finally {
         Error.stackTraceLimit = stackTraceLimit;
     }
@@ -101,7 +115,7 @@ async function runRecorded(
     config: Record<string, string>,
     options: RunOptions,
     root: string,
-    secretKeys: string[],
+    secrets: Pick<StackRun, "secretKeys" | "undecryptedSecrets" | "secretsProvider">,
 ): Promise<StackRun> {
     const project = readProjectFile(root).name;
     const region = config["aws:region"] ?? "us-east-1";
@@ -113,7 +127,7 @@ async function runRecorded(
     const calls: RecordedCall[] = [];
     const mocks = new AwsMocks(partition, region, account, options.outputs);
 
-    pulumi.runtime.setAllConfig(config, secretKeys);
+    pulumi.runtime.setAllConfig(config, [...(secrets.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(mocks, project, stack, true);
     // The project's directory, as the engine hands it to the program (getRootDirectory): it reads Pulumi.yaml there.
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the SDK's internal settings store
@@ -207,7 +221,7 @@ async function runRecorded(
     if (error instanceof StackConfigError && options.stackFile) {
         error = new StackConfigError(path.basename(options.stackFile), error.problems);
     }
-    return { project, stack, config, resources, calls, outputs, error };
+    return { project, stack, config, ...secrets, resources, calls, outputs, error };
 }
 
 /**

@@ -43,6 +43,11 @@ export interface StackPlan {
     readonly accountId?: string;
     readonly partition?: string;
     readonly region?: string;
+    /**
+     * Secure config values the plan could not decrypt (a secrets provider needing cloud credentials, e.g. awskms://,
+     * or no passphrase): the program accepted them unchecked; `pulumi preview` checks them. Absent when none.
+     */
+    readonly undecryptedSecrets?: { readonly keys: string[]; readonly secretsProvider?: string };
     /** Account ids by stack role (tool, dev, ...), for naming accounts in the summary. */
     readonly accounts?: Readonly<Record<string, string>>;
     readonly resources: {
@@ -162,7 +167,7 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
 
     let config: StackConfig;
     try {
-        config = validateStackConfig(run.config, run.project, stack);
+        config = validateStackConfig(run.config, run.project, stack, run.secretKeys ?? []);
     } catch (e) {
         return failed(stack, stackFile, "config", e);
     }
@@ -202,6 +207,14 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
         accountId: config.accountId,
         partition: config.partition,
         region: config.region,
+        ...(run.undecryptedSecrets?.length
+            ? {
+                  undecryptedSecrets: {
+                      keys: [...run.undecryptedSecrets],
+                      ...(run.secretsProvider ? { secretsProvider: run.secretsProvider } : {}),
+                  },
+              }
+            : {}),
         accounts: { ...config.accounts },
         resources: summariseResources(run.resources),
         crossAccount,

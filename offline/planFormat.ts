@@ -48,6 +48,17 @@ export function quotaLine(q: QuotaUsage): string {
     return `${q.quota} (${q.scope}): ${count}${flag}`;
 }
 
+/** What the plan could not check: secure values it could not decrypt. */
+export function undecryptedNote(u: NonNullable<StackPlan["undecryptedSecrets"]>): string {
+    const provider = u.secretsProvider
+        ? `secrets provider ${u.secretsProvider.replace(/\?.*$/, "")}`
+        : "no passphrase or provider key";
+    return (
+        `Not decrypted offline (${provider}), so not checked: ${u.keys.join(", ")} ` +
+        "(planned as secrets; pulumi preview checks them)"
+    );
+}
+
 /** The terminal report. */
 export function formatText(report: PlanReport): string {
     const out: string[] = [];
@@ -61,6 +72,7 @@ export function formatText(report: PlanReport): string {
         out.push(
             `  ${s.environment} account ${s.accountId}, ${s.partition} ${s.region}: ${s.resources.total} resource${s.resources.total === 1 ? "" : "s"}`,
         );
+        if (s.undecryptedSecrets) out.push(`  ${undecryptedNote(s.undecryptedSecrets)}`);
         out.push("  Resources", `    pulumi:pulumi:Stack ${report.project}-${s.stack}`);
         out.push(...treeLines(s.resources.tree, "    "));
         out.push("  Counts by type");
@@ -355,6 +367,9 @@ export function formatMarkdown(report: PlanReport): string {
     }
     for (const s of report.stacks.filter((st) => st.error)) {
         w.add("", `### ${s.stack}: ${s.error!.kind} error`, "", "```", s.error!.message, "```");
+    }
+    for (const s of report.stacks.filter((st) => st.undecryptedSecrets)) {
+        w.add("", `${s.stack}: ${undecryptedNote(s.undecryptedSecrets!)}`);
     }
     violationSections(w, report.stacks);
     const grants = report.stacks.flatMap((s) => s.crossAccount);

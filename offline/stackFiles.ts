@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { UNDECRYPTED_SECRET } from "../domain/configSchema";
 
 /** The project root: where Pulumi.yaml lives. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
@@ -70,13 +71,15 @@ export function resolveStackConfig(
 /**
  * resolveStackConfig, and the keys whose values are secure (`config.Map.SecureKeys`, the `configSecretKeys` the CLI
  * hands the language host). Secure values are decrypted as the CLI does with the passphrase secrets provider
- * (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE and the stack file's `encryptionsalt`); any other
- * provider cannot be used offline.
+ * (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE and the stack file's `encryptionsalt`). Without it
+ * (another provider, e.g. awskms://, needs cloud credentials; or no passphrase) each secure value, whole or a list
+ * item, becomes UNDECRYPTED_SECRET, which the program accepts unchecked where the key may be secret; `undecrypted`
+ * lists those keys and `secretsProvider` is the stack file's (absent: the passphrase or the Pulumi Cloud).
  */
 export function resolveStack(
     stack: string,
     options: { root?: string; stackFile?: string; overrides?: Record<string, unknown> } = {},
-): { config: Record<string, string>; secretKeys: string[] } {
+): { config: Record<string, string>; secretKeys: string[]; undecrypted: string[]; secretsProvider?: string } {
     const root = path.resolve(options.root ?? PROJECT_ROOT);
     const project = loadProject(root);
     const stackFile = options.stackFile ?? path.join(root, project.stackConfigDir ?? "", `Pulumi.${stack}.yaml`);
@@ -98,13 +101,20 @@ export function resolveStack(
 
     const out: Record<string, string> = {};
     const secretKeys: string[] = [];
+    const undecrypted: string[] = [];
     const entries = config.entries().sort(([a], [b]) => compareGo(a, b));
     const decrypter = decrypterOf(config);
     for (const [key, value] of entries) {
         out[key] = decryptText(value, decrypter);
         if (value.secure) secretKeys.push(key);
+        if (value.secure && !decrypter) undecrypted.push(key);
     }
-    return { config: out, secretKeys };
+    return {
+        config: out,
+        secretKeys,
+        undecrypted,
+        ...(config.secretsProvider ? { secretsProvider: config.secretsProvider } : {}),
+    };
 }
 
 const decrypters = new Map<string, (ciphertext: string) => string>();
@@ -1164,19 +1174,12 @@ function valueObj(v: Value): Obj {
 }
 
 /**
- * Value.Value(decrypter) with a real decrypter: the text the program (and validation) gets. Offline there is no
- * key to decrypt secrets with.
+ * Value.Value(decrypter) with a real decrypter: the text the program (and validation) gets. Without one (see
+ * resolveStack) each ciphertext becomes UNDECRYPTED_SECRET.
  */
 function decryptText(v: Value, decrypt?: (ciphertext: string) => string): string {
     const plain = (o: Obj): Obj => {
-        if (o instanceof Ciphertext) {
-            if (!decrypt) {
-                throw new OfflineLimit(
-                    "This offline reader decrypts secure config values only with the passphrase secrets provider (PULUMI_CONFIG_PASSPHRASE and the stack's encryptionsalt): give the stack plain values (overrides) to run it otherwise",
-                );
-            }
-            return decrypt(o.value);
-        }
+        if (o instanceof Ciphertext) return decrypt ? decrypt(o.value) : UNDECRYPTED_SECRET;
         if (Array.isArray(o)) return o.map(plain);
         if (o instanceof Map) return new Map([...o].map(([k, x]) => [k, plain(x)]));
         return o;
@@ -1270,6 +1273,8 @@ class ConfigMap {
     private readonly values = new Map<string, Value>();
     /** The stack file's `encryptionsalt` (passphrase secrets provider). */
     encryptionSalt?: string;
+    /** The stack file's `secretsprovider` (e.g. awskms://...; absent for the passphrase and the Pulumi Cloud). */
+    secretsProvider?: string;
 
     entries(): [string, Value][] {
         return [...this.values];
@@ -1751,6 +1756,8 @@ function loadProjectStack(project: Project, data: Buffer, overrides: Record<stri
     const stack = simplifyDocument(raw);
     const salt = stack.get("encryptionsalt");
     if (typeof salt === "string") config.encryptionSalt = salt;
+    const provider = stack.get("secretsprovider");
+    if (typeof provider === "string") config.secretsProvider = provider;
     if (stack.has("environment") && stack.get("environment") !== null) {
         throw new OfflineLimit(
             "This offline reader cannot open the stack's ESC environments (`environment:` in the stack file)",
@@ -1872,6 +1879,8 @@ function mergeConfig(stackName: string, project: Project, config: ConfigMap): vo
                 `Stack '${stackName}' with configuration key '${projectKey}' must be encrypted as it's secret`,
             );
         }
+        // Not decrypted (see resolveStack): its type cannot be told, except that text is never a list or an object.
+        if (value.secure && !decrypt && (value.object || t.type === "integer" || t.type === "boolean")) continue;
         const text = decryptText(value, decrypt);
         const content: Checked = value.object ? (JSON.parse(text) as Checked) : text;
         if (!validateConfigValue(t.type, t.items, content)) {

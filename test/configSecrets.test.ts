@@ -12,7 +12,9 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { StackConfigError } from "../domain/config";
-import { secretAllowedKeys } from "../domain/configSchema";
+import { secretAllowedKeys, UNDECRYPTED_SECRET } from "../domain/configSchema";
+import { PlanReport } from "../offline/plan";
+import { main as plan } from "../scripts/plan";
 import { PROJECT_ROOT } from "../offline/stackFiles";
 import { temporaryProject } from "../offline/temporaryProject";
 import { RecordedResource, runProgram, StackRun } from "./harness";
@@ -70,9 +72,13 @@ describe("config set --secret, shared values, the GovCloud budget's credentials"
      * Pulumi.<stack>.yaml with `secure` values, as `pulumi config set --secret` writes them (`changes`: key ->
      * value, a `{ secure: plaintext }` encrypted), plus plain changes.
      */
-    function stackFile(stack: string, changes: Record<string, unknown>): string {
+    function stackFile(stack: string, changes: Record<string, unknown>, provider?: string): string {
         const doc = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
-        doc.encryptionsalt = passphrase.salt;
+        if (provider) {
+            // As `pulumi stack init --secrets-provider awskms://...` writes it: the data key encrypted by KMS.
+            doc.secretsprovider = provider;
+            doc.encryptedkey = crypto.randomBytes(48).toString("base64");
+        } else doc.encryptionsalt = passphrase.salt;
         const encrypt = (v: any): unknown =>
             v !== null && typeof v === "object" && "secure" in v
                 ? { secure: passphrase.encrypt(v.secure) }
@@ -117,10 +123,54 @@ describe("config set --secret, shared values, the GovCloud budget's credentials"
             expect(JSON.stringify(run.resources.map((r) => r.urn))).not.to.include("example.gov");
         });
 
-        it("a secret email is validated on its plaintext, with the same message as a plain one", async () => {
-            const file = stackFile("dev", { notificationEmails: [{ secure: "<ops@example.gov>" }] });
+        it("subscription names: by address when plain, by position when secret (README: what switching and removing do)", async () => {
+            const names = (run: StackRun) =>
+                byType(run, "aws:sns/topicSubscription:TopicSubscription").map((r) => [r.name, r.inputs.endpoint]);
+            const plain = await runProgram("dev", {
+                overrides: { notificationEmails: ["ops@example.gov", "oncall@example.gov"] },
+            });
+            expect(names(plain)).to.deep.equal([
+                ["dev-notifications-email-ops@example.gov", "ops@example.gov"],
+                ["dev-notifications-email-oncall@example.gov", "oncall@example.gov"],
+            ]);
+            // The same list set with --secret: other names, so every subscription is replaced.
+            const all = ["ops@example.gov", "oncall@example.gov", "finops@example.gov"];
+            const secretRun = (emails: string[]) =>
+                runProgram("dev", {
+                    stackFile: stackFile("dev", { notificationEmails: emails.map((e) => ({ secure: e })) }),
+                });
+            expect(names(await secretRun(all))).to.deep.equal([
+                ["dev-notifications-email-0", secret("ops@example.gov")],
+                ["dev-notifications-email-1", secret("oncall@example.gov")],
+                ["dev-notifications-email-2", secret("finops@example.gov")],
+            ]);
+            // Removing the first address: positions 0 and 1 get new endpoints (replaced), position 2 goes.
+            expect(names(await secretRun(all.slice(1)))).to.deep.equal([
+                ["dev-notifications-email-0", secret("oncall@example.gov")],
+                ["dev-notifications-email-1", secret("finops@example.gov")],
+            ]);
+        });
+
+        it("a secret email is validated on its plaintext; the message names the item, never the value", async () => {
+            const file = stackFile("dev", {
+                notificationEmails: [{ secure: "ops@example.gov" }, { secure: "<oncall@example.gov>" }],
+            });
             expect(await refused(runProgram("dev", { stackFile: file }))).to.deep.equal([
-                `${NS}:notificationEmails[0]: found "<ops@example.gov>", expected an email address such as team@example.gov (ASCII, no display name or angle brackets)`,
+                `${NS}:notificationEmails[1]: found [secret], expected an email address such as team@example.gov (ASCII, no display name or angle brackets)`,
+            ]);
+        });
+
+        it("a secret external id: checked, never shown", async () => {
+            const file = stackFile("dev", {
+                budgetMonthlyLimitUsd: 500,
+                budgetBillingAccountId: PAIRED,
+                "aws:profile": "govcloud-dev",
+                budgetBillingRoleArn: BILLING_ROLE,
+                budgetBillingExternalId: { secure: "budget 4100" },
+                notificationEmails: [{ secure: "ops@example.gov" }],
+            });
+            expect(await refused(runProgram("dev", { stackFile: file }))).to.deep.equal([
+                `${NS}:budgetBillingExternalId: found [secret], expected 2 to 1224 letters, digits or _ + = , . @ : / -`,
             ]);
         });
 
@@ -134,20 +184,95 @@ describe("config set --secret, shared values, the GovCloud budget's credentials"
             ]);
         });
 
-        it("without the passphrase the offline reader says what it needs, as the CLI cannot decrypt either", async () => {
-            const file = stackFile("dev", { notificationEmails: [{ secure: "ops@example.gov" }] });
+        it("without the passphrase the plan runs: secret values unchecked, and it says so", async () => {
+            const file = stackFile("dev", { notificationEmails: [{ secure: "not an address" }] });
             delete process.env.PULUMI_CONFIG_PASSPHRASE;
             try {
-                const error = await runProgram("dev", { stackFile: file }).then(
-                    () => undefined,
-                    (e: Error) => e,
+                const { code, out, report } = await planCli(file);
+                expect(code).to.equal(0);
+                expect(out).to.include(
+                    `\n  Not decrypted offline (no passphrase or provider key), so not checked: ${NS}:notificationEmails (planned as secrets; pulumi preview checks them)\n`,
                 );
-                expect(error?.message).to.equal(
-                    "This offline reader decrypts secure config values only with the passphrase secrets provider (PULUMI_CONFIG_PASSPHRASE and the stack's encryptionsalt): give the stack plain values (overrides) to run it otherwise",
-                );
+                expect(report.stacks[0].undecryptedSecrets).to.deep.equal({ keys: [`${NS}:notificationEmails`] });
             } finally {
                 process.env.PULUMI_CONFIG_PASSPHRASE = passphrase.phrase;
             }
+        });
+    });
+
+    /** `npm run plan -- --stack dev --stack-file FILE --json ...`: exit code, text and JSON report. */
+    async function planCli(file: string): Promise<{ code: number; out: string; report: PlanReport }> {
+        const json = path.join(dir, `plan-${crypto.randomBytes(4).toString("hex")}.json`);
+        const out: string[] = [];
+        const io = { out: (s: string) => out.push(s), err: (s: string) => out.push(s) };
+        const code = await plan(["--stack", "dev", "--stack-file", file, "--json", json], io);
+        return { code, out: out.join(""), report: JSON.parse(fs.readFileSync(json, "utf8")) as PlanReport };
+    }
+
+    describe("a stack whose secrets provider needs cloud credentials (awskms://), planned offline in CI", () => {
+        const KMS = "awskms://alias/pulumi-dev?region=us-gov-west-1";
+        const NOTE =
+            "  Not decrypted offline (secrets provider awskms://alias/pulumi-dev), so not checked: " +
+            `${NS}:budgetBillingExternalId, ${NS}:notificationEmails ` +
+            "(planned as secrets; pulumi preview checks them)";
+        const budget = {
+            budgetMonthlyLimitUsd: 500,
+            budgetBillingAccountId: PAIRED,
+            "aws:profile": "govcloud-dev",
+            budgetBillingRoleArn: BILLING_ROLE,
+        };
+
+        it("secret list items (config set --secret --path 'notificationEmails[0]'): planned as secrets, noted", async () => {
+            const file = stackFile(
+                "dev",
+                {
+                    ...budget,
+                    budgetBillingExternalId: { secure: "budget-4100" },
+                    notificationEmails: [{ secure: "ops@example.gov" }, { secure: "oncall@example.gov" }],
+                },
+                KMS,
+            );
+            const { code, out, report } = await planCli(file);
+            expect(code, out).to.equal(0);
+            expect(out.split("\n").slice(0, 3)).to.deep.equal([
+                `Stack dev (${path.basename(file)})`,
+                `  dev account ${DEV}, aws-us-gov us-gov-west-1: ${report.stacks[0].resources.total} resources`,
+                NOTE,
+            ]);
+            expect(report.stacks[0].undecryptedSecrets).to.deep.equal({
+                keys: [`${NS}:budgetBillingExternalId`, `${NS}:notificationEmails`],
+                secretsProvider: KMS,
+            });
+            const run = await runProgram("dev", { stackFile: file });
+            if (run.error) throw run.error;
+            const subscriptions = byType(run, "aws:sns/topicSubscription:TopicSubscription");
+            expect(subscriptions.map((s) => [s.name, s.inputs.endpoint])).to.deep.equal([
+                ["dev-notifications-email-0", secret(UNDECRYPTED_SECRET)],
+                ["dev-notifications-email-1", secret(UNDECRYPTED_SECRET)],
+            ]);
+        });
+
+        it("a whole secret list (config set --secret notificationEmails '[...]'): the CLI refuses it, as offline", async () => {
+            // Pulumi.yaml types notificationEmails as a list; the CLI checks the decrypted text, never a list.
+            const changes = { notificationEmails: { secure: JSON.stringify(["ops@example.gov"]) } };
+            const message =
+                "validating stack config: Stack 'dev' with configuration key 'notificationEmails' must be of type 'array<string>'";
+            const kms = await planCli(stackFile("dev", changes, KMS));
+            expect([kms.code, kms.report.stacks[0].error?.message]).to.deep.equal([2, message]);
+            const decrypted = await planCli(stackFile("dev", changes));
+            expect([decrypted.code, decrypted.report.stacks[0].error?.message]).to.deep.equal([2, message]);
+        });
+
+        it("a key that may not be secret is refused with the same message as a decrypted one, exit 2", async () => {
+            const changes = { vpcCidr: { secure: "10.1.0.0/16" }, desiredCount: { secure: "20" } };
+            const expected = (k: string) =>
+                `${NS}:${k}: found a secret value, expected a plain value: this key ends up in resource names, ARNs, ids or policies, which Pulumi keeps in plain text in the state, so it cannot stay secret (set it without --secret; keys that may be secret: notificationEmails, budgetBillingExternalId)`;
+            const kms = await planCli(stackFile("dev", changes, KMS));
+            expect(kms.code).to.equal(2);
+            expect(kms.report.stacks[0].error?.problems).to.deep.equal([expected("desiredCount"), expected("vpcCidr")]);
+            expect(kms.out).not.to.include("10.1.0.0");
+            const decrypted = await planCli(stackFile("dev", changes));
+            expect(decrypted.report.stacks[0].error?.problems).to.deep.equal(kms.report.stacks[0].error?.problems);
         });
     });
 
