@@ -116,7 +116,9 @@ export type BillingProviderCredentials =
  * separate per partition), so the role is assumed with a web identity token or from commercial credentials.
  * `dryRun` (a preview: `pulumi preview`, or the preview pass of a plain `pulumi up`) picks the read-only preview
  * role when one is configured: a pull request's token may only assume that one. The token file stays relative: the
- * CLI starts provider plugins in the project directory (its Go SDK reads the file from the working directory).
+ * CLI starts provider plugins in the project directory (pulumi sdk plugin.go: `cmd.Dir = pwd`, the project root
+ * when Pulumi.yaml has no `main`) and aws-sdk-go-v2's stscreds.IdentityTokenFile reads it with os.ReadFile on every
+ * credential refresh.
  */
 export function billingProviderCredentials(
     credentials: BillingProviderCredentials | undefined,

@@ -265,6 +265,8 @@ describe("GitHub workflows", () => {
                 s.name?.startsWith("Web identity token"),
             );
         const TOKEN_FILE = ".budget-billing/web-identity-token";
+        const dirs: string[] = [];
+        after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
         /** Runs the step in a temporary project; `curl` answers token-1, token-2, ... (or fails), `sleep` `sleeps` times. */
         const runStep = (options: {
             curlFails?: boolean;
@@ -273,6 +275,7 @@ describe("GitHub workflows", () => {
             stackFile?: string;
         }) => {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "token-step-"));
+            dirs.push(dir);
             const bin = path.join(dir, "bin");
             const calls = path.join(dir, "calls");
             fs.mkdirSync(bin);
