@@ -1,7 +1,8 @@
 /**
  * The real engine honours a waiver the way the offline plan does: dev with logRetentionDays 30 (a real mandatory
  * violation of cloudwatch-log-group-retention-minimum on every log group) previewed with a temporary policy pack
- * config that waives it by URN pattern, and holds an expired waiver of an advisory policy (reported by its audit).
+ * config that waives it by a URN pattern per log group (a wildcard over every log group's name is too broad and
+ * waives nothing), and holds an expired waiver of an advisory policy (reported by its audit).
  */
 import { expect } from "chai";
 import * as fs from "fs";
@@ -19,7 +20,7 @@ import { PreviewWorkspace } from "../preview";
 
 const LOG = "cloudwatch-log-group-retention-minimum";
 // A URN holds the types of its parents before its own: `*` before the type covers any depth.
-const LOG_GROUPS = "urn:pulumi:dev::devsecops-pipelines::*aws:cloudwatch/logGroup:LogGroup::*";
+const logGroup = (name: string) => `urn:pulumi:dev::devsecops-pipelines::*aws:cloudwatch/logGroup:LogGroup::${name}`;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 describe("a waiver in the real engine and in the offline plan", () => {
@@ -27,7 +28,7 @@ describe("a waiver in the real engine and in the offline plan", () => {
     let stackFile: string;
     let policyConfig: string;
 
-    before(() => {
+    before(async () => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "waiver-"));
         stackFile = path.join(dir, "Pulumi.dev.yaml");
         const dev = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.dev.yaml"), "utf8");
@@ -35,6 +36,9 @@ describe("a waiver in the real engine and in the offline plan", () => {
         fs.writeFileSync(stackFile, dev.replace("logRetentionDays: 90\n", "logRetentionDays: 30\n"));
         const base = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policy-pack", "config", "dev.json"), "utf8"));
         policyConfig = path.join(dir, "dev.json");
+        const groups = (await runStack("dev", defineStack, { stackFile, outputs: "preview" })).resources
+            .filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup")
+            .map((r) => logGroup(r.name));
         fs.writeFileSync(
             policyConfig,
             JSON.stringify({
@@ -43,7 +47,7 @@ describe("a waiver in the real engine and in the offline plan", () => {
                     waivers: [
                         {
                             stack: "dev",
-                            resources: [LOG_GROUPS],
+                            resources: groups,
                             reason: "Dev logs are copied to the log archive account nightly",
                             approvedBy: "isso@example.gov",
                             expires: day(30),

@@ -137,6 +137,7 @@ export function stackPolicy(
                 report,
                 undefined,
                 waiverContext,
+                args.resources.map((r) => r.urn),
             ),
         );
     };

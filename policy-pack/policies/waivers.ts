@@ -194,6 +194,19 @@ export function describeWaiver(policy: string, waiver: Waiver, index: number): s
 /** The environments in which NOT_WAIVABLE_IN_PROD applies: prod, and an environment that cannot be told. */
 const STRICT_ENVIRONMENTS = ["prod", "unknown"];
 
+const words = (s: string): string[] => s.split(/[^A-Za-z0-9]+/).filter((w) => w !== "");
+
+/**
+ * Whether a pattern names nothing: a name pattern without a letter or digit ("*", "?*", "-*"), or a URN pattern
+ * with no word beyond "urn", "pulumi" and the stack's and project's names ("urn:*", "urn:pulumi:dev::*"). Such a
+ * pattern takes in every resource, today's and tomorrow's.
+ */
+export function namesNothing(pattern: string, ctx: Pick<WaiverContext, "stack" | "project">): boolean {
+    if (!pattern.startsWith("urn:")) return words(pattern).length === 0;
+    const fixed = new Set(["urn", "pulumi", ...words(ctx.stack), ...words(ctx.project)]);
+    return words(pattern).every((w) => fixed.has(w));
+}
+
 /**
  * What makes a waiver unusable, judged without the stack's resources: each entry completes "waiver N of P (...)".
  * A waiver with any problem waives nothing.
@@ -206,6 +219,11 @@ export function waiverProblems(policy: string, waiver: Waiver, ctx: WaiverContex
         problems.push(`is for stack "${stack}", not "${ctx.stack}"; each stack's config holds its own waivers`);
     if (patternsOf(waiver).length === 0)
         problems.push(`covers no resources; list resource names or URN patterns in "resources"`);
+    for (const p of patternsOf(waiver).filter((p) => namesNothing(p, ctx)))
+        problems.push(
+            `resources: "${p}" names no resource (only wildcards${p.startsWith("urn:") ? " and the URN's fixed parts" : ""}); ` +
+                `give the resource's name, or its type or name in a URN pattern`,
+        );
     if (!text(waiver.reason)) problems.push(`has no reason; say why the finding is accepted`);
     if (!text(waiver.approvedBy)) problems.push(`has no approver; "approvedBy" names who accepted the risk`);
     const expires = text(waiver.expires);
@@ -247,6 +265,50 @@ export function covers(waiver: Waiver, urn: string): boolean {
     return patternsOf(waiver).some((p) => (p.startsWith("urn:") ? glob(p, urn) : glob(p, nameOfUrn(urn))));
 }
 
+/** Whether a pattern leaves the resource's name open (a `*` before a URN's type only spans its parents). */
+const wildcardName = (p: string) => /[*?]/.test(p.startsWith("urn:") ? p.slice(p.lastIndexOf("::") + 2) : p);
+const typeOfUrn = (urn: string) => {
+    const types = urn.split("::")[2] ?? "";
+    return types.slice(types.lastIndexOf("$") + 1);
+};
+
+/**
+ * Why a waiver is too broad for the stack's resources (empty when it is not): its wildcards take in every resource
+ * of a type of which the stack holds more than one. For a policy of one resource type that is every resource the
+ * policy applies to: the waiver would switch the policy off for the stack, and silently take in each resource of
+ * that type added later. Naming each resource exactly is not too broad (each was named and approved), even in a URN
+ * pattern whose `*` spans the parents' types.
+ */
+export function overBroad(waiver: Waiver, ctx: WaiverContext, urns: readonly string[]): string[] {
+    const byType = new Map<string, string[]>();
+    for (const u of urns) {
+        if (u === stackUrnOf(ctx)) continue;
+        const t = typeOfUrn(u);
+        byType.set(t, [...(byType.get(t) ?? []), u]);
+    }
+    const problems: string[] = [];
+    for (const [type, all] of byType) {
+        if (all.length < 2 || !all.every((u) => covers(waiver, u))) continue;
+        const wildcards = patternsOf(waiver).filter(
+            (p) => wildcardName(p) && all.some((u) => covers({ resources: [p] }, u)),
+        );
+        if (wildcards.length === 0) continue;
+        problems.push(
+            `covers every ${type} of stack ${ctx.stack} (${all.length}) through ${wildcards.map((p) => `"${p}"`).join(", ")}; ` +
+                `a waiver names the resources it accepts (fix the finding, or list each resource by its name)`,
+        );
+    }
+    return problems;
+}
+
+/** Findings of resource validations a waiver accepted, held until the policy's audit judges the waiver broadness. */
+interface Pending {
+    readonly stack: string;
+    readonly waiver: number;
+    readonly waived: WaivedReport;
+}
+const pending = new Map<string, Pending[]>();
+
 /**
  * The policy's report function with its usable waivers applied: a finding on a resource a usable waiver covers is
  * not reported to the engine but recorded (setWaivedSink); every other finding is reported as it was.
@@ -257,22 +319,32 @@ export function waiverFilter(
     report: ReportViolation,
     defaultUrn: string | undefined,
     context: () => WaiverContext,
+    stackUrns?: readonly string[],
 ): ReportViolation {
     const waivers = waiversOf(config);
     if (waivers.length === 0) return report;
     const ctx = context();
     const on = today();
-    const usable = waivers.filter((w) => waiverProblems(policy, w, ctx, on).length === 0);
+    const usable = waivers
+        .map((w, i) => ({ w, i }))
+        .filter(({ w }) => waiverProblems(policy, w, ctx, on).length === 0)
+        .filter(({ w }) => !stackUrns || overBroad(w, ctx, stackUrns).length === 0);
     return (message, urn) => {
         const target = urn ?? defaultUrn;
-        const waiver = usable.find((w) => covers(w, target ?? stackUrnOf(ctx)));
-        if (!waiver) return report(message, urn);
-        waivedSink?.({
+        const found = usable.find(({ w }) => covers(w, target ?? stackUrnOf(ctx)));
+        if (!found) return report(message, urn);
+        const { w: waiver, i } = found;
+        const waived: WaivedReport = {
             policy,
             ...(target ? { urn: target } : {}),
             message,
             waiver: { reason: text(waiver.reason), approvedBy: text(waiver.approvedBy), expires: text(waiver.expires) },
-        });
+        };
+        if (stackUrns) return waivedSink?.(waived);
+        // A resource validation cannot see the stack: its audit decides (waiverAudit) once every resource is in.
+        const held = pending.get(policy) ?? [];
+        held.push({ stack: ctx.stack, waiver: i, waived });
+        pending.set(policy, held);
     };
 }
 
@@ -296,10 +368,20 @@ export function waiverAudit(
     const ctx = context();
     const on = today();
     const urns = [stackUrnOf(ctx), ...args.resources.map((r) => r.urn)];
+    const held = (pending.get(policy) ?? []).filter((h) => h.stack === ctx.stack);
+    pending.delete(policy);
     waivers.forEach((w, i) => {
         const problems = waiverProblems(policy, w, ctx, on);
         if (patternsOf(w).length > 0 && !urns.some((u) => covers(w, u)))
             problems.push(`matches no resource of stack ${ctx.stack}; remove it or correct its resources`);
+        const broad = overBroad(w, ctx, urns);
+        problems.push(...broad);
+        // The findings it held back: reported after all when it is too broad, else recorded as waived.
+        for (const h of held.filter((h) => h.waiver === i)) {
+            // The engine keeps a resource validation's reports only while it runs, so the audit reports them.
+            if (broad.length > 0) report(h.waived.message, h.waived.urn);
+            else waivedSink?.(h.waived);
+        }
         for (const p of problems) report(`${describeWaiver(policy, w, i)} ${p}`);
     });
 }

@@ -21,6 +21,8 @@ const otherLogs = res("aws:cloudwatch/logGroup:LogGroup", "audit-logs", { retent
 const LOG_FINDING =
     'Log group "app-logs" keeps logs 30 days; required: at least 90 days or never expire; fix: set logRetentionDays to 90 or more.';
 const OTHER_FINDING = LOG_FINDING.replace('"app-logs"', '"audit-logs"');
+const buildLogs = res("aws:cloudwatch/logGroup:LogGroup", "build-output", { retentionInDays: 30 });
+const BUILD_FINDING = LOG_FINDING.replace('"app-logs"', '"build-output"');
 
 const waiver = (overrides: Partial<Record<keyof Waiver, unknown>> = {}) => ({
     stack: "dev",
@@ -66,12 +68,80 @@ describe("waivers", () => {
     });
 
     it("a URN pattern covers every matching resource; the expiry day itself still counts", async () => {
-        const pattern = `urn:pulumi:dev::${PROJECT}::aws:cloudwatch/logGroup:LogGroup::*`;
+        const pattern = `urn:pulumi:dev::${PROJECT}::aws:cloudwatch/logGroup:LogGroup::*-logs`;
         expect(
-            await check([logGroupRetentionMinimum], [logs, otherLogs], {
+            await check([logGroupRetentionMinimum], [logs, otherLogs, buildLogs], {
                 config: logWaivers(waiver({ resources: [pattern], expires: TODAY })),
             }),
+        ).to.deep.equal([[LOG_POLICY, "build-output", BUILD_FINDING]]);
+    });
+
+    it("a waiver whose wildcards take in every resource of a type the stack holds more than one of waives nothing", async () => {
+        const waived: WaivedReport[] = [];
+        const pattern = `urn:pulumi:dev::${PROJECT}::aws:cloudwatch/logGroup:LogGroup::*`;
+        const verdict = await evaluatePolicies(stackRun([logs, otherLogs]), {
+            policies: [logGroupRetentionMinimum],
+            config: logWaivers(waiver({ resources: [pattern] })),
+            onWaived: (w) => waived.push(w),
+        });
+        expect(verdict.violations.map((v) => [v.resourceName, v.message])).to.deep.equal([
+            ["app-logs", LOG_FINDING],
+            ["audit-logs", OTHER_FINDING],
+            [
+                undefined,
+                `waiver 1 of ${LOG_POLICY} (${pattern}) covers every aws:cloudwatch/logGroup:LogGroup of stack dev (2) ` +
+                    `through "${pattern}"; a waiver names the resources it accepts (fix the finding, or list each resource by its name)`,
+            ],
+        ]);
+        expect(waived).to.deep.equal([]);
+        // Two names, each given exactly, are two approved exceptions, not a wildcard.
+        expect(
+            await check([logGroupRetentionMinimum], [logs, otherLogs], {
+                config: logWaivers(waiver({ resources: ["app-logs", "audit-logs"] })),
+            }),
         ).to.deep.equal([]);
+        // So are URN patterns whose `*` spans only the parents' types.
+        const exact = (name: string) => `urn:pulumi:dev::${PROJECT}::*aws:cloudwatch/logGroup:LogGroup::${name}`;
+        expect(
+            await check([logGroupRetentionMinimum], [logs, otherLogs], {
+                config: logWaivers(waiver({ resources: [exact("app-logs"), exact("audit-logs")] })),
+            }),
+        ).to.deep.equal([]);
+        // With one log group in the stack the same pattern names that one.
+        expect(
+            await check([logGroupRetentionMinimum], [logs], { config: logWaivers(waiver({ resources: [pattern] })) }),
+        ).to.deep.equal([]);
+    });
+
+    it("a pattern of wildcards alone, or of wildcards and the URN's fixed parts, names no resource and waives nothing", async () => {
+        const patterns = ["*", "urn:*", `urn:pulumi:dev::${PROJECT}::*`, "?*-*"];
+        expect(
+            await check([logGroupRetentionMinimum], [logs], {
+                config: logWaivers(...patterns.map((p) => waiver({ resources: [p] }))),
+            }),
+        ).to.deep.equal([
+            [LOG_POLICY, "app-logs", LOG_FINDING],
+            [
+                LOG_POLICY,
+                undefined,
+                `waiver 1 of ${LOG_POLICY} (*) resources: "*" names no resource (only wildcards); give the resource's name, or its type or name in a URN pattern`,
+            ],
+            [
+                LOG_POLICY,
+                undefined,
+                `waiver 2 of ${LOG_POLICY} (urn:*) resources: "urn:*" names no resource (only wildcards and the URN's fixed parts); give the resource's name, or its type or name in a URN pattern`,
+            ],
+            [
+                LOG_POLICY,
+                undefined,
+                `waiver 3 of ${LOG_POLICY} (urn:pulumi:dev::${PROJECT}::*) resources: "urn:pulumi:dev::${PROJECT}::*" names no resource (only wildcards and the URN's fixed parts); give the resource's name, or its type or name in a URN pattern`,
+            ],
+            [
+                LOG_POLICY,
+                undefined,
+                `waiver 4 of ${LOG_POLICY} (?*-*) resources: "?*-*" names no resource (only wildcards); give the resource's name, or its type or name in a URN pattern`,
+            ],
+        ]);
     });
 
     it("an expired waiver waives nothing and is itself reported", async () => {
@@ -177,6 +247,29 @@ describe("waivers", () => {
                     config: bucketWaiver("prod", "s3-bucket-versioning"),
                 }),
             ).to.deep.equal([]);
+        });
+
+        it("a stack policy's waiver whose wildcard takes in every bucket waives nothing", async () => {
+            const other = res("aws:s3/bucket:Bucket", "uploads", { bucket: "uploads-bucket" });
+            const findings = await check([s3Versioning], [bucket, other]);
+            expect(findings.map((f) => f.slice(0, 2))).to.deep.equal([
+                ["s3-bucket-versioning", "scratch"],
+                ["s3-bucket-versioning", "uploads"],
+            ]);
+            const pattern = "urn:pulumi:dev::*::*aws:s3/bucket:Bucket::*";
+            expect(
+                await check([s3Versioning], [bucket, other], {
+                    config: { "s3-bucket-versioning": { waivers: [waiver({ resources: [pattern] })] } },
+                }),
+            ).to.deep.equal([
+                [
+                    "s3-bucket-versioning",
+                    undefined,
+                    `waiver 1 of s3-bucket-versioning (${pattern}) covers every aws:s3/bucket:Bucket of stack dev (2) ` +
+                        `through "${pattern}"; a waiver names the resources it accepts (fix the finding, or list each resource by its name)`,
+                ],
+                ...findings,
+            ]);
         });
 
         it("a non-waivable control is waivable in dev but not in prod, where the waiver is reported and the finding stays", async () => {
