@@ -189,6 +189,70 @@ describe("security scan reports (buildspec runner, scanner stand-ins)", function
         ).to.deep.equal([{ kind: "external", justification: `${exception.reason} (until 2999-12-31)` }]);
     });
 
+    it("an exception names its advisory exactly: the GHSA id or npm audit's URL, never an empty or partial suffix", () => {
+        const reason = "Not reachable: we never pass user input to template()";
+        const withExceptions = (...advisories: unknown[]) =>
+            scan(
+                { ...NO_FINDINGS, audit: LODASH_AUDIT },
+                {
+                    "audit-exceptions.json": JSON.stringify(
+                        advisories.map((advisory) => ({ advisory, reason, expires: "2999-12-31" })),
+                    ),
+                },
+            );
+        // The full URL suppresses, as the id does (previous test).
+        const byUrl = withExceptions(ADVISORY_URL);
+        expect(byUrl.status, byUrl.stderr).to.equal(0);
+        expect(byUrl.stdout).to.include(
+            `Suppressed by audit-exceptions.json:\n  - lodash ${ADVISORY_URL} until 2999-12-31: ${reason}\n`,
+        );
+        expect(
+            JSON.parse(byUrl.file("reports/security/sarif/npm-audit.sarif")).runs[0].results[0].suppressions,
+        ).to.deep.equal([{ kind: "external", justification: `${reason} (until 2999-12-31)` }]);
+
+        // "" and a suffix used to match every advisory: now the gate refuses them, and the report suppresses nothing.
+        const loose = withExceptions("", "6jhm", "ghsa-35jh-r3h4-6jhm/", 42);
+        expect(loose.status).to.equal(1);
+        const expected = (found: string) =>
+            `  - ${found}: expected an advisory id GHSA-xxxx-xxxx-xxxx or its URL https://github.com/advisories/GHSA-xxxx-xxxx-xxxx, as npm audit reports it\n`;
+        expect(loose.stderr).to.include(
+            "audit-exceptions.json has entries that cannot suppress anything:\n" +
+                expected('""') +
+                expected('"6jhm"') +
+                expected('"ghsa-35jh-r3h4-6jhm/"') +
+                expected("42"),
+        );
+        expect(loose.stdout).not.to.include("Suppressed by audit-exceptions.json");
+        expect(
+            JSON.parse(loose.file("reports/security/sarif/npm-audit.sarif")).runs[0].results[0].suppressions,
+        ).to.equal(undefined);
+    });
+
+    it("a malformed audit-exceptions.json fails the gate with what was found and what is expected", () => {
+        const withFile = (text: string) =>
+            scan({ ...NO_FINDINGS, audit: LODASH_AUDIT }, { "audit-exceptions.json": text });
+        const cases: [string, string][] = [
+            ['{"advisory": "GHSA-35jh-r3h4-6jhm"}', "object"],
+            ["[{advisory: GHSA-35jh-r3h4-6jhm}]", "text that is not JSON"],
+            ["", "an empty file"],
+        ];
+        for (const [text, found] of cases) {
+            const run = withFile(text);
+            expect(run.status, text).to.equal(1);
+            expect(run.stderr, text).to.include(
+                `audit-exceptions.json: found ${found}, expected a JSON array of { advisory, reason, expires }; nothing is suppressed.\n`,
+            );
+            expect(run.stderr, text).not.to.include("Dependency audit failed");
+        }
+        const entries = withFile(JSON.stringify(["GHSA-35jh-r3h4-6jhm", { advisory: GHSA, reason: "short" }]));
+        expect(entries.status).to.equal(1);
+        expect(entries.stderr).to.include(
+            "audit-exceptions.json has entries that cannot suppress anything:\n" +
+                '  - "GHSA-35jh-r3h4-6jhm": expected an object { advisory, reason, expires }\n' +
+                `  - ${GHSA}: expected a reason and an expiry date (YYYY-MM-DD) not passed\n`,
+        );
+    });
+
     it("no audit report fails closed, as before, and the report group gets an error case", () => {
         const run = scan({ ...NO_FINDINGS, audit: JSON.stringify({ statusCode: 405 }) });
         expect(run.status).to.equal(1);
