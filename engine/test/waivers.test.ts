@@ -15,7 +15,7 @@ import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunn
 import { PROJECT_ROOT } from "../../offline/stackFiles";
 import type { WaivedReport } from "../../policy-pack/policies/waivers";
 import { ensureEngine } from "../cli";
-import { differences, fromEngineEvents, fromPlan } from "../parity";
+import { differences, fromEngineEvents, fromPlan, stackUrn } from "../parity";
 import { PreviewWorkspace } from "../preview";
 
 const LOG = "cloudwatch-log-group-retention-minimum";
@@ -135,6 +135,47 @@ describe("a waiver in the real engine and in the offline plan", () => {
             const plan = fromPlan(run, await evaluatePolicies(run, { config: readPolicyPackConfig(policyConfig) }));
             expect(differences(engine, plan)).to.deep.equal([]);
             expect(engine.policyReports.length).to.equal(plan.policyReports.length);
+        } finally {
+            ws.dispose();
+        }
+    });
+
+    it("the real engine: an over-broad waiver waives nothing; the findings its resource validations held back come from the audit, as offline", async () => {
+        const broad = path.join(dir, "broad.json");
+        const config = JSON.parse(fs.readFileSync(policyConfig, "utf8"));
+        const pattern = logGroup("*");
+        config[LOG].waivers[0].resources = [pattern];
+        fs.writeFileSync(broad, JSON.stringify(config));
+        const ws = PreviewWorkspace.create(ensureEngine({ preferPath: false }), { stackFiles: { dev: stackFile } });
+        try {
+            const select = await ws.run(["stack", "select", "--create", "dev", "--non-interactive"]);
+            expect(select.code, select.stderr).to.equal(0);
+            const preview = await ws.run(
+                ["preview", "--stack", "dev", "--policy-pack", "policy-pack", "--policy-pack-config", broad].concat([
+                    "--non-interactive",
+                    "--json",
+                ]),
+                { PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" },
+            );
+            expect(preview.code).to.not.equal(0);
+            const events = preview.stdout
+                .split("\n")
+                .filter((line) => line.trim().startsWith("{"))
+                .map((line) => JSON.parse(line) as Record<string, any>);
+            const engine = fromEngineEvents("dev", events);
+            const run = await runStack("dev", defineStack, { stackFile, outputs: "preview" });
+            const groups = run.resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup").map((r) => r.urn);
+            // The engine files a stack validation's report without a URN under the stack's.
+            const root = stackUrn("devsecops-pipelines", "dev");
+            const logReports = engine.policyReports.filter((r) => r.policyName === LOG);
+            expect(logReports.filter((r) => r.urn !== root).map((r) => r.urn)).to.have.members(groups);
+            expect(logReports.filter((r) => r.urn === root).map((r) => r.message.split("\n")[1])).to.deep.equal([
+                `waiver 1 of ${LOG} (${pattern}) covers every aws:cloudwatch/logGroup:LogGroup of stack dev ` +
+                    `(${groups.length}) through "${pattern}"; a waiver names the resources it accepts ` +
+                    "(fix the finding, or list each resource by its name)",
+            ]);
+            const plan = fromPlan(run, await evaluatePolicies(run, { config: readPolicyPackConfig(broad) }));
+            expect(differences(engine, plan)).to.deep.equal([]);
         } finally {
             ws.dispose();
         }

@@ -341,7 +341,8 @@ export function waiverFilter(
             waiver: { reason: text(waiver.reason), approvedBy: text(waiver.approvedBy), expires: text(waiver.expires) },
         };
         if (stackUrns) return waivedSink?.(waived);
-        // A resource validation cannot see the stack: its audit decides (waiverAudit) once every resource is in.
+        // A resource validation cannot see the stack: its audit decides (waiverAudit), which the engine runs once every
+        // resource is in, in the same analyzer process (engine/test/waivers.test.ts checks it with the real engine).
         const held = pending.get(policy) ?? [];
         held.push({ stack: ctx.stack, waiver: i, waived });
         pending.set(policy, held);
