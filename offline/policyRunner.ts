@@ -327,7 +327,8 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
                 message || policy.description,
                 message ? `${policy.description}\n${message}` : policy.description,
             );
-    const guard = async (policy: Policy, urn: string | undefined, what: string, fn: () => unknown) => {
+    // Synchronous when the validation is (most are): an await per policy and resource costs more than the check.
+    const guard = (policy: Policy, urn: string | undefined, what: string, fn: () => unknown): Promise<void> | void => {
         const outcome = (o: PolicyOutcome["outcome"], reason?: string) =>
             what === "policy" &&
             options.onOutcome?.({
@@ -337,11 +338,11 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
                 outcome: o,
                 ...(reason !== undefined ? { reason } : {}),
             });
-        try {
-            await Promise.resolve(fn());
+        const ran = () => {
             if (what === "policy") options.onApplied?.(policy.name);
             outcome("ran");
-        } catch (e) {
+        };
+        const failed = (e: unknown) => {
             const from = `${what} '${policy.name}' from policy pack '${POLICY_PACK_NAME}@v${POLICY_PACK_VERSION}'`;
             if (e instanceof proxy.UnknownValueError) {
                 const message = `can't run ${from} during preview: ${e.message}`;
@@ -352,10 +353,36 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
             } else {
                 throw new Error(`Error validating resource with ${from}: ${(e as Error).message ?? e}`);
             }
+        };
+        let result: unknown;
+        try {
+            result = fn();
+        } catch (e) {
+            return failed(e);
         }
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {
+            return Promise.resolve(result).then(ran, failed);
+        }
+        ran();
+    };
+    // Each policy's properties, built once (a policy's waivers are read on every resource).
+    const configs = new Map<Policy, Record<string, unknown>>();
+    const configOf = (policy: Policy) => {
+        if (!configs.has(policy)) configs.set(policy, policyConfigOf(policy, config));
+        return configs.get(policy)!;
+    };
+    // Props and provider as policies see them, built once per resource after the remediations (proxies hold no state).
+    const seen = new Map<string, { props: Record<string, any>; provider?: PolicyProviderResource }>();
+    const viewOf = (r: RecordedResource) => {
+        let view = seen.get(r.urn);
+        if (!view) {
+            view = { props: proxy.unknownCheckingProxy(propsOf.get(r.urn)!), provider: providerOf(r) };
+            seen.set(r.urn, view);
+        }
+        return view;
     };
     const resourceArgs = (r: RecordedResource, policy: Policy): ResourceValidationArgs => {
-        const props = proxy.unknownCheckingProxy(propsOf.get(r.urn)!);
+        const { props, provider } = viewOf(r);
         const args: ResourceValidationArgs = {
             type: r.type,
             props,
@@ -365,10 +392,9 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
             stackTags,
             isType: (cls) => isTypeOf(r.type, cls),
             asType: (cls: any) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
-            getConfig: <T extends object>() => policyConfigOf(policy, config) as T,
+            getConfig: <T extends object>() => configOf(policy) as T,
             notApplicable,
         };
-        const provider = providerOf(r);
         if (provider) args.provider = provider;
         return args;
     };
@@ -382,6 +408,7 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
                 const result = await Promise.resolve(p.remediateResource!(resourceArgs(r, policy)));
                 if (result) {
                     propsOf.set(r.urn, toPolicyValue(result) as Record<string, any>);
+                    seen.clear();
                     report(policy, "remediate", r.urn)(`remediated ${r.type} "${r.name}": ${policy.description}`);
                 }
             });
@@ -398,9 +425,10 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
             for (const validate of list) {
                 const onlyType = (validate as { __pulumiType?: string }).__pulumiType;
                 if (!Array.isArray(validations) && onlyType && onlyType !== r.type) continue;
-                await guard(policy, r.urn, "policy", () =>
+                const pending = guard(policy, r.urn, "policy", () =>
                     validate(resourceArgs(r, policy), report(policy, effective, r.urn)),
                 );
+                if (pending) await pending;
             }
         }
     }
@@ -415,7 +443,7 @@ async function evaluate(run: StackRun, options: EvaluateOptions): Promise<Policy
         const args: StackValidationArgs = {
             resources: stackResources,
             stackTags,
-            getConfig: <T extends object>() => policyConfigOf(policy, config) as T,
+            getConfig: <T extends object>() => configOf(policy) as T,
             notApplicable,
         };
         await guard(policy, undefined, "policy", () =>
