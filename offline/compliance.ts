@@ -11,6 +11,7 @@ import { metadataOf } from "../policy-pack/policies/common";
 import type { WaivedReport } from "../policy-pack/policies/waivers";
 import { runStack, StackRun } from "./mockRuntime";
 import { defaultPolicyPackConfig, displayPath } from "./plan";
+import type { PolicyEvaluator, StackPlan } from "./plan";
 import {
     enforcementLevelOf,
     evaluatePolicies,
@@ -330,9 +331,48 @@ export async function complianceReport(
     project: string,
     stacks: readonly string[],
     options: ComplianceOptions = {},
-    date: string = new Date().toISOString().slice(0, 10),
+    date: string = today(),
 ): Promise<ComplianceReport> {
     const out: StackCompliance[] = [];
     for (const stack of stacks) out.push(await evaluateStackCompliance(stack, options));
-    return { version: COMPLIANCE_VERSION, project, policyPack: POLICY_PACK_NAME, date, stacks: out };
+    return reportOf(project, out, date);
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+const reportOf = (project: string, stacks: StackCompliance[], date: string): ComplianceReport => ({
+    version: COMPLIANCE_VERSION,
+    project,
+    policyPack: POLICY_PACK_NAME,
+    date,
+    stacks,
+});
+
+/**
+ * A plan's policy evaluator that keeps each stack's evidence as it evaluates, so `npm run plan` writes the verdict
+ * and the evidence from one run of each stack. `report` takes the plans (a stack that did not run gets its error).
+ */
+export function evidenceCollector(): {
+    evaluate: PolicyEvaluator;
+    report: (project: string, plans: readonly StackPlan[], date?: string) => ComplianceReport;
+} {
+    const evidence = new Map<string, StackCompliance>();
+    const evaluate: PolicyEvaluator = async (run, configFile) => {
+        const config = configFile ? readPolicyPackConfig(configFile) : {};
+        const observed = await observe(run, config);
+        const records = complianceRecords(run, observed, config);
+        evidence.set(run.stack, stackCompliance(run.stack, records, configFile ? displayPath(configFile) : undefined));
+        const violations = [...observed.violations];
+        const count = (level: string) => violations.filter((v) => v.enforcementLevel === level).length;
+        return { violations, mandatory: count("mandatory"), advisory: count("advisory") };
+    };
+    const report = (project: string, plans: readonly StackPlan[], date = today()) =>
+        reportOf(
+            project,
+            plans.map(
+                (p) =>
+                    evidence.get(p.stack) ?? { ...stackCompliance(p.stack, []), error: p.error?.message ?? p.status },
+            ),
+            date,
+        );
+    return { evaluate, report };
 }

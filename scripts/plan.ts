@@ -207,14 +207,24 @@ export async function main(
         }
         return report.exitCode;
     }
-    const report = await plan(args, evaluate);
+    // SARIF needs the evidence too (its waived findings are the suppressed results): with the pack's own evaluator
+    // it is kept while the plan evaluates, so each stack runs once.
+    const wantsEvidence = Boolean(args.compliance || args.sarif);
+    const collector =
+        wantsEvidence && evaluate === packEvaluator
+            ? (await import("../offline/compliance")).evidenceCollector()
+            : undefined;
+    const report = await plan(args, collector?.evaluate ?? evaluate);
     const text = formatText(report);
     if (args.quiet) io.out(text.slice(text.lastIndexOf("Result:")));
     else io.out(text);
     if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
     if (args.markdown) write(args.markdown, formatMarkdown(report));
-    // SARIF needs the evidence too: its waived findings are the suppressed results.
-    const evidence = args.compliance || args.sarif ? await compliance(args) : undefined;
+    const evidence = collector
+        ? collector.report(report.project, report.stacks)
+        : wantsEvidence
+          ? await compliance(args)
+          : undefined;
     if (evidence && args.compliance)
         (await import("../offline/complianceFormat")).writeComplianceFiles(args.compliance, evidence);
     const records = evidence?.stacks.flatMap((s) => s.records);
