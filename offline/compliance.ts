@@ -3,14 +3,13 @@
  * it applies to, per stack, with pass / fail / waived / not-applicable / cannot-decide-at-preview, and a summary per
  * NIST SP 800-53 control and per AWS FSBP control. The records are the verdict other writers (SARIF) reuse.
  */
-import * as fs from "fs";
 import type { Policy } from "@pulumi/policy";
 import { defineStack } from "../stacks/program";
 import { allPolicies, POLICY_PACK_NAME } from "../policy-pack/policies";
 import { metadataOf } from "../policy-pack/policies/common";
 import type { WaivedReport } from "../policy-pack/policies/waivers";
 import { runStack, StackRun } from "./mockRuntime";
-import { defaultPolicyPackConfig, displayPath } from "./plan";
+import { displayPath, policyPackConfigFor } from "./plan";
 import type { PolicyEvaluator, StackPlan } from "./plan";
 import {
     enforcementLevelOf,
@@ -304,8 +303,7 @@ export async function evaluateStackCompliance(
     stack: string,
     options: ComplianceOptions = {},
 ): Promise<StackCompliance> {
-    const configFile = options.policyPackConfig ?? defaultPolicyPackConfig(stack);
-    const useConfig = options.policyPackConfig !== undefined || fs.existsSync(configFile);
+    const configFile = policyPackConfigFor(stack, options.policyPackConfig);
     const failed = (e: unknown): StackCompliance => ({
         ...stackCompliance(stack, []),
         error: e instanceof Error ? e.message : String(e),
@@ -313,7 +311,7 @@ export async function evaluateStackCompliance(
     let run: StackRun;
     let config: PolicyPackConfig;
     try {
-        config = useConfig ? readPolicyPackConfig(configFile) : {};
+        config = configFile ? readPolicyPackConfig(configFile) : {};
         run = await runStack(stack, options.program ?? defineStack, {
             stackFile: options.stackFile,
             outputs: "preview",
@@ -323,7 +321,7 @@ export async function evaluateStackCompliance(
     }
     if (run.error) return failed(run.error);
     const records = complianceRecords(run, await observe(run, config), config);
-    return stackCompliance(stack, records, useConfig ? displayPath(configFile) : undefined);
+    return stackCompliance(stack, records, configFile ? displayPath(configFile) : undefined);
 }
 
 /** The evidence of the stacks, one after another. */

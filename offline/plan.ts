@@ -133,6 +133,12 @@ export function defaultPolicyPackConfig(stack: string, root = PROJECT_ROOT): str
     return path.join(root, "policy-pack", "config", `${stack}.json`);
 }
 
+/** The policy pack config a stack is evaluated with: the given file, else the default one when it exists. */
+export function policyPackConfigFor(stack: string, given?: string): string | undefined {
+    const file = given ?? defaultPolicyPackConfig(stack);
+    return given !== undefined || fs.existsSync(file) ? file : undefined;
+}
+
 /** A path relative to the project root when inside it (reports carry no machine paths). */
 export function displayPath(file: string): string {
     const rel = path.relative(PROJECT_ROOT, path.resolve(file));
@@ -179,17 +185,16 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
     }
 
     let policy: PolicyResult;
-    const configFile = options.policyPackConfig ?? defaultPolicyPackConfig(stack);
-    const useConfig = options.policyPackConfig !== undefined || fs.existsSync(configFile);
+    const configFile = policyPackConfigFor(stack, options.policyPackConfig);
     const evaluate = options.evaluate === undefined ? packEvaluator : options.evaluate;
     if (evaluate === null) {
         policy = { evaluated: false, reason: "policy evaluation turned off" };
     } else {
         try {
-            const verdict = await evaluate(run, useConfig ? configFile : undefined);
+            const verdict = await evaluate(run, configFile);
             policy = {
                 evaluated: true,
-                ...(useConfig ? { config: displayPath(configFile) } : {}),
+                ...(configFile ? { config: displayPath(configFile) } : {}),
                 mandatory: verdict.mandatory,
                 advisory: verdict.advisory,
                 violations: verdict.violations,
