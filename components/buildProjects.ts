@@ -159,6 +159,8 @@ export interface EcsServiceTarget {
     readonly taskDefinitionFamily: string;
     /** SSM parameter holding the ARN of Pulumi's newest revision (taskDefinitionParameterName). */
     readonly taskDefinitionParameterName: string;
+    /** SSM parameter holding the port the service receives traffic on (containerPortParameterName). */
+    readonly containerPortParameterName: string;
     /** The task role and the execution role of the service: the only roles the deploy step passes to ECS. */
     readonly taskRoleArns: pulumi.Input<pulumi.Input<string>[]>;
     /** Minutes the deploy step waits for its deployment to complete. */
@@ -251,6 +253,8 @@ export interface BuildRolePolicyInput {
     readonly taskDefinitionFamily: string;
     /** SSM parameter holding the ARN of Pulumi's newest revision. */
     readonly taskDefinitionParameterName: string;
+    /** SSM parameter holding the port the service receives traffic on; the deploy step rewrites it. */
+    readonly containerPortParameterName: string;
     /** Task and execution role the deploy step registers task definitions with. */
     readonly taskRoleArns: readonly string[];
     readonly previous?: PreviousEnvironment;
@@ -386,7 +390,8 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
 /**
  * What the deploy step needs beyond its input artifact: read Pulumi's revision (its ARN from one SSM parameter),
  * register a copy with the promoted image in the service's family, pass exactly the service's two roles to ECS
- * tasks, and update and watch one service. ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no
+ * tasks, update and watch one service (its load balancer entry too, when the revision's port is new), and read and
+ * record the port the service receives traffic on (one more SSM parameter). ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no
  * resource-level permissions (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
  * Elastic Container Service"); registration is narrowed by aws:RequestTag to the service's tag, and a tagged
  * registration also needs ecs:TagResource on the new revision (ECS developer guide, "Grant permission to tag
@@ -396,13 +401,20 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
 export function deployRoleStatements(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
     const { partition: p, region, accountId } = input;
     const family = `arn:${p}:ecs:${region}:${accountId}:task-definition/${input.taskDefinitionFamily}:*`;
+    // A parameter name starting with "/" loses it in the ARN: parameter/<name without the slash>.
+    const parameter = (name: string) => `arn:${p}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
     return [
         {
             Sid: "ReadPulumiTaskDefinitionArn",
             Effect: "Allow",
             Action: "ssm:GetParameter",
-            // A parameter name starting with "/" loses it in the ARN: parameter/<name without the slash>.
-            Resource: `arn:${p}:ssm:${region}:${accountId}:parameter/${input.taskDefinitionParameterName.replace(/^\//, "")}`,
+            Resource: parameter(input.taskDefinitionParameterName),
+        },
+        {
+            Sid: "RecordServedContainerPort",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter", "ssm:PutParameter"],
+            Resource: parameter(input.containerPortParameterName),
         },
         { Sid: "DescribeTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
         {
@@ -564,6 +576,7 @@ function projectRole(
                 ecsClusterArn,
                 taskDefinitionFamily: target.taskDefinitionFamily,
                 taskDefinitionParameterName: target.taskDefinitionParameterName,
+                containerPortParameterName: target.containerPortParameterName,
                 taskRoleArns,
                 previous: args.previous,
                 npmTokenSecretArn: args.npmTokenSecretArn,
@@ -764,6 +777,7 @@ function deployVariables(target: EcsServiceTarget): ProjectVariable[] {
         { name: DEPLOY_ENV.service, value: target.serviceName, type: "PLAINTEXT" },
         { name: DEPLOY_ENV.family, value: target.taskDefinitionFamily, type: "PLAINTEXT" },
         { name: DEPLOY_ENV.parameter, value: target.taskDefinitionParameterName, type: "PLAINTEXT" },
+        { name: DEPLOY_ENV.portParameter, value: target.containerPortParameterName, type: "PLAINTEXT" },
         { name: DEPLOY_ENV.timeoutMinutes, value: String(target.deploymentTimeoutMinutes), type: "PLAINTEXT" },
     ];
 }

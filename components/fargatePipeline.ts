@@ -18,7 +18,7 @@ import {
 } from "./buildProjects";
 import { ContainerRegistry, ImagePuller } from "./containerRegistry";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { FargateService, taskDefinitionParameterName } from "./fargateService";
+import { containerPortParameterName, FargateService, taskDefinitionParameterName } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
 
@@ -249,6 +249,8 @@ export interface FargatePipelineArgs {
     readonly env: EnvironmentName;
     /** The service: names its repository, pipeline, image and ECS service; sizes its tasks. Required. */
     readonly service: ServiceConfig;
+    /** The port the running service receives traffic on, when its deploy step recorded one (FargateService). */
+    readonly servedContainerPort?: number;
     /** Branch whose pushes start this pipeline. Required. */
     readonly branch: string;
     /** Stop at a manual approval before deploying. Required. */
@@ -362,6 +364,7 @@ function serviceOnFargate(
             cpu: service.cpu,
             memory: service.memory,
             containerPort: service.containerPort,
+            servedContainerPort: args.servedContainerPort,
             desiredCount: service.desiredCount,
             healthCheckPath: service.healthCheckPath,
             secrets: service.secrets,
@@ -410,6 +413,7 @@ function pipelineBuilds(
                 desiredCount: fargate.desiredCount,
                 taskDefinitionFamily: args.service.name,
                 taskDefinitionParameterName: taskDefinitionParameterName(args.service.name),
+                containerPortParameterName: containerPortParameterName(args.service.name),
                 taskRoleArns: [fargate.taskRoleArn, fargate.executionRoleArn],
                 deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
             },

@@ -24,6 +24,15 @@ import { serviceTrustPolicy } from "./policyDocuments";
  *    task failing to pull) and scale it to zero. Pulumi's own changes are not lost: they are in its newest revision
  *    and its parameter, which the next pipeline run (a push, or "Release change") renders with the promoted image.
  *
+ * 5. A new containerPort reaches the service the same way. The running revision maps only the port it was deployed
+ *    with, and ECS refuses a load balancer entry naming a port the service's revision does not map
+ *    (pulumi/pulumi-awsx#1172). So the service's load balancer entry keeps the *served* port, the one the deploy step
+ *    recorded in containerPortParameterName(service) (read before anything is registered, stacks/servedPorts.ts);
+ *    Pulumi's revision maps the configured port and sets PORT to it; the task security group takes both ports while
+ *    they differ; and the next deploy switches the revision and the load balancer entry in one UpdateService, then
+ *    records the new port. The target group stays: ECS registers each task with its container port, which overrides
+ *    the group's own port, so the listener never points at an empty group.
+ *
  * Why not an Application Auto Scaling target with min = desiredCount: RegisterScalableTarget moves an active
  * service's capacity into [min, max] at once, i.e. during `pulumi up`, before any image exists. Nor the configured
  * count from the start: every task would fail to pull `bootstrap` until the first build lands.
@@ -76,12 +85,22 @@ export function taskDefinitionParameterName(serviceName: string): string {
     return `/${NAME_PREFIX}/ecs/${serviceName}/task-definition`;
 }
 
+/**
+ * The SSM parameter that holds the container port the running service receives load balancer traffic on: `pulumi
+ * up` creates it with the configured port, and the deploy step rewrites it when a deploy switches the service to a
+ * new port (note 5 at the top of this file). Pulumi never writes it again (ignoreChanges).
+ */
+export function containerPortParameterName(serviceName: string): string {
+    return `/${NAME_PREFIX}/ecs/${serviceName}/container-port`;
+}
+
 /** Environment variables the deploy step (buildspecs/deploy-task-definition.yml) reads. */
 export const DEPLOY_ENV = {
     cluster: "ECS_CLUSTER_NAME",
     service: "ECS_SERVICE_NAME",
     family: "ECS_TASK_FAMILY",
     parameter: "TASK_DEFINITION_PARAMETER",
+    portParameter: "CONTAINER_PORT_PARAMETER",
     timeoutMinutes: "DEPLOYMENT_TIMEOUT_MINUTES",
 } as const;
 
@@ -142,8 +161,14 @@ export interface FargateServiceArgs {
     readonly cpu?: number;
     /** Fargate memory in MiB. Default DEFAULT_MEMORY (512). */
     readonly memory?: number;
-    /** Port the container listens on. Default DEFAULT_CONTAINER_PORT (3000). */
+    /** Port the container listens on (the task definition sets PORT to it). Default DEFAULT_CONTAINER_PORT (3000). */
     readonly containerPort?: number;
+    /**
+     * Port the running service receives load balancer traffic on, as its deploy step recorded it
+     * (containerPortParameterName); it differs from containerPort until the next deploy switches the service to
+     * the new port. Default: containerPort (no running service, or no port change pending).
+     */
+    readonly servedContainerPort?: number;
     /** Tasks once an image is deployed (the scale-up step sets it). Default DEFAULT_DESIRED_COUNT (2). */
     readonly desiredCount?: number;
     /** Path of the load balancer and container health checks. Default DEFAULT_HEALTH_CHECK_PATH (/health). */
@@ -188,7 +213,8 @@ export interface ContainerSpec {
  */
 export function containerDefinitions(spec: ContainerSpec): object[] {
     const url = `http://localhost:${spec.containerPort}${spec.healthCheckPath}`;
-    const environment = Object.entries(spec.environment)
+    // PORT from the stack's containerPort: the port is the stack's to change, not baked into the image.
+    const environment = Object.entries({ ...spec.environment, [PORT_VARIABLE]: String(spec.containerPort) })
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, value]) => ({ name, value }));
     const secrets = spec.secrets.map((s) => ({ name: s.name, valueFrom: s.valueFrom }));
@@ -228,6 +254,9 @@ export function containerDefinitions(spec: ContainerSpec): object[] {
     ];
 }
 
+/** The variable the task definition sets to containerPort; the service listens on it. */
+export const PORT_VARIABLE = "PORT";
+
 /** The secret's own ARN, without the optional `:json-key:version-stage:version-id` of a container secret. */
 export function secretArnOf(valueFrom: string): string {
     return valueFrom.split(":").slice(0, 7).join(":");
@@ -253,9 +282,12 @@ export function loadBalancerName(serviceName: string, vpcId: string): string {
     return replacementSafeName(serviceName, vpcId);
 }
 
-/** Name of a service's target group: new with a new port or VPC, the properties that replace it. */
-export function targetGroupName(serviceName: string, port: number, vpcId: string): string {
-    return replacementSafeName(serviceName, port, vpcId);
+/**
+ * Name of a service's target group: new with a new VPC, the one property of it the program changes that replaces
+ * it (its port stays, see serviceLoadBalancing).
+ */
+export function targetGroupName(serviceName: string, vpcId: string): string {
+    return replacementSafeName(serviceName, "target-group", vpcId);
 }
 
 /** The service principal of ECS tasks (the same in GovCloud). */
@@ -349,9 +381,11 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     if (!SERVICE_NAME.test(args.serviceName)) {
         problem("serviceName", args.serviceName, "3-32 lowercase letters, digits or hyphens");
     }
-    const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
-    if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-        problem("containerPort", port, "a non-privileged port from 1024 to 65535 (the container is not root)");
+    const ports = { containerPort: args.containerPort, servedContainerPort: args.servedContainerPort };
+    for (const [key, port] of Object.entries(ports)) {
+        if (port !== undefined && (!Number.isInteger(port) || port < 1024 || port > 65535)) {
+            problem(key, port, "a non-privileged port from 1024 to 65535 (the container is not root)");
+        }
     }
     const count = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
     if (!Number.isInteger(count) || count < 0) problem("desiredCount", count, "a whole number >= 0");
@@ -360,11 +394,24 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     const secretArn = new RegExp(
         `^arn:${args.partition}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
     );
+    if (Object.keys(args.environment ?? {}).includes(PORT_VARIABLE)) {
+        problem(
+            "environment.PORT",
+            args.environment?.[PORT_VARIABLE],
+            "no PORT (the task definition sets it to containerPort)",
+        );
+    }
     const names = new Set(Object.keys(args.environment ?? {}));
     (args.secrets ?? []).forEach((s, i) => {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s.name))
             problem(`secrets[${i}].name`, s.name, "an environment variable name");
-        else if (names.has(s.name)) problem(`secrets[${i}].name`, s.name, "a name no other secret or variable uses");
+        else if (s.name === PORT_VARIABLE) {
+            problem(
+                `secrets[${i}].name`,
+                s.name,
+                "a name other than PORT (the task definition sets it to containerPort)",
+            );
+        } else if (names.has(s.name)) problem(`secrets[${i}].name`, s.name, "a name no other secret or variable uses");
         names.add(s.name);
         if (!secretArn.test(s.valueFrom)) {
             problem(
@@ -542,6 +589,24 @@ function taskDefinitionParameter(
     );
 }
 
+/**
+ * The port the service receives traffic on, for the deploy step to compare and rewrite: created with the served
+ * port, then the deploy step's alone (ignoreChanges), so `pulumi up` never undoes a switch it has not read yet.
+ */
+function containerPortParameter(name: string, args: FargateServiceArgs, parent: Parent): aws.ssm.Parameter {
+    return new aws.ssm.Parameter(
+        `${name}-container-port`,
+        {
+            name: containerPortParameterName(args.serviceName),
+            description: `Container port ${args.serviceName} receives load balancer traffic on; its deploy step records it`,
+            type: "String",
+            tier: "Standard",
+            insecureValue: String(servedPort(args)),
+        },
+        { ...parent, ignoreChanges: ["insecureValue"] },
+    );
+}
+
 /** The egress rule of one configured connection: its port, to its CIDR or security group. */
 export function taskEgressRule(
     securityGroupId: pulumi.Input<string>,
@@ -561,15 +626,27 @@ export function taskEgressRule(
 }
 
 /**
+ * The container ports the load balancer must reach: the served one, and the configured one while a deploy has yet
+ * to switch the service to it (both, so neither the running tasks nor the deploy's new ones are cut off).
+ */
+export function loadBalancedPorts(args: FargateServiceArgs): number[] {
+    return [...new Set([servedPort(args), args.containerPort ?? DEFAULT_CONTAINER_PORT])];
+}
+
+/** The port the running service receives traffic on: the recorded one, else the configured one. */
+function servedPort(args: FargateServiceArgs): number {
+    return args.servedContainerPort ?? args.containerPort ?? DEFAULT_CONTAINER_PORT;
+}
+
+/**
  * Security groups: the ALB takes the listener ports from ingressCidrs and talks only to the tasks; the tasks take
- * only the container port from the ALB and only open HTTPS connections.
+ * only the container ports (loadBalancedPorts) from the ALB and only open HTTPS connections.
  */
 function serviceSecurityGroups(
     name: string,
     args: FargateServiceArgs,
     parent: Parent,
 ): { alb: aws.ec2.SecurityGroup; service: aws.ec2.SecurityGroup } {
-    const port = args.containerPort ?? DEFAULT_CONTAINER_PORT;
     const alb = new aws.ec2.SecurityGroup(
         `${name}-alb-sg`,
         { vpcId: args.vpcId, description: `Load balancer of ${args.serviceName}` },
@@ -598,7 +675,7 @@ function serviceSecurityGroups(
                 ),
         );
     }
-    const rule = (groupId: pulumi.Input<string>, peerId: pulumi.Input<string>, text: string) => ({
+    const rule = (groupId: pulumi.Input<string>, peerId: pulumi.Input<string>, port: number, text: string) => ({
         securityGroupId: groupId,
         ipProtocol: "tcp",
         fromPort: port,
@@ -606,12 +683,21 @@ function serviceSecurityGroups(
         referencedSecurityGroupId: peerId,
         description: text,
     });
-    new aws.vpc.SecurityGroupEgressRule(`${name}-alb-out`, rule(alb.id, service.id, "To the tasks"), parent);
-    new aws.vpc.SecurityGroupIngressRule(
-        `${name}-service-in`,
-        rule(service.id, alb.id, "From the load balancer only"),
-        parent,
-    );
+    // Named by port: a port change adds the new rules and later drops the old ones, never rewriting a rule that
+    // running tasks depend on. The served port's rules answer to the names they had before ports were in them.
+    for (const port of loadBalancedPorts(args)) {
+        const formerly = (old: string) => ({ ...parent, aliases: port === servedPort(args) ? [{ name: old }] : [] });
+        new aws.vpc.SecurityGroupEgressRule(
+            `${name}-alb-out-${port}`,
+            rule(alb.id, service.id, port, "To the tasks"),
+            formerly(`${name}-alb-out`),
+        );
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-service-in-${port}`,
+            rule(service.id, alb.id, port, "From the load balancer only"),
+            formerly(`${name}-service-in`),
+        );
+    }
     new aws.vpc.SecurityGroupEgressRule(
         `${name}-service-out`,
         {
@@ -659,11 +745,7 @@ function serviceLoadBalancing(
     const targetGroup = new aws.lb.TargetGroup(
         `${name}-tg`,
         {
-            name: pulumi
-                .output(args.vpcId)
-                .apply((vpcId) =>
-                    targetGroupName(args.serviceName, args.containerPort ?? DEFAULT_CONTAINER_PORT, vpcId),
-                ),
+            name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(args.serviceName, vpcId)),
             port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
             protocol: "HTTP",
             targetType: "ip",
@@ -675,7 +757,11 @@ function serviceLoadBalancing(
                 ...TARGET_HEALTH_CHECK,
             },
         },
-        parent,
+        // The group's port is only the default of targets registered without one ("used unless you specify a port
+        // override when registering the target", ELB CreateTargetGroup); ECS registers each task with its
+        // container port, and the health check uses the traffic port. Replacing the group for a new containerPort
+        // would point the listener at an empty group until the next deploy.
+        { ...parent, ignoreChanges: ["port"] },
     );
     const forwardListener = serviceListeners(name, args, loadBalancer, targetGroup, parent);
     return { loadBalancer, targetGroup, forwardListener };
@@ -755,7 +841,8 @@ function ecsService(
                 {
                     targetGroupArn: parts.targetGroup.arn,
                     containerName: args.serviceName,
-                    containerPort: args.containerPort ?? DEFAULT_CONTAINER_PORT,
+                    // The port the running revision maps; the deploy step switches it (note 5 at the top).
+                    containerPort: servedPort(args),
                 },
             ],
             deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -790,6 +877,8 @@ export class FargateService extends pulumi.ComponentResource {
     public readonly taskDefinitionFamily: pulumi.Output<string>;
     /** SSM parameter holding the ARN of Pulumi's newest task definition (the deploy step reads it). */
     public readonly taskDefinitionParameterName: pulumi.Output<string>;
+    /** SSM parameter holding the port the service receives traffic on (the deploy step rewrites it). */
+    public readonly containerPortParameterName: pulumi.Output<string>;
     public readonly serviceSecurityGroupId: pulumi.Output<string>;
     public readonly logGroupName: pulumi.Output<string>;
     /** The count the pipeline's scale-up step sets (SCALE_UP_ENV.desiredCount). */
@@ -805,6 +894,7 @@ export class FargateService extends pulumi.ComponentResource {
         const roles = serviceRoles(name, args, logGroup, parent);
         const taskDefinition = serviceTaskDefinition(name, args, roles, logGroup, parent);
         const parameter = taskDefinitionParameter(name, args, taskDefinition, parent);
+        const portParameter = containerPortParameter(name, args, parent);
         const securityGroups = serviceSecurityGroups(name, args, parent);
         const lb = serviceLoadBalancing(name, args, securityGroups.alb, parent);
         const service = ecsService(
@@ -831,6 +921,7 @@ export class FargateService extends pulumi.ComponentResource {
         this.executionRoleArn = roles.execution.arn;
         this.taskDefinitionFamily = taskDefinition.family;
         this.taskDefinitionParameterName = parameter.name;
+        this.containerPortParameterName = portParameter.name;
         this.serviceSecurityGroupId = securityGroups.service.id;
         this.logGroupName = logGroup.name;
         this.desiredCount = args.desiredCount ?? DEFAULT_DESIRED_COUNT;
@@ -846,6 +937,7 @@ export class FargateService extends pulumi.ComponentResource {
             executionRoleArn: this.executionRoleArn,
             taskDefinitionFamily: this.taskDefinitionFamily,
             taskDefinitionParameterName: this.taskDefinitionParameterName,
+            containerPortParameterName: this.containerPortParameterName,
             serviceSecurityGroupId: this.serviceSecurityGroupId,
             logGroupName: this.logGroupName,
             desiredCount: this.desiredCount,

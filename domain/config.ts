@@ -424,6 +424,13 @@ export function validateStackConfig(
                 `a Secrets Manager secret ARN of this account and region (arn:${partition}:secretsmanager:${region}:${accountId ?? "<account>"}:secret:<name>-<6 characters>, optionally :<json-key>:<version-stage>:<version-id>)`,
                 `[${i}]`,
             );
+        } else if (variable === "PORT") {
+            problem(
+                "serviceSecrets",
+                entry,
+                "a variable other than PORT (the task definition sets PORT to containerPort)",
+                `[${i}]`,
+            );
         } else if (target.secrets.some((s) => s.name === variable)) {
             problem("serviceSecrets", entry, `one secret per variable: ${service} already has ${variable}`, `[${i}]`);
         } else target.secrets.push({ name: variable, valueFrom: arn });

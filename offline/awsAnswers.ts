@@ -19,12 +19,23 @@ export function dnsSuffixFor(partition: string): string {
     return partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
 }
 
+/** What exists in the account before the run: by default nothing (a stack that was never deployed). */
+export interface AwsWorld {
+    /** SSM parameters by name (String values), e.g. what a deploy step recorded. */
+    readonly ssmParameters?: Readonly<Record<string, string>>;
+}
+
 /**
  * What the AWS provider returns for the data sources the program and awsx call, answered for the provider's own
  * region and account, as both the mock runtime and the engine's stand-in provider see them. Any other token is
  * undefined: nothing is invented for a call this table does not know.
  */
-export function answerInvoke(token: string, at: AwsPlacement): Record<string, unknown> | undefined {
+export function answerInvoke(
+    token: string,
+    at: AwsPlacement,
+    args: Record<string, unknown> = {},
+    world: AwsWorld = {},
+): Record<string, unknown> | undefined {
     const partition = partitionFor(at.region);
     switch (token) {
         case "aws:index/getPartition:getPartition":
@@ -48,7 +59,37 @@ export function answerInvoke(token: string, at: AwsPlacement): Record<string, un
             const names = ["a", "b", "c"].map((z) => `${at.region}${z}`);
             return { id: at.region, names, zoneIds: [], groupNames: [at.region] };
         }
+        case "aws:ssm/getParametersByPath:getParametersByPath":
+            return parametersByPath(args, at, partition, world.ssmParameters ?? {});
         default:
             return undefined;
     }
+}
+
+/**
+ * GetParametersByPath: the parameters under `path`, one level below it, or every level with `recursive` (SSM
+ * API reference). An empty answer when there are none, never an error.
+ */
+function parametersByPath(
+    args: Record<string, unknown>,
+    at: AwsPlacement,
+    partition: string,
+    parameters: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+    const path = String(args.path ?? "").replace(/\/$/, "");
+    const names = Object.keys(parameters)
+        .filter((name) => name.startsWith(`${path}/`))
+        .filter((name) => args.recursive === true || !name.slice(path.length + 1).includes("/"))
+        .sort();
+    return {
+        id: path,
+        path,
+        recursive: args.recursive === true,
+        withDecryption: args.withDecryption !== false,
+        region: at.region,
+        arns: names.map((name) => `arn:${partition}:ssm:${at.region}:${at.account}:parameter${name}`),
+        names,
+        types: names.map(() => "String"),
+        values: names.map((name) => parameters[name]),
+    };
 }

@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOfRegion, StackConfigError } from "../domain/config";
-import { answerInvoke, dnsSuffixFor } from "./awsAnswers";
+import { answerInvoke, AwsWorld, dnsSuffixFor } from "./awsAnswers";
 import { PROJECT_ROOT, readProjectFile, resolveStack } from "./stackFiles";
 import { temporaryProject } from "./temporaryProject";
 
@@ -22,6 +22,8 @@ export interface RecordedResource {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: readonly string[];
+    /** Former names (or URNs) the resource answers to. */
+    readonly aliases?: readonly string[];
     readonly dependencies: readonly string[];
     /** The plugin version the SDK asked for (set on providers). */
     readonly version?: string;
@@ -68,6 +70,8 @@ export interface RunOptions {
      * project with its own Pulumi.yaml (a stack file, and so `overrides`, may not contradict them).
      */
     readonly projectValues?: Record<string, unknown>;
+    /** What the account holds before the run (data sources answer from it); default: nothing. */
+    readonly world?: AwsWorld;
 }
 
 /**
@@ -125,7 +129,7 @@ async function runRecorded(
 
     const resources: RecordedResource[] = [];
     const calls: RecordedCall[] = [];
-    const mocks = new AwsMocks(partition, region, account, options.outputs);
+    const mocks = new AwsMocks(partition, region, account, options.outputs, options.world);
 
     pulumi.runtime.setAllConfig(config, [...(secrets.secretKeys ?? [])]);
     await pulumi.runtime.setMocks(mocks, project, stack, true);
@@ -165,6 +169,9 @@ async function runRecorded(
                             protect: req.getProtect() === true,
                             retainOnDelete: req.getRetainondelete() === true,
                             ignoreChanges: req.getIgnorechangesList(),
+                            aliases: req
+                                .getAliasesList()
+                                .map((a: any) => (a.hasSpec() ? a.getSpec().getName() : a.getUrn())),
                             dependencies: req.getDependenciesList(),
                             ...(req.getVersion() ? { version: req.getVersion() } : {}),
                         });
@@ -244,6 +251,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
         readonly region: string,
         readonly account: string,
         readonly outputs: ComputedOutputs = "deployed",
+        readonly world: AwsWorld = {},
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
@@ -306,7 +314,8 @@ export class AwsMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-        const answer = answerInvoke(args.token, { region: this.region, account: this.account });
+        const at = { region: this.region, account: this.account };
+        const answer = answerInvoke(args.token, at, args.inputs, this.world);
         // As the engine's stand-in provider: nothing is invented for a data source the table does not know.
         if (answer === undefined) throw new Error(`no offline answer for ${args.token}`);
         // A test may make the provider report another partition than the region's.

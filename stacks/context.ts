@@ -8,4 +8,6 @@ export interface StackContext {
     /** Partition and DNS suffix as the provider reports them. */
     readonly partition: string;
     readonly dnsSuffix: string;
+    /** Environment stacks: the port each running service receives traffic on, when its deploy step recorded one. */
+    readonly servedContainerPorts: ReadonlyMap<string, number>;
 }

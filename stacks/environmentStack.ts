@@ -150,6 +150,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 toolAccountId,
                 env,
                 service,
+                servedContainerPort: ctx.servedContainerPorts.get(service.name),
                 branch: config.branches[env],
                 requireApproval: config.requireApproval,
                 artifactBucketName: bucketName,

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import { loadStackConfig, StackConfigError } from "../domain/config";
 import { StackContext } from "./context";
 import { defineEnvironmentStack } from "./environmentStack";
+import { readServedContainerPorts } from "./servedPorts";
 import { defineToolStack } from "./toolStack";
 
 /**
@@ -23,7 +24,20 @@ export async function defineStack(): Promise<Record<string, unknown>> {
                 `expected "${config.partition}" (check the credentials and aws:region)`,
         ]);
     }
-    const ctx: StackContext = { config, provider, partition: reported.partition, dnsSuffix: reported.dnsSuffix };
+    const servedContainerPorts =
+        config.role === "tool"
+            ? new Map<string, number>()
+            : await readServedContainerPorts(
+                  provider,
+                  config.services.map((s) => s.name),
+              );
+    const ctx: StackContext = {
+        config,
+        provider,
+        partition: reported.partition,
+        dnsSuffix: reported.dnsSuffix,
+        servedContainerPorts,
+    };
     const outputs = config.role === "tool" ? defineToolStack(ctx) : defineEnvironmentStack(ctx, config.role);
     return {
         environment: config.role,

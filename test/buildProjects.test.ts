@@ -206,6 +206,7 @@ const deployTarget = (p: string, account: string) => ({
     ecsClusterArn: clusterArn(p, account),
     taskDefinitionFamily: "orders-api",
     taskDefinitionParameterName: "/cicd/ecs/orders-api/task-definition",
+    containerPortParameterName: "/cicd/ecs/orders-api/container-port",
     taskRoleArns: taskRoles(p, account),
 });
 
@@ -386,7 +387,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
             ]);
         });
 
-        it("deploy: reads Pulumi's revision from its parameter, registers in the family with the service tag, updates one service, passes exactly the two task roles", () => {
+        it("deploy: reads Pulumi's revision from its parameter, registers in the family with the service tag, updates one service, passes exactly the two task roles, records the served port", () => {
             const family = `arn:${partition}:ecs:${GOV}:${QA}:task-definition/orders-api:*`;
             expect(projectRolePolicy("deploy", input("qa", QA)).Statement).to.deep.equal([
                 ...base("qa", QA, "deploy"),
@@ -396,6 +397,12 @@ for (const partition of ["aws", "aws-us-gov"]) {
                     Effect: "Allow",
                     Action: "ssm:GetParameter",
                     Resource: `arn:${partition}:ssm:${GOV}:${QA}:parameter/cicd/ecs/orders-api/task-definition`,
+                },
+                {
+                    Sid: "RecordServedContainerPort",
+                    Effect: "Allow",
+                    Action: ["ssm:GetParameter", "ssm:PutParameter"],
+                    Resource: `arn:${partition}:ssm:${GOV}:${QA}:parameter/cicd/ecs/orders-api/container-port`,
                 },
                 {
                     Sid: "DescribeTaskDefinitions",
@@ -531,6 +538,7 @@ const devArgs: PipelineBuildProjectsArgs = {
         desiredCount: 2,
         taskDefinitionFamily: "orders-api",
         taskDefinitionParameterName: "/cicd/ecs/orders-api/task-definition",
+        containerPortParameterName: "/cicd/ecs/orders-api/container-port",
         taskRoleArns: taskRoles("aws-us-gov", DEV),
         deploymentTimeoutMinutes: 30,
     },
@@ -791,7 +799,7 @@ describe("PipelineBuildProjects under mocks", () => {
         }
     });
 
-    it("deploy project: the service, Pulumi's parameter and the timeout as variables; a build timeout beyond the deployment's", () => {
+    it("deploy project: the service, Pulumi's parameters and the timeout as variables; a build timeout beyond the deployment's", () => {
         const deploy = byType(qa, "aws:codebuild/project:Project").find(
             (p) => p.inputs.name === "orders-api-qa-deploy",
         )!;
@@ -801,6 +809,7 @@ describe("PipelineBuildProjects under mocks", () => {
             ECS_SERVICE_NAME: plain("orders-api"),
             ECS_TASK_FAMILY: plain("orders-api"),
             TASK_DEFINITION_PARAMETER: plain("/cicd/ecs/orders-api/task-definition"),
+            CONTAINER_PORT_PARAMETER: plain("/cicd/ecs/orders-api/container-port"),
             DEPLOYMENT_TIMEOUT_MINUTES: plain("30"),
             AWS_USE_FIPS_ENDPOINT: plain("true"),
         });
@@ -808,7 +817,9 @@ describe("PipelineBuildProjects under mocks", () => {
         expect(deploy.inputs.environment.privilegedMode).to.equal(false);
         const others = byType(qa, "aws:codebuild/project:Project").filter((p) => p !== deploy);
         expect(others.map((p) => p.inputs.buildTimeout)).to.deep.equal(others.map(() => undefined));
-        expect(others.flatMap((p) => Object.keys(variables(p)))).not.to.include("TASK_DEFINITION_PARAMETER");
+        const otherVariables = others.flatMap((p) => Object.keys(variables(p)));
+        expect(otherVariables).not.to.include("TASK_DEFINITION_PARAMETER");
+        expect(otherVariables).not.to.include("CONTAINER_PORT_PARAMETER");
     });
 
     it("two report groups, unit tests and security scan, named as CodeBuild resolves the buildspecs' reports, not exported", () => {

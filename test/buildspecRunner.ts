@@ -21,6 +21,10 @@ export interface BuildspecRun {
     s3Object(bucket: string, key: string): string | undefined;
     /** The input of register-task-definition (--cli-input-json), when the build called it. */
     readonly registeredTaskDefinition?: Record<string, unknown>;
+    /** The --load-balancers of update-service, when the build passed them. */
+    readonly updatedLoadBalancers?: object[];
+    /** SSM parameters after the build (put-parameter writes them). */
+    readonly ssmParameters: Record<string, string>;
 }
 
 export interface BuildspecRunOptions {
@@ -110,7 +114,13 @@ case "$1 $2" in
     input="$(arg --cli-input-json "$@")"; cp "\${input#file://}" "$FAKE_STATE/registered.json"
     if [[ ! -s "$FAKE_STATE/registered-arn" ]]; then echo "An error occurred (AccessDeniedException)" >&2; exit 254; fi
     cat "$FAKE_STATE/registered-arn" ;;
-  "ecs update-service") echo '{"service":{"deployments":[{"id":"ecs-svc/new","status":"PRIMARY"},{"id":"ecs-svc/old","status":"ACTIVE"}]}}' ;;
+  "ssm put-parameter")
+    jq --arg n "$(arg --name "$@")" --arg v "$(arg --value "$@")" '.[$n] = $v' "$FAKE_STATE/ssm.json" > "$FAKE_STATE/ssm.next"
+    mv "$FAKE_STATE/ssm.next" "$FAKE_STATE/ssm.json"; echo '{"Version":2,"Tier":"Standard"}' ;;
+  "ecs update-service")
+    balancers="$(arg --load-balancers "$@")"
+    if [[ -n "$balancers" ]]; then cp "\${balancers#file://}" "$FAKE_STATE/load-balancers.json"; fi
+    echo '{"service":{"deployments":[{"id":"ecs-svc/new","status":"PRIMARY"},{"id":"ecs-svc/old","status":"ACTIVE"}]}}' ;;
   "ecs describe-services")
     head -n 1 "$FAKE_STATE/service-states"
     if [[ $(wc -l < "$FAKE_STATE/service-states") -gt 1 ]]; then sed -i 1d "$FAKE_STATE/service-states"; fi ;;
@@ -235,8 +245,14 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
     const registered = fs.existsSync(path.join(state, "registered.json"))
         ? fs.readFileSync(path.join(state, "registered.json"), "utf8")
         : undefined;
+    const stateFile = (name: string) =>
+        fs.existsSync(path.join(state, name)) ? JSON.parse(fs.readFileSync(path.join(state, name), "utf8")) : undefined;
+    const updatedLoadBalancers = stateFile("load-balancers.json");
+    const ssmParameters = stateFile("ssm.json");
     fs.rmSync(root, { recursive: true, force: true });
     return {
+        updatedLoadBalancers,
+        ssmParameters,
         status: result.status ?? -1,
         stdout: result.stdout,
         stderr: result.stderr,

@@ -11,6 +11,8 @@ const REGION = "us-gov-west-1";
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const REPOSITORY_URI = `${QA}.dkr.ecr.${REGION}.amazonaws.com/orders-api`;
 const PARAMETER = "/cicd/ecs/orders-api/task-definition";
+const PORT_PARAMETER = "/cicd/ecs/orders-api/container-port";
+const TARGET_GROUP = `arn:aws-us-gov:elasticloadbalancing:${REGION}:${QA}:targetgroup/orders-api-1a2b3c4d/0123456789abcdef`;
 const ecs = `arn:aws-us-gov:ecs:${REGION}:${QA}`;
 const PULUMI_REVISION = `${ecs}:task-definition/orders-api:7`;
 const REGISTERED = `${ecs}:task-definition/orders-api:9`;
@@ -60,6 +62,7 @@ const env = {
     ECS_SERVICE_NAME: "orders-api",
     ECS_TASK_FAMILY: "orders-api",
     TASK_DEFINITION_PARAMETER: PARAMETER,
+    CONTAINER_PORT_PARAMETER: PORT_PARAMETER,
     DEPLOYMENT_TIMEOUT_MINUTES: "30",
     DEPLOY_POLL_SECONDS: "0",
 };
@@ -71,6 +74,16 @@ const deployment = (id: string, extra: object) => ({
     ...extra,
 });
 const service = (taskDefinition: string, ...deployments: object[]) => ({ services: [{ taskDefinition, deployments }] });
+/** The service before the deploy: the running revision, its load balancer entry on `port`. */
+const running = (port: number) => ({
+    services: [
+        {
+            taskDefinition: `${ecs}:task-definition/orders-api:6`,
+            loadBalancers: [{ targetGroupArn: TARGET_GROUP, containerName: "orders-api", containerPort: port }],
+            deployments: [deployment("ecs-svc/old", { rolloutState: "COMPLETED", runningCount: 2, desiredCount: 2 })],
+        },
+    ],
+});
 const inProgress = service(
     REGISTERED,
     deployment("ecs-svc/new", { rolloutState: "IN_PROGRESS", runningCount: 1, desiredCount: 2 }),
@@ -85,12 +98,12 @@ function deploy(options: Partial<BuildspecRunOptions> = {}) {
     return runBuildspec(path.join(BUILDSPEC_DIR, BUILDSPEC_FILES.deploy), {
         env,
         files: { "image.json": image() },
-        ssmParameters: { [PARAMETER]: PULUMI_REVISION },
+        ssmParameters: { [PARAMETER]: PULUMI_REVISION, [PORT_PARAMETER]: "8080" },
         taskDefinitions: {
             [PULUMI_REVISION]: { taskDefinition: { ...registeredFields, ...describedOnly }, tags: TAGS },
         },
         registeredArn: REGISTERED,
-        serviceStates: [inProgress, completed],
+        serviceStates: [running(8080), inProgress, completed],
         ...options,
     });
 }
@@ -105,12 +118,17 @@ describe("deploy-task-definition buildspec against fake aws", function () {
         expect(r.status, r.stderr).to.equal(0);
         expect(r.calls).to.deep.equal([
             `aws ssm get-parameter --name ${PARAMETER} --query Parameter.Value --output text`,
+            `aws ssm get-parameter --name ${PORT_PARAMETER} --query Parameter.Value --output text`,
             `aws ecs describe-task-definition --task-definition ${PULUMI_REVISION} --include TAGS --output json`,
             "aws ecs register-task-definition --cli-input-json file://task-definition.json --query taskDefinition.taskDefinitionArn --output text",
+            "aws ecs describe-services --cluster orders-api-cluster --services orders-api --output json",
             `aws ecs update-service --cluster orders-api-cluster --service orders-api --task-definition ${REGISTERED} --output json`,
             "aws ecs describe-services --cluster orders-api-cluster --services orders-api --output json",
             "aws ecs describe-services --cluster orders-api-cluster --services orders-api --output json",
         ]);
+        // Same port as the service's load balancer entry: no switch, nothing to record.
+        expect(r.updatedLoadBalancers).to.equal(undefined);
+        expect(r.ssmParameters[PORT_PARAMETER]).to.equal("8080");
         // Everything Pulumi registered (roles, cpu, memory, ports, secrets, variables, the sidecar) and its tags;
         // nothing DescribeTaskDefinition adds; the promoted digest in the service container only.
         expect(r.registeredTaskDefinition).to.deep.equal({
@@ -133,7 +151,7 @@ describe("deploy-task-definition buildspec against fake aws", function () {
             }),
             deployment("ecs-svc/old", { rolloutState: "COMPLETED", runningCount: 2, desiredCount: 2 }),
         );
-        const r = deploy({ serviceStates: [inProgress, failed] });
+        const r = deploy({ serviceStates: [running(8080), inProgress, failed] });
         expect(r.status).not.to.equal(0);
         expect(r.stderr).to.include(
             `Deployment ecs-svc/new of orders-api failed and the circuit breaker rolls the service back to ${PULUMI_REVISION}: ECS deployment circuit breaker: tasks failed to start.`,
@@ -145,7 +163,7 @@ describe("deploy-task-definition buildspec against fake aws", function () {
             PULUMI_REVISION,
             deployment("ecs-svc/rollback", { rolloutState: "COMPLETED", runningCount: 2, desiredCount: 2 }),
         );
-        const r = deploy({ serviceStates: [rolledBack] });
+        const r = deploy({ serviceStates: [running(8080), rolledBack] });
         expect(r.status).not.to.equal(0);
         expect(r.stderr).to.include(
             `Deployment ecs-svc/new of orders-api failed and the circuit breaker rolls the service back to ${PULUMI_REVISION}: the deployment is gone`,
@@ -153,20 +171,104 @@ describe("deploy-task-definition buildspec against fake aws", function () {
     });
 
     it("gives up after DEPLOYMENT_TIMEOUT_MINUTES while its deployment is in progress", () => {
-        const r = deploy({ env: { ...env, DEPLOYMENT_TIMEOUT_MINUTES: "0" }, serviceStates: [inProgress] });
+        const r = deploy({
+            env: { ...env, DEPLOYMENT_TIMEOUT_MINUTES: "0" },
+            serviceStates: [running(8080), inProgress],
+        });
         expect(r.status).not.to.equal(0);
         expect(r.stderr).to.include("Deployment ecs-svc/new of orders-api did not complete within 0 minutes");
     });
 
     it("refuses a parameter that names no revision of the family, before registering anything", () => {
         for (const value of ["bootstrap", `${ecs}:task-definition/billing-api:3`]) {
-            const r = deploy({ ssmParameters: { [PARAMETER]: value } });
+            const r = deploy({ ssmParameters: { [PARAMETER]: value, [PORT_PARAMETER]: "8080" } });
             expect(r.status).not.to.equal(0);
             expect(r.stderr).to.include(
                 `${PARAMETER} holds '${value}', expected a task definition ARN of family orders-api: run pulumi up for this stack`,
             );
             expect(r.calls.filter((c) => c.includes("register-task-definition"))).to.deep.equal([]);
         }
+    });
+
+    describe("a new containerPort (Pulumi's revision maps 8080, the service's load balancer entry names 3000)", () => {
+        const switched = [{ targetGroupArn: TARGET_GROUP, containerName: "orders-api", containerPort: 8080 }];
+        const portChange = (options: Partial<BuildspecRunOptions> = {}) =>
+            deploy({
+                ssmParameters: { [PARAMETER]: PULUMI_REVISION, [PORT_PARAMETER]: "3000" },
+                serviceStates: [running(3000), inProgress, completed],
+                ...options,
+            });
+
+        it("switches the load balancer entry in the same update-service as the revision, then records the port", () => {
+            const r = portChange();
+            expect(r.status, r.stderr).to.equal(0);
+            expect(r.calls.slice(4)).to.deep.equal([
+                "aws ecs describe-services --cluster orders-api-cluster --services orders-api --output json",
+                `aws ecs update-service --cluster orders-api-cluster --service orders-api --task-definition ${REGISTERED} --load-balancers file://load-balancers.json --output json`,
+                "aws ecs describe-services --cluster orders-api-cluster --services orders-api --output json",
+                "aws ecs describe-services --cluster orders-api-cluster --services orders-api --output json",
+                `aws ssm put-parameter --name ${PORT_PARAMETER} --value 8080 --overwrite --output json`,
+            ]);
+            // Same target group and container: only the port changes.
+            expect(r.updatedLoadBalancers).to.deep.equal(switched);
+            expect(r.ssmParameters[PORT_PARAMETER]).to.equal("8080");
+            expect(r.stdout).to.include(
+                "Switching the load balancer entry of orders-api from port 3000 to 8080 with this revision",
+            );
+            expect(r.stdout).to.include(
+                `Recorded port 8080 in ${PORT_PARAMETER} (was 3000): the next pulumi up removes the security group rules of port 3000`,
+            );
+        });
+
+        it("records nothing when the deployment fails: the circuit breaker restores the old revision and port", () => {
+            const failed = service(
+                PULUMI_REVISION,
+                deployment("ecs-svc/new", {
+                    rolloutState: "FAILED",
+                    rolloutStateReason: "tasks failed",
+                    runningCount: 0,
+                    desiredCount: 2,
+                }),
+            );
+            const r = portChange({ serviceStates: [running(3000), failed] });
+            expect(r.status).not.to.equal(0);
+            expect(r.updatedLoadBalancers).to.deep.equal(switched);
+            expect(r.calls.filter((c) => c.includes("put-parameter"))).to.deep.equal([]);
+            expect(r.ssmParameters[PORT_PARAMETER]).to.equal("3000");
+        });
+
+        it("records a switch an earlier run made but did not record (it stopped at its timeout)", () => {
+            const r = portChange({ serviceStates: [running(8080), inProgress, completed] });
+            expect(r.status, r.stderr).to.equal(0);
+            expect(r.updatedLoadBalancers).to.equal(undefined);
+            expect(r.ssmParameters[PORT_PARAMETER]).to.equal("8080");
+        });
+    });
+
+    it("refuses a revision that maps no port of the service container, before registering anything", () => {
+        const r = deploy({
+            taskDefinitions: {
+                [PULUMI_REVISION]: {
+                    taskDefinition: {
+                        ...registeredFields,
+                        containerDefinitions: [{ ...serviceContainer, portMappings: [] }],
+                    },
+                    tags: TAGS,
+                },
+            },
+        });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(`${PULUMI_REVISION} maps no port of container orders-api`);
+        expect(r.calls.filter((c) => c.includes("register-task-definition"))).to.deep.equal([]);
+    });
+
+    it("refuses to deploy before pulumi up has created the port parameter", () => {
+        const r = deploy({ ssmParameters: { [PARAMETER]: PULUMI_REVISION } });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(
+            `${PORT_PARAMETER} cannot be read: run pulumi up for this stack (it creates the parameter)`,
+        );
+        expect(r.calls.filter((c) => c.includes("register-task-definition"))).to.deep.equal([]);
     });
 
     it("refuses an image.json that names no image of this repository by digest", () => {

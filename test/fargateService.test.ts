@@ -4,8 +4,10 @@ import { expect } from "chai";
 import {
     httpsSslPolicy,
     containerDefinitions,
+    containerPortParameterName,
     FargateService,
     FargateServiceArgs,
+    loadBalancedPorts,
     loadBalancerName,
     scaleUpCommands,
     targetGroupName,
@@ -108,8 +110,7 @@ describe("FargateService", () => {
     it("Pulumi's revision is published for the deploy step: its ARN in a String SSM parameter named by the service", async () => {
         const { one } = await plan();
         const taskDef = one("aws:ecs/taskDefinition:TaskDefinition");
-        const parameter = one("aws:ssm/parameter:Parameter");
-        expect(parameter.name).to.equal("orders-api-task-definition-arn");
+        const parameter = one("aws:ssm/parameter:Parameter", "orders-api-task-definition-arn");
         expect(parameter.inputs).to.deep.equal({
             name: "/cicd/ecs/orders-api/task-definition",
             description: "Task definition of orders-api that pulumi up registered; the pipeline deploys it",
@@ -118,6 +119,20 @@ describe("FargateService", () => {
             insecureValue: taskDef.state.arn,
         });
         expect(taskDefinitionParameterName("billing-api")).to.equal("/cicd/ecs/billing-api/task-definition");
+    });
+
+    it("the port the service receives traffic on is recorded for the deploy step, which alone rewrites it", async () => {
+        const { one } = await plan();
+        const parameter = one("aws:ssm/parameter:Parameter", "orders-api-container-port");
+        expect(parameter.inputs).to.deep.equal({
+            name: "/cicd/ecs/orders-api/container-port",
+            description: "Container port orders-api receives load balancer traffic on; its deploy step records it",
+            type: "String",
+            tier: "Standard",
+            insecureValue: "3000",
+        });
+        expect(parameter.ignoreChanges).to.deep.equal(["insecureValue"]);
+        expect(containerPortParameterName("billing-api")).to.equal("/cicd/ecs/billing-api/container-port");
     });
 
     it("task definition: Fargate awsvpc, non-root, read-only root with /tmp, awslogs, secrets from Secrets Manager", async () => {
@@ -150,7 +165,11 @@ describe("FargateService", () => {
             linuxParameters: { capabilities: { drop: ["ALL"] }, initProcessEnabled: true },
             portMappings: [{ containerPort: 3000, protocol: "tcp" }],
             mountPoints: [{ sourceVolume: "tmp", containerPath: "/tmp", readOnly: false }],
-            environment: [{ name: "NODE_ENV", value: "production" }],
+            // PORT from containerPort: the stack, not the image, decides the port.
+            environment: [
+                { name: "NODE_ENV", value: "production" },
+                { name: "PORT", value: "3000" },
+            ],
             secrets: [{ name: "DB_PASSWORD", valueFrom: `${SECRET}:password::` }],
             logConfiguration: {
                 logDriver: "awslogs",
@@ -268,6 +287,13 @@ describe("FargateService", () => {
             { sg: "alb", port: [3000, 3000], from: "service" },
             { sg: "service", port: [443, 443], from: "0.0.0.0/0" },
         ]);
+        // The container port's rules are named by port and answer to their names from before.
+        expect(
+            one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "orders-api-alb-out-3000").aliases,
+        ).to.deep.equal(["orders-api-alb-out"]);
+        expect(
+            one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "orders-api-service-in-3000").aliases,
+        ).to.deep.equal(["orders-api-service-in"]);
         expect([albSg.inputs.vpcId, serviceSg.inputs.vpcId]).to.deep.equal([BASE.vpcId, BASE.vpcId]);
 
         const alb = one("aws:lb/loadBalancer:LoadBalancer");
@@ -355,7 +381,7 @@ describe("FargateService", () => {
         const { run } = await plan();
         const component = run.resources.find((r) => r.type === "devsecops:service:FargateService")!;
         const children = run.resources.filter((r) => r.custom && r.type !== "pulumi:providers:aws");
-        expect(children).to.have.length(17);
+        expect(children).to.have.length(18);
         for (const child of children) {
             expect(child.parent, child.name).to.equal(component.urn);
             expect(child.provider, child.name).to.match(/::aws::/);
@@ -404,15 +430,16 @@ describe("FargateService replacement (names that do not collide)", () => {
         return { alb: alb.inputs.name as string, tg: tg.inputs.name as string, port: tg.inputs.port };
     };
 
-    it("a containerPort change gives the replacement target group a new name; the load balancer keeps its own", async () => {
+    it("a containerPort change keeps the target group (its name, and its port ignored) and the load balancer", async () => {
         const before = await names({ containerPort: 3000 });
         const after = await names({ containerPort: 8080 });
-        expect([before.port, after.port]).to.deep.equal([3000, 8080]);
-        expect(before.tg).to.equal("orders-api-b58c2cba");
-        expect(after.tg).to.match(/^orders-api-[0-9a-f]{8}$/);
-        expect(after.tg).not.to.equal(before.tg);
+        expect(before.tg).to.equal(targetGroupName("orders-api", BASE.vpcId as string));
+        expect(before.tg).to.match(/^orders-api-[0-9a-f]{8}$/);
+        expect(after.tg).to.equal(before.tg);
         expect(after.alb).to.equal(before.alb);
-        expect(await names({ containerPort: 3000 })).to.deep.equal(before);
+        // ECS registers each task with its container port; the group's port is only a default (ignored after creation).
+        const { one } = await plan({ containerPort: 8080 });
+        expect(one("aws:lb/targetGroup:TargetGroup").ignoreChanges).to.deep.equal(["port"]);
     });
 
     it("a VPC change renames both (a load balancer cannot move between VPCs)", async () => {
@@ -425,7 +452,77 @@ describe("FargateService replacement (names that do not collide)", () => {
     it("names stay within ELB's 32 characters for the longest service names", () => {
         const long = "a".repeat(32);
         expect(loadBalancerName(long, "vpc-0123456789abcdef0")).to.match(/^a{23}-[0-9a-f]{8}$/);
-        expect(targetGroupName(long, 3000, "vpc-0123456789abcdef0")).to.have.length(32);
+        expect(targetGroupName(long, "vpc-0123456789abcdef0")).to.have.length(32);
+        // Same VPC, other kind of resource: the target group's name is not the load balancer's.
+        expect(targetGroupName(long, "vpc-0123456789abcdef0")).not.to.equal(
+            loadBalancerName(long, "vpc-0123456789abcdef0"),
+        );
+    });
+});
+
+describe("FargateService containerPort change of a running service (served 3000, configured 8080)", () => {
+    const transition = () => plan({ containerPort: 8080, servedContainerPort: 3000 });
+
+    it("keeps the service's load balancer entry on the served port; Pulumi's revision maps and sets the new one", async () => {
+        const { one } = await transition();
+        const tg = one("aws:lb/targetGroup:TargetGroup");
+        expect(one("aws:ecs/service:Service").inputs.loadBalancers).to.deep.equal([
+            { targetGroupArn: tg.state.arn, containerName: "orders-api", containerPort: 3000 },
+        ]);
+        const [container] = JSON.parse(one("aws:ecs/taskDefinition:TaskDefinition").inputs.containerDefinitions);
+        expect(container.portMappings).to.deep.equal([{ containerPort: 8080, protocol: "tcp" }]);
+        expect(container.environment).to.deep.include({ name: "PORT", value: "8080" });
+        expect(container.healthCheck.command[1]).to.include("http://localhost:8080/health");
+        expect(one("aws:ssm/parameter:Parameter", "orders-api-container-port").inputs.insecureValue).to.equal("3000");
+    });
+
+    it("lets the load balancer reach both ports until the deploy step switches; only the served port's rules keep old names", async () => {
+        const { of } = await transition();
+        const rules = (type: string) =>
+            of(type)
+                .filter((r) => r.inputs.referencedSecurityGroupId !== undefined)
+                .map((r) => ({ name: r.name, port: [r.inputs.fromPort, r.inputs.toPort], aliases: r.aliases }))
+                .sort((a, b) => a.name.localeCompare(b.name));
+        expect(rules("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")).to.deep.equal([
+            { name: "orders-api-alb-out-3000", port: [3000, 3000], aliases: ["orders-api-alb-out"] },
+            { name: "orders-api-alb-out-8080", port: [8080, 8080], aliases: [] },
+        ]);
+        expect(rules("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).to.deep.equal([
+            { name: "orders-api-service-in-3000", port: [3000, 3000], aliases: ["orders-api-service-in"] },
+            { name: "orders-api-service-in-8080", port: [8080, 8080], aliases: [] },
+        ]);
+        expect(loadBalancedPorts({ ...BASE, containerPort: 8080, servedContainerPort: 3000 })).to.deep.equal([
+            3000, 8080,
+        ]);
+    });
+
+    it("after the deploy step recorded 8080: one port again, the 3000 rules gone", async () => {
+        const { of, one } = await plan({ containerPort: 8080, servedContainerPort: 8080 });
+        const names = [
+            ...of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+            ...of("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+        ]
+            .filter((r) => r.inputs.referencedSecurityGroupId !== undefined)
+            .map((r) => r.name)
+            .sort();
+        expect(names).to.deep.equal(["orders-api-alb-out-8080", "orders-api-service-in-8080"]);
+        expect(one("aws:ecs/service:Service").inputs.loadBalancers[0].containerPort).to.equal(8080);
+    });
+
+    it("refuses a served port that is no port, and PORT set elsewhere than containerPort", () => {
+        expect(() =>
+            validateFargateServiceArgs({
+                ...BASE,
+                servedContainerPort: 80,
+                environment: { PORT: "8080" },
+                secrets: [{ name: "PORT", valueFrom: SECRET }],
+            }),
+        ).to.throw(
+            "FargateService orders-api:\n" +
+                "  - servedContainerPort: found 80, expected a non-privileged port from 1024 to 65535 (the container is not root)\n" +
+                '  - environment.PORT: found "8080", expected no PORT (the task definition sets it to containerPort)\n' +
+                '  - secrets[0].name: found "PORT", expected a name other than PORT (the task definition sets it to containerPort)',
+        );
     });
 });
 
@@ -455,7 +552,7 @@ describe("FargateService documents", () => {
         expect(secretArnOf(SECRET)).to.equal(SECRET);
     });
 
-    it("a container definition with no secrets or variables leaves both lists out", () => {
+    it("a container definition with no secrets or variables has PORT alone and leaves secrets out", () => {
         const [c] = containerDefinitions({
             name: "a",
             image: "i",
@@ -466,7 +563,8 @@ describe("FargateService documents", () => {
             secrets: [],
             environment: {},
         }) as any[];
-        expect(c).to.not.have.any.keys("environment", "secrets");
+        expect(c).to.not.have.any.keys("secrets");
+        expect(c.environment).to.deep.equal([{ name: "PORT", value: "8080" }]);
         expect(c.portMappings).to.deep.equal([{ containerPort: 8080, protocol: "tcp" }]);
         expect(c.healthCheck.command[1]).to.contain("http://localhost:8080/ready");
     });

@@ -181,7 +181,7 @@ describe("environment stacks from their real stack files", () => {
                 const hash = (text: string) => crypto.createHash("sha256").update(text).digest("hex").slice(0, 8);
                 expect([alb.inputs.name, tg.inputs.name]).to.deep.equal([
                     `orders-api-${hash(`orders-api|${tg.inputs.vpcId}`)}`,
-                    `orders-api-${hash(`orders-api|3000|${tg.inputs.vpcId}`)}`,
+                    `orders-api-${hash(`orders-api|target-group|${tg.inputs.vpcId}`)}`,
                 ]);
                 const listeners = all(run, "aws:lb/listener:Listener").map((l) => [l.inputs.port, l.inputs.protocol]);
                 const https = env === "stage" || env === "prod";

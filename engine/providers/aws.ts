@@ -8,12 +8,17 @@
  * - Create at preview returns the inputs and nothing else, so every output AWS computes (ids, ARNs) stays
  *   unknown, as in a real preview; Create, Update and Delete outside a preview are refused;
  * - Invoke answers the data sources in offline/awsAnswers.ts for the configured region and the pinned account
- *   (the first of allowedAccountIds) and fails for any other token.
+ *   (the first of allowedAccountIds) and fails for any other token. The account holds nothing unless
+ *   STANDIN_AWS_WORLD_ENV names a JSON AwsWorld (what a test says was deployed before, e.g. SSM parameters).
  */
-import { answerInvoke, AwsPlacement } from "../../offline/awsAnswers";
+import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
 const { provider: provproto, struct: structproto, empty: emptyproto } = protos;
+
+/** Environment variable with a JSON AwsWorld: what the account holds before the preview. */
+export const STANDIN_AWS_WORLD_ENV = "PULUMI_STANDIN_AWS_WORLD";
+const world: AwsWorld = JSON.parse(process.env[STANDIN_AWS_WORLD_ENV] || "{}");
 
 type Callback = (err: unknown, res?: unknown) => void;
 type Call = { request: any };
@@ -142,7 +147,8 @@ const handlers = {
             refuse(callback, `stand-in aws provider: ${token} needs a region and allowedAccountIds in the provider`);
             return;
         }
-        const answer = answerInvoke(token, placement);
+        const args = call.request.getArgs()?.toJavaScript() ?? {};
+        const answer = answerInvoke(token, placement, args, world);
         if (answer === undefined) {
             refuse(callback, `stand-in aws provider: no offline answer for ${token}`);
             return;

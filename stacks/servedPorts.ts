@@ -1,0 +1,53 @@
+import * as aws from "@pulumi/aws";
+import { containerPortParameterName } from "../components/fargateService";
+import { NAME_PREFIX } from "../domain/naming";
+
+/** Where the services' deploy parameters live (taskDefinitionParameterName, containerPortParameterName). */
+export const DEPLOY_PARAMETERS_PATH = `/${NAME_PREFIX}/ecs`;
+
+/** A recorded served port that is no port: the program stops before registering anything. */
+export class ServedPortError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ServedPortError";
+    }
+}
+
+/**
+ * The port each running service receives load balancer traffic on, as its deploy step recorded it
+ * (containerPortParameterName; components/fargateService.ts, note 5). A service without a record (never deployed by
+ * this program) is absent. One GetParametersByPath for the stack: it answers an empty list, never an error, when
+ * nothing is recorded, and needs only read access (the pull-request preview role has it).
+ */
+export async function readServedContainerPorts(
+    provider: aws.Provider,
+    serviceNames: readonly string[],
+): Promise<ReadonlyMap<string, number>> {
+    if (serviceNames.length === 0) return new Map();
+    const recorded = await aws.ssm.getParametersByPath(
+        { path: DEPLOY_PARAMETERS_PATH, recursive: true, withDecryption: false },
+        { provider },
+    );
+    const values = new Map(recorded.names.map((name, i) => [name, recorded.values[i]]));
+    const served = new Map<string, number>();
+    const problems: string[] = [];
+    for (const service of serviceNames) {
+        const name = containerPortParameterName(service);
+        const value = values.get(name);
+        if (value === undefined) continue;
+        const port = Number(value);
+        if (!/^\d+$/.test(value) || port < 1024 || port > 65535) {
+            problems.push(
+                `${name} holds ${JSON.stringify(value)}, expected the container port ${service}'s deploy step records ` +
+                    `(1024 to 65535): set it to the port of the service's load balancer entry ` +
+                    `(aws ecs describe-services --query 'services[0].loadBalancers')`,
+            );
+        } else served.set(service, port);
+    }
+    if (problems.length > 0) {
+        throw new ServedPortError(
+            `Invalid deploy record in SSM Parameter Store; nothing was deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+    }
+    return served;
+}
