@@ -397,9 +397,9 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         scope: "stack",
         required: false,
         default: 3000,
-        description: "Port the service container listens on.",
+        description:
+            "Port the service container listens on (the task definition sets PORT to it); a change reaches a running service with its next deploy.",
         schema: wholeNumber(1024, 65535),
-        replaces: "the target groups of every service",
     }),
     key({
         key: "taskCpu",
