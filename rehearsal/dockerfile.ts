@@ -1,7 +1,8 @@
 /**
  * The image half of the service contract, read from a Dockerfile without a Docker engine: base images from a
  * configured registry (never anonymous Docker Hub), a non-root user, node started directly (the root filesystem is
- * read-only), the port and health path the stack configures, no secrets baked in.
+ * read-only), the health path the stack configures, no secrets baked in. The image's ENV PORT does not matter: the
+ * task definition sets PORT to the stack's containerPort (components/fargateService.ts), which overrides it.
  */
 export interface DockerfileFacts {
     /** Base image of each FROM, with ARG defaults and build args substituted; stage references left out. */
@@ -90,8 +91,6 @@ export function registryHost(image: string): string {
 }
 
 export interface ContainerSettings {
-    /** The stack's containerPort. */
-    readonly containerPort: number;
     /** The stack's healthCheckPath. */
     readonly healthCheckPath: string;
 }
@@ -119,10 +118,6 @@ export function dockerfileProblems(facts: DockerfileFacts, settings: ContainerSe
             `CMD: ${JSON.stringify(facts.command)} starts ${facts.command[0]}, which writes to the read-only root ` +
                 `filesystem; start node directly, e.g. CMD ["node", "src/server.js"]`,
         );
-    }
-    const port = facts.env.PORT;
-    if (port !== undefined && port !== String(settings.containerPort)) {
-        problems.push(`ENV PORT=${port}: the stack's containerPort is ${settings.containerPort}; make them equal`);
     }
     const health = facts.env.HEALTH_CHECK_PATH;
     if (health !== undefined && health !== settings.healthCheckPath) {

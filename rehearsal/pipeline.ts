@@ -13,6 +13,7 @@ import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } fro
 import {
     BOOTSTRAP_IMAGE_TAG,
     containerDefinitions,
+    containerPortParameterName,
     DEFAULT_CONTAINER_PORT,
     DEFAULT_HEALTH_CHECK_PATH,
     DEPLOY_ENV,
@@ -27,9 +28,12 @@ import { artifactFiles, BuildResult, runBuildspec } from "./runner";
 import {
     DescribedTaskDefinition,
     ecsFile,
+    EcsLoadBalancer,
     EcsService,
     putParameter,
+    readParameter,
     readTaskDefinitions,
+    StoredParameter,
     writeTaskDefinitions,
 } from "./standins";
 
@@ -55,6 +59,15 @@ export interface RehearsalOptions {
     readonly auditRegistry?: string;
     /** What the ECR scan stand-in reports, e.g. {"HIGH": 1}. Default: no findings. */
     readonly imageFindings?: Record<string, number>;
+    /** The stack's containerPort: Pulumi's revision maps it and sets PORT to it. Default DEFAULT_CONTAINER_PORT. */
+    readonly containerPort?: number;
+    /**
+     * The port the running service receives traffic on, as an earlier deploy left it (its revision, its load
+     * balancer entry and the container-port parameter). Default: containerPort, and the service is as the first
+     * `pulumi up` leaves it (0 tasks on Pulumi's revision); when it differs, the service runs 2 tasks of an earlier
+     * deploy on this port and the deploy step must switch it.
+     */
+    readonly servedContainerPort?: number;
     /** Progress lines. Default: none. */
     readonly log?: (line: string) => void;
 }
@@ -85,6 +98,12 @@ export interface RehearsalResult {
     readonly ecsService: (env: "dev" | "qa") => EcsService;
     /** Every registered task definition (Pulumi's and the deploy step's), by ARN, with tags. */
     readonly taskDefinitions: () => Record<string, DescribedTaskDefinition>;
+    /** A stand-in SSM parameter of an environment's account: its value and version. */
+    readonly parameter: (env: "dev" | "qa", name: string) => StoredParameter | undefined;
+    /** The aws and docker calls of the builds, in order, one line each (`aws ecs update-service ...`). */
+    readonly calls: () => string[];
+    /** What the stand-in ECS's tasks printed: command, PORT, container ports, output, health check. */
+    readonly taskLog: () => string;
 }
 
 /** The artifact key ARN of an account (the stand-in's; real ones are random). */
@@ -128,9 +147,9 @@ function projectEnv(env: "dev" | "qa", service: string, options: RehearsalOption
         [SCALE_UP_ENV.desiredCount]: "2",
         [DEPLOY_ENV.family]: service,
         [DEPLOY_ENV.parameter]: taskDefinitionParameterName(service),
+        [DEPLOY_ENV.portParameter]: containerPortParameterName(service),
         [DEPLOY_ENV.timeoutMinutes]: "1",
         DEPLOY_POLL_SECONDS: "0",
-        REHEARSAL_CONTAINER_PORT: String(DEFAULT_CONTAINER_PORT),
         REHEARSAL_HEALTH_CHECK_PATH: DEFAULT_HEALTH_CHECK_PATH,
     };
     const previous = previousEnvironment(env);
@@ -164,8 +183,14 @@ export interface PulumiRevision {
 /**
  * The revision `pulumi up` registers for the service (containerDefinitions of the program, bootstrap image), with a
  * secret, 512 CPU units and 1 GiB that the running service does not have yet: the deploy step must carry them.
+ * `containerPort` is the stack's (default DEFAULT_CONTAINER_PORT), `revision` its number in the family (default 1).
  */
-export function pulumiRevision(env: "dev" | "qa", service: string, vars: Record<string, string>): PulumiRevision {
+export function pulumiRevision(
+    env: "dev" | "qa",
+    service: string,
+    vars: Record<string, string>,
+    { containerPort = DEFAULT_CONTAINER_PORT, revision = 1 }: { containerPort?: number; revision?: number } = {},
+): PulumiRevision {
     const account = ACCOUNTS[env];
     const arn = (kind: string) => `arn:${PARTITION}:${kind}`;
     const taskDefinition = {
@@ -181,7 +206,7 @@ export function pulumiRevision(env: "dev" | "qa", service: string, vars: Record<
         containerDefinitions: containerDefinitions({
             name: vars.CONTAINER_NAME,
             image: `${vars.REPOSITORY_URI}:${BOOTSTRAP_IMAGE_TAG}`,
-            containerPort: DEFAULT_CONTAINER_PORT,
+            containerPort,
             healthCheckPath: DEFAULT_HEALTH_CHECK_PATH,
             logGroupName: `/ecs/${service}`,
             region: REGION,
@@ -190,10 +215,81 @@ export function pulumiRevision(env: "dev" | "qa", service: string, vars: Record<
         }),
     };
     return {
-        arn: arn(`ecs:${REGION}:${account}:task-definition/${service}:1`),
+        arn: arn(`ecs:${REGION}:${account}:task-definition/${service}:${revision}`),
         taskDefinition,
         tags: [{ key: TASK_DEFINITION_SERVICE_TAG, value: service }],
     };
+}
+
+/** The stand-in target group of a service's load balancer (ELB's ARN form; the id is made up). */
+export function targetGroupArn(env: "dev" | "qa", service: string): string {
+    return `arn:${PARTITION}:elasticloadbalancing:${REGION}:${ACCOUNTS[env]}:targetgroup/${service}/0123456789abcdef`;
+}
+
+/** Registers `revision` as the stand-in ECS would (ACTIVE, with its number) and returns its ARN. */
+function register(state: string, revision: PulumiRevision, image?: string): string {
+    const definitions = readTaskDefinitions(state);
+    const taskDefinition = revision.taskDefinition as { containerDefinitions: object[] };
+    const containers = image ? taskDefinition.containerDefinitions.map((c) => ({ ...c, image })) : undefined;
+    definitions[revision.arn] = {
+        taskDefinition: {
+            ...taskDefinition,
+            ...(containers ? { containerDefinitions: containers } : {}),
+            taskDefinitionArn: revision.arn,
+            revision: Number(revision.arn.split(":").pop()),
+            status: "ACTIVE",
+        },
+        tags: revision.tags,
+    };
+    writeTaskDefinitions(state, definitions);
+    return revision.arn;
+}
+
+/**
+ * The service and parameters as `pulumi up` leaves them before this run. The first `pulumi up`: the service at 0
+ * tasks on Pulumi's revision, its load balancer entry and the container-port parameter on containerPort. With a
+ * servedContainerPort of its own: revision 1 (`pulumi up` on that port), revision 2 (an earlier deploy of it, whose
+ * 2 tasks the service runs, its load balancer entry on that port, recorded in the container-port parameter), and
+ * revision 3 (this `pulumi up`, on containerPort) in the task definition parameter.
+ */
+function seedService(
+    state: string,
+    env: "dev" | "qa",
+    service: string,
+    vars: Record<string, string>,
+    options: RehearsalOptions,
+): void {
+    const containerPort = options.containerPort ?? DEFAULT_CONTAINER_PORT;
+    const served = options.servedContainerPort ?? containerPort;
+    const loadBalancers: EcsLoadBalancer[] = [
+        { targetGroupArn: targetGroupArn(env, service), containerName: vars.CONTAINER_NAME, containerPort: served },
+    ];
+    let running: EcsService;
+    let latest: string;
+    if (served === containerPort) {
+        latest = register(state, pulumiRevision(env, service, vars, { containerPort }));
+        running = { desiredCount: 0, taskDefinition: latest, loadBalancers };
+    } else {
+        register(state, pulumiRevision(env, service, vars, { containerPort: served }));
+        const earlier = pulumiRevision(env, service, vars, { containerPort: served, revision: 2 });
+        const deployed = register(state, earlier, `${vars.REPOSITORY_URI}@sha256:${"e".repeat(64)}`);
+        latest = register(state, pulumiRevision(env, service, vars, { containerPort, revision: 3 }));
+        const deployment = {
+            id: "ecs-svc/1000000000000000000",
+            status: "PRIMARY" as const,
+            taskDefinition: deployed,
+            rolloutState: "COMPLETED" as const,
+            runningCount: 2,
+            desiredCount: 2,
+            loadBalancers,
+        };
+        running = { desiredCount: 2, taskDefinition: deployed, loadBalancers, deployments: [deployment] };
+    }
+    const ecs = ecsFile({ state }, vars[SCALE_UP_ENV.cluster], vars[SCALE_UP_ENV.service]);
+    fs.mkdirSync(path.dirname(ecs), { recursive: true });
+    fs.writeFileSync(ecs, JSON.stringify(running));
+    putParameter(state, ACCOUNTS[env], vars[DEPLOY_ENV.parameter], latest);
+    putParameter(state, ACCOUNTS[env], vars[DEPLOY_ENV.portParameter], String(served));
 }
 
 /** Rehearses the pipeline of `options.serviceDir` for each environment in order; stops where the pipeline would. */
@@ -225,28 +321,18 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             const f = path.join(state, "s3", bucket, `${key}.meta.json`);
             return fs.existsSync(f) ? JSON.parse(fs.readFileSync(f, "utf8")) : undefined;
         },
+        parameter: (env, name) => readParameter(state, ACCOUNTS[env], name),
+        calls: () => fs.readFileSync(path.join(state, "calls.log"), "utf8").split("\n").filter(Boolean),
+        taskLog: () => {
+            const f = path.join(state, "tasks.log");
+            return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
+        },
     });
 
     for (const env of options.environments ?? ["dev", "qa"]) {
         const vars = projectEnv(env, service, options);
         const executionId = createHash("sha256").update(`${env}${commit}`).digest("hex").slice(0, 36);
-        // The first `pulumi up` leaves the service at 0 tasks on Pulumi's revision, whose ARN is in its parameter.
-        const revision = pulumiRevision(env, service, vars);
-        const ecs = ecsFile({ state }, vars[SCALE_UP_ENV.cluster], vars[SCALE_UP_ENV.service]);
-        fs.mkdirSync(path.dirname(ecs), { recursive: true });
-        fs.writeFileSync(ecs, JSON.stringify({ desiredCount: 0, taskDefinition: revision.arn }));
-        const definitions = readTaskDefinitions(state);
-        definitions[revision.arn] = {
-            taskDefinition: {
-                ...revision.taskDefinition,
-                taskDefinitionArn: revision.arn,
-                revision: 1,
-                status: "ACTIVE",
-            },
-            tags: revision.tags,
-        };
-        writeTaskDefinitions(state, definitions);
-        putParameter(state, ACCOUNTS[env], vars[DEPLOY_ENV.parameter], revision.arn);
+        seedService(state, env, service, vars, options);
         const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
         const projects = {
             unitTests: "unitTests",

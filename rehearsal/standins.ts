@@ -3,10 +3,12 @@
  * (see shimScript). State lives in files under REHEARSAL_STATE so that dev and qa share one "cloud":
  *   s3/<bucket>/<key> (+ .meta.json), ecr/<registry>/<repository>/tags/<tag>, ecr/<registry>/<repository>/images/<digest>,
  *   docker/local.json (local image references), docker/contexts/<digest>/ (what a built image holds),
- *   ecs/<cluster>/<service>.json, ecs/task-definitions.json (by ARN, with tags), ssm.json (<account>:<name> -> value),
- *   keys.json (artifact key ARN per account), findings.json (ECR scan counts).
- * A service that gets tasks (update-service) starts one from its task definition's image and health-checks it
- * (task.ts); a failing task fails the deployment and the circuit breaker rolls the service back.
+ *   ecs/<cluster>/<service>.json, ecs/task-definitions.json (by ARN, with tags),
+ *   ssm.json (<account>:<name> -> value and version), keys.json (artifact key ARN per account),
+ *   findings.json (ECR scan counts).
+ * A service that gets tasks (update-service) starts one from its task definition's image and health-checks it on the
+ * port of its load balancer entry (task.ts); a failing task fails the deployment and the circuit breaker rolls the
+ * service back.
  * They enforce what AWS would: the artifact bucket policy (SSE-KMS with the bucket's own key, no writes across
  * accounts, cross-account reads of releases/<service>/ only), immutable ECR tags, pulls only of pushed digests.
  */
@@ -14,7 +16,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { dockerfileProblems, readDockerfile } from "./dockerfile";
-import { startTask } from "./task";
+import { startTask, TaskSpec } from "./task";
 
 export { imageContents } from "./task";
 
@@ -163,16 +165,10 @@ export function aws(call: Call): string {
         }
         case "ecs update-service":
             return JSON.stringify({ service: updateService(call) });
-        case "ssm get-parameter": {
-            const name = required(args, "--name");
-            const value = readJson<Record<string, string>>(ssmFile(call), {})[`${callerAccount(call.env)}:${name}`];
-            if (value === undefined) {
-                throw new StandInError(
-                    `An error occurred (ParameterNotFound) when calling the GetParameter operation: ${name}`,
-                );
-            }
-            return value;
-        }
+        case "ssm get-parameter":
+            return getParameter(call);
+        case "ssm put-parameter":
+            return JSON.stringify(putParameterCall(call));
         case "ecs describe-task-definition": {
             const described = readTaskDefinitions(call.state)[required(args, "--task-definition")];
             if (!described) {
@@ -197,11 +193,19 @@ export function aws(call: Call): string {
     }
 }
 
+/** A load balancer entry of a service, as DescribeServices answers it and UpdateService takes it (ALB). */
+export interface EcsLoadBalancer {
+    targetGroupArn: string;
+    containerName: string;
+    containerPort: number;
+}
+
 /** What the ECS stand-in keeps of a service. */
 export interface EcsService {
     desiredCount: number;
     /** The revision the service runs (its primary deployment's). */
     taskDefinition?: string;
+    loadBalancers?: EcsLoadBalancer[];
     deployments?: EcsDeployment[];
     imageUri?: string;
     healthy?: boolean;
@@ -215,6 +219,11 @@ export interface EcsDeployment {
     rolloutStateReason?: string;
     runningCount: number;
     desiredCount: number;
+    /**
+     * The load balancers of this deployment's service revision (the stand-in's record; ECS keeps them in the
+     * service revision, which a rollback returns to).
+     */
+    loadBalancers?: EcsLoadBalancer[];
 }
 
 /** A registered revision as DescribeTaskDefinition --include TAGS answers it. */
@@ -247,10 +256,62 @@ export function ssmFile(call: Pick<Call, "state">): string {
     return path.join(call.state, "ssm.json");
 }
 
-/** A String parameter of `account` (what `pulumi up` writes). */
-export function putParameter(state: string, account: string, name: string, value: string): void {
-    const parameters = readJson<Record<string, string>>(ssmFile({ state }), {});
-    writeFile(ssmFile({ state }), JSON.stringify({ ...parameters, [`${account}:${name}`]: value }));
+/** A String parameter as the SSM stand-in keeps it: its value and version (1, then one more per write). */
+export interface StoredParameter {
+    readonly value: string;
+    readonly version: number;
+}
+
+/** The String parameter `name` of `account`, if it exists. */
+export function readParameter(state: string, account: string, name: string): StoredParameter | undefined {
+    return readJson<Record<string, StoredParameter>>(ssmFile({ state }), {})[`${account}:${name}`];
+}
+
+/** Writes the String parameter `name` of `account` (what `pulumi up` does); returns its new version. */
+export function putParameter(state: string, account: string, name: string, value: string): number {
+    const parameters = readJson<Record<string, StoredParameter>>(ssmFile({ state }), {});
+    const version = (parameters[`${account}:${name}`]?.version ?? 0) + 1;
+    writeFile(ssmFile({ state }), JSON.stringify({ ...parameters, [`${account}:${name}`]: { value, version } }));
+    return version;
+}
+
+/** GetParameter; with `--query Parameter.Value --output text` (as the buildspecs ask) the value alone. */
+function getParameter(call: Call): string {
+    const name = required(call.args, "--name");
+    const parameter = readParameter(call.state, callerAccount(call.env), name);
+    if (!parameter) {
+        throw new StandInError(
+            `An error occurred (ParameterNotFound) when calling the GetParameter operation: ${name}`,
+        );
+    }
+    const query = arg(call.args, "--query");
+    if (query === "Parameter.Value") return parameter.value;
+    if (query !== undefined)
+        throw new StandInError(`aws stand-in: ssm get-parameter --query ${query} is not stood in`, 2);
+    return JSON.stringify({
+        Parameter: { Name: name, Type: "String", Value: parameter.value, Version: parameter.version },
+    });
+}
+
+/**
+ * PutParameter of a String parameter: an existing one only with --overwrite ("Overwrite: ... The default value is
+ * false", SSM API reference, PutParameter), which makes a new version; a new one needs --type.
+ */
+function putParameterCall(call: Call): { Version: number; Tier: string } {
+    const name = required(call.args, "--name");
+    const value = required(call.args, "--value");
+    const account = callerAccount(call.env);
+    const existing = readParameter(call.state, account, name);
+    if (existing && !call.args.includes("--overwrite")) {
+        throw new StandInError(
+            "An error occurred (ParameterAlreadyExists) when calling the PutParameter operation: The parameter " +
+                "already exists. To overwrite this value, set the overwrite option in the request to true.",
+        );
+    }
+    if (!existing && arg(call.args, "--type") !== "String") {
+        throw new StandInError(`aws stand-in: ssm put-parameter of the new parameter ${name} needs --type String`, 2);
+    }
+    return { Version: putParameter(call.state, account, name, value), Tier: "Standard" };
 }
 
 /**
@@ -285,31 +346,84 @@ function registerTaskDefinition(call: Call): string {
     return arn;
 }
 
-/** UpdateService: a new task definition starts a deployment (IN_PROGRESS until its tasks are checked). */
+/** A JSON parameter of the AWS CLI: inline, or `file://<path>` read relative to the working directory. */
+function cliJson<T>(call: Call, value: string): T {
+    const text = value.startsWith("file://")
+        ? fs.readFileSync(path.resolve(call.cwd, value.slice("file://".length)), "utf8")
+        : value;
+    try {
+        return JSON.parse(text) as T;
+    } catch {
+        throw new StandInError(`aws stand-in: ${value} is not JSON (the shorthand syntax is not stood in)`, 2);
+    }
+}
+
+const INVALID_PARAMETER = (message: string) =>
+    new StandInError(
+        `An error occurred (InvalidParameterException) when calling the UpdateService operation: ${message}`,
+    );
+
+/**
+ * ECS checks a service's load balancer entries against the revision it is to run: each names a container of it
+ * and a port that container maps, else UpdateService fails (pulumi/pulumi-awsx#1172: "The container app did not
+ * have a container port 80 defined"). So a new port needs the new revision and the new entry in one call.
+ */
+function checkLoadBalancers(loadBalancers: EcsLoadBalancer[], revision: Record<string, any>): void {
+    for (const lb of loadBalancers) {
+        const container = (revision.containerDefinitions ?? []).find(
+            (c: { name: string }) => c.name === lb.containerName,
+        );
+        if (!container)
+            throw INVALID_PARAMETER(`The container ${lb.containerName} does not exist in the task definition.`);
+        const ports = (container.portMappings ?? []).map((m: { containerPort: number }) => m.containerPort);
+        if (!ports.includes(lb.containerPort)) {
+            throw INVALID_PARAMETER(
+                `The container ${lb.containerName} did not have a container port ${lb.containerPort} defined.`,
+            );
+        }
+    }
+}
+
+/**
+ * UpdateService: a new task definition or new load balancers start a deployment (IN_PROGRESS until its tasks are
+ * checked). --load-balancers replaces the service's entries; "when you add, update, or remove a load balancer
+ * configuration, Amazon ECS starts new tasks with the updated Elastic Load Balancing configuration" (ECS API
+ * reference, UpdateService, loadBalancers).
+ */
 function updateService(call: Call): EcsService {
     const args = call.args;
     const file = ecsFile(call, required(args, "--cluster"), required(args, "--service"));
     const service = ecsService(call, required(args, "--cluster"), required(args, "--service"));
     const count = arg(args, "--desired-count");
     if (count !== undefined) service.desiredCount = Number(count);
-    const taskDefinition = arg(args, "--task-definition");
-    if (taskDefinition !== undefined) {
-        if (!readTaskDefinitions(call.state)[taskDefinition]) {
-            throw new StandInError(`An error occurred (ClientException): TaskDefinition not found: ${taskDefinition}`);
-        }
+    const newTaskDefinition = arg(args, "--task-definition");
+    const newLoadBalancers = arg(args, "--load-balancers");
+    const taskDefinition = newTaskDefinition ?? service.taskDefinition;
+    const described = taskDefinition === undefined ? undefined : readTaskDefinitions(call.state)[taskDefinition];
+    if (!described) {
+        throw new StandInError(`An error occurred (ClientException): TaskDefinition not found: ${taskDefinition}`);
+    }
+    const loadBalancers =
+        newLoadBalancers === undefined
+            ? (service.loadBalancers ?? [])
+            : cliJson<EcsLoadBalancer[]>(call, newLoadBalancers);
+    checkLoadBalancers(loadBalancers, described.taskDefinition);
+    if (newTaskDefinition !== undefined || newLoadBalancers !== undefined) {
         const previous = (service.deployments ?? []).filter((d) => d.status === "PRIMARY");
         service.deployments = [
             {
                 id: `ecs-svc/${(service.deployments ?? []).length + 1}${Date.now()}`,
                 status: "PRIMARY",
-                taskDefinition,
+                taskDefinition: taskDefinition!,
                 rolloutState: "IN_PROGRESS",
                 runningCount: 0,
                 desiredCount: service.desiredCount,
+                loadBalancers,
             },
             ...previous.map((d) => ({ ...d, status: "ACTIVE" as const })),
         ];
         service.taskDefinition = taskDefinition;
+        service.loadBalancers = loadBalancers;
     }
     for (const d of service.deployments ?? []) if (d.status === "PRIMARY") d.desiredCount = service.desiredCount;
     writeFile(file, JSON.stringify(service));
@@ -336,13 +450,7 @@ async function settleService(call: Call): Promise<void> {
     if (service.desiredCount > 0) {
         const taskDir = path.join(call.state, "tasks", cluster, name);
         ({ ok, output } = container
-            ? await startTask(
-                  call.state,
-                  container.image,
-                  call.env.ECR_REGISTRY ?? "",
-                  call.env.REHEARSAL_HEALTH_CHECK_PATH ?? "",
-                  taskDir,
-              )
+            ? await startTask(call.state, taskSpec(call, container, service), taskDir)
             : { ok: false, output: `no container ${call.env.CONTAINER_NAME}` });
         fs.appendFileSync(path.join(call.state, "tasks.log"), output);
     }
@@ -351,7 +459,9 @@ async function settleService(call: Call): Promise<void> {
         service.deployments = [{ ...primary, rolloutState: "COMPLETED", runningCount: service.desiredCount }];
         service.imageUri = container?.image;
     } else if (previous) {
-        // The circuit breaker fails the deployment and rolls back: the previous revision is primary again.
+        // The circuit breaker fails the deployment and rolls back to the last completed service revision: its task
+        // definition and its load balancers (ECS developer guide, "Amazon ECS service revisions").
+        service.loadBalancers = previous.loadBalancers ?? service.loadBalancers;
         service.deployments = [
             { ...previous, status: "PRIMARY" },
             {
@@ -373,6 +483,26 @@ async function settleService(call: Call): Promise<void> {
     }
     service.healthy = ok;
     writeFile(file, JSON.stringify(service));
+}
+
+/**
+ * The task of `container` (a container definition) for the service: its environment (secrets are not stood in),
+ * its mapped ports, and the port the load balancer checks, its entry's (ELB health checks use the traffic port,
+ * i.e. the port a target is registered with, which ECS takes from the service's load balancer entry).
+ */
+function taskSpec(call: Call, container: Record<string, any>, service: EcsService): TaskSpec {
+    const containerPorts = (container.portMappings ?? []).map((m: { containerPort: number }) => m.containerPort);
+    const entry = (service.loadBalancers ?? []).find((lb) => lb.containerName === container.name);
+    return {
+        image: container.image,
+        registry: call.env.ECR_REGISTRY ?? "",
+        environment: Object.fromEntries(
+            (container.environment ?? []).map((v: { name: string; value: string }) => [v.name, v.value]),
+        ),
+        containerPorts,
+        healthCheckPort: entry?.containerPort ?? containerPorts[0],
+        healthCheckPath: call.env.REHEARSAL_HEALTH_CHECK_PATH ?? "",
+    };
 }
 
 export function ecsFile(call: Pick<Call, "state">, cluster: string, service: string): string {
@@ -445,7 +575,6 @@ export function docker(call: Call): string {
                 throw new StandInError("docker stand-in: no Dockerfile in the build context", 1);
             const text = fs.readFileSync(dockerfile, "utf8");
             const problems = dockerfileProblems(readDockerfile(text, buildArgs), {
-                containerPort: Number(call.env.REHEARSAL_CONTAINER_PORT),
                 healthCheckPath: call.env.REHEARSAL_HEALTH_CHECK_PATH ?? "",
             });
             if (problems.length > 0) {

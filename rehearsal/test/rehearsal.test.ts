@@ -7,7 +7,16 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
-import { ACCOUNTS, artifactKeyArn, pulumiRevision, rehearse, RehearsalResult, REGION } from "../pipeline";
+import { containerPortParameterName } from "../../components/fargateService";
+import {
+    ACCOUNTS,
+    artifactKeyArn,
+    pulumiRevision,
+    rehearse,
+    RehearsalResult,
+    REGION,
+    targetGroupArn,
+} from "../pipeline";
 
 const SAMPLE = path.join(__dirname, "..", "..", "examples", "orders-api");
 const bucket = (account: string) => `cicd-artifacts-${account}-${REGION}`;
@@ -34,12 +43,18 @@ function failure(result: RehearsalResult, action: string) {
 
 describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generator; AWS and Docker stood in)", function () {
     let advisories: LocalRegistry;
-    const run = (serviceDir: string, auditRegistry = advisories.url, environments?: ("dev" | "qa")[]) =>
+    const run = (
+        serviceDir: string,
+        auditRegistry = advisories.url,
+        environments?: ("dev" | "qa")[],
+        ports: { containerPort?: number; servedContainerPort?: number } = {},
+    ) =>
         rehearse({
             serviceDir,
             workDir: fs.mkdtempSync(path.join(os.tmpdir(), "rehearsal-")),
             auditRegistry,
             environments: environments ?? ["dev"],
+            ...ports,
         });
 
     before(async () => {
@@ -107,7 +122,63 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
                 { ...(containerDefinitions[0] as object), image },
             ]);
             expect(deployed.tags).to.deep.equal(pulumi.tags);
+            // No port change: the load balancer entry and the recorded port stay as pulumi up left them.
+            expect(service.loadBalancers).to.deep.equal([
+                { targetGroupArn: targetGroupArn(env, "orders-api"), containerName: "app", containerPort: 3000 },
+            ]);
+            expect(r.parameter(env, containerPortParameterName("orders-api"))).to.deep.equal({
+                value: "3000",
+                version: 1,
+            });
         }
+        expect(r.calls().filter((c) => c.startsWith("aws ssm put-parameter"))).to.deep.equal([]);
+        expect(r.calls().filter((c) => c.includes("--load-balancers"))).to.deep.equal([]);
+    });
+
+    it("a new containerPort (3000 to 8080): one update-service switches revision and entry, the port is recorded", async () => {
+        const r = await run(copyOfSample(), advisories.url, ["dev"], {
+            containerPort: 8080,
+            servedContainerPort: 3000,
+        });
+        expect(r.stoppedAt, JSON.stringify(r.actions.filter((a) => !a.ok))).to.equal(undefined);
+        const arn = (n: number) => `arn:aws-us-gov:ecs:${REGION}:${ACCOUNTS.dev}:task-definition/orders-api:${n}`;
+        const portParameter = containerPortParameterName("orders-api");
+        // Revisions 1 and 2 served 3000, pulumi up registered 3 on 8080; the deploy step registers 4 from it.
+        const service = r.ecsService("dev");
+        expect(service.taskDefinition).to.equal(arn(4));
+        expect(service.loadBalancers).to.deep.equal([
+            { targetGroupArn: targetGroupArn("dev", "orders-api"), containerName: "app", containerPort: 8080 },
+        ]);
+        expect(service.deployments!.map((d) => [d.status, d.rolloutState, d.taskDefinition])).to.deep.equal([
+            ["PRIMARY", "COMPLETED", arn(4)],
+        ]);
+        const container = r.taskDefinitions()[arn(4)].taskDefinition.containerDefinitions[0];
+        expect(container.portMappings).to.deep.equal([{ containerPort: 8080, protocol: "tcp" }]);
+        expect(container.environment).to.deep.equal([
+            { name: "NODE_ENV", value: "production" },
+            { name: "PORT", value: "8080" },
+        ]);
+        // One update-service carries the new revision and the switched entry; the port is recorded once, after. The
+        // service already runs 2 tasks, so the scale-up step leaves it.
+        const calls = r.calls();
+        const deployCalls = calls.filter((c) => /^aws (ecs update-service|ssm put-parameter) /.test(c));
+        expect(deployCalls).to.deep.equal([
+            `aws ecs update-service --cluster orders-api-dev --service orders-api --task-definition ${arn(4)} ` +
+                "--load-balancers file://load-balancers.json --output json",
+            `aws ssm put-parameter --name ${portParameter} --value 8080 --overwrite --output json`,
+        ]);
+        expect(r.parameter("dev", portParameter)).to.deep.equal({ value: "8080", version: 2 });
+        const deploy = r.actions.find((a) => a.action === "DeployToFargate")!;
+        expect(deploy.output).to.include(
+            "Switching the load balancer entry of app from port 3000 to 8080 with this revision",
+        );
+        expect(deploy.output).to.include(
+            `Recorded port 8080 in ${portParameter} (was 3000): the next pulumi up removes the security group rules of port 3000`,
+        );
+        // The sample takes PORT from the task definition (over its image's ENV PORT=3000) and answers on 8080.
+        expect(r.taskLog()).to.match(
+            /^node src\/server\.js \(PORT=8080; container port 8080 on 127\.0\.0\.1:\d+\)\norders-api listening on 8080\nGET \/health on container port 8080: 200\n/,
+        );
     });
 
     it("a committed AWS key stops dev at the security scan's secrets scan", async () => {
