@@ -181,6 +181,43 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         );
     });
 
+    it("a service that ignores PORT fails the switched deploy: rolled back to port 3000, nothing recorded", async () => {
+        const dir = copyOfSample((d) =>
+            edit(path.join(d, "src", "server.js"), "server.listen(config.port,", "server.listen(3000,"),
+        );
+        const r = await run(dir, advisories.url, ["dev"], { containerPort: 8080, servedContainerPort: 3000 });
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Deploy", actions: ["DeployToFargate"] });
+        const arn = (n: number) => `arn:aws-us-gov:ecs:${REGION}:${ACCOUNTS.dev}:task-definition/orders-api:${n}`;
+        const deploy = failure(r, "DeployToFargate");
+        expect(deploy.failedStep).to.equal(
+            "build: Waiting up to $DEPLOYMENT_TIMEOUT_MINUTES minutes for deployment $DEPLOYMENT_ID of $ECS_SERVICE_NAME",
+        );
+        expect(deploy.output).to.match(
+            new RegExp(
+                `Deployment ecs-svc/\\d+ of orders-api failed and the circuit breaker rolls the service back to ${arn(2)}: ` +
+                    "ECS deployment circuit breaker: tasks failed to start. The task did not answer GET /health on " +
+                    "container port 8080 with 200 within 15 s \\(last status 0\\)\n",
+            ),
+        );
+        // The rollback returns to the last completed service revision: its task definition and its entry on 3000.
+        const service = r.ecsService("dev");
+        expect(service.taskDefinition).to.equal(arn(2));
+        expect(service.loadBalancers).to.deep.equal([
+            { targetGroupArn: targetGroupArn("dev", "orders-api"), containerName: "app", containerPort: 3000 },
+        ]);
+        expect(service.deployments!.map((d) => [d.status, d.rolloutState, d.taskDefinition])).to.deep.equal([
+            ["PRIMARY", "COMPLETED", arn(2)],
+            ["ACTIVE", "FAILED", arn(4)],
+        ]);
+        const portParameter = containerPortParameterName("orders-api");
+        expect(r.parameter("dev", portParameter)).to.deep.equal({ value: "3000", version: 1 });
+        expect(r.calls().filter((c) => c.startsWith("aws ssm put-parameter"))).to.deep.equal([]);
+        // It logs the PORT it read, but listens on 3000, which the revision does not map: nothing answers on 8080.
+        expect(r.taskLog()).to.match(
+            /^node src\/server\.js \(PORT=8080; container port 8080 on 127\.0\.0\.1:\d+\)\norders-api listening on 8080\nThe task did not answer GET \/health on container port 8080 with 200 within 15 s \(last status 0\)\n$/,
+        );
+    });
+
     it("a committed AWS key stops dev at the security scan's secrets scan", async () => {
         // Made up at run time, so that no key-shaped string is committed here.
         const id = `AKIA${"Q7".repeat(8)}`;
