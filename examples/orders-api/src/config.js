@@ -1,6 +1,7 @@
 "use strict";
-// What the service reads from its environment. The task definition sets no PORT: the image's ENV PORT must
-// match the stack's containerPort (default 3000), and HEALTH_CHECK_PATH its healthCheckPath (default /health).
+// What the service reads from its environment. The task definition sets PORT to the stack's containerPort
+// (the image's ENV PORT is only the default for local runs); HEALTH_CHECK_PATH must match its healthCheckPath
+// (default /health).
 
 const DEFAULT_PORT = 3000;
 const DEFAULT_HEALTH_CHECK_PATH = "/health";
