@@ -22,6 +22,7 @@ import {
     StackRole,
     UNDECRYPTED_SECRET,
 } from "./configSchema";
+import { InputRefusal } from "./refusal";
 import { PartitionName, partitionOfRegion } from "./regions";
 
 export {
@@ -168,16 +169,16 @@ export function configInput<T>(config: Pick<StackConfig, "secretKeys">, key: str
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-export class StackConfigError extends Error {
+export class StackConfigError extends InputRefusal {
     constructor(
         readonly stackFile: string,
         readonly problems: readonly string[],
     ) {
         super(
+            "StackConfigError",
             `Invalid stack configuration in ${stackFile} (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +
                 problems.map((p) => `  - ${p}`).join("\n"),
         );
-        this.name = "StackConfigError";
     }
 }
 

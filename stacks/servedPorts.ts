@@ -1,15 +1,15 @@
 import * as aws from "@pulumi/aws";
 import { containerPortParameterName } from "../components/fargateService";
 import { NAME_PREFIX } from "../domain/naming";
+import { InputRefusal } from "../domain/refusal";
 
 /** Where the services' deploy parameters live (taskDefinitionParameterName, containerPortParameterName). */
 export const DEPLOY_PARAMETERS_PATH = `/${NAME_PREFIX}/ecs`;
 
 /** A recorded served port that is no port: the program stops before registering anything. */
-export class ServedPortError extends Error {
+export class ServedPortError extends InputRefusal {
     constructor(message: string) {
-        super(message);
-        this.name = "ServedPortError";
+        super("ServedPortError", message);
     }
 }
 

@@ -151,16 +151,15 @@ describe("a containerPort change of a running service: the real engine and the o
         expect(run.error!.message).to.equal(NOT_A_PORT);
         expect(run.resources.map((r) => r.urn)).to.deep.equal([PROVIDER]);
 
-        // About a minute slower than the other refusals: the SDK prints the error with util.inspect(err, {colors}),
-        // which loops until it runs out of memory on the source-mapped frame .../node_modules/@pulumi/resource.ts of
-        // an error thrown after an await (nodejs/node#64011, fixed by #64022); the SDK then prints it uncoloured.
+        // Printed as its message alone (an InputRefusal is a RunError whose stack has no frames, so the language
+        // host's util.inspect never meets the frames that exhaust the heap on Node.js without nodejs/node#64022).
         const preview = await previewDev(ws, world);
         expect(preview.code).to.equal(1);
         const errors = preview.events
             .filter((e) => e.diagnosticEvent?.prefix === "error: ")
             .map((e) => e.diagnosticEvent.message as string);
         expect(errors).to.have.length(1);
-        expect(errors[0]).to.include(`failed with an unhandled exception:\nServedPortError: ${NOT_A_PORT}\n    at `);
+        expect(errors[0].trim()).to.equal(NOT_A_PORT);
         const registered = preview.events
             .filter((e) => e.resourcePreEvent && e.resourcePreEvent.metadata.type !== "pulumi:pulumi:Stack")
             .map((e) => e.resourcePreEvent.metadata.urn);
