@@ -185,12 +185,13 @@ describe("offline plan", () => {
             "ecr-immutable-tags",
             "ecr-kms-encryption",
             "ecr-scan-on-push",
+            "iam-service-trust-narrowed-to-account",
             "kms-key-rotation",
             "resource-policy-cross-account-narrowed",
             "resource-policy-cross-account-narrowed",
             "resource-policy-cross-account-narrowed",
         ]);
-        expect(plan.policy.mandatory).to.equal(8);
+        expect(plan.policy.mandatory).to.equal(9);
     });
 
     it("exits 2 on an invalid policy pack config, naming every problem", async () => {

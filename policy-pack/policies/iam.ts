@@ -14,7 +14,7 @@ import {
     statementsOf,
     UNKNOWN,
 } from "./common";
-import { overlyBroad, positiveValues } from "./principals";
+import { granteesOf, overlyBroad, positiveValues, sourceNotNarrowed } from "./principals";
 
 interface PermissionDocument {
     where: string;
@@ -206,6 +206,56 @@ export const iamCrossAccountTrustNarrowed = resourcePolicy(
     },
 );
 
+/**
+ * Service principals that AWS documents with aws:SourceAccount / aws:SourceArn in the trust of the roles they
+ * assume (the service sets both keys when it assumes the role for a resource):
+ * - codebuild: https://docs.aws.amazon.com/codebuild/latest/userguide/cross-service-confused-deputy-prevention.html
+ * - codepipeline: the general rule of https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html; the
+ *   program's pipeline roles have trusted it with aws:SourceAccount from the start
+ * - events: https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html (the rule's ARN
+ *   and account)
+ * - ecs-tasks: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html
+ * - vpc-flow-logs: https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+ * Other services are not judged: ec2.amazonaws.com (instance profiles) sets neither key, so such a condition only
+ * breaks the role (prowler-cloud/prowler#2810).
+ */
+export const SOURCE_AWARE_SERVICES: readonly string[] = [
+    "codebuild.amazonaws.com",
+    "codepipeline.amazonaws.com",
+    "events.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+];
+
+export const iamServiceTrustNarrowed = resourcePolicy(
+    {
+        name: "iam-service-trust-narrowed-to-account",
+        summary:
+            "A role trust to CodeBuild, CodePipeline, EventBridge, ECS tasks or VPC flow logs requires aws:SourceAccount of this account or aws:SourceArn of its resources (StringEquals / ArnEquals / ArnLike, no wildcard or other account): the confused-deputy guard.",
+        severity: "high",
+        nist: ["AC-3", "AC-6"],
+    },
+    (args, report) => {
+        const deferred = new Deferred();
+        const own = ownAccounts(contextOf(args.provider));
+        trustStatements(args, deferred).forEach((s, i) => {
+            if (!isAllow(s)) return;
+            const services = granteesOf(s).services.filter((x) => SOURCE_AWARE_SERVICES.includes(x.toLowerCase()));
+            const why = services.length > 0 ? sourceNotNarrowed(s, own) : undefined;
+            if (why) {
+                const account = own.length > 0 ? `this account (${own.join(", ")})` : "this account";
+                report(
+                    `Role "${args.name}": trust ${describeStatement(s, i)} lets ${services.join(", ")} assume the ` +
+                        `role on behalf of any account: ${why}; required: StringEquals aws:SourceAccount with ` +
+                        `${account}, or ArnEquals / ArnLike aws:SourceArn with resources of ${account}; fix: add the ` +
+                        `condition (serviceTrustPolicy(service, { sourceAccount }) does).`,
+                );
+            }
+        });
+        deferred.finish();
+    },
+);
+
 export const iamNoAccessKeys = resourcePolicy(
     {
         name: "iam-no-access-keys",
@@ -332,6 +382,7 @@ export const iamPolicies = [
     iamKmsDecryptScoped,
     iamTrustNotPublic,
     iamCrossAccountTrustNarrowed,
+    iamServiceTrustNarrowed,
     iamNoAccessKeys,
     iamNoConsoleLogin,
     iamNoPrivilegedManagedPolicies,

@@ -12,11 +12,20 @@ const POSITIVE = /^(ForAnyValue:)?(ArnEquals|ArnLike|StringEquals|StringLike|Str
 const hasWildcard = (v: string) => /[*?]|\$\{/.test(v);
 const accountOf = (arn: string) => (/^\d{12}$/.test(arn) ? arn : /^arn:[\w-]+:[\w-]*:[\w-]*:(\d{12}):/.exec(arn)?.[1]);
 
-/** Values of a condition key under positive operators (case-insensitive key); undefined when it is not tested. */
-export function positiveValues(s: Statement, key: string): string[] | undefined {
+/**
+ * Operators that require the key to be present and equal (or match) a value: no negation, no IfExists (true when
+ * the key is absent), no ForAnyValue / ForAllValues (set operators; ForAllValues is true when the key is absent).
+ */
+export const REQUIRED_MATCH = /^(ArnEquals|ArnLike|StringEquals|StringLike)$/;
+
+/**
+ * Values of a condition key under positive operators (case-insensitive key); undefined when it is not tested.
+ * `operators`: which operators count (default: every positive one, IfExists and ForAnyValue included).
+ */
+export function positiveValues(s: Statement, key: string, operators: RegExp = POSITIVE): string[] | undefined {
     let out: string[] | undefined;
     for (const [op, block] of Object.entries(s.Condition ?? {})) {
-        if (!POSITIVE.test(op)) continue;
+        if (!operators.test(op)) continue;
         for (const [k, v] of Object.entries(block ?? {})) {
             if (k.toLowerCase() === key.toLowerCase()) out = [...(out ?? []), ...list(v)];
         }
@@ -109,4 +118,45 @@ export function foreignAccountsOf(s: Statement, own: readonly string[]): string[
         ...(g.anyone ? (positiveValues(s, "aws:PrincipalArn") ?? []).map((a) => accountOf(a) ?? "") : []),
     ];
     return [...new Set(all.filter((a) => a && !own.includes(a)))];
+}
+
+/** The condition keys AWS services set to the resource (and its account) a call is made for. */
+const SOURCE_KEYS = ["aws:SourceAccount", "aws:SourceArn"];
+
+/** The account a value of aws:SourceAccount or aws:SourceArn names; undefined for a wildcard account. */
+function sourceAccountOf(key: string, value: string): string | undefined {
+    if (key === "aws:SourceAccount") return /^\d{12}$/.test(value) ? value : undefined;
+    return /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(value)?.[1];
+}
+
+/**
+ * Why an Allow statement for a service principal does not narrow the service's calls to an own account, or
+ * undefined when it does. Condition blocks are ANDed, so one block suffices: an exact operator (REQUIRED_MATCH) on
+ * aws:SourceAccount or aws:SourceArn whose every value names an own account. Negated, IfExists and set operators,
+ * wildcard accounts and other accounts do not count (confused deputy:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+ */
+export function sourceNotNarrowed(s: Statement, own: readonly string[]): string | undefined {
+    const reasons: string[] = [];
+    for (const [op, block] of Object.entries(s.Condition ?? {})) {
+        for (const [k, v] of Object.entries(block ?? {})) {
+            const key = SOURCE_KEYS.find((x) => x.toLowerCase() === k.toLowerCase());
+            if (!key) continue;
+            if (!REQUIRED_MATCH.test(op)) {
+                reasons.push(`${op} ${key} does not require the key (negated, IfExists or set operator)`);
+                continue;
+            }
+            const values = list(v);
+            const wide = values.filter((x) => !own.includes(sourceAccountOf(key, x) ?? ""));
+            if (values.length > 0 && wide.length === 0) return undefined;
+            for (const x of wide) {
+                const account = sourceAccountOf(key, x);
+                reasons.push(
+                    `${op} ${key} ${JSON.stringify(x)} ` +
+                        (account ? `names account ${account}, not this one` : "has a wildcard account"),
+                );
+            }
+        }
+    }
+    return reasons.length > 0 ? reasons.join("; ") : "no aws:SourceAccount or aws:SourceArn condition";
 }

@@ -60,6 +60,7 @@ export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
     "iam-passrole-scoped",
     "iam-trust-policy-not-public",
     "iam-cross-account-trust-narrowed",
+    "iam-service-trust-narrowed-to-account",
     "iam-no-privileged-managed-policies",
     "resource-policy-no-public-access",
     "resource-policy-cross-account-narrowed",

@@ -61,6 +61,7 @@ describe("IAM: managed attachments, login profiles, NotAction/NotResource, user 
                     Effect: "Allow",
                     Principal: { Service: "codebuild.amazonaws.com" },
                     Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": DEV } },
                 }),
                 managedPolicyArns: ["arn:aws-us-gov:iam::aws:policy/AmazonS3FullAccess"],
             }),

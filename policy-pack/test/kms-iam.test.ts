@@ -96,6 +96,7 @@ const serviceTrust = doc({
     Effect: "Allow",
     Principal: { Service: "codebuild.amazonaws.com" },
     Action: "sts:AssumeRole",
+    Condition: { StringEquals: { "aws:SourceAccount": DEV } },
 });
 
 describe("IAM policies", () => {
