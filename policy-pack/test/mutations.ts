@@ -164,8 +164,55 @@ function trusts(b: Builder): void {
             ],
             (s) => awsPrincipals(s).some((p) => p.endsWith(":root")) && conditionKeys(s).includes("aws:PrincipalArn"),
         );
+        // Service trusts (confused deputy): the aws:SourceAccount / aws:SourceArn narrowing removed or widened.
+        const own = String(b.run.config[`${b.run.project}:${b.environment}AccountId`] ?? "");
+        // The stack's partition (a role trusting a service by aws:SourceAccount alone holds no ARN to tell it).
+        const partition = b.run.resources.some((r) => partitionOf(r) === "aws-us-gov") ? "aws-us-gov" : "aws";
+        const source = (Condition: object) => (_d: Doc, s: Record<string, any>) => void (s.Condition = Condition);
+        b.document(
+            "iam-trust",
+            role,
+            "assumeRolePolicy",
+            [
+                ["source condition removed", (_d, s) => void delete s.Condition],
+                [
+                    "aws:SourceAccount of a foreign account",
+                    source({ StringEquals: { "aws:SourceAccount": FOREIGN_ACCOUNT } }),
+                ],
+                ['aws:SourceAccount StringLike "*"', source({ StringLike: { "aws:SourceAccount": "*" } })],
+                [
+                    "aws:SourceArn with a wildcard account",
+                    (_d, s) =>
+                        void (s.Condition = {
+                            ArnLike: { "aws:SourceArn": `arn:${partition}:${serviceName(s)}:*:*:*` },
+                        }),
+                ],
+                [
+                    "aws:SourceArn of a foreign account",
+                    (_d, s) =>
+                        void (s.Condition = {
+                            ArnLike: {
+                                "aws:SourceArn": `arn:${partition}:${serviceName(s)}:*:${FOREIGN_ACCOUNT}:*`,
+                            },
+                        }),
+                ],
+                ["aws:SourceAccount negated", source({ StringNotEquals: { "aws:SourceAccount": FOREIGN_ACCOUNT } })],
+                ["aws:SourceAccount IfExists", source({ StringEqualsIfExists: { "aws:SourceAccount": own } })],
+                ["aws:SourceAccount ForAnyValue", source({ "ForAnyValue:StringEquals": { "aws:SourceAccount": own } })],
+            ],
+            (s) =>
+                isAllow(s) && servicePrincipals(s).length > 0 && conditionKeys(s).some((k) => SOURCE_KEYS.includes(k)),
+        );
     }
 }
+
+const SOURCE_KEYS = ["aws:SourceAccount", "aws:SourceArn"];
+const servicePrincipals = (s: Record<string, any>): string[] =>
+    typeof s.Principal === "object" && s.Principal?.Service !== undefined ? [s.Principal.Service].flat() : [];
+/** The ARN service of a statement's first service principal (ecs-tasks.amazonaws.com: ecs). */
+const serviceName = (s: Record<string, any>) =>
+    ({ "ecs-tasks": "ecs", "vpc-flow-logs": "ec2" })[servicePrincipals(s)[0].split(".")[0]] ??
+    servicePrincipals(s)[0].split(".")[0];
 
 function permissions(b: Builder): void {
     const documents: [RecordedResource, string][] = [
