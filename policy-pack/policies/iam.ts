@@ -146,11 +146,21 @@ export const iamKmsDecryptScoped = resourcePolicy(
     }),
 );
 
-function trustStatements(args: ResourceValidationArgs, deferred: Deferred): Statement[] {
+/** Runs `check` on every Allow statement of a role's trust policy, with the stack's own accounts. */
+function forEachAllowedTrust(
+    args: ResourceValidationArgs,
+    check: (s: Statement, i: number, own: readonly string[]) => void,
+): void {
     const role = args.asType(aws.iam.Role);
     if (!role) args.notApplicable("Policy only applies to aws.iam.Role");
+    const deferred = new Deferred();
+    const own = ownAccounts(contextOf(args.provider));
     const doc = deferred.read(() => role!.assumeRolePolicy);
-    return doc === UNKNOWN ? [] : (statementsOf(doc) ?? []);
+    const statements = doc === UNKNOWN ? [] : (statementsOf(doc) ?? []);
+    statements.forEach((s, i) => {
+        if (isAllow(s)) check(s, i, own);
+    });
+    deferred.finish();
 }
 
 export const iamTrustNotPublic = resourcePolicy(
@@ -160,11 +170,9 @@ export const iamTrustNotPublic = resourcePolicy(
         severity: "critical",
         nist: ["AC-3", "AC-6"],
     },
-    (args, report) => {
-        const deferred = new Deferred();
-        const own = ownAccounts(contextOf(args.provider));
-        trustStatements(args, deferred).forEach((s, i) => {
-            const problem = isAllow(s) && (s.NotPrincipal !== undefined || list(principalAws(s)).includes("*"));
+    (args, report) =>
+        forEachAllowedTrust(args, (s, i, own) => {
+            const problem = s.NotPrincipal !== undefined || list(principalAws(s)).includes("*");
             const why = problem ? overlyBroad(s, i, own) : undefined;
             if (why) {
                 report(
@@ -172,9 +180,7 @@ export const iamTrustNotPublic = resourcePolicy(
                         `principal that assumes this role.`,
                 );
             }
-        });
-        deferred.finish();
-    },
+        }),
 );
 
 const principalAws = (s: Statement): unknown =>
@@ -188,11 +194,9 @@ export const iamCrossAccountTrustNarrowed = resourcePolicy(
         severity: "high",
         nist: ["AC-3", "AC-6"],
     },
-    (args, report) => {
-        const deferred = new Deferred();
-        const own = ownAccounts(contextOf(args.provider));
-        trustStatements(args, deferred).forEach((s, i) => {
-            if (!isAllow(s) || s.NotPrincipal !== undefined || list(principalAws(s)).includes("*")) return;
+    (args, report) =>
+        forEachAllowedTrust(args, (s, i, own) => {
+            if (s.NotPrincipal !== undefined || list(principalAws(s)).includes("*")) return;
             const why = overlyBroad(s, i, own);
             if (why) {
                 report(
@@ -201,9 +205,7 @@ export const iamCrossAccountTrustNarrowed = resourcePolicy(
                         `sts:ExternalId does not say who the caller is).`,
                 );
             }
-        });
-        deferred.finish();
-    },
+        }),
 );
 
 /**
@@ -235,11 +237,8 @@ export const iamServiceTrustNarrowed = resourcePolicy(
         severity: "high",
         nist: ["AC-3", "AC-6"],
     },
-    (args, report) => {
-        const deferred = new Deferred();
-        const own = ownAccounts(contextOf(args.provider));
-        trustStatements(args, deferred).forEach((s, i) => {
-            if (!isAllow(s)) return;
+    (args, report) =>
+        forEachAllowedTrust(args, (s, i, own) => {
             const services = granteesOf(s).services.filter((x) => SOURCE_AWARE_SERVICES.includes(x.toLowerCase()));
             const why = services.length > 0 ? sourceNotNarrowed(s, own) : undefined;
             if (why) {
@@ -251,9 +250,7 @@ export const iamServiceTrustNarrowed = resourcePolicy(
                         `condition (serviceTrustPolicy(service, { sourceAccount }) does).`,
                 );
             }
-        });
-        deferred.finish();
-    },
+        }),
 );
 
 export const iamNoAccessKeys = resourcePolicy(
