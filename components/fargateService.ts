@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICE_NAME, URL_PATH } from "../domain/config";
+import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../domain/config";
 import { NAME_PREFIX } from "../domain/naming";
 import { serviceTrustPolicy } from "./policyDocuments";
 
@@ -77,12 +77,15 @@ export const LOG_GROUP_PREFIX = "/ecs/";
  */
 export const TASK_DEFINITION_SERVICE_TAG = "Service";
 
+/** Where the services' deploy parameters live in SSM: `<path>/<service>/<parameter>`. */
+export const DEPLOY_PARAMETERS_PATH = `/${NAME_PREFIX}/ecs`;
+
 /**
  * The SSM parameter that holds the ARN of the newest task definition `pulumi up` registered for a service (one
  * account per environment, so the service name alone is unique). A String parameter: an ARN is no secret.
  */
 export function taskDefinitionParameterName(serviceName: string): string {
-    return `/${NAME_PREFIX}/ecs/${serviceName}/task-definition`;
+    return `${DEPLOY_PARAMETERS_PATH}/${serviceName}/task-definition`;
 }
 
 /**
@@ -91,7 +94,7 @@ export function taskDefinitionParameterName(serviceName: string): string {
  * new port (note 5 at the top of this file). Pulumi never writes it again (ignoreChanges).
  */
 export function containerPortParameterName(serviceName: string): string {
-    return `/${NAME_PREFIX}/ecs/${serviceName}/container-port`;
+    return `${DEPLOY_PARAMETERS_PATH}/${serviceName}/container-port`;
 }
 
 /** Environment variables the deploy step (buildspecs/deploy-task-definition.yml) reads. */
@@ -383,8 +386,9 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     }
     const ports = { containerPort: args.containerPort, servedContainerPort: args.servedContainerPort };
     for (const [key, port] of Object.entries(ports)) {
-        if (port !== undefined && (!Number.isInteger(port) || port < 1024 || port > 65535)) {
-            problem(key, port, "a non-privileged port from 1024 to 65535 (the container is not root)");
+        if (port !== undefined && !isContainerPort(port)) {
+            const { min, max } = CONTAINER_PORTS;
+            problem(key, port, `a non-privileged port from ${min} to ${max} (the container is not root)`);
         }
     }
     const count = args.desiredCount ?? DEFAULT_DESIRED_COUNT;

@@ -21,12 +21,14 @@ import {
     STANDARD_PARTITION,
     StackRole,
     UNDECRYPTED_SECRET,
+    withoutNamespace,
 } from "./configSchema";
 import { InputRefusal } from "./refusal";
 import { PartitionName, partitionOfRegion } from "./regions";
 
 export {
     APPROVAL_REQUIRED,
+    CONTAINER_PORTS,
     ENVIRONMENTS,
     LOG_RETENTION_DAYS,
     PROTECTED_ENVIRONMENTS,
@@ -35,6 +37,7 @@ export {
     STACK_ROLES,
     UNDECRYPTED_SECRET,
     URL_PATH,
+    isContainerPort,
     isValidBranchName,
 } from "./configSchema";
 export type { EnvironmentName, StackRole } from "./configSchema";
@@ -182,15 +185,15 @@ export class StackConfigError extends InputRefusal {
     }
 }
 
-/** How the budget's provider reaches the paired standard account (with budgetBillingAccountId only). */
-const BILLING_KEYS = [
-    "budgetBillingProfile",
-    "budgetBillingRoleArn",
+/** Settings of the assumption of budgetBillingRoleArn (meaningless without it). */
+const BILLING_ROLE_SETTINGS = [
     "budgetBillingWebIdentityTokenFile",
     "budgetBillingPreviewRoleArn",
     "budgetBillingExternalId",
     "budgetBillingSessionName",
 ];
+/** How the budget's provider reaches the paired standard account (with budgetBillingAccountId only). */
+const BILLING_KEYS = ["budgetBillingProfile", "budgetBillingRoleArn", ...BILLING_ROLE_SETTINGS];
 
 /** Raw config of one stack as the CLI hands it over: namespaced key -> text (objects and arrays as JSON). */
 type Values = Record<string, any>;
@@ -213,7 +216,7 @@ export function validateStackConfig(
     const full = (k: string) => namespaced(project, k);
     const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
     /** Keys set with --secret (schema names): their values never appear in a message (CI logs, PR comments). */
-    const secretNames = new Set(secretKeys.map((k) => (k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k)));
+    const secretNames = new Set(secretKeys.map((k) => withoutNamespace(project, k)));
     /** A problem with `base` (a schema key) or a part of it (`suffix`: `[2]`, `.tags.Owner`). */
     const problem = (base: string, found: unknown, expected: string, suffix = "") =>
         problems.push({
@@ -229,7 +232,7 @@ export function validateStackConfig(
     );
     const secrets: string[] = [];
     for (const k of secretKeys) {
-        const name = k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k;
+        const name = withoutNamespace(project, k);
         if (secretAllowedKeys().includes(name)) {
             secrets.push(name);
             continue;
@@ -567,12 +570,7 @@ export function validateStackConfig(
             );
             return undefined;
         }
-        for (const k of [
-            "budgetBillingWebIdentityTokenFile",
-            "budgetBillingPreviewRoleArn",
-            "budgetBillingExternalId",
-            "budgetBillingSessionName",
-        ]) {
+        for (const k of BILLING_ROLE_SETTINGS) {
             if (given(k) && !given("budgetBillingRoleArn")) {
                 problem(k, v[k], "nothing without budgetBillingRoleArn (it is a setting of the role's assumption)");
             }
@@ -626,7 +624,8 @@ export function validateStackConfig(
                 );
                 return undefined;
             }
-            // Kept relative: the provider's inputs (and so its diff) must not depend on where the project is checked out.
+            // Kept relative: the provider's inputs (and so its diff) must not depend on where the project is
+            // checked out.
             return {
                 kind: "web-identity",
                 roleArn,
@@ -854,7 +853,7 @@ export function readProjectValues(root: string, project: string): Record<string,
     const file = parseProjectFile(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
     const out: Record<string, unknown> = {};
     for (const [k, entry] of Object.entries<any>(file.config ?? {})) {
-        const name = k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k;
+        const name = withoutNamespace(project, k);
         if (entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry) {
             out[name] = entry.value;
         }

@@ -45,6 +45,13 @@ export const SERVICE_NAME = /^(?!internal-)[a-z](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9
  * in the hash.
  */
 export const ELB_NAME_PREFIX_LENGTH = 23;
+/** Ports a container may listen on: non-privileged, as the container does not run as root. */
+export const CONTAINER_PORTS = { min: 1024, max: 65535 } as const;
+
+/** Whether `port` is one a container may listen on (CONTAINER_PORTS). */
+export function isContainerPort(port: number): boolean {
+    return Number.isInteger(port) && port >= CONTAINER_PORTS.min && port <= CONTAINER_PORTS.max;
+}
 /** A URL path for health checks. */
 export const URL_PATH = /^\/[\w./-]*$/;
 /**
@@ -399,7 +406,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         default: 3000,
         description:
             "Port the service container listens on (the task definition sets PORT to it); a change reaches a running service with its next deploy.",
-        schema: wholeNumber(1024, 65535),
+        schema: wholeNumber(CONTAINER_PORTS.min, CONTAINER_PORTS.max),
     }),
     key({
         key: "taskCpu",
@@ -751,6 +758,11 @@ export function statefulReplacements(
 
 export function namespaced(project: string, k: string): string {
     return k.includes(":") ? k : `${project}:${k}`;
+}
+
+/** The schema name of a key the CLI hands over namespaced (`<project>:notificationEmails` -> notificationEmails). */
+export function withoutNamespace(project: string, k: string): string {
+    return k.startsWith(`${project}:`) ? k.slice(project.length + 1) : k;
 }
 
 function stringOf(v: unknown): string | undefined {

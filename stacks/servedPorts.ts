@@ -1,10 +1,7 @@
 import * as aws from "@pulumi/aws";
-import { containerPortParameterName } from "../components/fargateService";
-import { NAME_PREFIX } from "../domain/naming";
+import { containerPortParameterName, DEPLOY_PARAMETERS_PATH } from "../components/fargateService";
+import { CONTAINER_PORTS, isContainerPort } from "../domain/config";
 import { InputRefusal } from "../domain/refusal";
-
-/** Where the services' deploy parameters live (taskDefinitionParameterName, containerPortParameterName). */
-export const DEPLOY_PARAMETERS_PATH = `/${NAME_PREFIX}/ecs`;
 
 /** A recorded served port that is no port: the program stops before registering anything. */
 export class ServedPortError extends InputRefusal {
@@ -23,7 +20,6 @@ export async function readServedContainerPorts(
     provider: aws.Provider,
     serviceNames: readonly string[],
 ): Promise<ReadonlyMap<string, number>> {
-    if (serviceNames.length === 0) return new Map();
     const recorded = await aws.ssm.getParametersByPath(
         { path: DEPLOY_PARAMETERS_PATH, recursive: true, withDecryption: false },
         { provider },
@@ -36,10 +32,10 @@ export async function readServedContainerPorts(
         const value = values.get(name);
         if (value === undefined) continue;
         const port = Number(value);
-        if (!/^\d+$/.test(value) || port < 1024 || port > 65535) {
+        if (!/^\d+$/.test(value) || !isContainerPort(port)) {
             problems.push(
                 `${name} holds ${JSON.stringify(value)}, expected the container port ${service}'s deploy step records ` +
-                    `(1024 to 65535): set it to the port of the service's load balancer entry ` +
+                    `(${CONTAINER_PORTS.min} to ${CONTAINER_PORTS.max}): set it to the port of the service's load balancer entry ` +
                     `(aws ecs describe-services --query 'services[0].loadBalancers')`,
             );
         } else served.set(service, port);
