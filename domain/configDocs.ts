@@ -34,7 +34,7 @@ export function renderProjectConfig(values: Readonly<Record<string, unknown>>): 
         `${INDENT}${INDENT}value: ["aws"]`,
     ];
     for (const k of CONFIG_KEYS.filter((x) => typed(x, values))) {
-        const [type, items] = k.type.startsWith("array<") ? ["array", k.type.slice(6, -1)] : [k.type, undefined];
+        const { type, items } = projectType(k.type);
         lines.push(`${INDENT}${k.key}:`, `${INDENT}${INDENT}type: ${type}`);
         if (items) lines.push(`${INDENT}${INDENT}items:`, `${INDENT}${INDENT}${INDENT}type: ${items}`);
         lines.push(...description(k.description));
@@ -42,6 +42,11 @@ export function renderProjectConfig(values: Readonly<Record<string, unknown>>): 
         else if (values[k.key] !== undefined) lines.push(`${INDENT}${INDENT}value: ${yamlValue(values[k.key])}`);
     }
     return lines.join("\n") + "\n";
+}
+
+/** A schema type as Pulumi.yaml's config declares it: `array<string>` is type array with items of type string. */
+export function projectType(schemaType: string): { type: string; items?: string } {
+    return schemaType.startsWith("array<") ? { type: "array", items: schemaType.slice(6, -1) } : { type: schemaType };
 }
 
 /** The README's table of every key. */

@@ -16,6 +16,7 @@ import {
     evaluatePolicies,
     PolicyOutcome,
     PolicyPackConfig,
+    PolicyVerdict,
     PolicyViolation,
     readPolicyPackConfig,
 } from "./policyRunner";
@@ -94,8 +95,8 @@ export interface ComplianceReport {
 export const RESULTS: readonly ComplianceResult[] = ["pass", "fail", "waived", "cannot-decide", "not-applicable"];
 
 /** What the runner told about one stack's evaluation. */
-export interface Observations {
-    readonly violations: readonly PolicyViolation[];
+/** The verdict (violations and their counts), with every outcome and waived finding behind it. */
+export interface Observations extends PolicyVerdict {
     readonly outcomes: readonly PolicyOutcome[];
     readonly waived: readonly WaivedReport[];
 }
@@ -114,7 +115,7 @@ export async function observe(
         onOutcome: (o) => outcomes.push(o),
         onWaived: (w) => waived.push(w),
     });
-    return { violations: verdict.violations, outcomes, waived };
+    return { ...verdict, outcomes, waived };
 }
 
 /** The analyzer's report of a policy that stopped at a value unknown at preview. */
@@ -320,8 +321,21 @@ export async function evaluateStackCompliance(
         return failed(e);
     }
     if (run.error) return failed(run.error);
-    const records = complianceRecords(run, await observe(run, config), config);
-    return stackCompliance(stack, records, configFile ? displayPath(configFile) : undefined);
+    return (await evidenceOf(run, config, configFile)).evidence;
+}
+
+/** A run's evidence under a policy pack config (read from `configFile`, if any), and the verdict behind it. */
+async function evidenceOf(
+    run: StackRun,
+    config: PolicyPackConfig,
+    configFile: string | undefined,
+): Promise<{ evidence: StackCompliance; observed: Observations }> {
+    const observed = await observe(run, config);
+    const records = complianceRecords(run, observed, config);
+    return {
+        evidence: stackCompliance(run.stack, records, configFile ? displayPath(configFile) : undefined),
+        observed,
+    };
 }
 
 /** The evidence of the stacks, one after another. */
@@ -355,13 +369,13 @@ export function evidenceCollector(): {
 } {
     const evidence = new Map<string, StackCompliance>();
     const evaluate: PolicyEvaluator = async (run, configFile) => {
-        const config = configFile ? readPolicyPackConfig(configFile) : {};
-        const observed = await observe(run, config);
-        const records = complianceRecords(run, observed, config);
-        evidence.set(run.stack, stackCompliance(run.stack, records, configFile ? displayPath(configFile) : undefined));
-        const violations = [...observed.violations];
-        const count = (level: string) => violations.filter((v) => v.enforcementLevel === level).length;
-        return { violations, mandatory: count("mandatory"), advisory: count("advisory") };
+        const { evidence: stackEvidence, observed } = await evidenceOf(
+            run,
+            configFile ? readPolicyPackConfig(configFile) : {},
+            configFile,
+        );
+        evidence.set(run.stack, stackEvidence);
+        return { violations: observed.violations, mandatory: observed.mandatory, advisory: observed.advisory };
     };
     const report = (project: string, plans: readonly StackPlan[], date = today()) =>
         reportOf(

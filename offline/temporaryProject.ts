@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
+import { projectType } from "../domain/configDocs";
 import { configKey } from "../domain/configSchema";
 import { PROJECT_ROOT } from "./stackFiles";
 
@@ -31,9 +32,8 @@ export function temporaryProject(values: Readonly<Record<string, unknown>>, root
             continue;
         }
         if (!doc.hasIn(["config", key])) {
-            const type = configKey(key)?.type ?? "string";
-            const [base, items] = type.startsWith("array<") ? ["array", type.slice(6, -1)] : [type, undefined];
-            doc.setIn(["config", key], doc.createNode(items ? { type: base, items: { type: items } } : { type: base }));
+            const { type, items } = projectType(configKey(key)?.type ?? "string");
+            doc.setIn(["config", key], doc.createNode(items ? { type, items: { type: items } } : { type }));
         }
         doc.setIn(["config", key, "value"], doc.createNode(value));
     }

@@ -174,10 +174,6 @@ export async function main(
         io.err(`${(e as Error).message}\n${USAGE}\n`);
         return EXIT.error;
     }
-    const write = (file: string, content: string) => {
-        fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-        fs.writeFileSync(file, content);
-    };
     if (args.snapshot) {
         const stacks = await snapshots(args, evaluate);
         write(args.snapshot, JSON.stringify({ project: readProjectFile().name, stacks } satisfies RevisionSnapshot));
@@ -199,12 +195,8 @@ export async function main(
         io.out(args.quiet ? text.slice(text.lastIndexOf("Result:")) : text);
         if (args.json) write(args.json, JSON.stringify(report, null, 2) + "\n");
         if (args.markdown) write(args.markdown, formatDiffMarkdown(report));
-        if (args.sarif) {
-            // The working tree's verdict, with its waived findings (from its evidence) as suppressed results.
-            const records = (await compliance(args)).stacks.flatMap((s) => s.records);
-            const { policySarif } = await import("../offline/sarif");
-            write(args.sarif, JSON.stringify(policySarif(report.head, { records }), null, 2) + "\n");
-        }
+        // The working tree's verdict, with its waived findings (from its evidence) as suppressed results.
+        if (args.sarif) await writeSarif(args.sarif, report.head, await compliance(args));
         return report.exitCode;
     }
     // SARIF needs the evidence too (its waived findings are the suppressed results): with the pack's own evaluator
@@ -227,12 +219,21 @@ export async function main(
           : undefined;
     if (evidence && args.compliance)
         (await import("../offline/complianceFormat")).writeComplianceFiles(args.compliance, evidence);
-    const records = evidence?.stacks.flatMap((s) => s.records);
-    if (args.sarif) {
-        const { policySarif } = await import("../offline/sarif");
-        write(args.sarif, JSON.stringify(policySarif(report.stacks, { records }), null, 2) + "\n");
-    }
+    if (args.sarif) await writeSarif(args.sarif, report.stacks, evidence);
     return report.exitCode;
+}
+
+/** Writes a report file, making its directory. */
+function write(file: string, content: string): void {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, content);
+}
+
+/** The policy verdict as SARIF, waived findings (from the evidence) as suppressed results; the writer loads on use. */
+async function writeSarif(file: string, stacks: readonly StackPlan[], evidence: ComplianceReport | undefined) {
+    const { policySarif } = await import("../offline/sarif");
+    const records = evidence?.stacks.flatMap((s) => s.records);
+    write(file, JSON.stringify(policySarif(stacks, { records }), null, 2) + "\n");
 }
 
 if (require.main === module) {
