@@ -391,9 +391,9 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
  * What the deploy step needs beyond its input artifact: read Pulumi's revision (its ARN from one SSM parameter),
  * register a copy with the promoted image in the service's family, pass exactly the service's two roles to ECS
  * tasks, update and watch one service (its load balancer entry too, when the revision's port is new), and read and
- * record the port the service receives traffic on (one more SSM parameter). ecs:DescribeTaskDefinition and ecs:RegisterTaskDefinition support no
- * resource-level permissions (Service Authorization Reference, "Actions, resources, and condition keys for Amazon
- * Elastic Container Service"); registration is narrowed by aws:RequestTag to the service's tag, and a tagged
+ * record the port the service receives traffic on (one more SSM parameter). ecs:DescribeTaskDefinition and
+ * ecs:RegisterTaskDefinition support no resource-level permissions (Service Authorization Reference, "Actions,
+ * resources, and condition keys for Amazon Elastic Container Service"); registration is narrowed by aws:RequestTag to the service's tag, and a tagged
  * registration also needs ecs:TagResource on the new revision (ECS developer guide, "Grant permission to tag
  * resources on creation"), which is allowed only in the family. UpdateService is narrowed by ecs:cluster and
  * ecs:task-definition.
