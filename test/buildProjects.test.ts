@@ -268,6 +268,18 @@ for (const partition of ["aws", "aws-us-gov"]) {
             Action: ["kms:Decrypt", "kms:DescribeKey"],
             Resource: keyArn(partition, account),
         });
+        /** The statement of a project that publishes test reports to its one report group. */
+        const publishReports = (account: string, group: string) => ({
+            Sid: "PublishTestReports",
+            Effect: "Allow",
+            Action: [
+                "codebuild:CreateReport",
+                "codebuild:UpdateReport",
+                "codebuild:BatchPutTestCases",
+                "codebuild:BatchPutCodeCoverages",
+            ],
+            Resource: `arn:${partition}:codebuild:${GOV}:${account}:report-group/${group}`,
+        });
         const npmToken = {
             Sid: "ReadNpmToken",
             Effect: "Allow",
@@ -297,33 +309,14 @@ for (const partition of ["aws", "aws-us-gov"]) {
             expect(projectRolePolicy("unitTests", input("qa", QA)).Statement).to.deep.equal([
                 ...base("qa", QA, "unit-tests"),
                 keyRead(QA),
-                {
-                    Sid: "PublishTestReports",
-                    Effect: "Allow",
-                    Action: [
-                        "codebuild:CreateReport",
-                        "codebuild:UpdateReport",
-                        "codebuild:BatchPutTestCases",
-                        "codebuild:BatchPutCodeCoverages",
-                    ],
-                    Resource: `arn:${partition}:codebuild:${GOV}:${QA}:report-group/orders-api-qa-unit-tests-junit`,
-                },
+                publishReports(QA, "orders-api-qa-unit-tests-junit"),
                 npmToken,
             ]);
         });
 
         it("the security scan reads its input, writes its scanners' report and reads the npm token; without a token, not that", () => {
-            const publish = (env: string, account: string) => ({
-                Sid: "PublishTestReports",
-                Effect: "Allow",
-                Action: [
-                    "codebuild:CreateReport",
-                    "codebuild:UpdateReport",
-                    "codebuild:BatchPutTestCases",
-                    "codebuild:BatchPutCodeCoverages",
-                ],
-                Resource: `arn:${partition}:codebuild:${GOV}:${account}:report-group/orders-api-${env}-security-scan-security`,
-            });
+            const publish = (env: string, account: string) =>
+                publishReports(account, `orders-api-${env}-security-scan-security`);
             expect(projectRolePolicy("securityScan", input("qa", QA)).Statement).to.deep.equal([
                 ...base("qa", QA, "security-scan"),
                 keyRead(QA),
