@@ -2,8 +2,9 @@
  * A local rehearsal of a service's pipeline: the stages and actions the program declares (pipelineStages), in
  * their order, each CodeBuild action running its buildspec with the real tools (npm ci, npm test, secretlint,
  * ESLint with eslint-plugin-security, npm audit, the CycloneDX generator) and only AWS and Docker stood in
- * (standins.ts). The ECS deploy action is stood in by starting the image's command with node and calling its
- * health check path; the source action by a copy of the service's files.
+ * (standins.ts). The deploy step is a CodeBuild action too; the stand-in ECS starts a task when a service gets tasks
+ * (task.ts: the image's command with node, health-checked on the port of the service's load balancer entry). The
+ * source action is stood in by a copy of the service's files.
  */
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
