@@ -253,6 +253,31 @@ describe("security scan reports (buildspec runner, scanner stand-ins)", function
         );
     });
 
+    it("the report suppresses only what the gate's rule accepts: a reason of 10 UTF-16 units but 5 characters is refused by both", () => {
+        const reason = "\u{1F512}".repeat(5);
+        expect(reason.length).to.equal(10);
+        const run = scan(
+            { ...NO_FINDINGS, audit: LODASH_AUDIT },
+            { "audit-exceptions.json": JSON.stringify([{ advisory: GHSA, reason, expires: "2999-12-31" }]) },
+        );
+        expect(run.status).to.equal(1);
+        expect(run.stderr).to.include(
+            "audit-exceptions.json has entries that cannot suppress anything:\n" +
+                `  - ${GHSA}: expected a reason and an expiry date (YYYY-MM-DD) not passed\n`,
+        );
+        expect(JSON.parse(run.file("reports/security/sarif/npm-audit.sarif")).runs[0].results[0].suppressions).to.equal(
+            undefined,
+        );
+        const message = `high lodash &lt;4.17.21: Command Injection in lodash ${ADVISORY_URL}`;
+        expect(run.file("reports/security/junit/npm-audit.xml")).to.equal(
+            junit(
+                "npm-audit",
+                'tests="1" failures="1" errors="0" skipped="0"',
+                `<testcase classname="npm audit" name="${GHSA} package-lock.json:3"><failure type="error" message="${message}">${message}</failure></testcase>`,
+            ),
+        );
+    });
+
     it("no audit report fails closed, as before, and the report group gets an error case", () => {
         const run = scan({ ...NO_FINDINGS, audit: JSON.stringify({ statusCode: 405 }) });
         expect(run.status).to.equal(1);
