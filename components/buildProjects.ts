@@ -359,8 +359,16 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
             {
                 Sid: "ReadScanFindings",
                 Effect: "Allow",
-                Action: ["ecr:DescribeImages", "ecr:DescribeImageScanFindings", "ecr:GetRegistryScanningConfiguration"],
+                Action: ["ecr:DescribeImages", "ecr:DescribeImageScanFindings"],
                 Resource: input.ecrRepositoryArn,
+            },
+            // Which scan the registry runs. Registry-level: the action has no resource type, so it matches only
+            // "*" (Service Authorization Reference, Amazon ECR); scoped to the repository it is implicitly denied.
+            {
+                Sid: "ReadRegistryScanType",
+                Effect: "Allow",
+                Action: "ecr:GetRegistryScanningConfiguration",
+                Resource: "*",
             },
             // Enhanced scanning reports through Inspector, whose ListFindings has no resource-level permissions.
             { Sid: "ReadInspectorFindings", Effect: "Allow", Action: [...INSPECTOR_FINDINGS_ACTIONS], Resource: "*" },
@@ -391,12 +399,12 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
  * What the deploy step needs beyond its input artifact: read Pulumi's revision (its ARN from one SSM parameter),
  * register a copy with the promoted image in the service's family, pass exactly the service's two roles to ECS
  * tasks, update and watch one service (its load balancer entry too, when the revision's port is new), and read and
- * record the port the service receives traffic on (one more SSM parameter). ecs:DescribeTaskDefinition and
- * ecs:RegisterTaskDefinition support no resource-level permissions (Service Authorization Reference, "Actions,
- * resources, and condition keys for Amazon Elastic Container Service"); registration is narrowed by aws:RequestTag to the service's tag, and a tagged
- * registration also needs ecs:TagResource on the new revision (ECS developer guide, "Grant permission to tag
- * resources on creation"), which is allowed only in the family. UpdateService is narrowed by ecs:cluster and
- * ecs:task-definition.
+ * record the port the service receives traffic on (one more SSM parameter). ecs:DescribeTaskDefinition supports no
+ * resource-level permissions; ecs:RegisterTaskDefinition has the task-definition resource type (Service
+ * Authorization Reference, "Actions, resources, and condition keys for Amazon Elastic Container Service"), so
+ * registration is allowed in the family only, with the service's tag (aws:RequestTag); a tagged registration also
+ * needs ecs:TagResource on the new revision (ECS developer guide, "Grant permission to tag resources on creation"),
+ * also only in the family. UpdateService is narrowed by ecs:cluster and ecs:task-definition.
  */
 export function deployRoleStatements(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
     const { partition: p, region, accountId } = input;
@@ -421,7 +429,7 @@ export function deployRoleStatements(input: BuildRolePolicyInput): aws.iam.Polic
             Sid: "RegisterServiceTaskDefinitions",
             Effect: "Allow",
             Action: "ecs:RegisterTaskDefinition",
-            Resource: "*",
+            Resource: family,
             Condition: { StringEquals: { [`aws:RequestTag/${TASK_DEFINITION_SERVICE_TAG}`]: input.serviceName } },
         },
         {

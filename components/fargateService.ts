@@ -73,7 +73,7 @@ export const LOG_GROUP_PREFIX = "/ecs/";
 /**
  * Tag of the service's task definitions (value: the service name). The deploy step keeps the tags of Pulumi's
  * revision, and its role may register task definitions only with this tag (aws:RequestTag) and tag only revisions
- * of the family (ecs:TagResource with ecs:CreateAction): RegisterTaskDefinition has no resource-level permissions.
+ * of the family (ecs:RegisterTaskDefinition and ecs:TagResource with ecs:CreateAction, both on the family's ARN).
  */
 export const TASK_DEFINITION_SERVICE_TAG = "Service";
 
