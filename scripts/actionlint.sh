@@ -10,7 +10,15 @@ if [ ! -x "$bin/actionlint" ]; then
         exit 2
     fi
     echo "[actionlint] building $VERSION (first run) ..." >&2
-    GOBIN="$bin" GOFLAGS=-buildvcs=false go install "github.com/rhysd/actionlint/cmd/actionlint@$VERSION"
+    # go prints its module downloads on a new machine: shown only when the build fails, so the lint output is the
+    # findings alone.
+    log="$(mktemp)"
+    if ! GOBIN="$bin" GOFLAGS=-buildvcs=false go install "github.com/rhysd/actionlint/cmd/actionlint@$VERSION" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        exit 2
+    fi
+    rm -f "$log"
 fi
 cd "$(dirname "$0")/.."
 exec "$bin/actionlint" "$@"
