@@ -133,14 +133,14 @@ export function aws(call: Call): string {
             // The stand-in registry scans on push with basic scanning; Inspector's enhanced scanning is not stood in
             // (test/buildspecBehaviour.test.ts covers the gate's enhanced path).
             return "BASIC";
-        case "ecr wait":
         case "ecr describe-image-scan-findings": {
             const digest = imageTag(required(args, "--image-id"), "imageDigest=");
             const dir = repositoryDir(call, call.env.ECR_REGISTRY!, required(args, "--repository-name"));
             if (!fs.existsSync(path.join(dir, "images", digest.replace(":", "-")))) {
                 throw new StandInError(`An error occurred (ImageNotFoundException): no image ${digest}`);
             }
-            if (op === "wait") return "";
+            // Scan on push completes at once here; the gate asks the status, then the severity counts.
+            if (arg(args, "--query") === "imageScanStatus.status") return "COMPLETE";
             return JSON.stringify(readJson(path.join(call.state, "findings.json"), {}));
         }
         case "s3api get-object":

@@ -149,10 +149,8 @@ describe("buildspecs", () => {
             "aws ecr get-registry-scanning-configuration --query 'scanningConfiguration.scanType' --output text",
         );
         expect(all).to.include("aws inspector2 list-findings");
-        expect(all).to.include(
-            'aws ecr wait image-scan-complete --repository-name "$REPOSITORY_NAME" --image-id imageDigest="$DIGEST"',
-        );
-        expect(all).to.include("aws ecr describe-image-scan-findings");
+        expect(all).to.include("--query 'imageScanStatus.status' --output text");
+        expect(all).to.include("--query 'imageScanFindings.findingSeverityCounts' --output json");
         expect(all).to.include("if (( CRITICAL > MAX_CRITICAL_FINDINGS || HIGH > MAX_HIGH_FINDINGS )); then");
     });
 

@@ -220,6 +220,64 @@ describe("buildspecs run against fake aws and docker", function () {
         expect(r.stderr).to.include(`does not describe orders-api at ${COMMIT}`);
     });
 
+    const scanStatusCall = `aws ecr describe-image-scan-findings --repository-name orders-api --image-id imageDigest=${DIGEST} --query imageScanStatus.status --output text`;
+    const image = `${registry(QA)}/orders-api@${DIGEST}`;
+
+    describe("image-scan-gate under basic scanning: a scan without a verdict fails with what to do", () => {
+        const basic = (options: Partial<BuildspecRunOptions>) =>
+            run("imageScanGate", {
+                env: { ...qaEnv, SCAN_POLL_SECONDS: "0" },
+                files: { "image.json": qaImage },
+                ...options,
+            });
+
+        it("waits through a missing and an in-progress scan until COMPLETE, then counts ECR's findings", () => {
+            const r = basic({ scanStatuses: ["missing", "IN_PROGRESS", "COMPLETE"], severityCounts: '{"LOW": 1}' });
+            expect(r.status, r.stderr).to.equal(0);
+            expect(r.calls).to.deep.equal([
+                "aws ecr get-registry-scanning-configuration --query scanningConfiguration.scanType --output text",
+                scanStatusCall,
+                scanStatusCall,
+                scanStatusCall,
+                `aws ecr describe-image-scan-findings --repository-name orders-api --image-id imageDigest=${DIGEST} --query imageScanFindings.findingSeverityCounts --output json`,
+            ]);
+        });
+
+        it("fails at once on an image the scan does not support", () => {
+            const r = basic({ scanStatuses: ["UNSUPPORTED_IMAGE"] });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(
+                `The BASIC scan does not support ${image} (UNSUPPORTED_IMAGE): build on a base image whose operating system it scans`,
+            );
+            expect(r.calls).to.have.length(2);
+        });
+
+        it("fails at once on a failed scan, saying how to scan again", () => {
+            const r = basic({ scanStatuses: ["FAILED"] });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(
+                `The BASIC scan of ${image} ended FAILED: no verdict, so the gate refuses the image; push it again (a new scan) or start one with aws ecr start-image-scan`,
+            );
+        });
+
+        it("names the scanning rules when no scan of the image is ever found", () => {
+            const r = basic({ scanStatuses: ["missing"], env: { ...qaEnv, SCAN_WAIT_SECONDS: "0" } });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(
+                `No BASIC scan of ${image} was found after 0s: check that the registry's scanning rules cover orders-api (scan on push for BASIC, Inspector's ECR scanning for ENHANCED)`,
+            );
+        });
+
+        it("fails at once, with AWS's error, when reading the scan is refused (no 20-minute wait)", () => {
+            const r = basic({ scanStatuses: ["denied", "COMPLETE"] });
+            expect(r.status).not.to.equal(0);
+            expect(r.stderr).to.include(
+                `Reading the scan of ${image} failed: An error occurred (AccessDeniedException) when calling the DescribeImageScanFindings operation`,
+            );
+            expect(r.calls).to.have.length(2);
+        });
+    });
+
     for (const [counts, maxHigh, passes] of [
         ["null", "0", true],
         ['{"HIGH": 2, "LOW": 7}', "3", true],
@@ -235,7 +293,7 @@ describe("buildspecs run against fake aws and docker", function () {
             expect(r.status === 0, r.stderr).to.equal(passes);
             expect(r.calls.slice(0, 2)).to.deep.equal([
                 "aws ecr get-registry-scanning-configuration --query scanningConfiguration.scanType --output text",
-                `aws ecr wait image-scan-complete --repository-name orders-api --image-id imageDigest=${DIGEST}`,
+                scanStatusCall,
             ]);
         });
     }
@@ -260,13 +318,12 @@ describe("buildspecs run against fake aws and docker", function () {
                 inspectorSeverities: ["HIGH", "LOW", "MEDIUM", "LOW"],
             });
             expect(r.status, r.stderr).to.equal(0);
-            const status = `aws ecr describe-image-scan-findings --repository-name orders-api --image-id imageDigest=${DIGEST} --query imageScanStatus.status --output text`;
             expect(r.calls).to.deep.equal([
                 "aws ecr get-registry-scanning-configuration --query scanningConfiguration.scanType --output text",
-                status,
-                status,
-                status,
-                status,
+                scanStatusCall,
+                scanStatusCall,
+                scanStatusCall,
+                scanStatusCall,
                 `aws inspector2 list-findings --filter-criteria ${filter} --query findings[].severity --output json`,
             ]);
             expect(r.stdout).to.include('Findings by severity: {"HIGH":1,"LOW":2,"MEDIUM":1}');
@@ -288,9 +345,7 @@ describe("buildspecs run against fake aws and docker", function () {
         it("fails at once on an image Inspector cannot scan", () => {
             const r = enhanced({ scanStatuses: ["UNSUPPORTED_IMAGE"] });
             expect(r.status).not.to.equal(0);
-            expect(r.stderr).to.include(
-                `Inspector could not scan ${registry(QA)}/orders-api@${DIGEST}: status UNSUPPORTED_IMAGE`,
-            );
+            expect(r.stderr).to.include(`The ENHANCED scan does not support ${image} (UNSUPPORTED_IMAGE)`);
             expect(r.calls.some((c) => c.startsWith("aws inspector2"))).to.equal(false);
         });
 
@@ -300,9 +355,7 @@ describe("buildspecs run against fake aws and docker", function () {
                 env: { ...qaEnv, SCAN_WAIT_SECONDS: "0", SCAN_POLL_SECONDS: "0" },
             });
             expect(r.status).not.to.equal(0);
-            expect(r.stderr).to.include(
-                `Inspector's scan of ${registry(QA)}/orders-api@${DIGEST} is still PENDING after 0s`,
-            );
+            expect(r.stderr).to.include(`The ENHANCED scan of ${image} is still PENDING after 0s`);
         });
     });
 

@@ -44,7 +44,10 @@ export interface BuildspecRunOptions {
     readonly severityCounts?: string;
     /** The registry's scan type (get-registry-scanning-configuration). Default: BASIC. */
     readonly scanType?: "BASIC" | "ENHANCED";
-    /** Enhanced scanning: the image's scan status on successive calls, the last repeating. Default: ["ACTIVE"]. */
+    /**
+     * The image's scan status on successive calls, the last repeating ("missing": ScanNotFoundException, "denied":
+     * AccessDeniedException). Default: COMPLETE (basic) or ACTIVE (enhanced).
+     */
     readonly scanStatuses?: readonly string[];
     /** Enhanced scanning: the severities of Inspector's active findings for the image. Default: none. */
     readonly inspectorSeverities?: readonly string[];
@@ -89,7 +92,6 @@ case "$1 $2" in
     tag="$(arg --image-ids "$@")"; src="$FAKE_STATE/ecr/$(arg --repository-name "$@")/\${tag#imageTag=}"
     if [[ -f "$src" ]]; then cat "$src";
     else echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation" >&2; exit 254; fi ;;
-  "ecr wait") ;;
   "ecr get-registry-scanning-configuration") cat "$FAKE_STATE/scan-type" ;;
   "ecr describe-image-scan-findings")
     if [[ "$*" == *imageScanStatus.status* ]]; then
@@ -98,6 +100,9 @@ case "$1 $2" in
       if [[ $(wc -l < "$FAKE_STATE/scan-statuses") -gt 1 ]]; then sed -i 1d "$FAKE_STATE/scan-statuses"; fi
       if [[ "$status" == missing ]]; then
         echo "An error occurred (ScanNotFoundException) when calling the DescribeImageScanFindings operation" >&2; exit 254
+      fi
+      if [[ "$status" == denied ]]; then
+        echo "An error occurred (AccessDeniedException) when calling the DescribeImageScanFindings operation" >&2; exit 254
       fi
       echo "$status"
     else cat "$FAKE_STATE/severity-counts.json"; fi ;;
@@ -194,7 +199,8 @@ export function runBuildspec(buildspecPath: string, options: BuildspecRunOptions
     write(path.join(state, "registry-digest"), options.registryDigest ?? options.pushDigest ?? "");
     write(path.join(state, "severity-counts.json"), options.severityCounts ?? "null");
     write(path.join(state, "scan-type"), `${options.scanType ?? "BASIC"}\n`);
-    write(path.join(state, "scan-statuses"), `${(options.scanStatuses ?? ["ACTIVE"]).join("\n")}\n`);
+    const scanned = options.scanType === "ENHANCED" ? "ACTIVE" : "COMPLETE";
+    write(path.join(state, "scan-statuses"), `${(options.scanStatuses ?? [scanned]).join("\n")}\n`);
     write(path.join(state, "inspector-severities.json"), JSON.stringify(options.inspectorSeverities ?? []));
     write(path.join(state, "ssm.json"), JSON.stringify(options.ssmParameters ?? {}));
     write(path.join(state, "task-definitions.json"), JSON.stringify(options.taskDefinitions ?? {}));
