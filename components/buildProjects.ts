@@ -10,35 +10,6 @@ import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
 import { DEPLOY_ENV, ECS_TASKS_SERVICE, SCALE_UP_ENV, TASK_DEFINITION_SERVICE_TAG } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 
-/** Keys of the CodeBuild projects of one service's pipeline, and the suffix each project's name ends with. */
-export const BUILD_PROJECTS = {
-    unitTests: "unit-tests",
-    securityScan: "security-scan",
-    buildImage: "build-image",
-    promoteImage: "promote-image",
-    imageScanGate: "image-scan-gate",
-    deploy: "deploy",
-    publishRelease: "publish-release",
-    scaleUp: "scale-up",
-} as const;
-export type BuildProjectKey = keyof typeof BUILD_PROJECTS;
-
-/** The buildspec file (in `buildspecs/`) each project runs. */
-export const BUILDSPEC_FILES: Readonly<Record<BuildProjectKey, string>> = {
-    unitTests: "unit-tests.yml",
-    securityScan: "security-scan.yml",
-    buildImage: "build-image.yml",
-    promoteImage: "promote-image.yml",
-    imageScanGate: "image-scan-gate.yml",
-    deploy: "deploy-task-definition.yml",
-    publishRelease: "publish-release.yml",
-    scaleUp: "scale-up.yml",
-};
-/** Directory of the buildspec files, relative to this module. */
-export const BUILDSPEC_DIR = path.join(__dirname, "..", "buildspecs");
-
-/** Projects that run docker: the only ones in privileged mode, tagged so the policy pack accepts them. */
-export const PRIVILEGED_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "promoteImage"];
 /** Tag that declares a privileged project to the policy pack. */
 export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
 
@@ -60,6 +31,7 @@ export function fipsEndpointsByDefault(partition: string): boolean {
     return partition === "aws-us-gov";
 }
 /** Compute of every project but build-image. */
+/** Compute of every step but build-image. */
 export const DEFAULT_COMPUTE_TYPE = "BUILD_GENERAL1_SMALL";
 /** Compute of build-image (docker build). */
 export const IMAGE_BUILD_COMPUTE_TYPE = "BUILD_GENERAL1_MEDIUM";
@@ -67,10 +39,6 @@ export const IMAGE_BUILD_COMPUTE_TYPE = "BUILD_GENERAL1_MEDIUM";
 export const DEFAULT_MAX_CRITICAL_FINDINGS = 0;
 /** Default allowed HIGH image findings. */
 export const DEFAULT_MAX_HIGH_FINDINGS = 0;
-/** Report group (suffix) the unit-test buildspec writes JUnit XML to; CodeBuild resolves `<project>-junit`. */
-export const UNIT_TEST_REPORT = "junit";
-/** Report group (suffix) the security scan writes its scanners' findings to as JUnit XML: `<project>-security`. */
-export const SECURITY_SCAN_REPORT = "security";
 
 /** Actions of a pipeline role on its own repository: push and pull. */
 export const ECR_PUSH_PULL_ACTIONS = [
@@ -91,6 +59,167 @@ export const REPORT_GROUP_ACTIONS = [
     "codebuild:BatchPutTestCases",
     "codebuild:BatchPutCodeCoverages",
 ];
+
+/** Artifact key use of a project that only reads its input artifact. */
+export const ARTIFACT_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"] as const;
+/** Length of the pipeline-name prefix of CodePipeline's artifact object keys. */
+export const ARTIFACT_PREFIX_LENGTH = 20;
+/** Findings API of Amazon Inspector (enhanced scanning): no resource-level permissions. */
+export const INSPECTOR_FINDINGS_ACTIONS = ["inspector2:ListFindings"] as const;
+
+/**
+ * One build step of a service's pipeline: a CodeBuild project with its own role and log group. Every step's role
+ * writes its own log group, reads its input artifact and uses the artifact key (artifactKeyUse); the rest follows
+ * from the row.
+ */
+export interface BuildStep {
+    /** Suffix of the project's name (and of its role's, when it has its own). Required. */
+    readonly suffix: string;
+    /** Its buildspec file in `buildspecs/`. Required. */
+    readonly buildspec: string;
+    /** Only where the image is built (dev) or only where it is promoted (qa, stage, prod). Default: everywhere. */
+    readonly runsIn?: "building" | "promoting";
+    /** CodeBuild compute type. Required. */
+    readonly computeType: string;
+    /** Runs docker: privileged mode, tagged PRIVILEGED_MODE_TAG so the policy pack accepts it. Required. */
+    readonly privileged: boolean;
+    /** Runs the service's own code or its dependencies' install scripts: the npm token and no write. Required. */
+    readonly runsUntrustedCode: boolean;
+    /** Writes an output artifact (image.json, the SBOM) into the pipeline's artifacts. Required. */
+    readonly writesArtifacts: boolean;
+    /** Artifact key actions: ARTIFACT_KEY_READ, or CROSS_ACCOUNT_KEY_USE to encrypt what it writes. Required. */
+    readonly artifactKeyUse: readonly string[];
+    /**
+     * Its role is the service's build role (buildRoleName), the one the previous environment's bucket, key and
+     * repository trust for promotion, and keeps the resource names of the single build role it replaced. Default false.
+     */
+    readonly ownsBuildRole?: boolean;
+    /** Report its buildspec writes; CodeBuild resolves it to the report group `<project>-<report>`. Default: none. */
+    readonly reportGroup?: string;
+    /** Role statements of this step alone, after the shared ones. Default: none. */
+    readonly statements?: (input: BuildRolePolicyInput) => aws.iam.PolicyStatement[];
+    /** Project environment variables of this step alone, after the shared ones. Default: none. */
+    readonly variables?: (args: PipelineBuildProjectsArgs) => ProjectVariable[];
+    /** Variables its pipeline action passes, given the source action's variable namespace. Default: none. */
+    readonly actionVariables?: (sourceNamespace?: string) => ActionVariable[];
+    /** Build timeout, minutes. Default: CodeBuild's (60). */
+    readonly buildTimeoutMinutes?: (args: PipelineBuildProjectsArgs) => number;
+}
+
+/** Checks every row against BuildStep; the rows' keys become BuildProjectKey. */
+function stepTable<K extends string>(rows: Record<K, BuildStep>): Readonly<Record<K, BuildStep>> {
+    return rows;
+}
+
+/** The build steps of one service's pipeline, in pipeline order. Adding a step is adding a row. */
+export const BUILD_STEPS = stepTable({
+    unitTests: {
+        suffix: "unit-tests",
+        buildspec: "unit-tests.yml",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: true,
+        writesArtifacts: false,
+        artifactKeyUse: ARTIFACT_KEY_READ,
+        reportGroup: "junit",
+    },
+    securityScan: {
+        suffix: "security-scan",
+        buildspec: "security-scan.yml",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: true,
+        writesArtifacts: false,
+        artifactKeyUse: ARTIFACT_KEY_READ,
+        // The scanners' findings as JUnit test cases.
+        reportGroup: "security",
+    },
+    buildImage: {
+        suffix: "build-image",
+        buildspec: "build-image.yml",
+        runsIn: "building",
+        computeType: IMAGE_BUILD_COMPUTE_TYPE,
+        privileged: true,
+        runsUntrustedCode: false,
+        writesArtifacts: true,
+        artifactKeyUse: CROSS_ACCOUNT_KEY_USE,
+        ownsBuildRole: true,
+        statements: pushToOwnRepository,
+        actionVariables: commitIdFromSource,
+    },
+    promoteImage: {
+        suffix: "promote-image",
+        buildspec: "promote-image.yml",
+        runsIn: "promoting",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: true,
+        runsUntrustedCode: false,
+        writesArtifacts: true,
+        artifactKeyUse: CROSS_ACCOUNT_KEY_USE,
+        ownsBuildRole: true,
+        statements: (input) => [...pushToOwnRepository(input), ...previousEnvironmentReads(input)],
+        actionVariables: commitIdFromSource,
+    },
+    imageScanGate: {
+        suffix: "image-scan-gate",
+        buildspec: "image-scan-gate.yml",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: false,
+        writesArtifacts: false,
+        artifactKeyUse: ARTIFACT_KEY_READ,
+        statements: scanFindingsReads,
+    },
+    deploy: {
+        suffix: "deploy",
+        buildspec: "deploy-task-definition.yml",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: false,
+        writesArtifacts: false,
+        artifactKeyUse: ARTIFACT_KEY_READ,
+        statements: deployRoleStatements,
+        variables: (args) => deployVariables(args.ecsService),
+        // The deploy build waits up to the deployment timeout.
+        buildTimeoutMinutes: (args) => args.ecsService.deploymentTimeoutMinutes + DEPLOY_BUILD_MARGIN_MINUTES,
+    },
+    publishRelease: {
+        suffix: "publish-release",
+        buildspec: "publish-release.yml",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: false,
+        writesArtifacts: false,
+        // It encrypts the release manifest it writes.
+        artifactKeyUse: CROSS_ACCOUNT_KEY_USE,
+        statements: publishReleases,
+        actionVariables: () => [plainText("PIPELINE_EXECUTION_ID", "#{codepipeline.PipelineExecutionId}")],
+    },
+    scaleUp: {
+        suffix: "scale-up",
+        buildspec: "scale-up.yml",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: false,
+        writesArtifacts: false,
+        artifactKeyUse: ARTIFACT_KEY_READ,
+        statements: scaleUpService,
+        variables: (args) => scaleUpVariables(args.ecsService),
+    },
+});
+export type BuildProjectKey = keyof typeof BUILD_STEPS;
+const STEP_KEYS = Object.keys(BUILD_STEPS) as BuildProjectKey[];
+
+/** One fact of every step, by key. */
+function stepFacts<T>(fact: (step: BuildStep) => T): Readonly<Record<BuildProjectKey, T>> {
+    return Object.fromEntries(STEP_KEYS.map((key) => [key, fact(BUILD_STEPS[key])])) as Record<BuildProjectKey, T>;
+}
+/** The suffix each project's name ends with. */
+export const BUILD_PROJECTS = stepFacts((step) => step.suffix);
+/** The buildspec file (in `buildspecs/`) each project runs. */
+export const BUILDSPEC_FILES = stepFacts((step) => step.buildspec);
+/** Directory of the buildspec files, relative to this module. */
+export const BUILDSPEC_DIR = path.join(__dirname, "..", "buildspecs");
 
 /** What promotion reads from the previous environment's account. */
 export interface PreviousEnvironment {
@@ -172,9 +301,9 @@ export const DEPLOY_BUILD_MARGIN_MINUTES = 10;
 /** Longest deployment timeout: CodeBuild's longest build (2160 minutes) less the margin. */
 export const MAX_DEPLOYMENT_TIMEOUT_MINUTES = 2160 - DEPLOY_BUILD_MARGIN_MINUTES;
 
-/** Name of one CodeBuild project: the pipeline's name and the project key's suffix. */
+/** Name of one CodeBuild project: the pipeline's name and the step's suffix. */
 export function buildProjectName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
-    return `${pipelineName(env, service)}-${BUILD_PROJECTS[key]}`;
+    return `${pipelineName(env, service)}-${BUILD_STEPS[key].suffix}`;
 }
 
 /** CodeBuild's default log group name of a project. */
@@ -182,32 +311,24 @@ export function buildLogGroupName(projectName: string): string {
     return `/aws/codebuild/${projectName}`;
 }
 
-/** The unit-test report group: named as CodeBuild resolves the buildspec's `junit` report for the project. */
-export function unitTestReportGroupName(env: EnvironmentName, service: string): string {
-    return `${buildProjectName(env, service, "unitTests")}-${UNIT_TEST_REPORT}`;
-}
-
-/** The security-scan report group: named as CodeBuild resolves the buildspec's `security` report for the project. */
-export function securityScanReportGroupName(env: EnvironmentName, service: string): string {
-    return `${buildProjectName(env, service, "securityScan")}-${SECURITY_SCAN_REPORT}`;
-}
-
-/** The report group a project publishes to, if any: unit tests and the security scan. */
+/** The report group a step publishes to, if any: named as CodeBuild resolves its buildspec's report. */
 export function reportGroupNameOf(key: BuildProjectKey, env: EnvironmentName, service: string): string | undefined {
-    if (key === "unitTests") return unitTestReportGroupName(env, service);
-    if (key === "securityScan") return securityScanReportGroupName(env, service);
-    return undefined;
+    const report = BUILD_STEPS[key].reportGroup;
+    return report === undefined ? undefined : `${buildProjectName(env, service, key)}-${report}`;
 }
 
-/** The projects of an environment: dev builds the image, later environments promote it. */
+/** The steps of an environment, in pipeline order: dev builds the image, later environments promote it. */
 export function buildProjectKeys(env: EnvironmentName): BuildProjectKey[] {
-    const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
-    return ["unitTests", "securityScan", image, "imageScanGate", "deploy", "publishRelease", "scaleUp"];
+    const imageStep = env === "dev" ? "building" : "promoting";
+    return STEP_KEYS.filter((key) => {
+        const runsIn = BUILD_STEPS[key].runsIn;
+        return runsIn === undefined || runsIn === imageStep;
+    });
 }
 
 /** The content of a project's buildspec file. */
 export function readBuildspec(key: BuildProjectKey): string {
-    return fs.readFileSync(path.join(BUILDSPEC_DIR, BUILDSPEC_FILES[key]), "utf8");
+    return fs.readFileSync(path.join(BUILDSPEC_DIR, BUILD_STEPS[key].buildspec), "utf8");
 }
 
 /** The ECR registry host of an account: `<account>.dkr.ecr.<region>.<dnsSuffix>`. */
@@ -215,25 +336,25 @@ export function ecrRegistryHost(accountId: string, region: string, dnsSuffix: st
     return `${accountId}.dkr.ecr.${region}.${dnsSuffix}`;
 }
 
+/** A variable of a pipeline action (CodeBuild action configuration `EnvironmentVariables`). */
+type ActionVariable = { name: string; value: string; type: "PLAINTEXT" };
+
+function plainText(name: string, value: string): ActionVariable {
+    return { name, value, type: "PLAINTEXT" };
+}
+
 /**
  * Environment variables a pipeline action passes to a project (CodeBuild action configuration
- * `EnvironmentVariables`, as JSON), or undefined when none: publish-release needs the pipeline execution id;
- * given the source action's variable namespace, the image projects get the commit id from it instead of relying
- * on CODEBUILD_RESOLVED_SOURCE_VERSION.
+ * `EnvironmentVariables`, as JSON), or undefined when none: the step's actionVariables.
  */
 export function actionEnvironmentVariables(key: BuildProjectKey, sourceNamespace?: string): string | undefined {
-    const variables: { name: string; value: string; type: "PLAINTEXT" }[] = [];
-    if (key === "publishRelease") {
-        variables.push({
-            name: "PIPELINE_EXECUTION_ID",
-            value: "#{codepipeline.PipelineExecutionId}",
-            type: "PLAINTEXT",
-        });
-    }
-    if (sourceNamespace && (key === "buildImage" || key === "promoteImage")) {
-        variables.push({ name: "COMMIT_ID", value: `#{${sourceNamespace}.CommitId}`, type: "PLAINTEXT" });
-    }
+    const variables = BUILD_STEPS[key].actionVariables?.(sourceNamespace) ?? [];
     return variables.length > 0 ? JSON.stringify(variables) : undefined;
+}
+
+/** Given the source action's variable namespace, the image steps take the commit id from it, not from CodeBuild. */
+function commitIdFromSource(sourceNamespace?: string): ActionVariable[] {
+    return sourceNamespace ? [plainText("COMMIT_ID", `#{${sourceNamespace}.CommitId}`)] : [];
 }
 
 export interface BuildRolePolicyInput {
@@ -261,17 +382,6 @@ export interface BuildRolePolicyInput {
     readonly npmTokenSecretArn?: string;
 }
 
-/** Projects that run the service's own code or its dependencies' install scripts: they get no write of any kind. */
-export const UNTRUSTED_CODE_PROJECTS: readonly BuildProjectKey[] = ["unitTests", "securityScan"];
-/** Projects that write an output artifact (image.json, the SBOM). */
-export const ARTIFACT_WRITING_PROJECTS: readonly BuildProjectKey[] = ["buildImage", "promoteImage"];
-/** Artifact key use of a project that only reads its input artifact. */
-export const ARTIFACT_KEY_READ = ["kms:Decrypt", "kms:DescribeKey"] as const;
-/** Length of the pipeline-name prefix of CodePipeline's artifact object keys. */
-export const ARTIFACT_PREFIX_LENGTH = 20;
-/** Findings API of Amazon Inspector (enhanced scanning): no resource-level permissions. */
-export const INSPECTOR_FINDINGS_ACTIONS = ["inspector2:ListFindings"] as const;
-
 /**
  * Where CodePipeline writes one pipeline's artifacts: `<first 20 characters of the pipeline name>/` (the
  * CloudFormation user guide, ArtifactStore Location; awsdocs/aws-cloudformation-user-guide#733).
@@ -281,28 +391,29 @@ export function pipelineArtifactPrefix(env: EnvironmentName, service: string): s
 }
 
 /**
- * Name of the role of one project. The image project keeps the service's build role name (buildRoleName): the
+ * Name of the role of one project. The image step keeps the service's build role name (buildRoleName): the
  * previous environment's bucket, key and repository trust exactly that role for promotion.
  */
 export function projectRoleName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
-    return ARTIFACT_WRITING_PROJECTS.includes(key)
+    return BUILD_STEPS[key].ownsBuildRole
         ? buildRoleName(env, service)
-        : `${NAME_PREFIX}-${env}-${service}-${BUILD_PROJECTS[key]}`;
+        : `${NAME_PREFIX}-${env}-${service}-${BUILD_STEPS[key].suffix}`;
 }
 
 /**
- * The permissions of one project's role: exactly what its step needs. Every project writes its own log group and
- * reads its input artifact. Tests and scans run untrusted code and get nothing else (the npm token and their report
- * group); only the image project writes pipeline artifacts and pushes to the repository (and, promoting,
- * reads the previous environment); the scan gate reads findings; only publish-release writes `releases/`; only
- * deploy registers task definitions and passes the task roles (deployRoleStatements); only deploy and scale-up
- * update the service.
+ * The permissions of one project's role: exactly what its step needs. Every step writes its own log group, reads its
+ * input artifact (a step that writesArtifacts also writes them) and uses the artifact key (artifactKeyUse); then come
+ * the step's own statements, its report group and, for untrusted code, the npm token. Tests and scans get nothing
+ * else; only the image steps push to the repository (and, promoting, read the previous environment); the scan gate
+ * reads findings; only publish-release writes `releases/`; only deploy registers task definitions and passes the
+ * task roles (deployRoleStatements); only deploy and scale-up update the service.
  */
 export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyInput): aws.iam.PolicyDocument {
     const { partition: p, region, accountId, env, serviceName } = input;
+    const step = BUILD_STEPS[key];
     const projectName = buildProjectName(env, serviceName, key);
     const artifacts = `${input.artifactBucketArn}/${pipelineArtifactPrefix(env, serviceName)}*`;
-    const writesArtifacts = ARTIFACT_WRITING_PROJECTS.includes(key);
+    const writesArtifacts = step.writesArtifacts;
     const statements: aws.iam.PolicyStatement[] = [
         {
             Sid: "WriteOwnLogs",
@@ -317,26 +428,9 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
             Resource: artifacts,
         },
         { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
-        {
-            Sid: "UseArtifactKey",
-            Effect: "Allow",
-            Action: writesArtifacts || key === "publishRelease" ? [...CROSS_ACCOUNT_KEY_USE] : [...ARTIFACT_KEY_READ],
-            Resource: input.kmsKeyArn,
-        },
+        { Sid: "UseArtifactKey", Effect: "Allow", Action: [...step.artifactKeyUse], Resource: input.kmsKeyArn },
+        ...(step.statements?.(input) ?? []),
     ];
-    if (writesArtifacts) {
-        statements.push(
-            // GetAuthorizationToken has no resource type: it stands alone on "*".
-            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            {
-                Sid: "PushPullOwnRepository",
-                Effect: "Allow",
-                Action: [...ECR_PUSH_PULL_ACTIONS, "ecr:DescribeImages"],
-                Resource: input.ecrRepositoryArn,
-            },
-        );
-    }
-    if (key === "promoteImage" && input.previous) statements.push(...previousEnvironmentReads(input, input.previous));
     const reportGroup = reportGroupNameOf(key, env, serviceName);
     if (reportGroup) {
         statements.push({
@@ -346,7 +440,7 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
             Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${reportGroup}`,
         });
     }
-    if (UNTRUSTED_CODE_PROJECTS.includes(key) && input.npmTokenSecretArn) {
+    if (step.runsUntrustedCode && input.npmTokenSecretArn) {
         statements.push({
             Sid: "ReadNpmToken",
             Effect: "Allow",
@@ -354,45 +448,67 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
             Resource: input.npmTokenSecretArn,
         });
     }
-    if (key === "imageScanGate") {
-        statements.push(
-            {
-                Sid: "ReadScanFindings",
-                Effect: "Allow",
-                Action: ["ecr:DescribeImages", "ecr:DescribeImageScanFindings"],
-                Resource: input.ecrRepositoryArn,
-            },
-            // Which scan the registry runs. Registry-level: the action has no resource type, so it matches only
-            // "*" (Service Authorization Reference, Amazon ECR); scoped to the repository it is implicitly denied.
-            {
-                Sid: "ReadRegistryScanType",
-                Effect: "Allow",
-                Action: "ecr:GetRegistryScanningConfiguration",
-                Resource: "*",
-            },
-            // Enhanced scanning reports through Inspector, whose ListFindings has no resource-level permissions.
-            { Sid: "ReadInspectorFindings", Effect: "Allow", Action: [...INSPECTOR_FINDINGS_ACTIONS], Resource: "*" },
-        );
-    }
-    if (key === "publishRelease") {
-        statements.push({
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+/** The image steps: log in to ECR and push to (and pull from) the service's own repository. */
+function pushToOwnRepository(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
+    return [
+        // GetAuthorizationToken has no resource type: it stands alone on "*".
+        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        {
+            Sid: "PushPullOwnRepository",
+            Effect: "Allow",
+            Action: [...ECR_PUSH_PULL_ACTIONS, "ecr:DescribeImages"],
+            Resource: input.ecrRepositoryArn,
+        },
+    ];
+}
+
+/** The scan gate: the image's scan findings, in the registry's basic scanning or in Inspector's enhanced scanning. */
+function scanFindingsReads(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
+    return [
+        {
+            Sid: "ReadScanFindings",
+            Effect: "Allow",
+            Action: ["ecr:DescribeImages", "ecr:DescribeImageScanFindings"],
+            Resource: input.ecrRepositoryArn,
+        },
+        // Which scan the registry runs. Registry-level: the action has no resource type, so it matches only
+        // "*" (Service Authorization Reference, Amazon ECR); scoped to the repository it is implicitly denied.
+        {
+            Sid: "ReadRegistryScanType",
+            Effect: "Allow",
+            Action: "ecr:GetRegistryScanningConfiguration",
+            Resource: "*",
+        },
+        // Enhanced scanning reports through Inspector, whose ListFindings has no resource-level permissions.
+        { Sid: "ReadInspectorFindings", Effect: "Allow", Action: [...INSPECTOR_FINDINGS_ACTIONS], Resource: "*" },
+    ];
+}
+
+/** publish-release: the service's release manifests under `releases/`, and nothing else of the bucket. */
+function publishReleases(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
+    return [
+        {
             Sid: "PublishReleases",
             Effect: "Allow",
             Action: "s3:PutObject",
-            Resource: `${input.artifactBucketArn}/${RELEASES_PREFIX}${serviceName}/*`,
-        });
-    }
-    if (key === "deploy") statements.push(...deployRoleStatements(input));
-    if (key === "scaleUp") {
-        statements.push({
-            // The scale-up step after the first deploy: read and update this one service.
+            Resource: `${input.artifactBucketArn}/${RELEASES_PREFIX}${input.serviceName}/*`,
+        },
+    ];
+}
+
+/** The scale-up step after the first deploy: read and update this one service. */
+function scaleUpService(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
+    return [
+        {
             Sid: "ScaleUpService",
             Effect: "Allow",
             Action: ["ecs:DescribeServices", "ecs:UpdateService"],
             Resource: input.ecsServiceArn,
-        });
-    }
-    return { Version: "2012-10-17", Statement: statements };
+        },
+    ];
 }
 
 /**
@@ -461,8 +577,9 @@ export function deployRoleStatements(input: BuildRolePolicyInput): aws.iam.Polic
 }
 
 /** What promotion reads from the previous environment: its release manifests, their key (by alias), its image. */
-function previousEnvironmentReads(input: BuildRolePolicyInput, prev: PreviousEnvironment): aws.iam.PolicyStatement[] {
-    const { partition: p, region } = input;
+function previousEnvironmentReads(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
+    const { partition: p, region, previous: prev } = input;
+    if (!prev) return [];
     return [
         {
             Sid: "ReadPreviousReleases",
@@ -547,13 +664,14 @@ function projectRole(
     parent: Parent,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
     const { env, serviceName } = args;
-    // The image project keeps the resource names of the single build role it replaces.
-    const resource = ARTIFACT_WRITING_PROJECTS.includes(key) ? name : `${name}-${BUILD_PROJECTS[key]}`;
+    const { suffix, ownsBuildRole } = BUILD_STEPS[key];
+    // The image step keeps the resource names of the single build role it replaces.
+    const resource = ownsBuildRole ? name : `${name}-${suffix}`;
     const role = new aws.iam.Role(
         `${resource}-role`,
         {
             name: projectRoleName(env, serviceName, key),
-            description: `CodeBuild project ${BUILD_PROJECTS[key]} of ${serviceName} in ${env}`,
+            description: `CodeBuild project ${suffix} of ${serviceName} in ${env}`,
             assumeRolePolicy: pulumi.jsonStringify(
                 serviceTrustPolicy("codebuild.amazonaws.com", { sourceAccount: args.accountId }),
             ),
@@ -598,15 +716,15 @@ function projectRole(
     return { role, policy };
 }
 
-/** The report group a buildspec's report resolves to: unit tests' `junit`, the security scan's `security`. */
+/** The report group a step's buildspec report resolves to (its reportGroup). */
 function reportGroup(
     name: string,
-    key: "unitTests" | "securityScan",
+    key: BuildProjectKey,
     args: PipelineBuildProjectsArgs,
     parent: Parent,
 ): aws.codebuild.ReportGroup {
     return new aws.codebuild.ReportGroup(
-        `${name}-${BUILD_PROJECTS[key]}-report`,
+        `${name}-${BUILD_STEPS[key].suffix}-report`,
         {
             name: reportGroupNameOf(key, args.env, args.serviceName)!,
             type: "TEST",
@@ -619,13 +737,14 @@ function reportGroup(
     );
 }
 
-/** The project environment variables of one project: the shared settings plus what that project alone reads. */
+/** The project environment variables of one step: the shared settings, its own, and the npm token for untrusted code. */
 function projectVariables(key: BuildProjectKey, args: PipelineBuildProjectsArgs): ProjectVariable[] {
-    const variables = environmentVariables(args);
-    if (key === "unitTests" || key === "securityScan") return [...variables, ...npmTokenVariable(args)];
-    if (key === "scaleUp") return [...variables, ...scaleUpVariables(args.ecsService)];
-    if (key === "deploy") return [...variables, ...deployVariables(args.ecsService)];
-    return variables;
+    const step = BUILD_STEPS[key];
+    return [
+        ...environmentVariables(args),
+        ...(step.variables?.(args) ?? []),
+        ...(step.runsUntrustedCode ? npmTokenVariable(args) : []),
+    ];
 }
 
 /** One CodeBuild project running its buildspec, with its own KMS-encrypted log group. */
@@ -637,40 +756,38 @@ function buildProject(
 ): { project: aws.codebuild.Project; logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role } {
     const { env, serviceName } = args;
     const projectName = buildProjectName(env, serviceName, key);
-    const suffix = BUILD_PROJECTS[key];
+    const step = BUILD_STEPS[key];
+    const suffix = step.suffix;
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-${suffix}-logs`,
         { name: buildLogGroupName(projectName), retentionInDays: args.logRetentionDays, kmsKeyId: args.kmsKeyArn },
         parent,
     );
     const role = projectRole(name, key, args, parent);
-    const privileged = PRIVILEGED_PROJECTS.includes(key);
     const project = new aws.codebuild.Project(
         `${name}-${suffix}`,
         {
             name: projectName,
-            description: `${serviceName} ${env}: ${suffix} (${BUILDSPEC_FILES[key]})`,
+            description: `${serviceName} ${env}: ${suffix} (${step.buildspec})`,
             serviceRole: role.role.arn,
             source: { type: "CODEPIPELINE", buildspec: readBuildspec(key) },
             artifacts: { type: "CODEPIPELINE" },
             encryptionKey: args.kmsKeyArn,
-            // The deploy build waits up to the deployment timeout; CodeBuild's default build timeout is 60 minutes.
-            ...(key === "deploy"
-                ? { buildTimeout: args.ecsService.deploymentTimeoutMinutes + DEPLOY_BUILD_MARGIN_MINUTES }
-                : {}),
+            // CodeBuild's default build timeout (60 minutes) unless the step sets its own.
+            ...(step.buildTimeoutMinutes ? { buildTimeout: step.buildTimeoutMinutes(args) } : {}),
             environment: {
                 type: "LINUX_CONTAINER",
-                computeType: key === "buildImage" ? IMAGE_BUILD_COMPUTE_TYPE : DEFAULT_COMPUTE_TYPE,
+                computeType: step.computeType,
                 image: BUILD_IMAGE,
                 imagePullCredentialsType: "CODEBUILD",
-                privilegedMode: privileged,
+                privilegedMode: step.privileged,
                 environmentVariables: projectVariables(key, args),
             },
             logsConfig: {
                 cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name },
                 s3Logs: { status: "DISABLED" },
             },
-            tags: privileged ? { ...PRIVILEGED_MODE_TAG } : undefined,
+            tags: step.privileged ? { ...PRIVILEGED_MODE_TAG } : undefined,
         },
         // The inline policy is in place before any build can run with the role.
         { ...parent, dependsOn: [role.policy] },
@@ -705,13 +822,16 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
 
-        const unitTestReports = reportGroup(name, "unitTests", args, parent);
-        const securityReports = reportGroup(name, "securityScan", args, parent);
+        const keys = buildProjectKeys(args.env);
+        const reportGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
+        for (const key of keys.filter((k) => BUILD_STEPS[k].reportGroup !== undefined)) {
+            reportGroupArns[key] = reportGroup(name, key, args, parent).arn;
+        }
         const projectNames: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const projectArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const logGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
         const roleArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
-        for (const key of buildProjectKeys(args.env)) {
+        for (const key of keys) {
             const { project, logGroup, role } = buildProject(name, key, args, parent);
             roleArns[key] = role.arn;
             projectNames[key] = project.name;
@@ -719,13 +839,13 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
             logGroupArns[key] = logGroup.arn;
         }
 
-        this.buildRoleArn = roleArns[args.env === "dev" ? "buildImage" : "promoteImage"]!;
+        this.buildRoleArn = roleArns[keys.find((key) => BUILD_STEPS[key].ownsBuildRole)!]!;
         this.roleArns = roleArns;
         this.projectNames = projectNames;
         this.projectArns = projectArns;
         this.logGroupArns = logGroupArns;
-        this.reportGroupArn = unitTestReports.arn;
-        this.securityReportGroupArn = securityReports.arn;
+        this.reportGroupArn = reportGroupArns.unitTests!;
+        this.securityReportGroupArn = reportGroupArns.securityScan!;
         this.registerOutputs({
             buildRoleArn: this.buildRoleArn,
             roleArns: this.roleArns,
