@@ -358,7 +358,7 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 if (kind === "eventBus") return `arn:${p}:events:${this.region}:${this.account}:event-bus/${id}`;
                 return `arn:${p}:events:${this.region}:${this.account}:rule/${id}`;
             case "codebuild":
-                return `arn:${p}:codebuild:${this.region}:${this.account}:project/${id}`;
+                return `arn:${p}:codebuild:${this.region}:${this.account}:${kind === "reportGroup" ? "report-group" : "project"}/${id}`;
             case "ecr":
                 return `arn:${p}:ecr:${this.region}:${this.account}:repository/${id}`;
             case "ecs":
