@@ -358,11 +358,18 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 if (kind === "eventBus") return `arn:${p}:events:${this.region}:${this.account}:event-bus/${id}`;
                 return `arn:${p}:events:${this.region}:${this.account}:rule/${id}`;
             case "codebuild":
-                return `arn:${p}:codebuild:${this.region}:${this.account}:project/${id}`;
+                return `arn:${p}:codebuild:${this.region}:${this.account}:${kind === "reportGroup" ? "report-group" : "project"}/${id}`;
             case "ecr":
                 return `arn:${p}:ecr:${this.region}:${this.account}:repository/${id}`;
             case "ecs":
-                return `arn:${p}:ecs:${this.region}:${this.account}:${kind === "taskDefinition" ? "task-definition" : kind}/${id}`;
+                // As ECS names them: a service under its cluster, a task definition by family and revision.
+                if (kind === "service" && typeof inputs.cluster === "string") {
+                    return `arn:${p}:ecs:${this.region}:${this.account}:service/${inputs.cluster.split("/").pop()}/${id}`;
+                }
+                if (kind === "taskDefinition" && typeof inputs.family === "string") {
+                    return `arn:${p}:ecs:${this.region}:${this.account}:task-definition/${inputs.family}:1`;
+                }
+                return `arn:${p}:ecs:${this.region}:${this.account}:${kind}/${id}`;
             default:
                 return `arn:${p}:${module}:${this.region}:${this.account}:${kind}/${id}`;
         }

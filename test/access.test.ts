@@ -1,59 +1,124 @@
 import { expect } from "chai";
-import { planStack } from "./harness";
+import { planStack, StackRun } from "./harness";
 import { ACCOUNTS } from "./accounts";
-import { Call, Decision, evaluate, registeredRole } from "./iamEvaluator";
+import { Decision, evaluate, evaluateRegistered, PolicyDocument, RegisteredRole } from "./iamEvaluator";
+import { ENVIRONMENTS, Expected, Facts, factsOf, kindOf, Row, rowsOf } from "./accessTables";
 
-const ENVS = ["dev", "qa", "stage", "prod"] as const;
-const P = "aws-us-gov";
-const REGION = "us-gov-west-1";
+const STACKS = ["tool", ...ENVIRONMENTS];
 
-/** Each call evaluated against the role exactly as the stack registers it. */
-async function decisions(env: string, roleName: string, calls: readonly Call[]): Promise<string[]> {
-    const role = registeredRole(await planStack(env), roleName);
-    const out: string[] = [];
-    for (const call of calls) {
-        const decision: Decision = await evaluate(role.arn, role.policies, call);
-        out.push(`${decision} ${call.action} ${call.resource}`);
-    }
-    return out;
+function matches(decision: Decision, expected: Expected): boolean {
+    return expected === "Denied" ? decision !== "Allowed" : decision === expected;
 }
 
-describe("access by evaluation: the image scan gate", () => {
-    for (const env of ENVS) {
-        it(`${env}: every call of image-scan-gate.yml is allowed; pushing, releasing, starting or assuming is denied`, async () => {
-            const account = ACCOUNTS[env];
-            const repository = `arn:${P}:ecr:${REGION}:${account}:repository/orders-api`;
-            const allowed: Call[] = [
-                { action: "ecr:GetRegistryScanningConfiguration", resource: "*" },
-                { action: "ecr:DescribeImageScanFindings", resource: repository },
-                { action: "ecr:DescribeImages", resource: repository },
-                { action: "inspector2:ListFindings", resource: "*" },
-            ];
-            const denied: Call[] = [
-                { action: "ecr:PutImage", resource: repository },
-                { action: "ecr:InitiateLayerUpload", resource: repository },
-                { action: "ecr:PutRegistryScanningConfiguration", resource: "*" },
-                {
-                    action: "s3:PutObject",
-                    resource: `arn:${P}:s3:::cicd-artifacts-${account}-${REGION}/releases/orders-api/abc.json`,
-                },
-                {
-                    action: "codepipeline:StartPipelineExecution",
-                    resource: `arn:${P}:codepipeline:${REGION}:${account}:orders-api-${env}`,
-                },
-                { action: "sts:AssumeRole", resource: `arn:${P}:iam::${ACCOUNTS.tool}:role/cicd-source-${env}` },
-            ];
-            const role = `cicd-${env}-orders-api-image-scan-gate`;
-            expect(await decisions(env, role, [...allowed, ...denied])).to.deep.equal([
-                ...allowed.map((c) => `Allowed ${c.action} ${c.resource}`),
-                ...denied.map((c) => `ImplicitlyDenied ${c.action} ${c.resource}`),
-            ]);
+/**
+ * Evaluates every row of every role of `facts` (in parallel) and returns one line per row whose decision differs:
+ * `<stack> <role> [<kind>]: <action> on <resource> <context> -> <decision>, expected <expected>`.
+ */
+async function mismatches(facts: Facts, only?: (role: RegisteredRole) => boolean): Promise<string[]> {
+    const roles = [...facts.tool.roles, ...ENVIRONMENTS.flatMap((e) => facts.envs[e].roles)].filter(
+        (r) => !only || only(r),
+    );
+    const lines = await Promise.all(
+        roles.flatMap((role) => {
+            const rows = rowsOf(facts, role);
+            if (!rows) return [Promise.resolve(`${role.stack} ${role.name}: no access table for this role`)];
+            return rows.map(async ([action, resource, context, expected]: Row) => {
+                const decision = await evaluateRegistered(facts.runs, role, action, resource, context);
+                if (matches(decision, expected)) return "";
+                const ctx = context ? ` ${JSON.stringify(context)}` : "";
+                return `${role.stack} ${role.name} [${kindOf(facts, role)}]: ${action} on ${resource}${ctx} -> ${decision}, expected ${expected}`;
+            });
+        }),
+    );
+    return lines.filter((l) => l !== "");
+}
+
+/** The five real stacks, with `change` applied to a deep copy of one stack's registered resources. */
+async function runsWith(change?: { stack: string; edit: (run: StackRun) => StackRun }): Promise<StackRun[]> {
+    // One at a time: the mocked Pulumi runtime is global to the process.
+    const runs: StackRun[] = [];
+    for (const stack of STACKS) runs.push(await planStack(stack));
+    if (!change) return runs;
+    return runs.map((run) => (run.stack === change.stack ? change.edit(structuredClone(run)) : run));
+}
+
+/** A copy of `run` in which the inline policy of role `roleName` is rewritten by `edit`. */
+function editPolicy(roleName: string, edit: (policy: PolicyDocument) => void) {
+    return (run: StackRun): StackRun => {
+        const policy = run.resources.find(
+            (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === roleName,
+        );
+        if (!policy) throw new Error(`${run.stack}: no policy of ${roleName}`);
+        const document = JSON.parse(policy.inputs.policy) as PolicyDocument;
+        edit(document);
+        policy.inputs.policy = JSON.stringify(document);
+        return run;
+    };
+}
+
+describe("access by evaluation: every role's table against the registered policies", function () {
+    this.timeout(120000);
+    let facts: Facts;
+    before(async () => {
+        facts = factsOf(await runsWith());
+    });
+
+    it("every role the five stacks register has a table, and the tables cover all kinds", () => {
+        const roles = [...facts.tool.roles, ...ENVIRONMENTS.flatMap((e) => facts.envs[e].roles)];
+        const kinds = roles.map((r) => `${r.stack}:${kindOf(facts, r) ?? `none (${r.name})`}`);
+        expect(roles.filter((r) => rowsOf(facts, r) === undefined).map((r) => `${r.stack} ${r.name}`)).to.deep.equal(
+            [],
+        );
+        expect(roles.length).to.equal(56);
+        expect(kinds.filter((k) => k.startsWith("tool:")).sort()).to.deep.equal([
+            ...Array(4).fill("tool:forwarder"),
+            ...Array(4).fill("tool:source"),
+        ]);
+    });
+
+    it("every row of every role is decided as its table says (allowed calls allowed, the rest denied)", async () => {
+        expect(await mismatches(facts)).to.deep.equal([]);
+    });
+
+    it("a planted widening fails the table: ecr:PutImage added to dev's unit-tests role", async () => {
+        const runs = await runsWith({
+            stack: "dev",
+            edit: editPolicy("cicd-dev-orders-api-unit-tests", (d) =>
+                d.Statement.push({
+                    Sid: "Planted",
+                    Effect: "Allow",
+                    Action: "ecr:PutImage",
+                    Resource: `arn:aws-us-gov:ecr:us-gov-west-1:${ACCOUNTS.dev}:repository/orders-api`,
+                }),
+            ),
         });
-    }
+        const widened = factsOf(runs);
+        expect(await mismatches(widened, (r) => r.stack === "dev")).to.deep.equal([
+            `dev cicd-dev-orders-api-unit-tests [unit-tests]: ecr:PutImage on arn:aws-us-gov:ecr:us-gov-west-1:${ACCOUNTS.dev}:repository/orders-api -> Allowed, expected Denied`,
+        ]);
+    });
+
+    it("a planted over-narrow grant fails the table: qa's deploy role passes its roles to ecs.amazonaws.com", async () => {
+        const runs = await runsWith({
+            stack: "qa",
+            edit: editPolicy("cicd-qa-orders-api-deploy", (d) => {
+                const pass = d.Statement.find((s) => s.Sid === "PassTaskRoles")!;
+                pass.Condition = { StringEquals: { "iam:PassedToService": "ecs.amazonaws.com" } };
+            }),
+        });
+        const narrowed = await mismatches(factsOf(runs), (r) => r.stack === "qa");
+        expect(narrowed).to.have.length(3);
+        expect(
+            narrowed.slice(0, 2).map((l) => l.replace(/role\/qa-orders-api-service-(\w+)-\w+/, "role/$1")),
+        ).to.deep.equal([
+            `qa cicd-qa-orders-api-deploy [deploy]: iam:PassRole on arn:aws-us-gov:iam::${ACCOUNTS.qa}:role/task {"iam:PassedToService":"ecs-tasks.amazonaws.com"} -> ImplicitlyDenied, expected Allowed`,
+            `qa cicd-qa-orders-api-deploy [deploy]: iam:PassRole on arn:aws-us-gov:iam::${ACCOUNTS.qa}:role/execution {"iam:PassedToService":"ecs-tasks.amazonaws.com"} -> ImplicitlyDenied, expected Allowed`,
+        ]);
+    });
 
     it("a registry-level action scoped to the repository is denied: the statement never matches", async () => {
-        const principal = `arn:${P}:iam::${ACCOUNTS.qa}:role/cicd-qa-orders-api-image-scan-gate`;
-        const repository = `arn:${P}:ecr:${REGION}:${ACCOUNTS.qa}:repository/orders-api`;
+        const principal = `arn:aws-us-gov:iam::${ACCOUNTS.qa}:role/cicd-qa-orders-api-image-scan-gate`;
+        const repository = `arn:aws-us-gov:ecr:us-gov-west-1:${ACCOUNTS.qa}:repository/orders-api`;
         const scopedToRepository = {
             Version: "2012-10-17",
             Statement: [{ Effect: "Allow", Action: "ecr:GetRegistryScanningConfiguration", Resource: repository }],

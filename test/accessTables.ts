@@ -1,0 +1,624 @@
+// The access table: per kind of role, the calls it must be able to make (each `aws ...`/`docker` call of its
+// buildspec, or what CodePipeline, ECS, EventBridge or VPC Flow Logs make with it) and those it must not. Every
+// name is read from the registered resources of the five stacks (never written here), and each row is evaluated by
+// test/access.test.ts against the policies the stacks register, with the target's resource policy.
+import type { RecordedResource, StackRun } from "../offline/mockRuntime";
+import { accountOf, RegisteredRole, registeredRoles } from "./iamEvaluator";
+
+export type Expected = "Allowed" | "Denied" | "ExplicitlyDenied";
+export type Context = Record<string, string | string[]>;
+/** One call: `[action, resource, context the request carries, expected decision]`. */
+export type Row = readonly [action: string, resource: string, context: Context | undefined, expected: Expected];
+
+export const ENVIRONMENTS = ["dev", "qa", "stage", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** What the rows of one environment name, read from its stack's registration. */
+export interface EnvFacts {
+    readonly env: Environment;
+    readonly account: string;
+    readonly partition: string;
+    readonly region: string;
+    readonly service: string;
+    readonly bucket: string;
+    readonly bucketArn: string;
+    readonly keyArn: string;
+    readonly repository: string;
+    readonly pipeline: string;
+    readonly pipelineArn: string;
+    /** The key CodePipeline names when it writes artifacts (the artifact store's encryption key id). */
+    readonly artifactStoreKey: string;
+    /** CodeBuild project name by step (`unit-tests`, `deploy`, ...). */
+    readonly projects: Readonly<Record<string, RecordedResource>>;
+    readonly reportGroups: readonly string[];
+    readonly clusterArn: string;
+    readonly serviceArn: string;
+    readonly taskFamily: string;
+    readonly taskTags: Readonly<Record<string, string>>;
+    readonly taskRoleArn: string;
+    readonly executionRoleArn: string;
+    readonly serviceLogGroup: string;
+    readonly flowLogGroup: string;
+    readonly topicArn: string;
+    readonly parameters: Readonly<Record<"taskDefinition" | "containerPort", string>>;
+    readonly busArn: string;
+    readonly roles: readonly RegisteredRole[];
+}
+
+export interface ToolFacts {
+    readonly account: string;
+    readonly repository: string;
+    readonly roles: readonly RegisteredRole[];
+}
+
+export interface Facts {
+    readonly runs: readonly StackRun[];
+    readonly tool: ToolFacts;
+    readonly envs: Readonly<Record<Environment, EnvFacts>>;
+}
+
+function one(run: StackRun, type: string, match: (r: RecordedResource) => boolean = () => true): RecordedResource {
+    const found = run.resources.filter((r) => r.type === type && match(r));
+    if (found.length !== 1) throw new Error(`${run.stack}: expected one ${type}, found ${found.length}`);
+    return found[0];
+}
+
+function envFacts(run: StackRun, env: Environment): EnvFacts {
+    const [service, ...others] = JSON.parse(run.config["devsecops-pipelines:services"]) as string[];
+    if (others.length > 0) throw new Error("the access table is written for one service per stack");
+    const partition = run.config["devsecops-pipelines:partition"];
+    const region = run.config["aws:region"];
+    const account = accountOf(run);
+    const key = one(run, "aws:kms/key:Key");
+    const bucket = one(run, "aws:s3/bucket:Bucket").state.bucket as string;
+    const pipeline = one(run, "aws:codepipeline/pipeline:Pipeline");
+    const taskDefinition = one(run, "aws:ecs/taskDefinition:TaskDefinition");
+    const projects = Object.fromEntries(
+        run.resources
+            .filter((r) => r.type === "aws:codebuild/project:Project")
+            .map((r) => [(r.inputs.name as string).slice(`${service}-${env}-`.length), r]),
+    );
+    const parameter = (suffix: string) =>
+        one(run, "aws:ssm/parameter:Parameter", (r) => (r.inputs.name as string).endsWith(suffix));
+    const parameterArn = (r: RecordedResource) =>
+        `arn:${partition}:ssm:${region}:${account}:parameter/${(r.inputs.name as string).replace(/^\//, "")}`;
+    return {
+        env,
+        account,
+        partition,
+        region,
+        service,
+        bucket,
+        bucketArn: `arn:${partition}:s3:::${bucket}`,
+        keyArn: key.state.arn,
+        repository: one(run, "aws:ecr/repository:Repository").state.arn,
+        pipeline: pipeline.state.name,
+        pipelineArn: pipeline.state.arn,
+        artifactStoreKey: pipeline.inputs.artifactStores[0].encryptionKey.id,
+        projects,
+        reportGroups: run.resources
+            .filter((r) => r.type === "aws:codebuild/reportGroup:ReportGroup")
+            .map((r) => r.state.arn),
+        clusterArn: one(run, "aws:ecs/cluster:Cluster").state.arn,
+        serviceArn: one(run, "aws:ecs/service:Service").state.arn,
+        taskFamily: taskDefinition.inputs.family,
+        // The revision deploy-task-definition.yml copies carries the provider's default tags and its own.
+        taskTags: { ...JSON.parse(run.config["aws:defaultTags"] ?? "{}").tags, ...taskDefinition.inputs.tags },
+        taskRoleArn: taskDefinition.inputs.taskRoleArn,
+        executionRoleArn: taskDefinition.inputs.executionRoleArn,
+        serviceLogGroup: JSON.parse(taskDefinition.inputs.containerDefinitions)[0].logConfiguration.options[
+            "awslogs-group"
+        ],
+        flowLogGroup: one(run, "aws:ec2/flowLog:FlowLog").inputs.logDestination,
+        topicArn: one(run, "aws:sns/topic:Topic").state.arn,
+        parameters: {
+            taskDefinition: parameterArn(parameter("/task-definition")),
+            containerPort: parameterArn(parameter("/container-port")),
+        },
+        busArn: `arn:${partition}:events:${region}:${account}:event-bus/default`,
+        roles: registeredRoles(run),
+    };
+}
+
+export function factsOf(runs: readonly StackRun[]): Facts {
+    const byStack = (stack: string) => runs.find((r) => r.stack === stack)!;
+    const tool = byStack("tool");
+    return {
+        runs,
+        tool: {
+            account: accountOf(tool),
+            repository: one(tool, "aws:codecommit/repository:Repository").state.arn,
+            roles: registeredRoles(tool),
+        },
+        envs: Object.fromEntries(ENVIRONMENTS.map((env) => [env, envFacts(byStack(env), env)])) as Record<
+            Environment,
+            EnvFacts
+        >,
+    };
+}
+
+/** The kind of a role, from what uses it in the registration; undefined when nothing does (no table). */
+export function kindOf(facts: Facts, role: RegisteredRole): string | undefined {
+    const used = (type: string, field: string) =>
+        facts.runs.flatMap((run) => run.resources.filter((r) => r.type === type && r.inputs[field] === role.arn));
+    const project = used("aws:codebuild/project:Project", "serviceRole")[0];
+    if (project) {
+        const env = facts.envs[role.stack as Environment];
+        return (project.inputs.name as string).slice(`${env.service}-${env.env}-`.length);
+    }
+    if (used("aws:codepipeline/pipeline:Pipeline", "roleArn").length > 0) return "pipeline";
+    const target = used("aws:cloudwatch/eventTarget:EventTarget", "roleArn")[0];
+    if (target) return (target.inputs.arn as string).includes(":event-bus/") ? "forwarder" : "start";
+    if (used("aws:ecs/taskDefinition:TaskDefinition", "taskRoleArn").length > 0) return "task";
+    if (used("aws:ecs/taskDefinition:TaskDefinition", "executionRoleArn").length > 0) return "execution";
+    if (used("aws:ec2/flowLog:FlowLog", "iamRoleArn").length > 0) return "flow-logs";
+    const sourceAction = facts.runs.some((run) =>
+        run.resources.some(
+            (r) =>
+                r.type === "aws:codepipeline/pipeline:Pipeline" &&
+                (r.inputs.stages as any[]).some((s) => s.actions.some((a: any) => a.roleArn === role.arn)),
+        ),
+    );
+    return sourceAction ? "source" : undefined;
+}
+
+// ---- request contexts AWS sets ----
+
+/** S3 calls KMS on the caller's behalf for SSE-KMS objects (kms:ViaService). */
+const viaS3 = (e: EnvFacts): Context => ({ "kms:ViaService": `s3.${e.region}.amazonaws.com` });
+const viaSns = (e: EnvFacts): Context => ({ "kms:ViaService": `sns.${e.region}.amazonaws.com` });
+/** A PutObject with the SSE-KMS headers the writer sends. */
+const sseKms = (keyId: string): Context => ({
+    "s3:x-amz-server-side-encryption": "aws:kms",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id": keyId,
+});
+const passedTo = (service: string): Context => ({ "iam:PassedToService": service });
+
+// ---- resources the rows name ----
+
+const object = (e: EnvFacts, key: string) => `${e.bucketArn}/${key}`;
+/** CodePipeline's artifact objects: <first 20 characters of the pipeline name>/<artifact>/<id>. */
+const artifact = (e: EnvFacts, name = "source") => object(e, `${e.pipeline.slice(0, 20)}/${name}/a1b2c3`);
+const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+const release = (e: EnvFacts, service = e.service) => object(e, `releases/${service}/${COMMIT}.json`);
+const sbom = (e: EnvFacts) => object(e, `releases/${e.service}/${COMMIT}.sbom.cdx.json`);
+const logStream = (e: EnvFacts, group: string, stream: string) =>
+    `arn:${e.partition}:logs:${e.region}:${e.account}:log-group:${group}:log-stream:${stream}`;
+const projectLogStream = (e: EnvFacts, step: string) =>
+    logStream(e, `/aws/codebuild/${e.projects[step].inputs.name}`, "5f1e2d3c-build");
+const revision = (e: EnvFacts, family = e.taskFamily) =>
+    `arn:${e.partition}:ecs:${e.region}:${e.account}:task-definition/${family}:2`;
+const approval = (e: EnvFacts) => `${e.pipelineArn}/Approve/Approve`;
+const others = (f: Facts, e: EnvFacts) => ENVIRONMENTS.filter((x) => x !== e.env).map((x) => f.envs[x]);
+const previous = (f: Facts, e: EnvFacts) => f.envs[ENVIRONMENTS[ENVIRONMENTS.indexOf(e.env) - 1]];
+const roleOf = (f: Facts, e: EnvFacts, kind: string) => {
+    const found = e.roles.find((r) => kindOf(f, r) === kind);
+    if (!found) throw new Error(`${e.env}: no ${kind} role`);
+    return found.arn;
+};
+const toolRoleOf = (f: Facts, env: Environment, kind: string) =>
+    f.tool.roles.find((r) => kindOf(f, r) === kind && r.name.startsWith(`cicd-${env}-`))!.arn;
+
+// ---- rows shared by kinds ----
+
+/** What the step of `step` does on every run: write its own log stream, read its input artifact. */
+function stepBasics(e: EnvFacts, step: string): Row[] {
+    return [
+        ["logs:CreateLogStream", projectLogStream(e, step), undefined, "Allowed"],
+        ["logs:PutLogEvents", projectLogStream(e, step), undefined, "Allowed"],
+        ["s3:GetObject", artifact(e), undefined, "Allowed"],
+        ["s3:GetObjectVersion", artifact(e, "image"), undefined, "Allowed"],
+        ["s3:GetBucketLocation", e.bucketArn, undefined, "Allowed"],
+        ["kms:Decrypt", e.keyArn, viaS3(e), "Allowed"],
+        // Another step's log stream is not its own.
+        ["logs:PutLogEvents", logStream(e, e.serviceLogGroup, "orders/1"), undefined, "Denied"],
+    ];
+}
+
+/** What no step but the build, the promotion and the deploy may do. */
+function noImageOrDeploy(f: Facts, e: EnvFacts): Row[] {
+    return [
+        ["ecr:PutImage", e.repository, undefined, "Denied"],
+        ["ecr:InitiateLayerUpload", e.repository, undefined, "Denied"],
+        ["ecr:CompleteLayerUpload", e.repository, undefined, "Denied"],
+        ["ecr:BatchDeleteImage", e.repository, undefined, "Denied"],
+        ["ecr:SetRepositoryPolicy", e.repository, undefined, "Denied"],
+        ["ecs:RegisterTaskDefinition", revision(e), { "aws:RequestTag/Service": e.service }, "Denied"],
+        ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Denied"],
+        ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+        ["ssm:PutParameter", e.parameters.containerPort, undefined, "Denied"],
+        ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+        ["s3:PutObject", sbom(e), sseKms(e.keyArn), "Denied"],
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+        ["codepipeline:PutApprovalResult", approval(e), undefined, "Denied"],
+        ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
+    ];
+}
+
+/** Keys of the other environments (direct or through S3), and their buckets. */
+function noOtherEnvironment(f: Facts, e: EnvFacts, except: EnvFacts[] = []): Row[] {
+    return others(f, e)
+        .filter((o) => !except.includes(o))
+        .flatMap((o): Row[] => [
+            ["kms:Decrypt", o.keyArn, viaS3(o), "Denied"],
+            ["kms:GenerateDataKey", o.keyArn, viaS3(o), "Denied"],
+            ["s3:GetObject", release(o), undefined, "Denied"],
+            ["s3:PutObject", artifact(o), sseKms(o.keyArn), "Denied"],
+        ]);
+}
+
+/** No role of dev, qa or stage (nor the tool account's roles of other environments) writes anything of prod. */
+export function noProdWrites(f: Facts): Row[] {
+    const p = f.envs.prod;
+    return [
+        ["s3:PutObject", artifact(p), sseKms(p.keyArn), "Denied"],
+        ["s3:PutObject", release(p), sseKms(p.keyArn), "Denied"],
+        ["s3:DeleteObject", release(p), undefined, "Denied"],
+        ["kms:GenerateDataKey", p.keyArn, viaS3(p), "Denied"],
+        ["kms:Encrypt", p.keyArn, undefined, "Denied"],
+        ["ecr:PutImage", p.repository, undefined, "Denied"],
+        ["ecr:InitiateLayerUpload", p.repository, undefined, "Denied"],
+        ["events:PutEvents", p.busArn, undefined, "Denied"],
+        ["codepipeline:StartPipelineExecution", p.pipelineArn, undefined, "Denied"],
+        ["codepipeline:PutApprovalResult", approval(p), undefined, "Denied"],
+        ["ecs:UpdateService", p.serviceArn, { "ecs:cluster": p.clusterArn }, "Denied"],
+        ["ecs:RegisterTaskDefinition", revision(p), { "aws:RequestTag/Service": p.service }, "Denied"],
+        ["ssm:PutParameter", p.parameters.containerPort, undefined, "Denied"],
+        ["sts:AssumeRole", roleOf(f, p, "deploy"), undefined, "Denied"],
+        ["sts:AssumeRole", roleOf(f, p, "pipeline"), undefined, "Denied"],
+        ["sts:AssumeRole", toolRoleOf(f, "prod", "source"), undefined, "Denied"],
+    ];
+}
+
+/** An untrusted step (it runs the repository's code) assumes no role the program registers. */
+function assumesNoRole(f: Facts): Row[] {
+    return [...Object.values(f.envs).flatMap((e) => e.roles), ...f.tool.roles].map((r): Row => [
+        "sts:AssumeRole",
+        r.arn,
+        undefined,
+        "Denied",
+    ]);
+}
+
+// ---- the tables, one per kind of role ----
+
+type Table = (f: Facts, e: EnvFacts) => Row[];
+
+/** unit-tests and security-scan run the repository's code: read the source, write logs and reports, nothing else. */
+const untrusted =
+    (step: string): Table =>
+    (f, e) => [
+        ...stepBasics(e, step),
+        ...e.reportGroups
+            .filter((g) => g.includes(`/${e.projects[step].inputs.name}-`))
+            .flatMap((g): Row[] => [
+                ["codebuild:CreateReport", g, undefined, "Allowed"],
+                ["codebuild:UpdateReport", g, undefined, "Allowed"],
+                ["codebuild:BatchPutTestCases", g, undefined, "Allowed"],
+            ]),
+        ["ecr:GetAuthorizationToken", "*", undefined, "Denied"],
+        ["s3:PutObject", artifact(e, "image"), sseKms(e.keyArn), "Denied"],
+        ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Denied"],
+        ["kms:Encrypt", e.keyArn, undefined, "Denied"],
+        ["sns:Publish", e.topicArn, undefined, "Denied"],
+        ...noImageOrDeploy(f, e),
+        ...noOtherEnvironment(f, e),
+        ...assumesNoRole(f),
+    ];
+
+/** build-image.yml (dev): log in, look up the tag, build, push, read the pushed digest, write image.json. */
+const buildImage: Table = (f, e) => [
+    ...stepBasics(e, "build-image"),
+    ["s3:PutObject", artifact(e, "image"), sseKms(e.projects["build-image"].inputs.encryptionKey), "Allowed"],
+    ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Allowed"],
+    ["ecr:GetAuthorizationToken", "*", undefined, "Allowed"],
+    ["ecr:DescribeImages", e.repository, undefined, "Allowed"],
+    ["ecr:BatchCheckLayerAvailability", e.repository, undefined, "Allowed"],
+    ["ecr:InitiateLayerUpload", e.repository, undefined, "Allowed"],
+    ["ecr:UploadLayerPart", e.repository, undefined, "Allowed"],
+    ["ecr:CompleteLayerUpload", e.repository, undefined, "Allowed"],
+    ["ecr:PutImage", e.repository, undefined, "Allowed"],
+    ["ecr:BatchDeleteImage", e.repository, undefined, "Denied"],
+    ["ecr:SetRepositoryPolicy", e.repository, undefined, "Denied"],
+    ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+    ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+    ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+    ...others(f, e).map((o): Row => ["ecr:PutImage", o.repository, undefined, "Denied"]),
+    ...noOtherEnvironment(f, e),
+];
+
+/** promote-image.yml (qa, stage, prod): read the previous release and SBOM, pull by digest there, push here. */
+const promoteImage: Table = (f, e) => {
+    const p = previous(f, e);
+    return [
+        ...stepBasics(e, "promote-image"),
+        ["s3:GetObject", release(p), undefined, "Allowed"],
+        ["s3:GetObject", sbom(p), undefined, "Allowed"],
+        ["kms:Decrypt", p.keyArn, viaS3(p), "Allowed"],
+        ["ecr:GetAuthorizationToken", "*", undefined, "Allowed"],
+        ["ecr:BatchGetImage", p.repository, undefined, "Allowed"],
+        ["ecr:GetDownloadUrlForLayer", p.repository, undefined, "Allowed"],
+        ["ecr:DescribeImages", e.repository, undefined, "Allowed"],
+        ["ecr:BatchCheckLayerAvailability", e.repository, undefined, "Allowed"],
+        ["ecr:InitiateLayerUpload", e.repository, undefined, "Allowed"],
+        ["ecr:UploadLayerPart", e.repository, undefined, "Allowed"],
+        ["ecr:CompleteLayerUpload", e.repository, undefined, "Allowed"],
+        ["ecr:PutImage", e.repository, undefined, "Allowed"],
+        ["s3:PutObject", artifact(e, "image"), sseKms(e.projects["promote-image"].inputs.encryptionKey), "Allowed"],
+        ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Allowed"],
+        // The previous environment is read-only, and only its releases are readable.
+        ["ecr:PutImage", p.repository, undefined, "Denied"],
+        ["ecr:InitiateLayerUpload", p.repository, undefined, "Denied"],
+        ["s3:PutObject", release(p), sseKms(p.keyArn), "Denied"],
+        ["s3:GetObject", artifact(p), undefined, "Denied"],
+        ["kms:Decrypt", p.keyArn, undefined, "Denied"],
+        ["kms:GenerateDataKey", p.keyArn, viaS3(p), "Denied"],
+        ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+        ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+        ...noOtherEnvironment(f, e, [p]),
+    ];
+};
+
+/** image-scan-gate.yml: the registry's scan type, then ECR basic or Inspector findings of the image. */
+const imageScanGate: Table = (f, e) => [
+    ...stepBasics(e, "image-scan-gate"),
+    ["ecr:GetRegistryScanningConfiguration", "*", undefined, "Allowed"],
+    ["ecr:DescribeImageScanFindings", e.repository, undefined, "Allowed"],
+    ["ecr:DescribeImages", e.repository, undefined, "Allowed"],
+    ["inspector2:ListFindings", "*", undefined, "Allowed"],
+    ["ecr:PutRegistryScanningConfiguration", "*", undefined, "Denied"],
+    ["ecr:StartImageScan", e.repository, undefined, "Denied"],
+    ["inspector2:CreateFilter", "*", undefined, "Denied"],
+    ["ecr:GetAuthorizationToken", "*", undefined, "Denied"],
+    ...noImageOrDeploy(f, e),
+    ...noOtherEnvironment(f, e),
+];
+
+/** deploy-task-definition.yml: render Pulumi's revision with the image, register it, update the service, wait. */
+const deploy: Table = (f, e) => {
+    const tags: Context = {
+        ...Object.fromEntries(Object.entries(e.taskTags).map(([k, v]) => [`aws:RequestTag/${k}`, v])),
+    };
+    const tagKeys = Object.keys(e.taskTags);
+    const update: Context = { "ecs:cluster": e.clusterArn, "ecs:task-definition": revision(e) };
+    return [
+        ...stepBasics(e, "deploy"),
+        ["ssm:GetParameter", e.parameters.taskDefinition, undefined, "Allowed"],
+        ["ssm:GetParameter", e.parameters.containerPort, undefined, "Allowed"],
+        ["ecs:DescribeTaskDefinition", "*", undefined, "Allowed"],
+        ["ecs:RegisterTaskDefinition", revision(e), { ...tags, "aws:TagKeys": tagKeys }, "Allowed"],
+        [
+            "ecs:TagResource",
+            revision(e),
+            { ...tags, "aws:TagKeys": tagKeys, "ecs:CreateAction": "RegisterTaskDefinition" },
+            "Allowed",
+        ],
+        ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Allowed"],
+        ["iam:PassRole", e.executionRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Allowed"],
+        ["ecs:DescribeServices", e.serviceArn, undefined, "Allowed"],
+        ["ecs:UpdateService", e.serviceArn, update, "Allowed"],
+        ["ssm:PutParameter", e.parameters.containerPort, undefined, "Allowed"],
+        // Its service's two roles, only to ECS tasks; no other role; its family, its cluster, its tag.
+        ["iam:PassRole", e.taskRoleArn, passedTo("lambda.amazonaws.com"), "Denied"],
+        ["iam:PassRole", e.executionRoleArn, passedTo("ecs.amazonaws.com"), "Denied"],
+        ["iam:PassRole", e.taskRoleArn, undefined, "Denied"],
+        ...e.roles
+            .filter((r) => r.arn !== e.taskRoleArn && r.arn !== e.executionRoleArn)
+            .map((r): Row => ["iam:PassRole", r.arn, passedTo("ecs-tasks.amazonaws.com"), "Denied"]),
+        ["ecs:RegisterTaskDefinition", revision(e, "another-family"), { ...tags, "aws:TagKeys": tagKeys }, "Denied"],
+        ["ecs:RegisterTaskDefinition", revision(e), { "aws:RequestTag/Service": "another-service" }, "Denied"],
+        [
+            "ecs:UpdateService",
+            e.serviceArn,
+            { ...update, "ecs:task-definition": revision(e, "another-family") },
+            "Denied",
+        ],
+        ["ecs:UpdateService", e.serviceArn, { ...update, "ecs:cluster": `${e.clusterArn}-other` }, "Denied"],
+        ["ssm:PutParameter", e.parameters.taskDefinition, undefined, "Denied"],
+        ["ecr:PutImage", e.repository, undefined, "Denied"],
+        ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+        ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
+        ...noOtherEnvironment(f, e),
+    ];
+};
+
+/** publish-release.yml: the SBOM, then the release manifest, under releases/<service>/, with this key. */
+const publishRelease: Table = (f, e) => {
+    const keyId = e.projects["publish-release"].inputs.environment.environmentVariables.find(
+        (v: { name: string }) => v.name === "ARTIFACT_KEY_ARN",
+    ).value;
+    return [
+        ...stepBasics(e, "publish-release"),
+        ["s3:PutObject", sbom(e), sseKms(keyId), "Allowed"],
+        ["s3:PutObject", release(e), sseKms(keyId), "Allowed"],
+        ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Allowed"],
+        ["s3:PutObject", release(e), { "s3:x-amz-server-side-encryption": "AES256" }, "ExplicitlyDenied"],
+        ["s3:PutObject", release(e), sseKms(`${e.keyArn.split("key/")[0]}key/another`), "ExplicitlyDenied"],
+        ["s3:PutObject", release(e, "another-service"), sseKms(keyId), "Denied"],
+        ["s3:PutObject", artifact(e, "image"), sseKms(keyId), "Denied"],
+        ["s3:DeleteObject", release(e), undefined, "Denied"],
+        ...noOtherEnvironment(f, e),
+        ["ecr:PutImage", e.repository, undefined, "Denied"],
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+        ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+    ];
+};
+
+/** scale-up.yml: read the desired count, raise it once, wait until stable. */
+const scaleUp: Table = (f, e) => [
+    ...stepBasics(e, "scale-up"),
+    ["ecs:DescribeServices", e.serviceArn, undefined, "Allowed"],
+    ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Allowed"],
+    ["ecs:RegisterTaskDefinition", revision(e), { "aws:RequestTag/Service": e.service }, "Denied"],
+    ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+    ["ecr:PutImage", e.repository, undefined, "Denied"],
+    ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+    ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+    ...noOtherEnvironment(f, e),
+];
+
+/** CodePipeline with the pipeline role: the source role in tool, artifacts, builds, approval notifications. */
+const pipelineRole: Table = (f, e) => [
+    ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Allowed"],
+    ["s3:GetObject", artifact(e), undefined, "Allowed"],
+    ["s3:PutObject", artifact(e, "image"), sseKms(e.artifactStoreKey), "Allowed"],
+    ["s3:GetBucketVersioning", e.bucketArn, undefined, "Allowed"],
+    ["kms:Decrypt", e.keyArn, viaS3(e), "Allowed"],
+    ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Allowed"],
+    ...Object.values(e.projects).flatMap((p): Row[] => [
+        ["codebuild:StartBuild", p.state.arn, undefined, "Allowed"],
+        ["codebuild:BatchGetBuilds", p.state.arn, undefined, "Allowed"],
+    ]),
+    ["sns:Publish", e.topicArn, undefined, "Allowed"],
+    ["kms:GenerateDataKey", e.keyArn, viaSns(e), "Allowed"],
+    ["s3:PutObject", release(e), sseKms(e.artifactStoreKey), "ExplicitlyDenied"],
+    ["iam:PassRole", roleOf(f, e, "deploy"), undefined, "Denied"],
+    ["ecr:PutImage", e.repository, undefined, "Denied"],
+    ["codepipeline:PutApprovalResult", approval(e), undefined, "Denied"],
+    ...others(f, e).flatMap((o): Row[] => [
+        ["sts:AssumeRole", toolRoleOf(f, o.env, "source"), undefined, "Denied"],
+        ["codebuild:StartBuild", Object.values(o.projects)[0].state.arn, undefined, "Denied"],
+    ]),
+    ...noOtherEnvironment(f, e),
+];
+
+/** EventBridge with the start role: start this pipeline, nothing else. */
+const startRole: Table = (f, e) => [
+    ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Allowed"],
+    ["codepipeline:PutApprovalResult", approval(e), undefined, "Denied"],
+    ["codepipeline:UpdatePipeline", e.pipelineArn, undefined, "Denied"],
+    ["iam:PassRole", roleOf(f, e, "pipeline"), undefined, "Denied"],
+    ...others(f, e).map((o): Row => ["codepipeline:StartPipelineExecution", o.pipelineArn, undefined, "Denied"]),
+    ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
+];
+
+/** The service's task role: the service calls no AWS API. */
+const taskRole: Table = (f, e) => [
+    ["s3:GetObject", artifact(e), undefined, "Denied"],
+    ["s3:GetObject", release(e), undefined, "Denied"],
+    ["kms:Decrypt", e.keyArn, viaS3(e), "Denied"],
+    ["ssm:GetParameter", e.parameters.taskDefinition, undefined, "Denied"],
+    ["ecr:PutImage", e.repository, undefined, "Denied"],
+    ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Denied"],
+    ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+    ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+    ["sts:AssumeRole", roleOf(f, e, "deploy"), undefined, "Denied"],
+    ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
+];
+
+/** ECS with the execution role: pull the service's image, write its container logs. */
+const executionRole: Table = (f, e) => [
+    ["ecr:GetAuthorizationToken", "*", undefined, "Allowed"],
+    ["ecr:BatchCheckLayerAvailability", e.repository, undefined, "Allowed"],
+    ["ecr:GetDownloadUrlForLayer", e.repository, undefined, "Allowed"],
+    ["ecr:BatchGetImage", e.repository, undefined, "Allowed"],
+    ["logs:CreateLogStream", logStream(e, e.serviceLogGroup, `${e.service}/${e.service}/0a1b2c`), undefined, "Allowed"],
+    ["logs:PutLogEvents", logStream(e, e.serviceLogGroup, `${e.service}/${e.service}/0a1b2c`), undefined, "Allowed"],
+    ["ecr:PutImage", e.repository, undefined, "Denied"],
+    ["logs:PutLogEvents", projectLogStream(e, "deploy"), undefined, "Denied"],
+    ["s3:GetObject", artifact(e), undefined, "Denied"],
+    ["kms:Decrypt", e.keyArn, viaS3(e), "Denied"],
+    ["ssm:GetParameter", e.parameters.taskDefinition, undefined, "Denied"],
+    ["sts:AssumeRole", roleOf(f, e, "deploy"), undefined, "Denied"],
+    ...others(f, e).map((o): Row => ["ecr:BatchGetImage", o.repository, undefined, "Denied"]),
+];
+
+/** VPC Flow Logs with the flow-logs role: its log group only. */
+const flowLogsRole: Table = (f, e) => {
+    const group = e.flowLogGroup.split(":log-group:")[1];
+    return [
+        ["logs:CreateLogStream", logStream(e, group, "eni-0a1b2c3d-all"), undefined, "Allowed"],
+        ["logs:PutLogEvents", logStream(e, group, "eni-0a1b2c3d-all"), undefined, "Allowed"],
+        ["logs:DescribeLogStreams", e.flowLogGroup, undefined, "Allowed"],
+        ["logs:PutLogEvents", logStream(e, e.serviceLogGroup, "orders/1"), undefined, "Denied"],
+        ["logs:DeleteLogGroup", e.flowLogGroup, undefined, "Denied"],
+        ["s3:GetObject", artifact(e), undefined, "Denied"],
+        ["kms:Decrypt", e.keyArn, undefined, "Denied"],
+        ["sts:AssumeRole", roleOf(f, e, "deploy"), undefined, "Denied"],
+    ];
+};
+
+/** The tool account's source role of `e`: CodePipeline reads the repository and writes the source artifact. */
+const sourceRole: Table = (f, e) => [
+    ...[
+        "GetBranch",
+        "GetCommit",
+        "GetRepository",
+        "UploadArchive",
+        "GetUploadArchiveStatus",
+        "CancelUploadArchive",
+    ].map((a): Row => [`codecommit:${a}`, f.tool.repository, undefined, "Allowed"]),
+    ["s3:PutObject", artifact(e), sseKms(e.artifactStoreKey), "Allowed"],
+    ["s3:PutObjectAcl", artifact(e), undefined, "Allowed"],
+    ["s3:GetObject", artifact(e), undefined, "Allowed"],
+    ["s3:GetBucketLocation", e.bucketArn, undefined, "Allowed"],
+    ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Allowed"],
+    ["kms:Encrypt", e.keyArn, viaS3(e), "Allowed"],
+    ["kms:Decrypt", e.keyArn, viaS3(e), "Allowed"],
+    // Only through S3, only this environment, never its releases, never a push to the repository.
+    ["kms:Decrypt", e.keyArn, undefined, "Denied"],
+    ["kms:Decrypt", e.keyArn, { "kms:ViaService": `ssm.${e.region}.amazonaws.com` }, "Denied"],
+    ["kms:CreateGrant", e.keyArn, viaS3(e), "Denied"],
+    ["s3:PutObject", release(e), sseKms(e.artifactStoreKey), "ExplicitlyDenied"],
+    ["s3:PutObject", artifact(e), { "s3:x-amz-server-side-encryption": "AES256" }, "ExplicitlyDenied"],
+    ["s3:DeleteObject", artifact(e), undefined, "Denied"],
+    ["codecommit:GitPush", f.tool.repository, undefined, "Denied"],
+    ["codecommit:PutFile", f.tool.repository, undefined, "Denied"],
+    ["codecommit:DeleteBranch", f.tool.repository, undefined, "Denied"],
+    ["ecr:PutImage", e.repository, undefined, "Denied"],
+    ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+    ["sts:AssumeRole", roleOf(f, e, "deploy"), undefined, "Denied"],
+    ...noOtherEnvironment(f, e),
+];
+
+/** EventBridge in tool with the forwarder role of `e`: put events on that environment's default bus only. */
+const forwarderRole: Table = (f, e) => [
+    ["events:PutEvents", e.busArn, undefined, "Allowed"],
+    ...others(f, e).map((o): Row => ["events:PutEvents", o.busArn, undefined, "Denied"]),
+    [
+        "events:PutEvents",
+        `arn:${e.partition}:events:${e.region}:${f.tool.account}:event-bus/default`,
+        undefined,
+        "Denied",
+    ],
+    ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+    ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
+];
+
+/** The table of each kind of role. A registered role of a kind not listed here fails the suite. */
+export const TABLES: Readonly<Record<string, Table>> = {
+    "unit-tests": untrusted("unit-tests"),
+    "security-scan": untrusted("security-scan"),
+    "build-image": buildImage,
+    "promote-image": promoteImage,
+    "image-scan-gate": imageScanGate,
+    deploy,
+    "publish-release": publishRelease,
+    "scale-up": scaleUp,
+    pipeline: pipelineRole,
+    start: startRole,
+    task: taskRole,
+    execution: executionRole,
+    "flow-logs": flowLogsRole,
+    source: sourceRole,
+    forwarder: forwarderRole,
+};
+
+/** The environment a role acts for: its stack's, or for the tool account's roles the one they are named after. */
+export function environmentOf(f: Facts, role: RegisteredRole): EnvFacts {
+    if (role.stack !== "tool") return f.envs[role.stack as Environment];
+    const env = ENVIRONMENTS.find((x) => role.name.startsWith(`cicd-${x}-`));
+    if (!env) throw new Error(`tool: role ${role.name} names no environment`);
+    return f.envs[env];
+}
+
+/** Every row of `role`: its kind's table, and for every role not of prod, the prod writes it must not make. */
+export function rowsOf(f: Facts, role: RegisteredRole): Row[] | undefined {
+    const kind = kindOf(f, role);
+    const table = kind === undefined ? undefined : TABLES[kind];
+    if (!table) return undefined;
+    const e = environmentOf(f, role);
+    return [...table(f, e), ...(e.env === "prod" ? [] : noProdWrites(f))];
+}
