@@ -14,6 +14,7 @@ import {
     MAX_KEY_DELETION_WINDOW_DAYS,
     MIN_KEY_DELETION_WINDOW_DAYS,
 } from "./defaults";
+import { isNetworkAddress, parseIpv4Cidr } from "./ipv4";
 import { PARTITIONS, partitionOfRegion, REGIONS } from "./regions";
 
 /**
@@ -186,17 +187,14 @@ function branchName(name: string, ctx: z.RefinementCtx): void {
  * (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
  */
 function vpcCidr(cidr: string, ctx: z.RefinementCtx): void {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-    const octets = m ? m.slice(1, 5).map(Number) : [];
-    const prefix = m ? Number(m[5]) : 0;
-    if (!m || octets.some((o) => o > 255) || prefix < 16 || prefix > 24) {
+    const parsed = parseIpv4Cidr(cidr);
+    if (!parsed || parsed.prefix < 16 || parsed.prefix > 24) {
         ctx.addIssue({ code: "custom", message: "an IPv4 CIDR from /16 to /24, four numbers 0-255, e.g. 10.0.0.0/16" });
         return;
     }
-    const address = octets.reduce((a, o) => a * 256 + o, 0);
-    const size = 2 ** (32 - prefix);
-    const network = address - (address % size);
-    if (network !== address) {
+    const { address, prefix } = parsed;
+    if (!isNetworkAddress(address, prefix)) {
+        const network = address - (address % 2 ** (32 - prefix));
         const ip = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join(".");
         ctx.addIssue({ code: "custom", message: `the network address ${ip}/${prefix} (the host bits must be 0)` });
         return;
