@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_KEY_DELETION_WINDOW_DAYS, MIN_KEY_DELETION_WINDOW_DAYS } from "../domain/defaults";
 import { accountRootArn } from "../domain/naming";
 import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocuments";
 
@@ -55,10 +56,10 @@ export const KEY_USE_DENIED_TO_ADMINISTRATORS = [
     "kms:GenerateDataKey*",
     "kms:CreateGrant",
 ] as const;
-/** Default deletion window, days: the longest AWS allows. */
-export const DEFAULT_DELETION_WINDOW_DAYS = 30;
+/** Default deletion window, days: the longest AWS allows (domain/defaults.ts, for the config too). */
+export const DEFAULT_DELETION_WINDOW_DAYS = DEFAULT_KEY_DELETION_WINDOW_DAYS;
 /** Shortest deletion window AWS allows, days. */
-export const MIN_DELETION_WINDOW_DAYS = 7;
+export const MIN_DELETION_WINDOW_DAYS = MIN_KEY_DELETION_WINDOW_DAYS;
 /** Default key description. */
 export const DEFAULT_KEY_DESCRIPTION = "Pipeline artifact key";
 

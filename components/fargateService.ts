@@ -2,6 +2,14 @@ import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../domain/config";
+import {
+    DEFAULT_CONTAINER_PORT,
+    DEFAULT_CPU,
+    DEFAULT_DESIRED_COUNT,
+    DEFAULT_HEALTH_CHECK_PATH,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MEMORY,
+} from "../domain/defaults";
 import { NAME_PREFIX } from "../domain/naming";
 import { serviceTrustPolicy } from "./policyDocuments";
 
@@ -48,12 +56,15 @@ export const SERVICE_IGNORE_CHANGES = ["taskDefinition", "desiredCount"];
 export const CONTAINER_USER = "1000";
 /** The writable scratch volume mounted at /tmp (the root filesystem is read-only). */
 export const TMP_VOLUME = "tmp";
-export const DEFAULT_CPU = 256;
-export const DEFAULT_MEMORY = 512;
-export const DEFAULT_CONTAINER_PORT = 3000;
-export const DEFAULT_DESIRED_COUNT = 2;
-export const DEFAULT_HEALTH_CHECK_PATH = "/health";
-export const DEFAULT_LOG_RETENTION_DAYS = 365;
+// The defaults a stack's config also has: stated once, in domain/defaults.ts.
+export {
+    DEFAULT_CONTAINER_PORT,
+    DEFAULT_CPU,
+    DEFAULT_DESIRED_COUNT,
+    DEFAULT_HEALTH_CHECK_PATH,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MEMORY,
+};
 export const DEFAULT_HEALTH_CHECK_GRACE_SECONDS = 60;
 /** Who may reach the load balancer: the internet (it is the service's public entry point). */
 export const DEFAULT_INGRESS_CIDRS = ["0.0.0.0/0"];

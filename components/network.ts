@@ -3,10 +3,11 @@ import * as aws from "@pulumi/aws";
 import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../domain/config";
+import { DEFAULT_VPC_CIDR } from "../domain/defaults";
 import { serviceTrustPolicy } from "./policyDocuments";
 
-/** CIDR of a new VPC. */
-export const DEFAULT_VPC_CIDR = "10.0.0.0/16";
+/** CIDR of a new VPC (stated once, in domain/defaults.ts, for the config too). */
+export { DEFAULT_VPC_CIDR };
 /** Zones of a new VPC: the load balancer and the service need two. */
 export const AVAILABILITY_ZONES = 2;
 

@@ -1,30 +1,40 @@
-import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 import { z } from "zod";
 import {
-    APPROVAL_REQUIRED,
-    BUDGET_MAX_EMAIL_SUBSCRIBERS,
+    billingAccountOf,
+    BillingCredentials,
+    billingCredentialsOf,
+    branchesOf,
+    CONFIG_RULES,
+    defaultTagsOf,
+    existingRepositoriesOf,
+    Facts,
+    factsOf,
+    keyAdministratorsOf,
+    mustApprove,
+    notificationEmailsOf,
+    Problem,
+    serviceEgressOf,
+    serviceSecretKeysOf,
+    serviceSecretsOf,
+    subnetsOf,
+} from "./configRules";
+import {
     CONFIG_KEY_NAMES,
     CONFIG_KEYS,
     closestKey,
     editDistance,
     EnvironmentName,
-    ENVIRONMENTS,
-    FARGATE_SIZES,
     namespaced,
-    PROTECTED_ENVIRONMENTS,
     PROVIDER_KEYS,
     secretAllowedKeys,
     sharedKeys,
-    STANDARD_PARTITION,
     StackRole,
     UNDECRYPTED_SECRET,
     withoutNamespace,
 } from "./configSchema";
 import { InputRefusal } from "./refusal";
-import { PartitionName, partitionOfRegion } from "./regions";
+import { PartitionName } from "./regions";
+import { ServiceEgress, ServiceSecret, settingsOf } from "./serviceSettings";
 
 export {
     APPROVAL_REQUIRED,
@@ -41,7 +51,10 @@ export {
     isValidBranchName,
 } from "./configSchema";
 export type { EnvironmentName, StackRole } from "./configSchema";
+export type { BillingCredentials, Problem } from "./configRules";
+export { isIpv4Cidr } from "./ipv4";
 export { partitionOfRegion } from "./regions";
+export type { ServiceEgress, ServiceSecret } from "./serviceSettings";
 export type { PartitionName } from "./regions";
 
 /** The project's config namespace (the `name:` in Pulumi.yaml). */
@@ -60,20 +73,11 @@ export interface ServiceConfig {
     readonly desiredCount: number;
     readonly healthCheckPath: string;
     /** Secrets Manager secrets injected into the container as environment variables. */
-    readonly secrets: readonly { readonly name: string; readonly valueFrom: string }[];
+    readonly secrets: readonly ServiceSecret[];
     /** Customer-managed KMS keys of those secrets: decrypted only via Secrets Manager. */
     readonly secretsKmsKeyArns: readonly string[];
     /** Outbound connections of the tasks beyond HTTPS (443) to anywhere. */
     readonly egress: readonly ServiceEgress[];
-}
-
-/** One outbound connection of a service's tasks: a TCP port to a CIDR or to a security group. */
-export interface ServiceEgress {
-    readonly port: number;
-    /** An IPv4 CIDR, e.g. 10.0.0.0/16. */
-    readonly cidr?: string;
-    /** A security group id (sg-...) of the same VPC. */
-    readonly securityGroupId?: string;
 }
 
 export interface NetworkConfig {
@@ -83,34 +87,6 @@ export interface NetworkConfig {
     readonly publicSubnetIds: readonly string[];
     readonly vpcCidr: string;
 }
-
-/**
- * GovCloud: how the budget's provider reaches the paired standard account. IAM is separate per partition, so no
- * GovCloud credential can assume a commercial role: the provider needs commercial credentials of its own.
- */
-export type BillingCredentials =
-    /** A shared-config profile (a workstation). */
-    | { readonly kind: "profile"; readonly profile: string }
-    /** AssumeRoleWithWebIdentity with an OIDC token the role trusts (CI: the GitHub token the workflow writes). */
-    | {
-          readonly kind: "web-identity";
-          readonly roleArn: string;
-          readonly sessionName: string;
-          /**
-           * The token file relative to the project root, as configured: the CLI starts provider plugins in the
-           * project's directory, so the SDK resolves it there, and the provider's inputs are the same on every machine.
-           */
-          readonly tokenFile: string;
-          /** A read-only role of the same account the provider assumes instead during a preview (pull requests). */
-          readonly previewRoleArn?: string;
-      }
-    /** AssumeRole from the default credentials, which are commercial (the stack's own provider uses aws:profile). */
-    | {
-          readonly kind: "assume-role";
-          readonly roleArn: string;
-          readonly sessionName: string;
-          readonly externalId?: string;
-      };
 
 export interface BudgetConfig {
     readonly monthlyLimitUsd: number;
@@ -161,14 +137,6 @@ export interface StackConfig {
     readonly secretKeys: readonly string[];
 }
 
-/**
- * A config value as a resource input: a secret output when its key was set with `--secret` (see secretAllowed in
- * the schema), else the plain value.
- */
-export function configInput<T>(config: Pick<StackConfig, "secretKeys">, key: string, value: T): pulumi.Input<T> {
-    return config.secretKeys.includes(key) ? (pulumi.secret(value) as pulumi.Output<T>) : value;
-}
-
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
@@ -185,24 +153,18 @@ export class StackConfigError extends InputRefusal {
     }
 }
 
-/** Settings of the assumption of budgetBillingRoleArn (meaningless without it). */
-const BILLING_ROLE_SETTINGS = [
-    "budgetBillingWebIdentityTokenFile",
-    "budgetBillingPreviewRoleArn",
-    "budgetBillingExternalId",
-    "budgetBillingSessionName",
-];
-/** How the budget's provider reaches the paired standard account (with budgetBillingAccountId only). */
-const BILLING_KEYS = ["budgetBillingProfile", "budgetBillingRoleArn", ...BILLING_ROLE_SETTINGS];
-
-/** Raw config of one stack as the CLI hands it over: namespaced key -> text (objects and arrays as JSON). */
-type Values = Record<string, any>;
+/** A problem as reported: its text, and where it sorts (the schema's key order; -1 before every key). */
+interface Reported {
+    readonly order: number;
+    readonly text: string;
+}
 
 /**
- * Validates the raw config of one stack against the schema (domain/configSchema.ts) and returns it typed and
- * frozen, or throws a StackConfigError that lists every problem: the key, the value found and what is expected,
- * in the schema's order (unknown keys first). `secretKeys` are the keys the user set with `--secret` (namespaced);
- * `projectValues` the `value:`s of Pulumi.yaml's config, which a stack file may not contradict.
+ * Validates the raw config of one stack against the schema (domain/configSchema.ts) and the rules across keys
+ * (domain/configRules.ts) and returns it typed and frozen, or throws a StackConfigError that lists every problem:
+ * the key, the value found and what is expected, in the schema's order (unknown keys first). `secretKeys` are the
+ * keys the user set with `--secret` (namespaced); `projectValues` the `value:`s of Pulumi.yaml's config, which a
+ * stack file may not contradict.
  */
 export function validateStackConfig(
     raw: RawConfig,
@@ -212,79 +174,163 @@ export function validateStackConfig(
     projectValues?: Readonly<Record<string, unknown>>,
 ): StackConfig {
     const stackFile = `Pulumi.${stack}.yaml`;
-    const problems: { order: number; text: string }[] = [];
-    const full = (k: string) => namespaced(project, k);
-    const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
     /** Keys set with --secret (schema names): their values never appear in a message (CI logs, PR comments). */
     const secretNames = new Set(secretKeys.map((k) => withoutNamespace(project, k)));
-    /** A problem with `base` (a schema key) or a part of it (`suffix`: `[2]`, `.tags.Owner`). */
-    const problem = (base: string, found: unknown, expected: string, suffix = "") =>
-        problems.push({
-            order: CONFIG_KEY_NAMES.indexOf(base),
-            text: `${full(base)}${suffix}: found ${secretNames.has(base) ? "[secret]" : show(found)}, expected ${expected}`,
-        });
-
-    unknownKeys(raw, project).forEach(({ key, value, expected }) =>
-        problems.push({
+    const secrets = secretKeys
+        .map((k) => withoutNamespace(project, k))
+        .filter((name) => secretAllowedKeys().includes(name));
+    const given = (k: string) => raw[namespaced(project, k)] !== undefined;
+    const contradictions = projectValues ? sharedKeyProblems(raw, project, secretNames, projectValues) : [];
+    const keys = keyValues(raw, project, secretNames, secrets, new Set(contradictions.map((p) => p.key)));
+    const facts = factsOf(project, stack, keys.values, given);
+    const reported: Reported[] = [
+        ...unknownKeys(raw, project).map(({ key, value, expected }) => ({
             order: -1,
             text: `${key}: found ${secretKeys.includes(key) ? "[secret]" : show(value)}, expected ${expected}`,
-        }),
-    );
-    const secrets: string[] = [];
-    for (const k of secretKeys) {
-        const name = withoutNamespace(project, k);
-        if (secretAllowedKeys().includes(name)) {
-            secrets.push(name);
-            continue;
-        }
-        problems.push({
+        })),
+        ...secretRefusals(project, secretKeys),
+        ...[...contradictions, ...keys.problems, ...CONFIG_RULES.flatMap((rule) => rule(facts))].map((p) => ({
+            order: CONFIG_KEY_NAMES.indexOf(p.key),
+            text: `${namespaced(project, p.key)}${p.suffix ?? ""}: found ${secretNames.has(p.key) ? "[secret]" : show(p.found)}, expected ${p.expected}`,
+        })),
+    ];
+    if (reported.length > 0 || !facts.role || !facts.region || !facts.accountId) {
+        const ordered = reported.map((p, i) => ({ ...p, i })).sort((a, b) => a.order - b.order || a.i - b.i);
+        throw new StackConfigError(
+            stackFile,
+            ordered.map((p) => p.text),
+        );
+    }
+    return deepFreeze(stackConfigOf(facts, stackFile, secrets));
+}
+
+/** The validated config, from facts that broke no rule. */
+function stackConfigOf(f: Facts, stackFile: string, secretKeys: string[]): StackConfig {
+    const v = f.values;
+    const { privateSubnetIds, publicSubnetIds } = subnetsOf(f);
+    return {
+        project: f.project,
+        stack: f.stack,
+        stackFile,
+        role: f.role!,
+        region: f.region!,
+        partition: f.partition,
+        accounts: f.accounts,
+        accountId: f.accountId!,
+        branches: branchesOf(f),
+        requireApproval: f.role === "tool" ? false : (v.requireApproval ?? mustApprove(f)),
+        protectResources: f.protectedEnvironment,
+        services: servicesOf(f),
+        keyAdministratorArns: keyAdministratorsOf(f),
+        createKeyAdminUser: v.createKeyAdminUser,
+        keyDeletionWindowDays: v.keyDeletionWindowDays,
+        logRetentionDays: v.logRetentionDays,
+        notificationEmails: notificationEmailsOf(f),
+        network: { vpcId: v.vpcId, privateSubnetIds, publicSubnetIds, vpcCidr: v.vpcCidr },
+        budget: budgetOf(f),
+        defaultTags: defaultTagsOf(f),
+        allowedAccountIds: v["aws:allowedAccountIds"] ?? [],
+        organizationId: v.organizationId,
+        certificateArn: v.certificateArn,
+        awsProfile: v["aws:profile"],
+        fipsEndpoints: v.fipsEndpoints ?? f.partition === "aws-us-gov",
+        imageScan: { maxCritical: v.imageScanMaxCritical, maxHigh: v.imageScanMaxHigh },
+        secretKeys,
+    };
+}
+
+/** The services, each with the settings its entries of serviceSecrets, serviceSecretKeys and serviceEgress give it. */
+function servicesOf(f: Facts): ServiceConfig[] {
+    const v = f.values;
+    const [secrets, secretKeys, egress] = [serviceSecretsOf(f), serviceSecretKeysOf(f), serviceEgressOf(f)];
+    return f.services.map((name) => ({
+        name,
+        repositoryName: name,
+        existingRepository: existingRepositoriesOf(f).includes(name),
+        containerPort: v.containerPort,
+        cpu: v.taskCpu,
+        memory: v.taskMemory,
+        desiredCount: v.desiredCount,
+        healthCheckPath: v.healthCheckPath,
+        secrets: settingsOf(secrets, name),
+        secretsKmsKeyArns: settingsOf(secretKeys, name),
+        egress: settingsOf(egress, name),
+    }));
+}
+
+/** The account's budget, when budgetMonthlyLimitUsd is set. */
+function budgetOf(f: Facts): BudgetConfig | undefined {
+    if (!f.given("budgetMonthlyLimitUsd")) return undefined;
+    const billingAccountId: string | undefined = f.values.budgetBillingAccountId;
+    const paired = billingAccountOf(f);
+    return {
+        monthlyLimitUsd: f.values.budgetMonthlyLimitUsd,
+        billingAccountId,
+        billingCredentials: paired === undefined ? undefined : billingCredentialsOf(f, paired).value,
+        thresholdsPercent: f.values.budgetThresholdsPercent ?? [],
+        subscriberEmails: notificationEmailsOf(f),
+    };
+}
+
+/** `--secret` on a key that may not be secret. */
+function secretRefusals(project: string, secretKeys: readonly string[]): Reported[] {
+    return secretKeys
+        .filter((k) => !secretAllowedKeys().includes(withoutNamespace(project, k)))
+        .map((k) => ({
             order: -1,
             text:
                 `${k}: found a secret value, expected a plain value: this key ends up in resource names, ARNs, ids ` +
                 "or policies, which Pulumi keeps in plain text in the state, so it cannot stay secret (set it without " +
                 `--secret; keys that may be secret: ${secretAllowedKeys().join(", ")})`,
-        });
-    }
+        }));
+}
 
-    // Values every stack shares (Pulumi.yaml's `value:`s): the CLI lets a stack file override them; the program not.
-    const contradicted = new Set<string>();
-    if (projectValues) {
-        for (const k of sharedKeys()) {
-            const text = raw[full(k)];
-            if (text === undefined || secretNames.has(k)) continue; // a secret one is refused above
-            const type = CONFIG_KEYS.find((d) => d.key === k)!.type;
-            const found = decode(type, text);
-            const stated = projectValues[k];
-            if (stated === undefined) {
-                contradicted.add(k);
-                problem(
-                    k,
-                    found,
-                    `nothing in the stack file: ${k} is shared by every stack, so it is stated once, as a value in Pulumi.yaml's config`,
-                );
-            } else if (JSON.stringify(found) !== JSON.stringify(type === "string" ? String(stated) : stated)) {
-                contradicted.add(k);
-                problem(
-                    k,
-                    found,
-                    `${show(stated)}, the value Pulumi.yaml states for every stack (remove ${k} from the stack file; change it in Pulumi.yaml, for all stacks)`,
-                );
-            }
+/** Values every stack shares (Pulumi.yaml's `value:`s): the CLI lets a stack file override them; the program not. */
+function sharedKeyProblems(
+    raw: RawConfig,
+    project: string,
+    secretNames: ReadonlySet<string>,
+    projectValues: Readonly<Record<string, unknown>>,
+): Problem[] {
+    return sharedKeys().flatMap((key): Problem[] => {
+        const text = raw[namespaced(project, key)];
+        if (text === undefined || secretNames.has(key)) return []; // a secret one is refused as such
+        const type = CONFIG_KEYS.find((d) => d.key === key)!.type;
+        const found = decode(type, text);
+        const stated = projectValues[key];
+        if (stated === undefined) {
+            const expected = `nothing in the stack file: ${key} is shared by every stack, so it is stated once, as a value in Pulumi.yaml's config`;
+            return [{ key, found, expected }];
         }
-    }
+        if (JSON.stringify(found) === JSON.stringify(type === "string" ? String(stated) : stated)) return [];
+        const expected = `${show(stated)}, the value Pulumi.yaml states for every stack (remove ${key} from the stack file; change it in Pulumi.yaml, for all stacks)`;
+        return [{ key, found, expected }];
+    });
+}
 
-    // Each key alone: decode the CLI's text, check it with the key's schema; `v` keeps the values that pass.
-    const v: Values = {};
+/**
+ * Each key alone: the CLI's text decoded and checked with the key's schema. `values` keeps the values that pass
+ * (defaults for keys not set), `problems` the rest; a contradicted shared key is left out of both.
+ */
+function keyValues(
+    raw: RawConfig,
+    project: string,
+    secretNames: ReadonlySet<string>,
+    secrets: readonly string[],
+    contradicted: ReadonlySet<string>,
+): { values: Record<string, any>; problems: Problem[] } {
+    const values: Record<string, any> = {};
+    const problems: Problem[] = [];
     for (const def of CONFIG_KEYS) {
         if (contradicted.has(def.key)) continue;
-        const text = raw[full(def.key)];
+        const text = raw[namespaced(project, def.key)];
         if (text === undefined && !def.required) {
-            v[def.key] = def.default;
+            values[def.key] = def.default;
             continue;
         }
         if (secretNames.has(def.key) && !secrets.includes(def.key)) {
-            // Refused above, once, whether or not its value could be decrypted.
-            if (!def.required) v[def.key] = def.default;
+            // Refused as a secret, once, whether or not its value could be decrypted.
+            if (!def.required) values[def.key] = def.default;
             continue;
         }
         const value = text === undefined ? undefined : decode(def.type, text);
@@ -293,451 +339,22 @@ export function validateStackConfig(
         const unchecked = (path: readonly PropertyKey[]) =>
             secrets.includes(def.key) && at(value, path.slice(0, 1)) === UNDECRYPTED_SECRET;
         const issues = result.success ? [] : result.error.issues.filter((issue) => !unchecked(issue.path));
-        if (result.success) v[def.key] = result.data;
-        else if (issues.length === 0) v[def.key] = value;
-        else for (const issue of issues) problem(def.key, at(value, issue.path), issue.message, suffix(issue));
+        if (result.success) values[def.key] = result.data;
+        else if (issues.length === 0) values[def.key] = value;
+        else
+            for (const issue of issues)
+                problems.push({
+                    key: def.key,
+                    found: at(value, issue.path),
+                    expected: issue.message,
+                    suffix: suffix(issue),
+                });
     }
+    return { values, problems };
+}
 
-    // Rules across keys, on the values that passed their own checks.
-    const role: StackRole | undefined = v.environment;
-    const region: string | undefined = v["aws:region"];
-    const regionPartition = region ? partitionOfRegion(region) : undefined;
-    let partition: PartitionName = regionPartition ?? "aws";
-    if (raw[full("partition")] !== undefined && v.partition !== undefined) {
-        if (regionPartition && v.partition !== regionPartition) {
-            problem(
-                "partition",
-                v.partition,
-                `"${regionPartition}", the partition of aws:region ${region} (or change aws:region)`,
-            );
-        } else partition = v.partition;
-    }
-
-    const accounts = {} as Record<StackRole, string>;
-    const seen = new Map<string, StackRole>();
-    for (const name of ["tool", ...ENVIRONMENTS] as StackRole[]) {
-        const k = `${name}AccountId`;
-        const id: string | undefined = v[k];
-        if (id === undefined) continue;
-        const other = seen.get(id);
-        if (other)
-            problem(k, id, `an account of its own: ${other}AccountId is also ${id} (one AWS account per environment)`);
-        seen.set(id, name);
-        accounts[name] = id;
-    }
-    const accountId = role ? accounts[role] : undefined;
-
-    const allowedAccountIds: string[] = v["aws:allowedAccountIds"] ?? [];
-    if (v["aws:allowedAccountIds"] !== undefined) {
-        const own = accountId ? ` ${accountId}` : "";
-        if (allowedAccountIds.length === 0) {
-            problem("aws:allowedAccountIds", allowedAccountIds, `a list holding this stack's own account id${own}`);
-        } else if (accountId && !allowedAccountIds.includes(accountId)) {
-            problem(
-                "aws:allowedAccountIds",
-                allowedAccountIds,
-                `a list holding this stack's own account id ${accountId} (${role}AccountId)`,
-            );
-        } else if (accountId && allowedAccountIds.length !== 1) {
-            problem("aws:allowedAccountIds", allowedAccountIds, `only this stack's own account id ${accountId}`);
-        }
-    }
-    const defaultTags: Record<string, string> = v["aws:defaultTags"]?.tags ?? {};
-    if (role && defaultTags.Environment !== undefined && defaultTags.Environment !== role) {
-        problem(
-            "aws:defaultTags",
-            defaultTags.Environment,
-            `"${role}", the value of ${full("environment")}`,
-            ".tags.Environment",
-        );
-    }
-
-    const branches = {} as Record<EnvironmentName, string>;
-    for (const env of ENVIRONMENTS) {
-        const b: string | undefined = v[`${env}Branch`];
-        if (b === undefined) continue;
-        const other = ENVIRONMENTS.find((e) => branches[e] === b);
-        if (other) {
-            problem(
-                `${env}Branch`,
-                b,
-                `a branch of its own: ${other}Branch is also ${b} (a push would start both pipelines)`,
-            );
-        }
-        branches[env] = b;
-    }
-
-    const mustApprove = role !== undefined && role !== "tool" && APPROVAL_REQUIRED.includes(role);
-    if (mustApprove && v.requireApproval === false) {
-        problem("requireApproval", false, `true: ${role} cannot deploy without a manual approval`);
-    }
-    const requireApproval = role === "tool" ? false : (v.requireApproval ?? mustApprove);
-
-    const cpu: number | undefined = v.taskCpu;
-    const memory: number | undefined = v.taskMemory;
-    if (cpu !== undefined && memory !== undefined && !FARGATE_SIZES[cpu].includes(memory)) {
-        problem("taskMemory", memory, `a Fargate memory size for taskCpu ${cpu}: ${sizes(FARGATE_SIZES[cpu])}`);
-    }
-    const services: (ServiceConfig & {
-        secrets: { name: string; valueFrom: string }[];
-        secretsKmsKeyArns: string[];
-        egress: ServiceEgress[];
-    })[] = ((v.services as string[] | undefined) ?? []).map((name) => ({
-        name,
-        repositoryName: name,
-        existingRepository: ((v.existingRepositories as string[] | undefined) ?? []).includes(name),
-        containerPort: v.containerPort,
-        cpu: cpu!,
-        memory: memory!,
-        desiredCount: v.desiredCount,
-        healthCheckPath: v.healthCheckPath,
-        secrets: [],
-        secretsKmsKeyArns: [],
-        egress: [],
-    }));
-
-    ((v.existingRepositories as string[] | undefined) ?? []).forEach((name, i) => {
-        if (!services.some((s) => s.name === name)) {
-            problem(
-                "existingRepositories",
-                name,
-                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
-                `[${i}]`,
-            );
-        }
-    });
-
-    // Service secrets: "<service>:<VARIABLE>=<secret ARN>[:json-key:version-stage:version-id]"
-    const secretArn = new RegExp(
-        `^arn:${partition}:secretsmanager:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
-    );
-    ((v.serviceSecrets as string[] | undefined) ?? []).forEach((entry, i) => {
-        const [, service, variable, arn] = /^([^:]+):([^=]+)=(.*)$/.exec(entry) ?? [];
-        const target = services.find((s) => s.name === service);
-        if (!target) {
-            problem(
-                "serviceSecrets",
-                entry,
-                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
-                `[${i}]`,
-            );
-        } else if (!secretArn.test(arn)) {
-            problem(
-                "serviceSecrets",
-                entry,
-                `a Secrets Manager secret ARN of this account and region (arn:${partition}:secretsmanager:${region}:${accountId ?? "<account>"}:secret:<name>-<6 characters>, optionally :<json-key>:<version-stage>:<version-id>)`,
-                `[${i}]`,
-            );
-        } else if (variable === "PORT") {
-            problem(
-                "serviceSecrets",
-                entry,
-                "a variable other than PORT (the task definition sets PORT to containerPort)",
-                `[${i}]`,
-            );
-        } else if (target.secrets.some((s) => s.name === variable)) {
-            problem("serviceSecrets", entry, `one secret per variable: ${service} already has ${variable}`, `[${i}]`);
-        } else target.secrets.push({ name: variable, valueFrom: arn });
-    });
-
-    // Secret keys: "<service>=<KMS key ARN>" of this account and region
-    const kmsKeyArn = new RegExp(
-        `^arn:${partition}:kms:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`,
-    );
-    ((v.serviceSecretKeys as string[] | undefined) ?? []).forEach((entry, i) => {
-        const [, service, arn] = /^([^=]+)=(.*)$/.exec(entry) ?? [];
-        const target = services.find((s) => s.name === service);
-        if (!target) {
-            problem(
-                "serviceSecretKeys",
-                entry,
-                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
-                `[${i}]`,
-            );
-        } else if (!kmsKeyArn.test(arn)) {
-            problem(
-                "serviceSecretKeys",
-                entry,
-                `a KMS key ARN of this account and region (arn:${partition}:kms:${region}:${accountId ?? "<account>"}:key/<key id>; an alias does not work in an IAM policy's Resource)`,
-                `[${i}]`,
-            );
-        } else target.secretsKmsKeyArns.push(arn);
-    });
-
-    // Egress: "<service>:<port>=<IPv4 CIDR or security group id>"
-    ((v.serviceEgress as string[] | undefined) ?? []).forEach((entry, i) => {
-        const [, service, portText, peer] = /^([^:]+):(\d+)=(.*)$/.exec(entry) ?? [];
-        const port = Number(portText);
-        const target = services.find((s) => s.name === service);
-        if (!target) {
-            problem(
-                "serviceEgress",
-                entry,
-                `a service of this stack (${services.map((s) => s.name).join(", ")})`,
-                `[${i}]`,
-            );
-        } else if (!Number.isInteger(port) || port < 1 || port > 65535) {
-            problem("serviceEgress", entry, "a TCP port from 1 to 65535", `[${i}]`);
-        } else if (/^sg-[0-9a-f]{8,17}$/.test(peer)) {
-            target.egress.push({ port, securityGroupId: peer });
-        } else if (isIpv4Cidr(peer)) {
-            target.egress.push({ port, cidr: peer });
-        } else {
-            problem(
-                "serviceEgress",
-                entry,
-                "an IPv4 CIDR (e.g. 10.0.0.0/16, host bits 0) or a security group id (sg-...) after the =",
-                `[${i}]`,
-            );
-        }
-    });
-
-    const adminArn = new RegExp(`^arn:${partition}:iam::${accountId ?? "\\d{12}"}:(role|user)/[\\w+=,.@/-]+$`);
-    const keyAdministratorArns: string[] = v.keyAdministrators ?? [];
-    keyAdministratorArns.forEach((arn, i) => {
-        if (!adminArn.test(arn)) {
-            problem(
-                "keyAdministrators",
-                arn,
-                `an IAM role or user ARN of this stack's account in partition ${partition}, e.g. arn:${partition}:iam::${accountId ?? "<account>"}:role/KeyAdmins`,
-                `[${i}]`,
-            );
-        }
-    });
-    const protectedEnv = role !== undefined && role !== "tool" && PROTECTED_ENVIRONMENTS.includes(role);
-    if (protectedEnv && v.keyDeletionWindowDays !== undefined && v.keyDeletionWindowDays !== 30) {
-        problem("keyDeletionWindowDays", v.keyDeletionWindowDays, `30 in ${role} (the longest window AWS allows)`);
-    }
-
-    // Network
-    const vpcId: string | undefined = v.vpcId;
-    const privateSubnetIds: string[] = v.privateSubnetIds ?? [];
-    const publicSubnetIds: string[] = v.publicSubnetIds ?? [];
-    const subnetsChecked = v.privateSubnetIds !== undefined && v.publicSubnetIds !== undefined;
-    if (
-        raw[full("vpcId")] !== undefined &&
-        subnetsChecked &&
-        (privateSubnetIds.length < 2 || publicSubnetIds.length < 2)
-    ) {
-        problem(
-            "privateSubnetIds",
-            { privateSubnetIds, publicSubnetIds },
-            "with vpcId, at least two private and two public subnet ids (two availability zones)",
-        );
-    }
-    if (raw[full("vpcId")] === undefined && (privateSubnetIds.length > 0 || publicSubnetIds.length > 0)) {
-        problem("vpcId", undefined, "the VPC of the given privateSubnetIds / publicSubnetIds");
-    }
-    publicSubnetIds.forEach((id, i) => {
-        if (privateSubnetIds.includes(id)) {
-            problem(
-                "publicSubnetIds",
-                id,
-                "a public subnet that is not also in privateSubnetIds (tasks and load balancers need their own)",
-                `[${i}]`,
-            );
-        }
-    });
-
-    // Budget
-    const notificationEmails: string[] = v.notificationEmails ?? [];
-    let budget: BudgetConfig | undefined;
-    let billingCredentials: BillingCredentials | undefined;
-    /**
-     * How the budget's provider reaches the paired standard account: exactly one of a profile and a role. IAM is
-     * separate per partition ("You cannot use IAM credentials from one partition to interact with resources in a
-     * different partition", https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html),
-     * so the role is assumed with a web identity token (AssumeRoleWithWebIdentity accepts one from an OIDC provider of
-     * the role's account) or from commercial default credentials.
-     */
-    const billingCredentialsOf = (billingAccountId: string): BillingCredentials | undefined => {
-        const profile: string | undefined = v.budgetBillingProfile;
-        const roleText: string | undefined = v.budgetBillingRoleArn;
-        const given = (k: string) => raw[full(k)] !== undefined;
-        if (!given("budgetBillingProfile") && !given("budgetBillingRoleArn")) {
-            problem(
-                "budgetBillingRoleArn",
-                undefined,
-                `a role of standard account ${billingAccountId} (CI) or budgetBillingProfile (a workstation): GovCloud credentials cannot reach it`,
-            );
-            return undefined;
-        }
-        if (given("budgetBillingProfile") && given("budgetBillingRoleArn")) {
-            problem(
-                "budgetBillingProfile",
-                profile,
-                "nothing when budgetBillingRoleArn is set: the budget's credentials come from one of them",
-            );
-            return undefined;
-        }
-        for (const k of BILLING_ROLE_SETTINGS) {
-            if (given(k) && !given("budgetBillingRoleArn")) {
-                problem(k, v[k], "nothing without budgetBillingRoleArn (it is a setting of the role's assumption)");
-            }
-        }
-        if (profile !== undefined) return { kind: "profile", profile };
-        if (roleText === undefined) return undefined;
-        /** A role ARN of the paired standard account (the provider is pinned to it), rebuilt from its parts. */
-        const billingRole = (key: string, text: string): string | undefined => {
-            const [, partitionText, account, roleName] = /^arn:([^:]*):iam::([^:]*):role\/(.+)$/.exec(text) ?? [];
-            const expected = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/<name>`;
-            if (partitionText !== STANDARD_PARTITION || !/^[\w+=,.@/-]{1,512}$/.test(roleName ?? "")) {
-                problem(
-                    key,
-                    text,
-                    `a role ARN of the standard partition, ${expected}: AWS Budgets and the billing of a GovCloud account live there`,
-                );
-                return undefined;
-            }
-            if (account !== billingAccountId) {
-                problem(
-                    key,
-                    text,
-                    `a role of budgetBillingAccountId ${billingAccountId}, ${expected} (the budget's provider is pinned to that account)`,
-                );
-                return undefined;
-            }
-            return `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/${roleName}`;
-        };
-        const roleArn = billingRole("budgetBillingRoleArn", roleText);
-        const previewText: string | undefined = v.budgetBillingPreviewRoleArn;
-        const previewRoleArn =
-            previewText === undefined ? undefined : billingRole("budgetBillingPreviewRoleArn", previewText);
-        if (roleArn === undefined || (previewText !== undefined && previewRoleArn === undefined)) return undefined;
-        if (given("budgetBillingPreviewRoleArn") && !given("budgetBillingWebIdentityTokenFile")) {
-            problem(
-                "budgetBillingPreviewRoleArn",
-                previewText,
-                "nothing without budgetBillingWebIdentityTokenFile (pull-request previews assume it with the job's OIDC token)",
-            );
-            return undefined;
-        }
-        const sessionName: string = v.budgetBillingSessionName ?? `cicd-${stack}-budget`;
-        const tokenFile: string | undefined = v.budgetBillingWebIdentityTokenFile;
-        if (given("budgetBillingWebIdentityTokenFile")) {
-            if (tokenFile === undefined) return undefined; // its own problem is reported
-            if (given("budgetBillingExternalId")) {
-                problem(
-                    "budgetBillingExternalId",
-                    v.budgetBillingExternalId,
-                    "nothing with budgetBillingWebIdentityTokenFile: AssumeRoleWithWebIdentity takes no external id",
-                );
-                return undefined;
-            }
-            // Kept relative: the provider's inputs (and so its diff) must not depend on where the project is
-            // checked out.
-            return {
-                kind: "web-identity",
-                roleArn,
-                sessionName,
-                tokenFile,
-                ...(previewRoleArn !== undefined ? { previewRoleArn } : {}),
-            };
-        }
-        if (!given("aws:profile")) {
-            problem(
-                "budgetBillingWebIdentityTokenFile",
-                undefined,
-                "a web identity token file (CI), or aws:profile for the stack's own provider: without either, the budget's AssumeRole would start from the stack's GovCloud credentials, which cannot reach a commercial role",
-            );
-            return undefined;
-        }
-        return { kind: "assume-role", roleArn, sessionName, externalId: v.budgetBillingExternalId };
-    };
-    if (raw[full("budgetMonthlyLimitUsd")] !== undefined) {
-        if (raw[full("notificationEmails")] !== undefined && v.notificationEmails === undefined) {
-            // its own problems are reported
-        } else if (notificationEmails.length === 0) {
-            problem("notificationEmails", [], "at least one email address to receive the budget alerts");
-        } else if (notificationEmails.length > BUDGET_MAX_EMAIL_SUBSCRIBERS) {
-            problem(
-                "notificationEmails",
-                notificationEmails,
-                `at most ${BUDGET_MAX_EMAIL_SUBSCRIBERS} addresses: AWS Budgets allows ${BUDGET_MAX_EMAIL_SUBSCRIBERS} email subscribers per notification`,
-            );
-        }
-        const billingAccountId: string | undefined = v.budgetBillingAccountId;
-        if (billingAccountId !== undefined) {
-            const own = Object.entries(accounts).find(([, id]) => id === billingAccountId);
-            if (regionPartition === "aws") {
-                problem(
-                    "budgetBillingAccountId",
-                    billingAccountId,
-                    "nothing in the commercial partition: the budget goes to the stack's own account",
-                );
-            } else if (own) {
-                problem(
-                    "budgetBillingAccountId",
-                    billingAccountId,
-                    `the standard (commercial) account paired with this GovCloud account, not a GovCloud account of this project (${own[0]}AccountId)`,
-                );
-            } else billingCredentials = billingCredentialsOf(billingAccountId);
-        }
-        if (raw[full("budgetBillingAccountId")] === undefined) {
-            for (const k of BILLING_KEYS.filter((x) => raw[full(x)] !== undefined)) {
-                problem(k, v[k], "nothing without budgetBillingAccountId (the paired standard account it reaches)");
-            }
-        }
-        budget = {
-            monthlyLimitUsd: v.budgetMonthlyLimitUsd,
-            billingAccountId,
-            billingCredentials,
-            thresholdsPercent: v.budgetThresholdsPercent ?? [],
-            subscriberEmails: notificationEmails,
-        };
-    }
-
-    const certificateArn: string | undefined = v.certificateArn;
-    const certificatePattern = new RegExp(
-        `^arn:${partition}:acm:${region ?? "[a-z0-9-]+"}:${accountId ?? "\\d{12}"}:certificate/[0-9a-f-]{36}$`,
-    );
-    if (certificateArn !== undefined && !certificatePattern.test(certificateArn)) {
-        problem(
-            "certificateArn",
-            certificateArn,
-            `an ACM certificate of this stack's account and region, arn:${partition}:acm:${region}:${accountId ?? "<account>"}:certificate/<id>`,
-        );
-    } else if (raw[full("certificateArn")] === undefined && protectedEnv) {
-        problem("certificateArn", undefined, `an ACM certificate: ${role} serves HTTPS only`);
-    }
-
-    if (problems.length > 0 || !role || !region || !accountId) {
-        const ordered = problems.map((p, i) => ({ ...p, i })).sort((a, b) => a.order - b.order || a.i - b.i);
-        throw new StackConfigError(
-            stackFile,
-            ordered.map((p) => p.text),
-        );
-    }
-
-    return deepFreeze({
-        project,
-        stack,
-        stackFile,
-        role,
-        region,
-        partition,
-        accounts,
-        accountId,
-        branches,
-        requireApproval,
-        protectResources: protectedEnv,
-        services,
-        keyAdministratorArns,
-        createKeyAdminUser: v.createKeyAdminUser,
-        keyDeletionWindowDays: v.keyDeletionWindowDays,
-        logRetentionDays: v.logRetentionDays,
-        notificationEmails,
-        network: { vpcId, privateSubnetIds, publicSubnetIds, vpcCidr: v.vpcCidr },
-        budget,
-        defaultTags,
-        allowedAccountIds,
-        organizationId: v.organizationId,
-        certificateArn,
-        awsProfile: v["aws:profile"],
-        fipsEndpoints: v.fipsEndpoints ?? partition === "aws-us-gov",
-        imageScan: { maxCritical: v.imageScanMaxCritical, maxHigh: v.imageScanMaxHigh },
-        secretKeys: secrets,
-    });
+function show(v: unknown): string {
+    return v === undefined ? "nothing" : JSON.stringify(v);
 }
 
 /**
@@ -776,17 +393,6 @@ function unknownKeys(raw: RawConfig, project: string): { key: string; value: unk
     return out;
 }
 
-/** An IPv4 CIDR with its host bits 0, /0 to /32. */
-export function isIpv4Cidr(text: string): boolean {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-    if (!m) return false;
-    const octets = m.slice(1, 5).map(Number);
-    const prefix = Number(m[5]);
-    if (octets.some((o) => o > 255) || prefix > 32) return false;
-    const address = octets.reduce((a, o) => a * 256 + o, 0);
-    return address % 2 ** (32 - prefix) === 0;
-}
-
 /** The CLI's text of a value, decoded: strings stay text, everything else is JSON when it parses. */
 function decode(type: string, text: string): unknown {
     if (type === "string") return text;
@@ -804,61 +410,6 @@ function at(value: unknown, path: readonly PropertyKey[]): unknown {
 
 function suffix(issue: z.core.$ZodIssue): string {
     return issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-}
-
-function sizes(list: readonly number[]): string {
-    return list.length > 8
-        ? `${list[0]} to ${list[list.length - 1]} in steps of ${list[1] - list[0]}`
-        : list.join(", ");
-}
-
-/** Reads the selected stack's config from the Pulumi runtime and validates it. */
-export function loadStackConfig(): StackConfig {
-    const all = pulumi.runtime.allConfig();
-    // The SDK's own check of `--secret` values (what Config.get warns with); internal, so looked up defensively.
-    const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret?: (k: string) => boolean };
-    const secretKeys = Object.keys(all).filter((k) => runtime.isConfigSecret?.(k) === true);
-    const root = projectRootDirectory();
-    return validateStackConfig(
-        all,
-        pulumi.getProject(),
-        pulumi.getStack(),
-        secretKeys,
-        readProjectValues(root, pulumi.getProject()),
-    );
-}
-
-/**
- * The directory of Pulumi.yaml: the root directory the engine hands the program, else (an older language host)
- * the first directory from the working directory up that holds a Pulumi.yaml, as the CLI searches.
- */
-export function projectRootDirectory(): string {
-    const given = pulumi.runtime.getRootDirectory?.();
-    if (given && fs.existsSync(path.join(given, "Pulumi.yaml"))) return path.resolve(given);
-    for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
-        if (path.dirname(dir) === dir) throw new Error(`no Pulumi.yaml in ${process.cwd()} or above it`);
-    }
-}
-
-// One parse per distinct Pulumi.yaml text: the offline plan runs the program once per stack in one process.
-let lastProjectFile: { text: string; parsed: any } | undefined;
-function parseProjectFile(text: string): any {
-    if (lastProjectFile?.text !== text) lastProjectFile = { text, parsed: YAML.parse(text) ?? {} };
-    return lastProjectFile.parsed;
-}
-
-/** The `value:`s of Pulumi.yaml's config (keys without the project namespace): what every stack shares. */
-export function readProjectValues(root: string, project: string): Record<string, unknown> {
-    const file = parseProjectFile(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
-    const out: Record<string, unknown> = {};
-    for (const [k, entry] of Object.entries<any>(file.config ?? {})) {
-        const name = withoutNamespace(project, k);
-        if (entry !== null && typeof entry === "object" && !Array.isArray(entry) && "value" in entry) {
-            out[name] = entry.value;
-        }
-    }
-    return out;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,20 @@
 import { z } from "zod";
+import {
+    DEFAULT_BUDGET_THRESHOLDS_PERCENT,
+    DEFAULT_CONTAINER_PORT,
+    DEFAULT_CPU,
+    DEFAULT_DESIRED_COUNT,
+    DEFAULT_HEALTH_CHECK_PATH,
+    DEFAULT_IMAGE_SCAN_MAX_CRITICAL,
+    DEFAULT_IMAGE_SCAN_MAX_HIGH,
+    DEFAULT_KEY_DELETION_WINDOW_DAYS,
+    DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MEMORY,
+    DEFAULT_VPC_CIDR,
+    MAX_KEY_DELETION_WINDOW_DAYS,
+    MIN_KEY_DELETION_WINDOW_DAYS,
+} from "./defaults";
+import { isNetworkAddress, parseIpv4Cidr } from "./ipv4";
 import { PARTITIONS, partitionOfRegion, REGIONS } from "./regions";
 
 /**
@@ -171,17 +187,14 @@ function branchName(name: string, ctx: z.RefinementCtx): void {
  * (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html).
  */
 function vpcCidr(cidr: string, ctx: z.RefinementCtx): void {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-    const octets = m ? m.slice(1, 5).map(Number) : [];
-    const prefix = m ? Number(m[5]) : 0;
-    if (!m || octets.some((o) => o > 255) || prefix < 16 || prefix > 24) {
+    const parsed = parseIpv4Cidr(cidr);
+    if (!parsed || parsed.prefix < 16 || parsed.prefix > 24) {
         ctx.addIssue({ code: "custom", message: "an IPv4 CIDR from /16 to /24, four numbers 0-255, e.g. 10.0.0.0/16" });
         return;
     }
-    const address = octets.reduce((a, o) => a * 256 + o, 0);
-    const size = 2 ** (32 - prefix);
-    const network = address - (address % size);
-    if (network !== address) {
+    const { address, prefix } = parsed;
+    if (!isNetworkAddress(address, prefix)) {
+        const network = address - (address % 2 ** (32 - prefix));
         const ip = [24, 16, 8, 0].map((s) => Math.floor(network / 2 ** s) % 256).join(".");
         ctx.addIssue({ code: "custom", message: `the network address ${ip}/${prefix} (the host bits must be 0)` });
         return;
@@ -403,7 +416,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 3000,
+        default: DEFAULT_CONTAINER_PORT,
         description:
             "Port the service container listens on (the task definition sets PORT to it); a change reaches a running service with its next deploy.",
         schema: wholeNumber(CONTAINER_PORTS.min, CONTAINER_PORTS.max),
@@ -413,7 +426,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 256,
+        default: DEFAULT_CPU,
         description: `Fargate task CPU units (${Object.keys(FARGATE_SIZES).join(", ")}).`,
         schema: z
             .number({ error: "a Fargate CPU size" })
@@ -427,7 +440,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 512,
+        default: DEFAULT_MEMORY,
         description: "Fargate task memory in MiB; must be valid for taskCpu.",
         schema: wholeNumber(512, 122880),
     }),
@@ -436,7 +449,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 2,
+        default: DEFAULT_DESIRED_COUNT,
         description: "Running tasks per service once an image has been deployed.",
         schema: wholeNumber(0, 100),
     }),
@@ -445,7 +458,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "string",
         scope: "stack",
         required: false,
-        default: "/health",
+        default: DEFAULT_HEALTH_CHECK_PATH,
         description: "HTTP path the load balancer health check requests.",
         schema: pattern(URL_PATH, 'a URL path starting with "/"'),
     }),
@@ -502,7 +515,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 0,
+        default: DEFAULT_IMAGE_SCAN_MAX_CRITICAL,
         description: "CRITICAL findings of an image that the scan gate of this environment allows.",
         schema: wholeNumber(0, 10000),
     }),
@@ -511,7 +524,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 0,
+        default: DEFAULT_IMAGE_SCAN_MAX_HIGH,
         description:
             "HIGH findings of an image that the scan gate of this environment allows (raise it in dev while base images catch up; keep it low in prod).",
         schema: wholeNumber(0, 10000),
@@ -539,16 +552,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "integer",
         scope: "stack",
         required: false,
-        default: 30,
+        default: DEFAULT_KEY_DELETION_WINDOW_DAYS,
         description: "Days before a deleted artifact key is destroyed, 7 to 30 (always 30 in stage and prod).",
-        schema: wholeNumber(7, 30),
+        schema: wholeNumber(MIN_KEY_DELETION_WINDOW_DAYS, MAX_KEY_DELETION_WINDOW_DAYS),
     }),
     key({
         key: "logRetentionDays",
         type: "integer",
         scope: "stack",
         required: false,
-        default: 365,
+        default: DEFAULT_LOG_RETENTION_DAYS,
         description: "Retention of build and service logs; one of CloudWatch Logs' periods.",
         schema: z
             .number({ error: "a whole number of days" })
@@ -616,7 +629,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "string",
         scope: "stack",
         required: false,
-        default: "10.0.0.0/16",
+        default: DEFAULT_VPC_CIDR,
         description: "CIDR of the VPC created when vpcId is absent (/16 to /24).",
         schema: text("an IPv4 CIDR from /16 to /24").superRefine(vpcCidr),
         replaces: "the created VPC, its subnets and gateways, the load balancers and services",
@@ -634,7 +647,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "array<integer>",
         scope: "stack",
         required: false,
-        default: [80, 100],
+        default: DEFAULT_BUDGET_THRESHOLDS_PERCENT,
         description: `Percentages of the budget at which notificationEmails are alerted (actual and forecast; at most ${BUDGET_MAX_NOTIFICATIONS / BUDGET_NOTIFICATIONS_PER_THRESHOLD}).`,
         schema: list(
             wholeNumber(1, 1000, "a whole percentage from 1 to 1000"),

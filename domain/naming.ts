@@ -1,4 +1,4 @@
-import { EnvironmentName } from "./config";
+import { EnvironmentName } from "./configSchema";
 
 /**
  * Deterministic names shared by the tool and environment stacks. Each side computes the other side's role,
@@ -70,4 +70,25 @@ export function forwardRuleName(env: EnvironmentName, service: string): string {
 /** Environment-account rule (and its role) that starts one service's pipeline on a forwarded push. */
 export function startRuleName(env: EnvironmentName, service: string): string {
     return `${NAME_PREFIX}-${env}-${service}-start`;
+}
+
+/** Where an ARN points: the partition, and the region and account once known. */
+export interface ArnScope {
+    readonly partition: string;
+    readonly region?: string;
+    readonly accountId?: string;
+}
+
+/**
+ * A pattern of the ARNs of `service` in `scope` whose resource part matches `resource` (a regular expression);
+ * while the region or account is unknown, any. `regional: false` for a global service (IAM: no region).
+ */
+export function arnPattern(scope: ArnScope, service: string, resource: string, regional = true): RegExp {
+    const region = regional ? (scope.region ?? "[a-z0-9-]+") : "";
+    return new RegExp(`^arn:${scope.partition}:${service}:${region}:${scope.accountId ?? "\\d{12}"}:${resource}$`);
+}
+
+/** Such an ARN as a message shows it (`resource` a placeholder such as `key/<key id>`). */
+export function arnExample(scope: ArnScope, service: string, resource: string, regional = true): string {
+    return `arn:${scope.partition}:${service}:${regional ? scope.region : ""}:${scope.accountId ?? "<account>"}:${resource}`;
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AccountBudget, BillingProviderCredentials, budgetPlacement } from "../components/accountBudget";
-import { configInput } from "../domain/config";
+import { configInput } from "./stackConfig";
 import { StackContext } from "./context";
 
 /**

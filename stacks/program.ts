@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
-import { loadStackConfig, StackConfigError } from "../domain/config";
+import { StackConfigError } from "../domain/config";
 import { StackContext } from "./context";
 import { defineEnvironmentStack } from "./environmentStack";
 import { readServedContainerPorts } from "./servedPorts";
+import { loadStackConfig } from "./stackConfig";
 import { defineToolStack } from "./toolStack";
 
 /**
