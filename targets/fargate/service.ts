@@ -1,9 +1,9 @@
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../domain/config";
-import { NAME_PREFIX } from "../domain/naming";
-import { serviceTrustPolicy } from "./policyDocuments";
+import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../../domain/config";
+import { NAME_PREFIX } from "../../domain/naming";
+import { serviceTrustPolicy } from "../../components/policyDocuments";
 
 /*
  * How the service and the pipeline share it (first deploy and every later `pulumi up`)
