@@ -56,7 +56,7 @@ export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
 export const SERVICE_NAME = /^(?!internal-)[a-z](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9]$/;
 /**
  * Load balancers and target groups are named `<first 23 characters of the service>-<8 hex characters of a hash>`
- * (replacementSafeName in components/fargateService.ts: the hash covers the service and what replaces the resource,
+ * (replacementSafeName in targets/fargate/service.ts: the hash covers the service and what replaces the resource,
  * so a replacement gets a new name). Two services that share their first 23 characters get names that differ only
  * in the hash.
  */

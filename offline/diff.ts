@@ -79,6 +79,8 @@ export interface StackDiff {
         readonly replaced: number;
         readonly updated: number;
         readonly unchanged: number;
+        /** Custom resources whose URN changed and that keep their identity through aliases (also counted above). */
+        readonly moved?: number;
         readonly changes: readonly ResourceChange[];
     };
     readonly access: readonly AccessChange[];
@@ -159,6 +161,30 @@ export function propertyChanges(before: unknown, after: unknown, path = ""): Pro
 }
 
 const topLevel = (path: string) => path.split(/[.[]/)[0];
+
+/**
+ * The base's resources under the URNs the head gives them: a head resource whose former URN (its aliases, see
+ * offline/aliases.ts) is a base resource's claims that resource, as the engine does, so a moved resource compares as
+ * itself instead of a delete and a create. `moved` counts them.
+ */
+export function followAliases(
+    base: readonly SnapshotResource[],
+    head: readonly SnapshotResource[],
+): { base: SnapshotResource[]; moved: number } {
+    const headUrns = new Set(head.map((r) => r.urn));
+    const baseUrns = new Set(base.map((r) => r.urn));
+    const claimedBy = new Map<string, string>();
+    for (const h of head) {
+        if (baseUrns.has(h.urn)) continue;
+        const former = (h.formerUrns ?? []).find((u) => baseUrns.has(u) && !headUrns.has(u) && !claimedBy.has(u));
+        if (former !== undefined) claimedBy.set(former, h.urn);
+    }
+    const rename = (urn: string | undefined) => (urn === undefined ? undefined : (claimedBy.get(urn) ?? urn));
+    return {
+        base: base.map((r) => ({ ...r, urn: rename(r.urn)!, ...(r.parent ? { parent: rename(r.parent) } : {}) })),
+        moved: base.filter((r) => r.custom && claimedBy.has(r.urn)).length,
+    };
+}
 
 /** Added, removed, replaced and updated resources (custom resources and providers; components have no state). */
 export function diffResources(
@@ -313,8 +339,8 @@ export function diffStack(base: StackSnapshot | undefined, head: StackSnapshot |
     if (head?.plan.error) return { ...identity, error: head.plan.error, ...empty };
     if (base?.plan.error) return { ...identity, baseError: base.plan.error, ...empty };
 
-    const baseResources = base?.resources ?? [];
     const headResources = head?.resources ?? [];
+    const { base: baseResources, moved } = followAliases(base?.resources ?? [], headResources);
     const { changes, unchanged } = diffResources(baseResources, headResources);
     const count = (c: ResourceChange["change"]) => changes.filter((x) => x.change === c).length;
     const ctx = {
@@ -333,6 +359,7 @@ export function diffStack(base: StackSnapshot | undefined, head: StackSnapshot |
             replaced: count("replace"),
             updated: count("update"),
             unchanged,
+            moved,
             changes,
         },
         access: access.changes,

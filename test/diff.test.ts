@@ -25,6 +25,15 @@ async function diffOf(stack: string, base: Partial<DiffVariant>, head: Partial<D
 }
 
 describe("offline diff (--base)", () => {
+    it("a component with a new type token: its children are deleted and created, unless it answers to the old one", async () => {
+        const renamed = { type: "test:targets:Service", aliased: false };
+        const { s: bare } = await diffOf("dev", {}, { component: renamed });
+        expect([bare.resources.added, bare.resources.removed, bare.resources.moved]).to.deep.equal([7, 7, 0]);
+        const { s } = await diffOf("dev", {}, { component: { ...renamed, aliased: true } });
+        expect(isEmptyDiff(s)).to.equal(true);
+        expect([s.resources.unchanged, s.resources.moved, s.access, s.dataLoss]).to.deep.equal([8, 7, [], []]);
+    });
+
     it("a no-op change is an empty diff, exit 0, and a one-line comment", async () => {
         const { report, s } = await diffOf("dev", {}, {});
         expect(isEmptyDiff(s)).to.equal(true);
