@@ -165,12 +165,13 @@ const topLevel = (path: string) => path.split(/[.[]/)[0];
 /**
  * The base's resources under the URNs the head gives them: a head resource whose former URN (its aliases, see
  * offline/aliases.ts) is a base resource's claims that resource, as the engine does, so a moved resource compares as
- * itself instead of a delete and a create. `moved` counts them.
+ * itself instead of a delete and a create. `moved` counts them; `rename` gives a base URN its head URN, for the
+ * verdicts and grants that name it.
  */
 export function followAliases(
     base: readonly SnapshotResource[],
     head: readonly SnapshotResource[],
-): { base: SnapshotResource[]; moved: number } {
+): { base: SnapshotResource[]; moved: number; rename: (urn: string | undefined) => string | undefined } {
     const headUrns = new Set(head.map((r) => r.urn));
     const baseUrns = new Set(base.map((r) => r.urn));
     const claimedBy = new Map<string, string>();
@@ -183,6 +184,7 @@ export function followAliases(
     return {
         base: base.map((r) => ({ ...r, urn: rename(r.urn)!, ...(r.parent ? { parent: rename(r.parent) } : {}) })),
         moved: base.filter((r) => r.custom && claimedBy.has(r.urn)).length,
+        rename,
     };
 }
 
@@ -270,6 +272,8 @@ export function dataLoss(changes: readonly ResourceChange[], base: readonly Snap
 // ---------------------------------------------------------------------------------------------------------------
 // Grants and policy verdicts
 
+type Rename = (urn: string | undefined) => string | undefined;
+
 const grantKey = (g: CrossAccountGrant) =>
     JSON.stringify([
         g.kind,
@@ -281,7 +285,14 @@ const grantKey = (g: CrossAccountGrant) =>
         g.source.urn ?? g.source.name,
     ]);
 
-function diffGrants(base: readonly CrossAccountGrant[], head: readonly CrossAccountGrant[]): StackDiff["grants"] {
+function diffGrants(
+    baseGrants: readonly CrossAccountGrant[],
+    head: readonly CrossAccountGrant[],
+    rename: Rename,
+): StackDiff["grants"] {
+    const base = baseGrants.map((g) =>
+        g.source.urn ? { ...g, source: { ...g.source, urn: rename(g.source.urn) } } : g,
+    );
     const b = new Set(base.map(grantKey));
     const h = new Set(head.map(grantKey));
     return { added: head.filter((g) => !b.has(grantKey(g))), removed: base.filter((g) => !h.has(grantKey(g))) };
@@ -294,8 +305,8 @@ const summary = (p: PolicyResult): PolicySummary =>
 
 const violationKey = (v: PolicyViolation) => `${v.packName}/${v.policyName}|${v.enforcementLevel}|${v.urn ?? ""}`;
 
-function diffPolicy(base: PolicyResult, head: PolicyResult): PolicyDiff {
-    const bv = base.evaluated ? base.violations : [];
+function diffPolicy(base: PolicyResult, head: PolicyResult, rename: Rename = (urn) => urn): PolicyDiff {
+    const bv = (base.evaluated ? base.violations : []).map((v) => (v.urn ? { ...v, urn: rename(v.urn) } : v));
     const hv = head.evaluated ? head.violations : [];
     const b = new Set(bv.map(violationKey));
     const h = new Set(hv.map(violationKey));
@@ -340,7 +351,7 @@ export function diffStack(base: StackSnapshot | undefined, head: StackSnapshot |
     if (base?.plan.error) return { ...identity, baseError: base.plan.error, ...empty };
 
     const headResources = head?.resources ?? [];
-    const { base: baseResources, moved } = followAliases(base?.resources ?? [], headResources);
+    const { base: baseResources, moved, rename } = followAliases(base?.resources ?? [], headResources);
     const { changes, unchanged } = diffResources(baseResources, headResources);
     const count = (c: ResourceChange["change"]) => changes.filter((x) => x.change === c).length;
     const ctx = {
@@ -364,7 +375,8 @@ export function diffStack(base: StackSnapshot | undefined, head: StackSnapshot |
         },
         access: access.changes,
         unknownDocuments: access.unknownInBoth,
-        grants: diffGrants(base?.plan.crossAccount ?? [], head?.plan.crossAccount ?? []),
+        grants: diffGrants(base?.plan.crossAccount ?? [], head?.plan.crossAccount ?? [], rename),
+        policy: diffPolicy(basePolicy, headPolicy, rename),
         dataLoss: dataLoss(changes, baseResources),
     };
 }
