@@ -140,7 +140,7 @@ function parent(): void {
             ? [
                   `CPU (user + sys): floor                                           ${fmt(median(floorCpu))}  ${fmt(Math.min(...floorCpu))}`,
                   `CPU (user + sys): npm run plan -- --all                           ${fmt(median(planCpu))}  ${fmt(Math.min(...planCpu))}`,
-                  `CPU ratio to the floor (target <= 2x; a busy machine moves it less) ${(median(planCpu) / median(floorCpu)).toFixed(2).padStart(5)}x    ${(Math.min(...planCpu) / Math.min(...floorCpu)).toFixed(2).padStart(6)}x`,
+                  `CPU ratio to the floor (target <= 2x)                              ${(median(planCpu) / median(floorCpu)).toFixed(2).padStart(6)}x    ${(Math.min(...planCpu) / Math.min(...floorCpu)).toFixed(2).padStart(6)}x`,
               ]
             : []),
         `npm run plan -- --all --base HEAD (base + head diff, 5 stacks)     ${fmt(diff)}  ${fmt(Math.min(...diffs))}`,
