@@ -11,8 +11,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Engine } from "./cli";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain JavaScript shared with scripts/register.js
+const { compiledJs } = require("../scripts/transpileCache.js") as { compiledJs: (filename: string) => string };
 
 const PROJECT_ROOT = path.resolve(__dirname, "..");
+const COMPILE_CACHE = path.join(PROJECT_ROOT, "scripts", "compileCache.js");
 
 /** Stand-ins by plugin name; any other resource plugin a package requires gets the inert one. */
 const STAND_INS: Record<string, string> = { aws: "aws.ts", awsx: "awsx.ts" };
@@ -109,7 +112,18 @@ export class PreviewWorkspace {
             const source = path.join(this.root, entry);
             const target = path.join(this.project, entry);
             if (/^Pulumi\..+\.yaml$/.test(entry)) fs.copyFileSync(source, target);
+            else if (AS_JAVASCRIPT.includes(entry)) linkAsJavaScript(source, target);
             else fs.symlinkSync(source, target);
+        }
+        // The program's entry is JavaScript too: package.json names it, and Pulumi.yaml starts the program without
+        // ts-node (runtime option typescript: false), which would otherwise transpile again what is JavaScript.
+        writeJsMain(path.join(this.root, "package.json"), path.join(this.project, "package.json"));
+        const projectFile = path.join(this.project, "Pulumi.yaml");
+        const project = fs.readFileSync(projectFile, "utf8");
+        const runtime = /^(runtime:\n(?:[ \t]+.*\n)*?[ \t]+typescript:[ \t]*)true[ \t]*$/m;
+        if (runtime.test(project)) {
+            fs.rmSync(projectFile);
+            fs.writeFileSync(projectFile, project.replace(runtime, "$1false"));
         }
         for (const [stack, file] of Object.entries(stackFiles)) {
             fs.copyFileSync(file, path.join(this.project, `Pulumi.${stack}.yaml`));
@@ -126,8 +140,13 @@ export class PreviewWorkspace {
             PULUMI_CONFIG_PASSPHRASE: this.passphrase,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            // `npm test` type-checks the program; the preview only runs it (the SDK's documented switch).
+            // `npm test` type-checks the program; the preview only runs it (the SDK's documented switch; the
+            // program is JavaScript here, see AS_JAVASCRIPT, but a .ts file it might still load is not type-checked).
             PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+            // V8's code cache for every node process the CLI starts (program, policy pack, plugins).
+            NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${JSON.stringify(COMPILE_CACHE)}`]
+                .filter(Boolean)
+                .join(" "),
             PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
         };
     }
@@ -157,6 +176,52 @@ export class PreviewWorkspace {
     dispose(): void {
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
+}
+
+/**
+ * What the engine starts is handed to it as JavaScript: the program's sources and the policy pack (index.ts, like
+ * every top-level .ts file, too). `npm test` type-checks both; started as TypeScript, the program would be transpiled
+ * by ts-node on every start, and the pack type-checked against @pulumi/aws's declarations on every start (the SDK's
+ * cmd/run-policy-pack registers ts-node with type-checking and has no switch to turn it off:
+ * PULUMI_NODEJS_TRANSPILE_ONLY is read by cmd/run only), most of a stack's CPU.
+ */
+const AS_JAVASCRIPT = ["stacks", "domain", "components", "policy-pack"];
+
+/**
+ * A directory of TypeScript as JavaScript: each .ts file gets its transpiled .js (scripts/transpileCache.js, cached by
+ * source) next to a link to the .ts (stack traces map to it through the inline source map); a package.json whose main
+ * is a .ts file names the .js; everything else is a link. Node resolves `./x` to x.js first.
+ */
+export function linkAsJavaScript(source: string, target: string): void {
+    fs.mkdirSync(target);
+    for (const entry of fs.readdirSync(source, { withFileTypes: true })) {
+        const from = path.join(source, entry.name);
+        const to = path.join(target, entry.name);
+        if (entry.isDirectory() && entry.name !== "node_modules" && entry.name !== "test") {
+            linkAsJavaScript(from, to);
+        } else if (entry.name === "package.json") {
+            writeJsMain(from, to);
+        } else {
+            fs.symlinkSync(from, to);
+            if (entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) {
+                fs.writeFileSync(to.replace(/\.ts$/, ".js"), compiledJs(from));
+            }
+        }
+    }
+}
+
+/** package.json at `to`: a copy naming the .js of a .ts main (which is transpiled beside it), else a link. */
+function writeJsMain(from: string, to: string): void {
+    if (fs.existsSync(to)) fs.rmSync(to);
+    const pkg = JSON.parse(fs.readFileSync(from, "utf8"));
+    if (typeof pkg.main !== "string" || !pkg.main.endsWith(".ts")) {
+        fs.symlinkSync(from, to);
+        return;
+    }
+    const main = path.join(path.dirname(from), pkg.main);
+    const js = path.join(path.dirname(to), pkg.main.replace(/\.ts$/, ".js"));
+    if (!fs.existsSync(js)) fs.writeFileSync(js, compiledJs(main));
+    fs.writeFileSync(to, JSON.stringify({ ...pkg, main: pkg.main.replace(/\.ts$/, ".js") }, null, 4) + "\n");
 }
 
 /** The command users run for a stack's preview with the policy pack and the stack's policy config. */

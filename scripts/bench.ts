@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: how long the offline plan takes. Prints figures only, asserts nothing.
- * Every process is timed by the wall clock, so a busy machine inflates all figures alike.
+ * Every process is timed by the wall clock, so a busy machine inflates all figures alike; the floor, the plan and the
+ * engine preview also by their CPU (user + sys of every process they start; Linux with python3).
  *   - the floor: a bare `node -e "require('@pulumi/pulumi'); require('@pulumi/aws')"`, spawned in this run;
  *   - `npm run plan -- --all` as a spawned process (what CI pays), and its ratio to the floor;
  *   - `npm run plan -- --all --base HEAD` (the base revision planned in a worktree beside the working tree), and its
@@ -106,12 +107,20 @@ function parent(): void {
     const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
     const floors: number[] = [];
     const plans: number[] = [];
+    const floorCpu: number[] = [];
+    const planCpu: number[] = [];
     const diffs: number[] = [];
     // A diff's exit code says what changed (1 violations, 3 widened), not whether it ran.
     timeProcess([...PLAN_NODE_ARGS, "--all", "--base", "HEAD", "--quiet"], [0, 1, 3]);
     for (let i = 0; i < RUNS; i++) {
-        floors.push(timeProcess(["-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"]).ms);
-        plans.push(timeProcess([...PLAN_NODE_ARGS, "--all", "--quiet"], [0, 1]).ms);
+        const floorRun = timeTree(["-e", "require('@pulumi/pulumi'); require('@pulumi/aws')"]);
+        const planRun = timeTree([...PLAN_NODE_ARGS, "--all", "--quiet"], [0, 1]);
+        floors.push(floorRun.ms);
+        plans.push(planRun.ms);
+        if (floorRun.cpuMs !== undefined && planRun.cpuMs !== undefined) {
+            floorCpu.push(floorRun.cpuMs);
+            planCpu.push(planRun.cpuMs);
+        }
         diffs.push(timeProcess([...PLAN_NODE_ARGS, "--all", "--base", "HEAD", "--quiet"], [0, 1, 3]).ms);
     }
     const [floor, plan, diff] = [median(floors), median(plans), median(diffs)];
@@ -127,6 +136,13 @@ function parent(): void {
         `floor: node -e "require('@pulumi/pulumi'); require('@pulumi/aws')"  ${fmt(floor)}  ${fmt(floorBest)}`,
         `npm run plan -- --all (process, 5 stacks + verdict)               ${fmt(plan)}  ${fmt(planBest)}`,
         `ratio to the floor (target <= 2x)                                  ${(plan / floor).toFixed(2).padStart(6)}x    ${(planBest / floorBest).toFixed(2).padStart(6)}x`,
+        ...(planCpu.length === RUNS
+            ? [
+                  `CPU (user + sys): floor                                           ${fmt(median(floorCpu))}  ${fmt(Math.min(...floorCpu))}`,
+                  `CPU (user + sys): npm run plan -- --all                           ${fmt(median(planCpu))}  ${fmt(Math.min(...planCpu))}`,
+                  `CPU ratio to the floor (target <= 2x)                              ${(median(planCpu) / median(floorCpu)).toFixed(2).padStart(6)}x    ${(Math.min(...planCpu) / Math.min(...floorCpu)).toFixed(2).padStart(6)}x`,
+              ]
+            : []),
         `npm run plan -- --all --base HEAD (base + head diff, 5 stacks)     ${fmt(diff)}  ${fmt(Math.min(...diffs))}`,
         `ratio to the plan (target <= 2.5x)                                 ${(diff / plan).toFixed(2).padStart(6)}x    ${(Math.min(...diffs) / planBest).toFixed(2).padStart(6)}x`,
         "",
@@ -150,11 +166,45 @@ function parent(): void {
     process.stdout.write(lines.join("\n") + "\n");
 }
 
+/**
+ * CPU seconds (user + system) of a command and of every process it starts, on Linux with python3: the command runs
+ * under a child subreaper, so that processes whose parent was killed before reaping them (the engine kills its
+ * plugins, the policy pack's language host with the pack) are reaped and counted too; getrusage of children alone
+ * would miss them. Undefined elsewhere.
+ */
+const TREE_CPU = `
+import ctypes, os, resource, subprocess, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+child = subprocess.Popen(sys.argv[1:], stdout=sys.stdout, stderr=sys.stderr)
+status = 1
+while True:
+    try:
+        pid, st = os.waitpid(-1, 0)
+    except ChildProcessError:
+        break
+    if pid == child.pid:
+        status = os.waitstatus_to_exitcode(st)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+sys.stderr.write("tree-cpu %.3f\\n" % (r.ru_utime + r.ru_stime))
+sys.exit(status)
+`;
+
+function timeTree(args: string[], ok: readonly number[] = [0]): { ms: number; cpuMs?: number; stdout: string } {
+    const python = process.platform === "linux" ? spawnSync("python3", ["--version"]) : undefined;
+    if (!python || python.status !== 0) return timeProcess(args, ok);
+    const start = performance.now();
+    const r = spawnSync("python3", ["-c", TREE_CPU, process.execPath, ...args], { cwd: ROOT, encoding: "utf8" });
+    const ms = performance.now() - start;
+    if (!ok.includes(r.status ?? -1)) throw new Error(`${args.join(" ")} exited ${r.status}: ${r.stderr || r.stdout}`);
+    const cpu = /^tree-cpu ([\d.]+)$/m.exec(r.stderr);
+    return { ms, cpuMs: cpu ? Number(cpu[1]) * 1000 : undefined, stdout: r.stdout };
+}
+
 /** One real-engine preview of every stack (after a run that builds or finds the CLI), beside the offline plan. */
 function engineFigures(planMs: number): string[] {
     const fmt = (ms: number) => `${ms.toFixed(0).padStart(6)} ms`;
     timeProcess([...PREVIEW_NODE_ARGS, "--stack", "tool"]);
-    const { ms, stdout } = timeProcess([...PREVIEW_NODE_ARGS, "--all"]);
+    const { ms, cpuMs, stdout } = timeTree([...PREVIEW_NODE_ARGS, "--all"]);
     const perStack = [...stdout.matchAll(/^=== (\S+): clean in ([\d.]+) s$/gm)].map(([, stack, seconds]) => ({
         stack,
         ms: Number(seconds) * 1000,
@@ -165,6 +215,9 @@ function engineFigures(planMs: number): string[] {
             (p) => `  ${p.stack.padEnd(6)} stack select + preview                                ${fmt(p.ms)}`,
         ),
         `  npm run preview -- --all (process; target < 60 s)                ${fmt(ms)}`,
+        cpuMs === undefined
+            ? "  CPU of every process of the preview: not measured (needs Linux and python3)"
+            : `  CPU of every process of the preview (user + sys; target <= 20 s) ${fmt(cpuMs)}`,
         `  ratio to the offline plan of the five stacks                     ${(ms / planMs).toFixed(1).padStart(6)}x`,
     ];
 }
