@@ -44,7 +44,11 @@ describe("config docs generated from the schema", () => {
         expect(end).to.be.greaterThan(start);
         const expected = text.slice(0, start + TABLE_START.length) + renderConfigTable() + text.slice(end);
         if (UPDATE) fs.writeFileSync(CONFIG_DOC, expected);
-        else expect(text, "docs/configuration.md's config table drifted from the schema: run npm run config:docs").to.equal(expected);
+        else
+            expect(
+                text,
+                "docs/configuration.md's config table drifted from the schema: run npm run config:docs",
+            ).to.equal(expected);
     });
 
     it("every key has a type, a scope and a description; typed ones appear in Pulumi.yaml as the CLI needs", () => {
