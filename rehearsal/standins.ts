@@ -17,6 +17,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { dockerfileProblems, readDockerfile } from "./dockerfile";
 import { startTask, TaskSpec } from "./task";
+// The deploy contract without the Pulumi SDK: this module runs once per aws or docker call.
+import { TASK_DEFINITION_SERVICE_TAG } from "../targets/fargate/contract";
 
 export { imageContents } from "./task";
 
@@ -327,9 +329,9 @@ function registerTaskDefinition(call: Call): string {
         throw new StandInError(`Parameter validation failed: Unknown parameter in input: "${unknown[0]}"`);
     const { tags = [], ...definition } = input;
     const family = String(definition.family);
-    // "Service" is TASK_DEFINITION_SERVICE_TAG, spelled here: this module runs once per aws or docker call, and
-    // importing the component would load the Pulumi SDK and provider into each call.
-    if (!tags.some((t: { key: string; value: string }) => t.key === "Service" && t.value === family)) {
+    if (
+        !tags.some((t: { key: string; value: string }) => t.key === TASK_DEFINITION_SERVICE_TAG && t.value === family)
+    ) {
         throw ACCESS_DENIED("RegisterTaskDefinition");
     }
     const prefix = `arn:aws-us-gov:ecs:${call.env.AWS_REGION ?? "us-gov-west-1"}:${callerAccount(call.env)}:task-definition/${family}:`;
