@@ -733,6 +733,23 @@ describe("PipelineBuildProjects under mocks", () => {
         });
     });
 
+    it("every project carries its step's PipelineStep mark: deploy and scale-up deploy, the checks are tests", () => {
+        const marks = (run: StackRun) =>
+            Object.fromEntries(
+                byType(run, "aws:codebuild/project:Project").map((p) => [p.inputs.name, p.inputs.tags?.PipelineStep]),
+            );
+        expect(marks(dev)).to.deep.equal({
+            "orders-api-dev-unit-tests": "test",
+            "orders-api-dev-security-scan": "test",
+            "orders-api-dev-build-image": "build",
+            "orders-api-dev-image-scan-gate": "test",
+            "orders-api-dev-deploy": "deploy",
+            "orders-api-dev-scale-up": "deploy",
+            "orders-api-dev-publish-release": "build",
+        });
+        expect(marks(qa)["orders-api-qa-promote-image"]).to.equal("build");
+    });
+
     it("every project: CodePipeline source with its buildspec, artifact key, its own encrypted log group, standard:7.0", () => {
         for (const [run, args] of [
             [dev, devArgs],

@@ -45,6 +45,8 @@ export const FARGATE_STEPS = stepTable<"deploy" | "scaleUp", EcsServiceTarget>({
         action: "ScaleUpService",
         category: "Build",
         input: "image",
+        // It changes what runs too (the service's task count).
+        deploys: true,
         suffix: "scale-up",
         buildspec: "scale-up.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
