@@ -491,10 +491,23 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 ...base("qa", QA, "scale-up"),
                 keyRead(QA),
                 {
+                    Sid: "WatchService",
+                    Effect: "Allow",
+                    Action: "ecs:DescribeServices",
+                    Resource: serviceArn(partition, QA),
+                },
+                {
+                    // Its cluster, and no task definition but one of the family's (a desired count alone sends none).
                     Sid: "ScaleUpService",
                     Effect: "Allow",
-                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                    Action: "ecs:UpdateService",
                     Resource: serviceArn(partition, QA),
+                    Condition: {
+                        ArnEquals: { "ecs:cluster": clusterArn(partition, QA) },
+                        ArnLikeIfExists: {
+                            "ecs:task-definition": `arn:${partition}:ecs:${GOV}:${QA}:task-definition/orders-api:*`,
+                        },
+                    },
                 },
             ]);
             for (const key of buildProjectKeys("qa").filter((k) => k !== "publishRelease")) {
