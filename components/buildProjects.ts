@@ -4,6 +4,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, LOG_RETENTION_DAYS } from "../domain/config";
 import { buildRoleName, NAME_PREFIX, pipelineName } from "../domain/naming";
+import { PIPELINE_STEP_TAG, pipelineStepRole } from "../domain/pipelineSteps";
 import { previousEnvironment } from "../domain/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
@@ -88,7 +89,10 @@ export interface BuildStep<T = unknown> {
     readonly input: StepArtifact;
     /** Artifact its action writes. Default: none. */
     readonly output?: StepArtifact;
-    /** It changes what runs (a deploy target's deploy step); every target has one. Default false. */
+    /**
+     * It changes what runs (a deploy target's deploy step; every target has one): its project is tagged
+     * PipelineStep "deploy" (domain/pipelineSteps.ts), which the policy pack's deploy gates read. Default false.
+     */
     readonly deploys?: boolean;
     /** Suffix of the project's name (and of its role's, when it has its own). Required. */
     readonly suffix: string;
@@ -745,7 +749,8 @@ function buildProject(
                 cloudwatchLogs: { status: "ENABLED", groupName: logGroup.name },
                 s3Logs: { status: "DISABLED" },
             },
-            tags: step.privileged ? { ...PRIVILEGED_MODE_TAG } : undefined,
+            // The step's role, which the policy pack's deploy gates read (an unmarked project counts as a deploy).
+            tags: { [PIPELINE_STEP_TAG]: pipelineStepRole(step), ...(step.privileged ? PRIVILEGED_MODE_TAG : {}) },
         },
         // The inline policy is in place before any build can run with the role.
         { ...parent, dependsOn: [role.policy] },

@@ -450,7 +450,17 @@ const publishRelease: Table = (f, e) => {
 const scaleUp: Table = (f, e) => [
     ...stepBasics(e, "scale-up"),
     ["ecs:DescribeServices", e.serviceArn, undefined, "Allowed"],
+    // A desired count alone: the request carries the cluster and no task definition.
     ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Allowed"],
+    ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn, "ecs:task-definition": revision(e) }, "Allowed"],
+    // Never to a task definition of another family, nor in another cluster.
+    [
+        "ecs:UpdateService",
+        e.serviceArn,
+        { "ecs:cluster": e.clusterArn, "ecs:task-definition": revision(e, "another-family") },
+        "Denied",
+    ],
+    ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": `${e.clusterArn}-other` }, "Denied"],
     ["ecs:RegisterTaskDefinition", revision(e), { "aws:RequestTag/Service": e.service }, "Denied"],
     ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
     ["ecr:PutImage", e.repository, undefined, "Denied"],

@@ -491,10 +491,23 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 ...base("qa", QA, "scale-up"),
                 keyRead(QA),
                 {
+                    Sid: "WatchService",
+                    Effect: "Allow",
+                    Action: "ecs:DescribeServices",
+                    Resource: serviceArn(partition, QA),
+                },
+                {
+                    // Its cluster, and no task definition but one of the family's (a desired count alone sends none).
                     Sid: "ScaleUpService",
                     Effect: "Allow",
-                    Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+                    Action: "ecs:UpdateService",
                     Resource: serviceArn(partition, QA),
+                    Condition: {
+                        ArnEquals: { "ecs:cluster": clusterArn(partition, QA) },
+                        ArnLikeIfExists: {
+                            "ecs:task-definition": `arn:${partition}:ecs:${GOV}:${QA}:task-definition/orders-api:*`,
+                        },
+                    },
                 },
             ]);
             for (const key of buildProjectKeys("qa").filter((k) => k !== "publishRelease")) {
@@ -731,6 +744,23 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-publish-release": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-scale-up": "BUILD_GENERAL1_SMALL",
         });
+    });
+
+    it("every project carries its step's PipelineStep mark: deploy and scale-up deploy, the checks are tests", () => {
+        const marks = (run: StackRun) =>
+            Object.fromEntries(
+                byType(run, "aws:codebuild/project:Project").map((p) => [p.inputs.name, p.inputs.tags?.PipelineStep]),
+            );
+        expect(marks(dev)).to.deep.equal({
+            "orders-api-dev-unit-tests": "test",
+            "orders-api-dev-security-scan": "test",
+            "orders-api-dev-build-image": "build",
+            "orders-api-dev-image-scan-gate": "test",
+            "orders-api-dev-deploy": "deploy",
+            "orders-api-dev-scale-up": "deploy",
+            "orders-api-dev-publish-release": "build",
+        });
+        expect(marks(qa)["orders-api-qa-promote-image"]).to.equal("build");
     });
 
     it("every project: CodePipeline source with its buildspec, artifact key, its own encrypted log group, standard:7.0", () => {

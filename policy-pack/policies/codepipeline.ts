@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
+import { PIPELINE_STEP_ROLES, PIPELINE_STEP_TAG } from "../../domain/pipelineSteps";
 import {
     contextOf,
     Deferred,
@@ -14,15 +15,49 @@ import {
 // Pipeline gates are recognised by what an action runs, never by its name: a CodeBuild action runs the project
 // named by its ProjectName, and that project runs its inline buildspec. A buildspec kept in the source
 // repository (or a project outside the stack) cannot be read here, so it proves nothing.
+//
+// Deploys fail closed: an action deploys when it is a Deploy action, or runs a project marked as deploying (the
+// PipelineStep tag, domain/pipelineSteps.ts), or one whose buildspec runs a deploy command, or one without a known
+// mark, or a project that is not one of this stack. Only a project marked "build" or "test" whose buildspec runs
+// no deploy command is not a deploy.
 
 /** Commands that run a service's unit tests. */
 export const UNIT_TEST_COMMAND = /\b(npm|yarn|pnpm)\s+(run\s+)?test\b|\bnpx\s+(jest|mocha|vitest)\b/;
 /** Commands that scan the source for vulnerable dependencies, secrets or insecure code. */
 export const SECURITY_SCAN_COMMAND =
     /\bnpm\s+audit\b|\bsecretlint\b|\bsemgrep\b|\bgitleaks\b|\btrufflehog\b|\btrivy\s+(fs|repo)\b|\bosv-scanner\b|\bgrype\b|eslint-plugin-security|\bsnyk\s+test\b/;
-/** Commands that change what runs: deploys outside the ECS deploy action. */
-export const DEPLOY_COMMAND =
-    /\baws\s+ecs\s+(update-service|create-service|run-task)\b|\baws\s+deploy\s+create-deployment\b|\bpulumi\s+up\b|\bcdk\s+deploy\b|\bterraform\s+apply\b/;
+/** Commands that change what runs, by what they deploy to; a CodeBuild project running any of them deploys. */
+export const DEPLOY_COMMANDS: Readonly<Record<string, RegExp>> = {
+    ECS: /\baws\s+ecs\s+(update-service|create-service|run-task|start-task)\b/,
+    Lambda: /\baws\s+lambda\s+(update-function-code|update-function-configuration|create-function|publish-version|update-alias|create-alias)\b/,
+    CloudFormation:
+        /\baws\s+cloudformation\s+(deploy|create-stack|update-stack|execute-change-set|create-stack-instances|update-stack-instances|update-stack-set)\b/,
+    SAM: /\bsam\s+(deploy|sync)\b/,
+    CDK: /\bcdk\s+(deploy|watch)\b/,
+    "Pulumi or Terraform": /\bpulumi\s+(up|update|destroy)\b|\bterraform\s+(apply|destroy)\b/,
+    Kubernetes:
+        /\bkubectl\b[^\n]*\s(apply|create|replace|patch|set|scale|delete|run|rollout\s+(restart|undo|resume))(?=\s|$)/m,
+    Helm: /\bhelm\b[^\n]*\s(install|upgrade|rollback|uninstall)(?=\s|$)/m,
+    "S3 site": /\baws\s+s3\s+sync\b/,
+    CodeDeploy: /\baws\s+deploy\s+(create-deployment|deploy|push)\b/,
+    "Elastic Beanstalk or App Runner":
+        /\baws\s+elasticbeanstalk\s+update-environment\b|\beb\s+deploy\b|\baws\s+apprunner\s+(start-deployment|update-service)\b/,
+};
+/** Any of DEPLOY_COMMANDS. */
+export const DEPLOY_COMMAND = new RegExp(
+    Object.values(DEPLOY_COMMANDS)
+        .map((c) => c.source)
+        .join("|"),
+    "m",
+);
+/** The deploy command a buildspec's commands run (its first match, with its kind), if any. */
+export function deployCommandOf(commands: string): string | undefined {
+    for (const [kind, pattern] of Object.entries(DEPLOY_COMMANDS)) {
+        const found = pattern.exec(commands);
+        if (found) return `${kind}: ${found[0].replace(/\s+/g, " ")}`;
+    }
+    return undefined;
+}
 /** Source providers that poll unless PollForSourceChanges is "false". */
 export const POLLING_SOURCES = ["CodeCommit", "S3", "GitHub"];
 
@@ -45,6 +80,8 @@ interface Located {
     at: [number, number];
     /** What the action runs: unit tests, security scan, deploy (a CodeBuild action's buildspec, or category). */
     runs: Set<"unit-tests" | "security-scan" | "deploy">;
+    /** Why it counts as a deploy (the first reason), when it does. */
+    deploys?: string;
     /** The CodeBuild project it runs, when one of this stack. */
     project?: string;
 }
@@ -64,7 +101,11 @@ function actionsOf(pipeline: Record<string, any>, projects: PolicyResource[], de
                 at: [s, deferred.read(() => a.runOrder) === UNKNOWN ? 1 : (a.runOrder ?? 1)],
                 runs: new Set(),
             };
-            if (a.category === "Deploy") located.runs.add("deploy");
+            const deploys = (why: string) => {
+                located.runs.add("deploy");
+                located.deploys ??= why;
+            };
+            if (a.category === "Deploy") deploys("a Deploy action");
             if (a.provider === "CodeBuild") {
                 const name = deferred.read(() => configuration.ProjectName);
                 const project = projects.find((p) => name !== UNKNOWN && deferred.read(() => p.props.name) === name);
@@ -74,7 +115,18 @@ function actionsOf(pipeline: Record<string, any>, projects: PolicyResource[], de
                     const commands = typeof spec === "string" ? commandsOf(spec) : "";
                     if (UNIT_TEST_COMMAND.test(commands)) located.runs.add("unit-tests");
                     if (SECURITY_SCAN_COMMAND.test(commands)) located.runs.add("security-scan");
-                    if (DEPLOY_COMMAND.test(commands)) located.runs.add("deploy");
+                    const mark = deferred.read(() => project.props.tags?.[PIPELINE_STEP_TAG] as unknown);
+                    const command = deployCommandOf(commands);
+                    if (mark === "deploy") deploys(`project "${project.name}" is marked ${PIPELINE_STEP_TAG} "deploy"`);
+                    if (command) deploys(`project "${project.name}" runs a deploy command (${command})`);
+                    if (mark !== UNKNOWN && !(PIPELINE_STEP_ROLES as readonly unknown[]).includes(mark)) {
+                        deploys(
+                            `project "${project.name}" has ${mark === undefined ? "no" : `an unknown (${JSON.stringify(mark)})`} ` +
+                                `${PIPELINE_STEP_TAG} tag, so it counts as deploying`,
+                        );
+                    }
+                } else if (name !== UNKNOWN) {
+                    deploys(`project ${JSON.stringify(name)} is not one of this stack, so it counts as deploying`);
                 }
             }
             return located;
@@ -85,6 +137,8 @@ const before = (a: Located, b: Located) => a.at[0] < b.at[0] || (a.at[0] === b.a
 const firstDeploy = (actions: Located[]) =>
     actions.filter((a) => a.runs.has("deploy")).sort((a, b) => a.at[0] - b.at[0] || a.at[1] - b.at[1])[0];
 const label = (a: Located) => `"${a.stage}/${a.name}"`;
+/** The first deploying action and why it deploys. */
+const deployLabel = (a: Located) => `${label(a)} (${a.deploys})`;
 
 /** Runs `check` on every pipeline of the stack with its actions resolved; reports what must wait. */
 function eachPipeline(
@@ -141,7 +195,7 @@ export const pipelineApprovalBeforeDeploy = stackPolicy(
     {
         name: "codepipeline-approval-before-deploy",
         summary:
-            "In stage and prod a Manual approval action comes before the first action that deploys (a Deploy action, or a CodeBuild project whose buildspec deploys).",
+            "In stage and prod a Manual approval action comes before the first action that deploys: a Deploy action, or a CodeBuild action whose project is marked deploying (PipelineStep tag), runs a deploy command (ECS, Lambda, CloudFormation/SAM/CDK, kubectl/helm, S3 sync, CodeDeploy, ...), has no step mark or is not of this stack (fail closed).",
         severity: "high",
         nist: ["CM-3", "CM-5"],
     },
@@ -156,7 +210,7 @@ export const pipelineApprovalBeforeDeploy = stackPolicy(
             );
             if (!approved) {
                 reportOn(
-                    `Pipeline "${pipeline.name}" deploys at ${label(deploy)} in ${ctx.environment} without a Manual ` +
+                    `Pipeline "${pipeline.name}" deploys at ${deployLabel(deploy)} in ${ctx.environment} without a Manual ` +
                         `approval before it; required: an Approval/Manual action before the first deploying action; ` +
                         `fix: add an approval stage before "${deploy.stage}".`,
                 );
@@ -169,7 +223,7 @@ export const pipelineTestsAndScansBeforeDeploy = stackPolicy(
     {
         name: "codepipeline-tests-and-scans-before-deploy",
         summary:
-            "Before the first deploying action, a CodeBuild action of the pipeline runs the unit tests (npm test) and one runs a security scan (npm audit, secretlint, eslint-plugin-security, semgrep, ...), judged by its project's buildspec.",
+            "Before the first deploying action (as codepipeline-approval-before-deploy counts them, failing closed), a CodeBuild action of the pipeline runs the unit tests (npm test) and one runs a security scan (npm audit, secretlint, eslint-plugin-security, semgrep, ...), judged by its project's buildspec.",
         severity: "high",
         nist: ["SI-2", "SA-11", "RA-5"],
     },
@@ -188,7 +242,7 @@ export const pipelineTestsAndScansBeforeDeploy = stackPolicy(
         if (missing.length > 0) {
             const seen = earlier.map((a) => `${label(a)}${a.project ? ` -> ${a.project}` : ""}`).join(", ") || "none";
             report(
-                `Pipeline "${pipeline.name}" deploys at ${label(deploy)} without ${missing.join(" and ")} before it ` +
+                `Pipeline "${pipeline.name}" deploys at ${deployLabel(deploy)} without ${missing.join(" and ")} before it ` +
                     `(earlier actions: ${seen}); required: both before the first deploying action; fix: add the ` +
                     `action(s) to an earlier stage, running a project of this stack with an inline buildspec.`,
             );

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { codebuildPolicies } from "../policies/codebuild";
+import { PIPELINE_STEP_TAG } from "../../domain/pipelineSteps";
 import { codepipelinePolicies } from "../policies/codepipeline";
 import { ecrPolicies } from "../policies/ecr";
 import { check, res } from "./fixtures";
@@ -186,31 +187,21 @@ const build = (name: string, projectName: string, runOrder = 1, category = "Buil
     action(name, category, "CodeBuild", { runOrder, configuration: { ProjectName: projectName } });
 const spec = (...commands: string[]) =>
     `version: 0.2\nphases:\n    build:\n        commands:\n${commands.map((c) => `            - ${c}\n`).join("")}`;
+/** A CodeBuild project of the stack: its name, its step mark (PipelineStep tag; none when undefined), its commands. */
+const stepProject = (name: string, mark: string | undefined, ...commands: string[]) =>
+    res("aws:codebuild/project:Project", name, {
+        name: `p-${name}`,
+        ...(mark === undefined ? {} : { tags: { [PIPELINE_STEP_TAG]: mark } }),
+        source: { type: "CODEPIPELINE", buildspec: spec(...commands) },
+    });
 /** CodeBuild projects by name and what their inline buildspec runs. */
 const projects = [
-    res("aws:codebuild/project:Project", "tests", {
-        name: "p-tests",
-        source: { type: "CODEPIPELINE", buildspec: spec("npm ci", "npm test") },
-    }),
-    res("aws:codebuild/project:Project", "scan", {
-        name: "p-scan",
-        source: { type: "CODEPIPELINE", buildspec: spec("npm audit --omit=dev --audit-level=high") },
-    }),
-    res("aws:codebuild/project:Project", "image", {
-        name: "p-image",
-        source: { type: "CODEPIPELINE", buildspec: spec("docker build -t app .") },
-    }),
-    res("aws:codebuild/project:Project", "lint", {
-        name: "p-lint",
-        source: { type: "CODEPIPELINE", buildspec: spec("# npm audit (disabled)", "npx eslint .") },
-    }),
-    res("aws:codebuild/project:Project", "scale", {
-        name: "p-scale",
-        source: {
-            type: "CODEPIPELINE",
-            buildspec: spec("aws ecs update-service --cluster c --service s --desired-count 2"),
-        },
-    }),
+    stepProject("tests", "test", "npm ci", "npm test"),
+    stepProject("scan", "test", "npm audit --omit=dev --audit-level=high"),
+    stepProject("image", "build", "docker build -t app ."),
+    stepProject("lint", "test", "# npm audit (disabled)", "npx eslint ."),
+    // Marked a build step, but its buildspec deploys: the command decides.
+    stepProject("scale", "build", "aws ecs update-service --cluster c --service s --desired-count 2"),
 ];
 const stages = {
     source: { name: "Source", actions: [source] },
@@ -246,7 +237,7 @@ describe("CodePipeline policies", () => {
                 ])
             ).map((v) => v[2]);
         const missingScan =
-            'Pipeline "pipeline" deploys at "Deploy/DeployService" without an action whose CodeBuild project runs a security scan (';
+            'Pipeline "pipeline" deploys at "Deploy/DeployService" (a Deploy action) without an action whose CodeBuild project runs a security scan (';
         // A lint project named "SecurityScan" runs no scanner: its npm audit is commented out.
         const renamed = { name: "Build", actions: [build("UnitTests", "p-tests"), build("SecurityScan", "p-lint")] };
         expect((await verdict(renamed))[0]).to.contain(missingScan);
@@ -269,7 +260,7 @@ describe("CodePipeline policies", () => {
             [
                 "codepipeline-approval-before-deploy",
                 "pipeline",
-                'Pipeline "pipeline" deploys at "Build/ScaleUp" in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Build".',
+                'Pipeline "pipeline" deploys at "Build/ScaleUp" (project "scale" runs a deploy command (ECS: aws ecs update-service)) in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Build".',
             ],
         ]);
     });
@@ -295,14 +286,105 @@ describe("CodePipeline policies", () => {
             [
                 "codepipeline-approval-before-deploy",
                 "pipeline",
-                'Pipeline "pipeline" deploys at "Deploy/DeployService" in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Deploy".',
+                'Pipeline "pipeline" deploys at "Deploy/DeployService" (a Deploy action) in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Deploy".',
             ],
             [
                 "codepipeline-tests-and-scans-before-deploy",
                 "pipeline",
-                'Pipeline "pipeline" deploys at "Deploy/DeployService" without an action whose CodeBuild project runs the unit tests (\\b(npm|yarn|pnpm)\\s+(run\\s+)?test\\b|\\bnpx\\s+(jest|mocha|vitest)\\b) and an action whose CodeBuild project runs a security scan (\\bnpm\\s+audit\\b|\\bsecretlint\\b|\\bsemgrep\\b|\\bgitleaks\\b|\\btrufflehog\\b|\\btrivy\\s+(fs|repo)\\b|\\bosv-scanner\\b|\\bgrype\\b|eslint-plugin-security|\\bsnyk\\s+test\\b) before it (earlier actions: "Source/Source"); required: both before the first deploying action; fix: add the action(s) to an earlier stage, running a project of this stack with an inline buildspec.',
+                'Pipeline "pipeline" deploys at "Deploy/DeployService" (a Deploy action) without an action whose CodeBuild project runs the unit tests (\\b(npm|yarn|pnpm)\\s+(run\\s+)?test\\b|\\bnpx\\s+(jest|mocha|vitest)\\b) and an action whose CodeBuild project runs a security scan (\\bnpm\\s+audit\\b|\\bsecretlint\\b|\\bsemgrep\\b|\\bgitleaks\\b|\\btrufflehog\\b|\\btrivy\\s+(fs|repo)\\b|\\bosv-scanner\\b|\\bgrype\\b|eslint-plugin-security|\\bsnyk\\s+test\\b) before it (earlier actions: "Source/Source"); required: both before the first deploying action; fix: add the action(s) to an earlier stage, running a project of this stack with an inline buildspec.',
             ],
         ]);
+    });
+
+    describe("deploys fail closed and follow the step's mark", () => {
+        const lambda = "aws lambda update-function-code --function-name orders-api --image-uri $IMAGE_URI";
+        const deployStage = (projectName: string) => ({ name: "Ship", actions: [build("Ship", projectName)] });
+        const verdict = async (extra: ReturnType<typeof stepProject>[], stageList: object[], stack = "stage") =>
+            await check(codepipelinePolicies, [...projects, ...extra, pipeline(stageList)], { stack });
+
+        it("an unmarked project deploying to Lambda without an approval before it is reported in stage", async () => {
+            expect(
+                await verdict(
+                    [stepProject("lambda", undefined, lambda)],
+                    [stages.source, stages.build, deployStage("p-lambda")],
+                ),
+            ).to.deep.equal([
+                [
+                    "codepipeline-approval-before-deploy",
+                    "pipeline",
+                    'Pipeline "pipeline" deploys at "Ship/Ship" (project "lambda" runs a deploy command (Lambda: aws lambda update-function-code)) in stage without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Ship".',
+                ],
+            ]);
+        });
+
+        it("an unmarked project is a deploy whatever it runs, and so is a project outside the stack or an unknown mark", async () => {
+            const reasons = async (extra: ReturnType<typeof stepProject>[], projectName: string) =>
+                (await verdict(extra, [stages.source, stages.build, deployStage(projectName)])).map((v) => v[2]);
+            expect(await reasons([stepProject("notify", undefined, "echo deployed")], "p-notify")).to.deep.equal([
+                'Pipeline "pipeline" deploys at "Ship/Ship" (project "notify" has no PipelineStep tag, so it counts as deploying) in stage without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Ship".',
+            ]);
+            expect(await reasons([stepProject("odd", "release", "echo released")], "p-odd")).to.deep.equal([
+                'Pipeline "pipeline" deploys at "Ship/Ship" (project "odd" has an unknown ("release") PipelineStep tag, so it counts as deploying) in stage without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Ship".',
+            ]);
+            expect(await reasons([], "other-account-project")).to.deep.equal([
+                'Pipeline "pipeline" deploys at "Ship/Ship" (project "other-account-project" is not one of this stack, so it counts as deploying) in stage without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Ship".',
+            ]);
+            // The same steps after an approval pass.
+            const approved = [stages.source, stages.build, stages.approve, deployStage("p-notify")];
+            expect(await verdict([stepProject("notify", undefined, "echo deployed")], approved)).to.deep.equal([]);
+        });
+
+        it("a project marked deploying, whatever its commands, needs the tests and scans before it", async () => {
+            const early = { name: "Early", actions: [build("Ship", "p-ship")] };
+            expect(
+                await verdict(
+                    [stepProject("ship", "deploy", "./release.sh")],
+                    [stages.source, early, stages.build],
+                    "dev",
+                ),
+            ).to.deep.equal([
+                [
+                    "codepipeline-tests-and-scans-before-deploy",
+                    "pipeline",
+                    'Pipeline "pipeline" deploys at "Early/Ship" (project "ship" is marked PipelineStep "deploy") without an action whose CodeBuild project runs the unit tests (\\b(npm|yarn|pnpm)\\s+(run\\s+)?test\\b|\\bnpx\\s+(jest|mocha|vitest)\\b) and an action whose CodeBuild project runs a security scan (\\bnpm\\s+audit\\b|\\bsecretlint\\b|\\bsemgrep\\b|\\bgitleaks\\b|\\btrufflehog\\b|\\btrivy\\s+(fs|repo)\\b|\\bosv-scanner\\b|\\bgrype\\b|eslint-plugin-security|\\bsnyk\\s+test\\b) before it (earlier actions: "Source/Source"); required: both before the first deploying action; fix: add the action(s) to an earlier stage, running a project of this stack with an inline buildspec.',
+                ],
+            ]);
+        });
+
+        it("a test step marked as a test is not a deploy: it may run before the approval", async () => {
+            const smoke = { name: "Smoke", actions: [build("SmokeTests", "p-smoke", 1, "Test")] };
+            const p = [stages.source, stages.build, smoke, stages.approve, stages.deploy];
+            expect(await verdict([stepProject("smoke", "test", "npm run smoke")], p, "prod")).to.deep.equal([]);
+        });
+
+        it("the broadened table: each kind of deploy command makes a marked build step a deploy", async () => {
+            for (const command of [
+                "aws cloudformation deploy --template-file t.yml --stack-name s",
+                "sam deploy --no-confirm-changeset",
+                "npx cdk deploy --require-approval never",
+                "kubectl -n prod apply -f k8s/",
+                "helm upgrade --install orders-api chart/",
+                "aws s3 sync dist/ s3://orders-site --delete",
+                "aws deploy create-deployment --application-name a",
+                lambda,
+            ]) {
+                const found = await verdict(
+                    [stepProject("ship", "build", command)],
+                    [stages.source, stages.build, deployStage("p-ship")],
+                );
+                expect(
+                    found.map((v) => v[0]),
+                    command,
+                ).to.deep.equal(["codepipeline-approval-before-deploy"]);
+            }
+            for (const command of ["aws s3 cp release.json s3://bucket/releases/", "kubectl rollout status deploy/x"]) {
+                const found = await verdict(
+                    [stepProject("ship", "build", command)],
+                    [stages.source, stages.build, deployStage("p-ship")],
+                );
+                expect(found, command).to.deep.equal([]);
+            }
+        });
     });
 
     it("an approval in the deploy stage at the same run order does not count", async () => {

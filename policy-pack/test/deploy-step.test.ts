@@ -9,6 +9,8 @@ import {
     UNIT_TEST_COMMAND,
 } from "../policies/codepipeline";
 import { iamPolicies } from "../policies/iam";
+import { PIPELINE_STEP_TAG, pipelineStepRole } from "../../domain/pipelineSteps";
+import { FARGATE_PIPELINE_STEPS } from "../../targets/fargate/deployStep";
 import { check, res } from "./fixtures";
 
 // The pipeline deploys with a CodeBuild project (buildspecs/deploy-task-definition.yml), not the ECS deploy action:
@@ -18,12 +20,17 @@ const BUILDSPECS = path.join(__dirname, "..", "..", "buildspecs");
 const buildspec = (file: string) => fs.readFileSync(path.join(BUILDSPECS, file), "utf8");
 const KEY = "arn:aws-us-gov:kms:us-gov-west-1:173205080756:key/1234";
 
-const project = (name: string, file: string) =>
-    res("aws:codebuild/project:Project", name, {
+/** A project of the Fargate pipeline's step with this suffix, marked as the program marks it. */
+const project = (name: string, file: string) => {
+    const step = Object.values(FARGATE_PIPELINE_STEPS).find((s) => s.suffix === name);
+    if (!step) throw new Error(`no Fargate pipeline step ${name}`);
+    return res("aws:codebuild/project:Project", name, {
         name: `orders-api-prod-${name}`,
         encryptionKey: KEY,
+        tags: { [PIPELINE_STEP_TAG]: pipelineStepRole(step) },
         source: { type: "CODEPIPELINE", buildspec: buildspec(file) },
     });
+};
 const projects = [
     project("unit-tests", "unit-tests.yml"),
     project("security-scan", "security-scan.yml"),
@@ -86,6 +93,21 @@ describe("the deploy step (deploy-task-definition.yml) under the pipeline gates"
         }
     });
 
+    it("the Fargate pipeline's steps are marked by their rows: deploy and scale-up deploy, the checks are tests", () => {
+        expect(
+            Object.fromEntries(Object.values(FARGATE_PIPELINE_STEPS).map((s) => [s.suffix, pipelineStepRole(s)])),
+        ).to.deep.equal({
+            "unit-tests": "test",
+            "security-scan": "test",
+            "build-image": "build",
+            "promote-image": "build",
+            "image-scan-gate": "test",
+            deploy: "deploy",
+            "scale-up": "deploy",
+            "publish-release": "build",
+        });
+    });
+
     it("prod: approval, then the deploy project passes; without the approval the deploy project is reported", async () => {
         const { source, build, approval, deploy, release } = stages;
         expect(
@@ -101,7 +123,7 @@ describe("the deploy step (deploy-task-definition.yml) under the pipeline gates"
             [
                 "codepipeline-approval-before-deploy",
                 "pipeline",
-                'Pipeline "pipeline" deploys at "Deploy/DeployToFargate" in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Deploy".',
+                'Pipeline "pipeline" deploys at "Deploy/DeployToFargate" (project "deploy" is marked PipelineStep "deploy") in prod without a Manual approval before it; required: an Approval/Manual action before the first deploying action; fix: add an approval stage before "Deploy".',
             ],
         ]);
     });
@@ -117,7 +139,7 @@ describe("the deploy step (deploy-task-definition.yml) under the pipeline gates"
         });
         expect(verdict.map((v) => v[0])).to.deep.equal(["codepipeline-tests-and-scans-before-deploy"]);
         expect(verdict[0][2]).to.contain(
-            'Pipeline "pipeline" deploys at "Deploy/DeployToFargate" without an action whose CodeBuild project runs the unit tests',
+            'Pipeline "pipeline" deploys at "Deploy/DeployToFargate" (project "deploy" is marked PipelineStep "deploy") without an action whose CodeBuild project runs the unit tests',
         );
     });
 });

@@ -1,4 +1,6 @@
 import type { RecordedResource, StackRun } from "../../offline/mockRuntime";
+import { PIPELINE_STEP_TAG } from "../../domain/pipelineSteps";
+import { DEPLOY_COMMAND } from "../policies/codepipeline";
 
 // Security-relevant mutations of a recorded stack, one at a time: each returns a copy of the run with one
 // resource changed, added or unprotected, as a careless or malicious change to the program would register it.
@@ -487,17 +489,16 @@ type Stage = { name: string; actions: Action[] };
 
 function pipelines(b: Builder): void {
     const projects = b.of("aws:codebuild/project:Project");
-    const runs = (a: Action, pattern: RegExp) =>
-        a.provider === "CodeBuild" &&
-        pattern.test(
-            String(
-                projects.find((p) => p.inputs.name === a.configuration?.ProjectName)?.inputs.source?.buildspec ?? "",
-            ),
-        );
+    const projectOf = (a: Action) =>
+        a.provider === "CodeBuild" ? projects.find((p) => p.inputs.name === a.configuration?.ProjectName) : undefined;
+    const runs = (a: Action, pattern: RegExp) => pattern.test(String(projectOf(a)?.inputs.source?.buildspec ?? ""));
     for (const p of b.of("aws:codepipeline/pipeline:Pipeline")) {
         const stages = p.inputs.stages as Stage[];
-        // A deploy is a Deploy action or a CodeBuild action whose buildspec deploys (deploy-task-definition.yml).
-        const deploys = (a: Action) => a.category === "Deploy" || runs(a, /aws ecs update-service/);
+        // A deploy is a Deploy action or a CodeBuild action whose project is marked deploying or runs a deploy command.
+        const deploys = (a: Action) =>
+            a.category === "Deploy" ||
+            projectOf(a)?.inputs.tags?.[PIPELINE_STEP_TAG] === "deploy" ||
+            runs(a, DEPLOY_COMMAND);
         const deployStage = stages.findIndex((s) => s.actions.some(deploys));
         const edit = (what: string, fn: (stages: Stage[]) => void) =>
             b.change("pipeline-gates", what, p, (i) => {
@@ -530,10 +531,29 @@ function pipelines(b: Builder): void {
         if (stages.some((s) => s.actions.some(tests))) {
             edit("unit tests removed", remove(tests));
             edit("unit tests moved after deploy", moveAfterDeploy(tests));
+            // An unmarked project counts as deploying: the unit tests then deploy before any test ran.
+            const testProject = projectOf(stages.flatMap((s) => s.actions).find(tests)!);
+            if (testProject) {
+                b.change(
+                    "pipeline-gates",
+                    "step mark removed from the unit-test project",
+                    testProject,
+                    (i) => void delete i.tags?.[PIPELINE_STEP_TAG],
+                );
+            }
         }
         if (b.isProtected && stages.some((s) => s.actions.some(approval))) {
             edit("approval removed", remove(approval));
             edit("approval moved after deploy", moveAfterDeploy(approval));
+            edit("an action running a project outside the stack added before the approval", (ss) => {
+                const outside = { ...ss[1].actions.find((a) => a.provider === "CodeBuild")! };
+                ss[1].actions.push({
+                    ...outside,
+                    name: "Outside",
+                    runOrder: 9,
+                    configuration: { ...outside.configuration, ProjectName: "not-of-this-stack" },
+                });
+            });
             edit("deploy project moved into the Build stage, before the approval", (ss) => {
                 const moved = ss.flatMap((s) => s.actions.filter(deploys));
                 remove(deploys)(ss);

@@ -45,6 +45,8 @@ export const FARGATE_STEPS = stepTable<"deploy" | "scaleUp", EcsServiceTarget>({
         action: "ScaleUpService",
         category: "Build",
         input: "image",
+        // It changes what runs too (the service's task count).
+        deploys: true,
         suffix: "scale-up",
         buildspec: "scale-up.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
@@ -103,14 +105,29 @@ export const DEPLOY_BUILD_MARGIN_MINUTES = 10;
 /** Longest deployment timeout: CodeBuild's longest build (2160 minutes) less the margin. */
 export const MAX_DEPLOYMENT_TIMEOUT_MINUTES = 2160 - DEPLOY_BUILD_MARGIN_MINUTES;
 
-/** The scale-up step after the first deploy: read and update this one service. */
-function scaleUpService(_input: BuildRolePolicyInput, target: ResolvedEcsService): aws.iam.PolicyStatement[] {
+/** ARN pattern of every revision of the service's task definition family. */
+function familyRevisions(input: BuildRolePolicyInput, target: ResolvedEcsService): string {
+    const { partition: p, region, accountId } = input;
+    return `arn:${p}:ecs:${region}:${accountId}:task-definition/${target.taskDefinitionFamily}:*`;
+}
+
+/**
+ * The scale-up step after the first deploy: read this one service and update it in its cluster, narrowed like the
+ * deploy step's DeployService so it cannot switch the service to a task definition of another family. The scale-up
+ * sends a desired count only, without ecs:task-definition, hence ArnLikeIfExists.
+ */
+function scaleUpService(input: BuildRolePolicyInput, target: ResolvedEcsService): aws.iam.PolicyStatement[] {
     return [
+        { Sid: "WatchService", Effect: "Allow", Action: "ecs:DescribeServices", Resource: target.serviceArn },
         {
             Sid: "ScaleUpService",
             Effect: "Allow",
-            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
+            Action: "ecs:UpdateService",
             Resource: target.serviceArn,
+            Condition: {
+                ArnEquals: { "ecs:cluster": target.clusterArn },
+                ArnLikeIfExists: { "ecs:task-definition": familyRevisions(input, target) },
+            },
         },
     ];
 }
@@ -131,7 +148,7 @@ export function deployRoleStatements(
     target: ResolvedEcsService,
 ): aws.iam.PolicyStatement[] {
     const { partition: p, region, accountId } = input;
-    const family = `arn:${p}:ecs:${region}:${accountId}:task-definition/${target.taskDefinitionFamily}:*`;
+    const family = familyRevisions(input, target);
     // A parameter name starting with "/" loses it in the ARN: parameter/<name without the slash>.
     const parameter = (name: string) => `arn:${p}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
     return [
