@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
-import { PIPELINE_STEP_ROLES, PIPELINE_STEP_TAG } from "../../domain/pipelineSteps";
+import { PIPELINE_STEP_ROLES, PIPELINE_STEP_TAG } from "./pipelineSteps";
 import {
     contextOf,
     Deferred,
@@ -17,7 +17,7 @@ import {
 // repository (or a project outside the stack) cannot be read here, so it proves nothing.
 //
 // Deploys fail closed: an action deploys when it is a Deploy action, or runs a project marked as deploying (the
-// PipelineStep tag, domain/pipelineSteps.ts), or one whose buildspec runs a deploy command, or one without a known
+// PipelineStep tag, policies/pipelineSteps.ts), or one whose buildspec runs a deploy command, or one without a known
 // mark, or a project that is not one of this stack. Only a project marked "build" or "test" whose buildspec runs
 // no deploy command is not a deploy.
 
