@@ -107,12 +107,13 @@ export class PreviewWorkspace {
     /** Links to every top-level entry of the project; stack files copied (or replaced by `stackFiles`). */
     private linkProject(stackFiles: Record<string, string>): void {
         fs.mkdirSync(this.project);
+        const asJavaScript = importedFolders(this.root);
         for (const entry of fs.readdirSync(this.root)) {
             if (entry === ".git") continue;
             const source = path.join(this.root, entry);
             const target = path.join(this.project, entry);
             if (/^Pulumi\..+\.yaml$/.test(entry)) fs.copyFileSync(source, target);
-            else if (AS_JAVASCRIPT.includes(entry)) linkAsJavaScript(source, target);
+            else if (asJavaScript.includes(entry)) linkAsJavaScript(source, target);
             else fs.symlinkSync(source, target);
         }
         // The program's entry is JavaScript too: package.json names it, and Pulumi.yaml starts the program without
@@ -141,7 +142,7 @@ export class PreviewWorkspace {
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             // `npm test` type-checks the program; the preview only runs it (the SDK's documented switch; the
-            // program is JavaScript here, see AS_JAVASCRIPT, but a .ts file it might still load is not type-checked).
+            // program is JavaScript here, see importedFolders, but a .ts file it might still load is not type-checked).
             PULUMI_NODEJS_TRANSPILE_ONLY: "true",
             // V8's code cache for every node process the CLI starts (program, policy pack, plugins).
             NODE_OPTIONS: [process.env.NODE_OPTIONS, `--require ${JSON.stringify(COMPILE_CACHE)}`]
@@ -185,7 +186,31 @@ export class PreviewWorkspace {
  * cmd/run-policy-pack registers ts-node with type-checking and has no switch to turn it off:
  * PULUMI_NODEJS_TRANSPILE_ONLY is read by cmd/run only), most of a stack's CPU.
  */
-const AS_JAVASCRIPT = ["stacks", "domain", "components", "policy-pack"];
+const ENTRIES = ["index.ts", path.join("policy-pack", "index.ts")];
+
+/**
+ * The top-level folders the program and the policy pack load: their entries' relative imports followed through
+ * every file they reach (a folder added to the program, such as a new deploy target, needs no list kept here).
+ */
+export function importedFolders(root = PROJECT_ROOT): string[] {
+    const folders = new Set<string>();
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const top = path.relative(root, file).split(path.sep);
+        if (top.length > 1) folders.add(top[0]);
+        for (const [, spec] of fs
+            .readFileSync(file, "utf8")
+            .matchAll(/(?:from|import|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+            const base = path.resolve(path.dirname(file), spec);
+            const found = [`${base}.ts`, path.join(base, "index.ts")].find((f) => fs.existsSync(f));
+            if (found) visit(found);
+        }
+    };
+    for (const entry of ENTRIES) visit(path.join(root, entry));
+    return [...folders].sort();
+}
 
 /**
  * A directory of TypeScript as JavaScript: each .ts file gets its transpiled .js (scripts/transpileCache.js, cached by

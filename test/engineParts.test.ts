@@ -1,11 +1,15 @@
 import { expect } from "chai";
 import { isCompatible } from "../engine/cli";
-import { previewArgs, requiredPlugins } from "../engine/preview";
+import { importedFolders, previewArgs, requiredPlugins } from "../engine/preview";
 import { configFailures, placementOf } from "../engine/providers/aws";
 import { planSubnets } from "../engine/providers/awsx";
 import { answerInvoke } from "../offline/awsAnswers";
 
 describe("real-engine preview parts", () => {
+    it("hands the engine as JavaScript exactly the folders the program and the policy pack import", () => {
+        expect(importedFolders()).to.deep.equal(["components", "domain", "policy-pack", "stacks", "targets"]);
+    });
+
     it("uses a pulumi on PATH of the locked major version, not older than the lockfile's", () => {
         expect(isCompatible("3.248.0", "3.248.0")).to.equal(true);
         expect(isCompatible("v3.250.1", "3.248.0")).to.equal(true);
