@@ -12,8 +12,6 @@ import {
 } from "../../domain/defaults";
 import {
     containerPortParameterName,
-    DEPLOY_ENV,
-    DEPLOY_PARAMETERS_PATH,
     LOG_GROUP_PREFIX,
     SCALE_UP_ENV,
     TASK_DEFINITION_SERVICE_TAG,
@@ -87,15 +85,7 @@ export function httpsSslPolicy(partition: string): string {
 }
 /** Tasks may only open HTTPS connections (ECR, Secrets Manager, CloudWatch Logs, AWS APIs). */
 export const TASK_EGRESS_PORT = 443;
-export {
-    containerPortParameterName,
-    DEPLOY_ENV,
-    DEPLOY_PARAMETERS_PATH,
-    LOG_GROUP_PREFIX,
-    SCALE_UP_ENV,
-    TASK_DEFINITION_SERVICE_TAG,
-    taskDefinitionParameterName,
-};
+export * from "./contract";
 
 /** A container secret: an environment variable filled by ECS from Secrets Manager at task start. */
 export interface ContainerSecret {
