@@ -6,6 +6,7 @@
 import { expect } from "chai";
 import { Decision, evaluate, PolicyDocument } from "./iamEvaluator";
 import { readTemplate, resolveTemplate, Template } from "./cfnTemplate";
+import { stackSecretsProvider } from "../engine/deploy";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"] as const;
 type Stack = (typeof STACKS)[number];
@@ -525,6 +526,16 @@ describe("control plane by evaluation: the bootstrap roles, state and trust in b
             expect(await mismatches(planeOf(partition, region))).to.deep.equal([]);
         });
     }
+
+    it("stacks are created with their KMS encryption context (what the secrets key's policy requires)", () => {
+        const url = "awskms:///arn:aws-us-gov:kms:us-gov-west-1:314159265358:key/k?region=us-gov-west-1";
+        expect(stackSecretsProvider(url, "prod")).to.equal(`${url}&context_pulumi_stack=prod`);
+        expect(stackSecretsProvider(`${url}&context_pulumi_stack=prod`, "prod")).to.equal(
+            `${url}&context_pulumi_stack=prod`,
+        );
+        expect(stackSecretsProvider("awskms://alias/x", "dev")).to.equal("awskms://alias/x?context_pulumi_stack=dev");
+        expect(stackSecretsProvider("passphrase", "dev")).to.equal("passphrase");
+    });
 
     it("the tables are not empty: both decisions, every role", () => {
         const counts = COUNTS();

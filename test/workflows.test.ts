@@ -231,7 +231,7 @@ describe("GitHub workflows", () => {
         const login = job.steps.find((s: { name?: string }) => s.name === STACK_STEP);
         expect(login.run).to.include('pulumi login "$PULUMI_BACKEND_URL"');
         expect(login.run).to.include(
-            'pulumi stack select --create "$STACK" --secrets-provider "$PULUMI_SECRETS_PROVIDER" --non-interactive',
+            'pulumi stack select --create "$STACK" --secrets-provider "$PULUMI_SECRETS_PROVIDER&context_pulumi_stack=$STACK" --non-interactive',
         );
         const preview = job.steps.find((s: { with?: { command?: string } }) => s.with?.command === "preview");
         expect(preview.if).to.equal("${{ inputs.command == 'preview' }}");
