@@ -7,7 +7,6 @@ import { buildRoleName, NAME_PREFIX, pipelineName } from "../domain/naming";
 import { previousEnvironment } from "../domain/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { DEPLOY_ENV, ECS_TASKS_SERVICE, SCALE_UP_ENV, TASK_DEFINITION_SERVICE_TAG } from "./fargateService";
 import { serviceTrustPolicy } from "./policyDocuments";
 
 /** Tag that declares a privileged project to the policy pack. */
@@ -72,7 +71,25 @@ export const INSPECTOR_FINDINGS_ACTIONS = ["inspector2:ListFindings"] as const;
  * writes its own log group, reads its input artifact and uses the artifact key (artifactKeyUse); the rest follows
  * from the row.
  */
-export interface BuildStep {
+/** Stages of a service's pipeline that run build steps, in order; the approval, where required, precedes Deploy. */
+export const STEP_STAGES = ["Build", "Deploy", "Release"] as const;
+export type StepStage = (typeof STEP_STAGES)[number];
+/** Artifacts passed between actions: the source, and what the image steps write (image.json). */
+export type StepArtifact = "source" | "image";
+
+export interface BuildStep<T = unknown> {
+    /** Pipeline stage of its action; actions of a stage run one after another in row order. Required. */
+    readonly stage: StepStage;
+    /** Name of its pipeline action. Required. */
+    readonly action: string;
+    /** Category of its action (CodeBuild actions take Build or Test). Required. */
+    readonly category: "Build" | "Test";
+    /** Artifact its action reads. Required. */
+    readonly input: StepArtifact;
+    /** Artifact its action writes. Default: none. */
+    readonly output?: StepArtifact;
+    /** It changes what runs (a deploy target's deploy step); every target has one. Default false. */
+    readonly deploys?: boolean;
     /** Suffix of the project's name (and of its role's, when it has its own). Required. */
     readonly suffix: string;
     /** Its buildspec file in `buildspecs/`. Required. */
@@ -96,24 +113,36 @@ export interface BuildStep {
     readonly ownsBuildRole?: boolean;
     /** Report its buildspec writes; CodeBuild resolves it to the report group `<project>-<report>`. Default: none. */
     readonly reportGroup?: string;
-    /** Role statements of this step alone, after the shared ones. Default: none. */
-    readonly statements?: (input: BuildRolePolicyInput) => aws.iam.PolicyStatement[];
+    /** Role statements of this step alone, after the shared ones, given the target's resolved facts. Default: none. */
+    statements?(input: BuildRolePolicyInput, target: pulumi.Unwrap<T>): aws.iam.PolicyStatement[];
     /** Project environment variables of this step alone, after the shared ones. Default: none. */
-    readonly variables?: (args: PipelineBuildProjectsArgs) => ProjectVariable[];
+    variables?(target: T): ProjectVariable[];
     /** Variables its pipeline action passes, given the source action's variable namespace. Default: none. */
-    readonly actionVariables?: (sourceNamespace?: string) => ActionVariable[];
+    actionVariables?(sourceNamespace?: string): ActionVariable[];
     /** Build timeout, minutes. Default: CodeBuild's (60). */
-    readonly buildTimeoutMinutes?: (args: PipelineBuildProjectsArgs) => number;
+    buildTimeoutMinutes?(target: T): number;
 }
 
-/** Checks every row against BuildStep; the rows' keys become BuildProjectKey. */
-function stepTable<K extends string>(rows: Record<K, BuildStep>): Readonly<Record<K, BuildStep>> {
+/** Build steps by key, in pipeline order within each stage. */
+export type StepTable = Readonly<Record<string, BuildStep>>;
+
+/** Checks every row against BuildStep; the rows' keys become the table's keys. */
+export function stepTable<K extends string, T = unknown>(
+    rows: Record<K, BuildStep<T>>,
+): Readonly<Record<K, BuildStep<T>>> {
     return rows;
 }
 
-/** The build steps of one service's pipeline, in pipeline order. Adding a step is adding a row. */
+/**
+ * The build steps every service's pipeline has, whatever its deploy target, in pipeline order within each stage.
+ * The target adds its own (DeployTarget.steps). Adding a step is adding a row.
+ */
 export const BUILD_STEPS = stepTable({
     unitTests: {
+        stage: "Build",
+        action: "UnitTests",
+        category: "Test",
+        input: "source",
         suffix: "unit-tests",
         buildspec: "unit-tests.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
@@ -124,6 +153,10 @@ export const BUILD_STEPS = stepTable({
         reportGroup: "junit",
     },
     securityScan: {
+        stage: "Build",
+        action: "SecurityScan",
+        category: "Test",
+        input: "source",
         suffix: "security-scan",
         buildspec: "security-scan.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
@@ -135,6 +168,11 @@ export const BUILD_STEPS = stepTable({
         reportGroup: "security",
     },
     buildImage: {
+        stage: "Build",
+        action: "BuildImage",
+        category: "Build",
+        input: "source",
+        output: "image",
         suffix: "build-image",
         buildspec: "build-image.yml",
         runsIn: "building",
@@ -148,6 +186,11 @@ export const BUILD_STEPS = stepTable({
         actionVariables: commitIdFromSource,
     },
     promoteImage: {
+        stage: "Build",
+        action: "PromoteImage",
+        category: "Build",
+        input: "source",
+        output: "image",
         suffix: "promote-image",
         buildspec: "promote-image.yml",
         runsIn: "promoting",
@@ -161,6 +204,10 @@ export const BUILD_STEPS = stepTable({
         actionVariables: commitIdFromSource,
     },
     imageScanGate: {
+        stage: "Build",
+        action: "ImageScanGate",
+        category: "Test",
+        input: "image",
         suffix: "image-scan-gate",
         buildspec: "image-scan-gate.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
@@ -170,20 +217,11 @@ export const BUILD_STEPS = stepTable({
         artifactKeyUse: ARTIFACT_KEY_READ,
         statements: scanFindingsReads,
     },
-    deploy: {
-        suffix: "deploy",
-        buildspec: "deploy-task-definition.yml",
-        computeType: DEFAULT_COMPUTE_TYPE,
-        privileged: false,
-        runsUntrustedCode: false,
-        writesArtifacts: false,
-        artifactKeyUse: ARTIFACT_KEY_READ,
-        statements: deployRoleStatements,
-        variables: (args) => deployVariables(args.ecsService),
-        // The deploy build waits up to the deployment timeout.
-        buildTimeoutMinutes: (args) => args.ecsService.deploymentTimeoutMinutes + DEPLOY_BUILD_MARGIN_MINUTES,
-    },
     publishRelease: {
+        stage: "Release",
+        action: "PublishRelease",
+        category: "Build",
+        input: "image",
         suffix: "publish-release",
         buildspec: "publish-release.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
@@ -195,29 +233,27 @@ export const BUILD_STEPS = stepTable({
         statements: publishReleases,
         actionVariables: () => [plainText("PIPELINE_EXECUTION_ID", "#{codepipeline.PipelineExecutionId}")],
     },
-    scaleUp: {
-        suffix: "scale-up",
-        buildspec: "scale-up.yml",
-        computeType: DEFAULT_COMPUTE_TYPE,
-        privileged: false,
-        runsUntrustedCode: false,
-        writesArtifacts: false,
-        artifactKeyUse: ARTIFACT_KEY_READ,
-        statements: scaleUpService,
-        variables: (args) => scaleUpVariables(args.ecsService),
-    },
 });
-export type BuildProjectKey = keyof typeof BUILD_STEPS;
-const STEP_KEYS = Object.keys(BUILD_STEPS) as BuildProjectKey[];
+/** Key of a step in a pipeline's step table (BUILD_STEPS and its target's steps). */
+export type BuildProjectKey = string;
 
-/** One fact of every step, by key. */
-function stepFacts<T>(fact: (step: BuildStep) => T): Readonly<Record<BuildProjectKey, T>> {
-    return Object.fromEntries(STEP_KEYS.map((key) => [key, fact(BUILD_STEPS[key])])) as Record<BuildProjectKey, T>;
+/** The steps of a pipeline: the common ones and its deploy target's, ordered by stage (row order within one). */
+export function pipelineSteps(targetSteps: StepTable): StepTable {
+    const all: StepTable = { ...BUILD_STEPS, ...targetSteps };
+    const keys = Object.keys(all);
+    const stageOf = (key: string) => STEP_STAGES.indexOf(all[key].stage);
+    const ordered = [...keys].sort((a, b) => stageOf(a) - stageOf(b) || keys.indexOf(a) - keys.indexOf(b));
+    return Object.fromEntries(ordered.map((key) => [key, all[key]]));
 }
-/** The suffix each project's name ends with. */
-export const BUILD_PROJECTS = stepFacts((step) => step.suffix);
-/** The buildspec file (in `buildspecs/`) each project runs. */
-export const BUILDSPEC_FILES = stepFacts((step) => step.buildspec);
+
+/** One fact of every step of a table, by key. */
+export function stepFacts<T>(steps: StepTable, fact: (step: BuildStep) => T): Readonly<Record<string, T>> {
+    return Object.fromEntries(Object.entries(steps).map(([key, step]) => [key, fact(step)]));
+}
+/** The suffix each common project's name ends with. */
+export const BUILD_PROJECTS = stepFacts(BUILD_STEPS, (step) => step.suffix);
+/** The buildspec file (in `buildspecs/`) each common project runs. */
+export const BUILDSPEC_FILES = stepFacts(BUILD_STEPS, (step) => step.buildspec);
 /** Directory of the buildspec files, relative to this module. */
 export const BUILDSPEC_DIR = path.join(__dirname, "..", "buildspecs");
 
@@ -248,8 +284,6 @@ export interface PipelineBuildProjectsArgs {
     readonly env: EnvironmentName;
     /** Service name (names the projects, the role and the release manifests). Required. */
     readonly serviceName: string;
-    /** Container name in the task definition: the container whose image the deploy step replaces. Required. */
-    readonly containerName: string;
     /** This environment's artifact bucket (release manifests are published to it). Required. */
     readonly artifactBucketName: string;
     /** ARN of the same bucket. Required. */
@@ -272,38 +306,37 @@ export interface PipelineBuildProjectsArgs {
     readonly maxHighFindings?: number;
     /** AWS CLI calls use FIPS endpoints (AWS_USE_FIPS_ENDPOINT). Default fipsEndpointsByDefault(partition). */
     readonly fipsEndpoints?: boolean;
-    /** The ECS service the deploy step updates and the scale-up step raises from 0 tasks. Required. */
-    readonly ecsService: EcsServiceTarget;
+    /** Where the pipeline deploys: its deploy target's steps and what they read. Required. */
+    readonly target: TargetBuild;
 }
 
-/** The service a pipeline deploys to. */
-export interface EcsServiceTarget {
-    readonly clusterName: pulumi.Input<string>;
-    readonly clusterArn: pulumi.Input<string>;
-    readonly serviceName: pulumi.Input<string>;
-    readonly serviceArn: pulumi.Input<string>;
-    /** Tasks once an image is deployed. */
-    readonly desiredCount: number;
-    /** Family of the service's task definitions (the deploy step registers revisions of it). */
-    readonly taskDefinitionFamily: string;
-    /** SSM parameter holding the ARN of Pulumi's newest revision (taskDefinitionParameterName). */
-    readonly taskDefinitionParameterName: string;
-    /** SSM parameter holding the port the service receives traffic on (containerPortParameterName). */
-    readonly containerPortParameterName: string;
-    /** The task role and the execution role of the service: the only roles the deploy step passes to ECS. */
-    readonly taskRoleArns: pulumi.Input<pulumi.Input<string>[]>;
-    /** Minutes the deploy step waits for its deployment to complete. */
-    readonly deploymentTimeoutMinutes: number;
+/** What the build projects need of a deploy target (DeployTarget creates it). */
+export interface TargetBuild<T = unknown> {
+    /** Its steps (at least one marked `deploys`), placed after the common ones of their stage. Required. */
+    readonly steps: Readonly<Record<string, BuildStep<T>>>;
+    /** What its steps' statements, variables and timeouts read (resolved for the statements). Required. */
+    readonly facts: T;
+    /** CONTAINER_NAME of every project: the container whose image the deploy step replaces. Required. */
+    readonly containerName: pulumi.Input<string>;
+    /** Every problem of the target's own arguments (validateBuildProjectsArgs reports them). Default: none. */
+    readonly problems?: readonly string[];
 }
-
-/** Minutes a deploy build may run beyond the deployment timeout (install, render, register). */
-export const DEPLOY_BUILD_MARGIN_MINUTES = 10;
-/** Longest deployment timeout: CodeBuild's longest build (2160 minutes) less the margin. */
-export const MAX_DEPLOYMENT_TIMEOUT_MINUTES = 2160 - DEPLOY_BUILD_MARGIN_MINUTES;
 
 /** Name of one CodeBuild project: the pipeline's name and the step's suffix. */
-export function buildProjectName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
-    return `${pipelineName(env, service)}-${BUILD_STEPS[key].suffix}`;
+export function buildProjectName(
+    env: EnvironmentName,
+    service: string,
+    key: BuildProjectKey,
+    steps: StepTable = BUILD_STEPS,
+): string {
+    return `${pipelineName(env, service)}-${stepOf(steps, key).suffix}`;
+}
+
+/** The row of one step; a key not in the table is a programming error. */
+export function stepOf(steps: StepTable, key: BuildProjectKey): BuildStep {
+    const step = steps[key];
+    if (!step) throw new Error(`no build step "${key}"; the steps are ${Object.keys(steps).join(", ")}`);
+    return step;
 }
 
 /** CodeBuild's default log group name of a project. */
@@ -312,23 +345,28 @@ export function buildLogGroupName(projectName: string): string {
 }
 
 /** The report group a step publishes to, if any: named as CodeBuild resolves its buildspec's report. */
-export function reportGroupNameOf(key: BuildProjectKey, env: EnvironmentName, service: string): string | undefined {
-    const report = BUILD_STEPS[key].reportGroup;
-    return report === undefined ? undefined : `${buildProjectName(env, service, key)}-${report}`;
+export function reportGroupNameOf(
+    key: BuildProjectKey,
+    env: EnvironmentName,
+    service: string,
+    steps: StepTable = BUILD_STEPS,
+): string | undefined {
+    const report = stepOf(steps, key).reportGroup;
+    return report === undefined ? undefined : `${buildProjectName(env, service, key, steps)}-${report}`;
 }
 
 /** The steps of an environment, in pipeline order: dev builds the image, later environments promote it. */
-export function buildProjectKeys(env: EnvironmentName): BuildProjectKey[] {
+export function buildProjectKeys(env: EnvironmentName, steps: StepTable = BUILD_STEPS): BuildProjectKey[] {
     const imageStep = env === "dev" ? "building" : "promoting";
-    return STEP_KEYS.filter((key) => {
-        const runsIn = BUILD_STEPS[key].runsIn;
+    return Object.keys(steps).filter((key) => {
+        const runsIn = steps[key].runsIn;
         return runsIn === undefined || runsIn === imageStep;
     });
 }
 
 /** The content of a project's buildspec file. */
-export function readBuildspec(key: BuildProjectKey): string {
-    return fs.readFileSync(path.join(BUILDSPEC_DIR, BUILD_STEPS[key].buildspec), "utf8");
+export function readBuildspec(key: BuildProjectKey, steps: StepTable = BUILD_STEPS): string {
+    return fs.readFileSync(path.join(BUILDSPEC_DIR, stepOf(steps, key).buildspec), "utf8");
 }
 
 /** The ECR registry host of an account: `<account>.dkr.ecr.<region>.<dnsSuffix>`. */
@@ -337,9 +375,9 @@ export function ecrRegistryHost(accountId: string, region: string, dnsSuffix: st
 }
 
 /** A variable of a pipeline action (CodeBuild action configuration `EnvironmentVariables`). */
-type ActionVariable = { name: string; value: string; type: "PLAINTEXT" };
+export type ActionVariable = { name: string; value: string; type: "PLAINTEXT" };
 
-function plainText(name: string, value: string): ActionVariable {
+export function plainText(name: string, value: string): ActionVariable {
     return { name, value, type: "PLAINTEXT" };
 }
 
@@ -347,8 +385,12 @@ function plainText(name: string, value: string): ActionVariable {
  * Environment variables a pipeline action passes to a project (CodeBuild action configuration
  * `EnvironmentVariables`, as JSON), or undefined when none: the step's actionVariables.
  */
-export function actionEnvironmentVariables(key: BuildProjectKey, sourceNamespace?: string): string | undefined {
-    const variables = BUILD_STEPS[key].actionVariables?.(sourceNamespace) ?? [];
+export function actionEnvironmentVariables(
+    key: BuildProjectKey,
+    sourceNamespace?: string,
+    steps: StepTable = BUILD_STEPS,
+): string | undefined {
+    const variables = stepOf(steps, key).actionVariables?.(sourceNamespace) ?? [];
     return variables.length > 0 ? JSON.stringify(variables) : undefined;
 }
 
@@ -366,18 +408,6 @@ export interface BuildRolePolicyInput {
     readonly artifactBucketArn: string;
     readonly kmsKeyArn: string;
     readonly ecrRepositoryArn: string;
-    /** The ECS service the deploy and scale-up steps update. */
-    readonly ecsServiceArn: string;
-    /** Its cluster (the deploy step's ecs:cluster condition). */
-    readonly ecsClusterArn: string;
-    /** Family of the service's task definitions. */
-    readonly taskDefinitionFamily: string;
-    /** SSM parameter holding the ARN of Pulumi's newest revision. */
-    readonly taskDefinitionParameterName: string;
-    /** SSM parameter holding the port the service receives traffic on; the deploy step rewrites it. */
-    readonly containerPortParameterName: string;
-    /** Task and execution role the deploy step registers task definitions with. */
-    readonly taskRoleArns: readonly string[];
     readonly previous?: PreviousEnvironment;
     readonly npmTokenSecretArn?: string;
 }
@@ -394,10 +424,14 @@ export function pipelineArtifactPrefix(env: EnvironmentName, service: string): s
  * Name of the role of one project. The image step keeps the service's build role name (buildRoleName): the
  * previous environment's bucket, key and repository trust exactly that role for promotion.
  */
-export function projectRoleName(env: EnvironmentName, service: string, key: BuildProjectKey): string {
-    return BUILD_STEPS[key].ownsBuildRole
-        ? buildRoleName(env, service)
-        : `${NAME_PREFIX}-${env}-${service}-${BUILD_STEPS[key].suffix}`;
+export function projectRoleName(
+    env: EnvironmentName,
+    service: string,
+    key: BuildProjectKey,
+    steps: StepTable = BUILD_STEPS,
+): string {
+    const step = stepOf(steps, key);
+    return step.ownsBuildRole ? buildRoleName(env, service) : `${NAME_PREFIX}-${env}-${service}-${step.suffix}`;
 }
 
 /**
@@ -408,10 +442,15 @@ export function projectRoleName(env: EnvironmentName, service: string, key: Buil
  * reads findings; only publish-release writes `releases/`; only deploy registers task definitions and passes the
  * task roles (deployRoleStatements); only deploy and scale-up update the service.
  */
-export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyInput): aws.iam.PolicyDocument {
+export function projectRolePolicy(
+    key: BuildProjectKey,
+    input: BuildRolePolicyInput,
+    steps: StepTable = BUILD_STEPS,
+    target?: unknown,
+): aws.iam.PolicyDocument {
     const { partition: p, region, accountId, env, serviceName } = input;
-    const step = BUILD_STEPS[key];
-    const projectName = buildProjectName(env, serviceName, key);
+    const step = stepOf(steps, key);
+    const projectName = buildProjectName(env, serviceName, key, steps);
     const artifacts = `${input.artifactBucketArn}/${pipelineArtifactPrefix(env, serviceName)}*`;
     const writesArtifacts = step.writesArtifacts;
     const statements: aws.iam.PolicyStatement[] = [
@@ -429,9 +468,9 @@ export function projectRolePolicy(key: BuildProjectKey, input: BuildRolePolicyIn
         },
         { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
         { Sid: "UseArtifactKey", Effect: "Allow", Action: [...step.artifactKeyUse], Resource: input.kmsKeyArn },
-        ...(step.statements?.(input) ?? []),
+        ...(step.statements?.(input, target as never) ?? []),
     ];
-    const reportGroup = reportGroupNameOf(key, env, serviceName);
+    const reportGroup = reportGroupNameOf(key, env, serviceName, steps);
     if (reportGroup) {
         statements.push({
             Sid: "PublishTestReports",
@@ -499,83 +538,6 @@ function publishReleases(input: BuildRolePolicyInput): aws.iam.PolicyStatement[]
     ];
 }
 
-/** The scale-up step after the first deploy: read and update this one service. */
-function scaleUpService(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
-    return [
-        {
-            Sid: "ScaleUpService",
-            Effect: "Allow",
-            Action: ["ecs:DescribeServices", "ecs:UpdateService"],
-            Resource: input.ecsServiceArn,
-        },
-    ];
-}
-
-/**
- * What the deploy step needs beyond its input artifact: read Pulumi's revision (its ARN from one SSM parameter),
- * register a copy with the promoted image in the service's family, pass exactly the service's two roles to ECS
- * tasks, update and watch one service (its load balancer entry too, when the revision's port is new), and read and
- * record the port the service receives traffic on (one more SSM parameter). ecs:DescribeTaskDefinition supports no
- * resource-level permissions; ecs:RegisterTaskDefinition has the task-definition resource type (Service
- * Authorization Reference, "Actions, resources, and condition keys for Amazon Elastic Container Service"), so
- * registration is allowed in the family only, with the service's tag (aws:RequestTag); a tagged registration also
- * needs ecs:TagResource on the new revision (ECS developer guide, "Grant permission to tag resources on creation"),
- * also only in the family. UpdateService is narrowed by ecs:cluster and ecs:task-definition.
- */
-export function deployRoleStatements(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
-    const { partition: p, region, accountId } = input;
-    const family = `arn:${p}:ecs:${region}:${accountId}:task-definition/${input.taskDefinitionFamily}:*`;
-    // A parameter name starting with "/" loses it in the ARN: parameter/<name without the slash>.
-    const parameter = (name: string) => `arn:${p}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
-    return [
-        {
-            Sid: "ReadPulumiTaskDefinitionArn",
-            Effect: "Allow",
-            Action: "ssm:GetParameter",
-            Resource: parameter(input.taskDefinitionParameterName),
-        },
-        {
-            Sid: "RecordServedContainerPort",
-            Effect: "Allow",
-            Action: ["ssm:GetParameter", "ssm:PutParameter"],
-            Resource: parameter(input.containerPortParameterName),
-        },
-        { Sid: "DescribeTaskDefinitions", Effect: "Allow", Action: "ecs:DescribeTaskDefinition", Resource: "*" },
-        {
-            Sid: "RegisterServiceTaskDefinitions",
-            Effect: "Allow",
-            Action: "ecs:RegisterTaskDefinition",
-            Resource: family,
-            Condition: { StringEquals: { [`aws:RequestTag/${TASK_DEFINITION_SERVICE_TAG}`]: input.serviceName } },
-        },
-        {
-            Sid: "TagServiceTaskDefinitions",
-            Effect: "Allow",
-            Action: "ecs:TagResource",
-            Resource: family,
-            Condition: { StringEquals: { "ecs:CreateAction": "RegisterTaskDefinition" } },
-        },
-        {
-            Sid: "DeployService",
-            Effect: "Allow",
-            Action: "ecs:UpdateService",
-            Resource: input.ecsServiceArn,
-            Condition: {
-                ArnEquals: { "ecs:cluster": input.ecsClusterArn },
-                ArnLike: { "ecs:task-definition": family },
-            },
-        },
-        { Sid: "WatchService", Effect: "Allow", Action: "ecs:DescribeServices", Resource: input.ecsServiceArn },
-        {
-            Sid: "PassTaskRoles",
-            Effect: "Allow",
-            Action: "iam:PassRole",
-            Resource: [...input.taskRoleArns],
-            Condition: { StringEquals: { "iam:PassedToService": ECS_TASKS_SERVICE } },
-        },
-    ];
-}
-
 /** What promotion reads from the previous environment: its release manifests, their key (by alias), its image. */
 function previousEnvironmentReads(input: BuildRolePolicyInput): aws.iam.PolicyStatement[] {
     const { partition: p, region, previous: prev } = input;
@@ -637,11 +599,9 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
     if (args.npmTokenSecretArn !== undefined && !args.npmTokenSecretArn.startsWith(secretPrefix)) {
         problems.push(`npmTokenSecretArn is "${args.npmTokenSecretArn}", expected a secret ARN (${secretPrefix}...)`);
     }
-    const timeout = args.ecsService.deploymentTimeoutMinutes;
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_DEPLOYMENT_TIMEOUT_MINUTES) {
-        problems.push(
-            `ecsService.deploymentTimeoutMinutes is ${timeout}, expected whole minutes from 1 to ${MAX_DEPLOYMENT_TIMEOUT_MINUTES} (CodeBuild builds run at most 2160 minutes)`,
-        );
+    problems.push(...(args.target.problems ?? []));
+    if (!Object.values(args.target.steps).some((step) => step.deploys)) {
+        problems.push(`target.steps has no step marked deploys, expected the target's deploy step`);
     }
     for (const [arg, value] of [
         ["maxCriticalFindings", args.maxCriticalFindings],
@@ -656,6 +616,11 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
 
 type Parent = { readonly parent: pulumi.Resource };
 
+/** The steps of the pipeline these projects serve: the common ones and the target's. */
+function stepsOf(args: PipelineBuildProjectsArgs): StepTable {
+    return pipelineSteps(args.target.steps);
+}
+
 /** The role of one project and its inline policy (projectRolePolicy): no project borrows another's rights. */
 function projectRole(
     name: string,
@@ -664,13 +629,14 @@ function projectRole(
     parent: Parent,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
     const { env, serviceName } = args;
-    const { suffix, ownsBuildRole } = BUILD_STEPS[key];
+    const steps = stepsOf(args);
+    const { suffix, ownsBuildRole } = stepOf(steps, key);
     // The image step keeps the resource names of the single build role it replaces.
     const resource = ownsBuildRole ? name : `${name}-${suffix}`;
     const role = new aws.iam.Role(
         `${resource}-role`,
         {
-            name: projectRoleName(env, serviceName, key),
+            name: projectRoleName(env, serviceName, key, steps),
             description: `CodeBuild project ${suffix} of ${serviceName} in ${env}`,
             assumeRolePolicy: pulumi.jsonStringify(
                 serviceTrustPolicy("codebuild.amazonaws.com", { sourceAccount: args.accountId }),
@@ -678,35 +644,26 @@ function projectRole(
         },
         parent,
     );
-    const target = args.ecsService;
     const document = pulumi
-        .all([
-            args.artifactBucketArn,
-            args.kmsKeyArn,
-            args.ecrRepositoryArn,
-            target.serviceArn,
-            target.clusterArn,
-            pulumi.output(target.taskRoleArns),
-        ])
-        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, ecsServiceArn, ecsClusterArn, taskRoleArns]) =>
-            projectRolePolicy(key, {
-                partition: args.partition,
-                region: args.region,
-                accountId: args.accountId,
-                env,
-                serviceName,
-                artifactBucketArn,
-                kmsKeyArn,
-                ecrRepositoryArn,
-                ecsServiceArn,
-                ecsClusterArn,
-                taskDefinitionFamily: target.taskDefinitionFamily,
-                taskDefinitionParameterName: target.taskDefinitionParameterName,
-                containerPortParameterName: target.containerPortParameterName,
-                taskRoleArns,
-                previous: args.previous,
-                npmTokenSecretArn: args.npmTokenSecretArn,
-            }),
+        .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn, pulumi.output(args.target.facts)])
+        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, target]) =>
+            projectRolePolicy(
+                key,
+                {
+                    partition: args.partition,
+                    region: args.region,
+                    accountId: args.accountId,
+                    env,
+                    serviceName,
+                    artifactBucketArn,
+                    kmsKeyArn,
+                    ecrRepositoryArn,
+                    previous: args.previous,
+                    npmTokenSecretArn: args.npmTokenSecretArn,
+                },
+                steps,
+                target,
+            ),
         );
     const policy = new aws.iam.RolePolicy(
         `${resource}-policy`,
@@ -724,9 +681,9 @@ function reportGroup(
     parent: Parent,
 ): aws.codebuild.ReportGroup {
     return new aws.codebuild.ReportGroup(
-        `${name}-${BUILD_STEPS[key].suffix}-report`,
+        `${name}-${stepOf(stepsOf(args), key).suffix}-report`,
         {
-            name: reportGroupNameOf(key, args.env, args.serviceName)!,
+            name: reportGroupNameOf(key, args.env, args.serviceName, stepsOf(args))!,
             type: "TEST",
             // Reports stay in CodeBuild; the JUnit XML is not exported to the artifact bucket (an export would need the
             // project's role to write there, and these projects run untrusted code).
@@ -739,10 +696,10 @@ function reportGroup(
 
 /** The project environment variables of one step: the shared settings, its own, and the npm token for untrusted code. */
 function projectVariables(key: BuildProjectKey, args: PipelineBuildProjectsArgs): ProjectVariable[] {
-    const step = BUILD_STEPS[key];
+    const step = stepOf(stepsOf(args), key);
     return [
         ...environmentVariables(args),
-        ...(step.variables?.(args) ?? []),
+        ...(step.variables?.(args.target.facts) ?? []),
         ...(step.runsUntrustedCode ? npmTokenVariable(args) : []),
     ];
 }
@@ -755,8 +712,9 @@ function buildProject(
     parent: Parent,
 ): { project: aws.codebuild.Project; logGroup: aws.cloudwatch.LogGroup; role: aws.iam.Role } {
     const { env, serviceName } = args;
-    const projectName = buildProjectName(env, serviceName, key);
-    const step = BUILD_STEPS[key];
+    const steps = stepsOf(args);
+    const projectName = buildProjectName(env, serviceName, key, steps);
+    const step = stepOf(steps, key);
     const suffix = step.suffix;
     const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-${suffix}-logs`,
@@ -770,11 +728,11 @@ function buildProject(
             name: projectName,
             description: `${serviceName} ${env}: ${suffix} (${step.buildspec})`,
             serviceRole: role.role.arn,
-            source: { type: "CODEPIPELINE", buildspec: readBuildspec(key) },
+            source: { type: "CODEPIPELINE", buildspec: readBuildspec(key, steps) },
             artifacts: { type: "CODEPIPELINE" },
             encryptionKey: args.kmsKeyArn,
             // CodeBuild's default build timeout (60 minutes) unless the step sets its own.
-            ...(step.buildTimeoutMinutes ? { buildTimeout: step.buildTimeoutMinutes(args) } : {}),
+            ...(step.buildTimeoutMinutes ? { buildTimeout: step.buildTimeoutMinutes(args.target.facts) } : {}),
             environment: {
                 type: "LINUX_CONTAINER",
                 computeType: step.computeType,
@@ -811,6 +769,8 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
     public readonly reportGroupArn: pulumi.Output<string>;
     /** The security scan's report group (its scanners' findings as JUnit test cases). */
     public readonly securityReportGroupArn: pulumi.Output<string>;
+    /** The steps these projects run: the common ones and the target's (pipelineSteps). */
+    public readonly steps: StepTable;
 
     constructor(name: string, args: PipelineBuildProjectsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("devsecops:pipeline:PipelineBuildProjects", name, {}, opts);
@@ -822,9 +782,11 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
         }
         const parent = { parent: this };
 
-        const keys = buildProjectKeys(args.env);
+        const steps = stepsOf(args);
+        this.steps = steps;
+        const keys = buildProjectKeys(args.env, steps);
         const reportGroupArns: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
-        for (const key of keys.filter((k) => BUILD_STEPS[k].reportGroup !== undefined)) {
+        for (const key of keys.filter((k) => steps[k].reportGroup !== undefined)) {
             reportGroupArns[key] = reportGroup(name, key, args, parent).arn;
         }
         const projectNames: Partial<Record<BuildProjectKey, pulumi.Output<string>>> = {};
@@ -839,7 +801,7 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
             logGroupArns[key] = logGroup.arn;
         }
 
-        this.buildRoleArn = roleArns[keys.find((key) => BUILD_STEPS[key].ownsBuildRole)!]!;
+        this.buildRoleArn = roleArns[keys.find((key) => steps[key].ownsBuildRole)!]!;
         this.roleArns = roleArns;
         this.projectNames = projectNames;
         this.projectArns = projectArns;
@@ -858,14 +820,14 @@ export class PipelineBuildProjects extends pulumi.ComponentResource {
     }
 }
 
-type ProjectVariable = aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable;
+export type ProjectVariable = aws.types.input.codebuild.ProjectEnvironmentEnvironmentVariable;
 
 /** The projects' non-secret settings, all PLAINTEXT. */
 function environmentVariables(args: PipelineBuildProjectsArgs): ProjectVariable[] {
     const plain = (name: string, value: pulumi.Input<string>): ProjectVariable => ({ name, value, type: "PLAINTEXT" });
     const variables = [
         plain("SERVICE_NAME", args.serviceName),
-        plain("CONTAINER_NAME", args.containerName),
+        plain("CONTAINER_NAME", args.target.containerName),
         plain("ENVIRONMENT", args.env),
         plain("REPOSITORY_URI", args.ecrRepositoryUrl),
         plain("ECR_REGISTRY", ecrRegistryHost(args.accountId, args.region, args.dnsSuffix)),
@@ -887,27 +849,6 @@ function environmentVariables(args: PipelineBuildProjectsArgs): ProjectVariable[
         );
     }
     return variables;
-}
-
-/** Which service the scale-up step raises, and to how many tasks. */
-function scaleUpVariables(target: EcsServiceTarget): ProjectVariable[] {
-    return [
-        { name: SCALE_UP_ENV.cluster, value: target.clusterName, type: "PLAINTEXT" },
-        { name: SCALE_UP_ENV.service, value: target.serviceName, type: "PLAINTEXT" },
-        { name: SCALE_UP_ENV.desiredCount, value: String(target.desiredCount), type: "PLAINTEXT" },
-    ];
-}
-
-/** Which service the deploy step updates, where Pulumi's revision is, and how long it waits. */
-function deployVariables(target: EcsServiceTarget): ProjectVariable[] {
-    return [
-        { name: DEPLOY_ENV.cluster, value: target.clusterName, type: "PLAINTEXT" },
-        { name: DEPLOY_ENV.service, value: target.serviceName, type: "PLAINTEXT" },
-        { name: DEPLOY_ENV.family, value: target.taskDefinitionFamily, type: "PLAINTEXT" },
-        { name: DEPLOY_ENV.parameter, value: target.taskDefinitionParameterName, type: "PLAINTEXT" },
-        { name: DEPLOY_ENV.portParameter, value: target.containerPortParameterName, type: "PLAINTEXT" },
-        { name: DEPLOY_ENV.timeoutMinutes, value: String(target.deploymentTimeoutMinutes), type: "PLAINTEXT" },
-    ];
 }
 
 /** NPM_TOKEN resolved by CodeBuild from Secrets Manager at build start, when a secret is configured. */

@@ -19,7 +19,7 @@ import { PARTITIONS, partitionOfRegion, REGIONS } from "./regions";
 
 /**
  * The stack config schema: every key the program reads, with its type, default, scope, checks (zod) and
- * description. Pulumi.yaml's `config:` block and the README's config table are generated from it
+ * description. Pulumi.yaml's `config:` block and the config table of docs/configuration.md are generated from it
  * (`npm run config:docs`; a test fails when they drift).
  */
 
@@ -56,7 +56,7 @@ export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
 export const SERVICE_NAME = /^(?!internal-)[a-z](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9]$/;
 /**
  * Load balancers and target groups are named `<first 23 characters of the service>-<8 hex characters of a hash>`
- * (replacementSafeName in components/fargateService.ts: the hash covers the service and what replaces the resource,
+ * (replacementSafeName in targets/fargate/service.ts: the hash covers the service and what replaces the resource,
  * so a replacement gets a new name). Two services that share their first 23 characters get names that differ only
  * in the hash.
  */
@@ -405,7 +405,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         required: false,
         default: [],
         description:
-            "Services whose CodeCommit repository (named as the service) already exists in the tool account: the tool stack refers to it by name and creates none (AWS closed CreateRepository to new customers in July 2024). To bring one under management instead, see the README's pulumi import step.",
+            "Services whose CodeCommit repository (named as the service) already exists in the tool account: the tool stack refers to it by name and creates none (AWS closed CreateRepository to new customers in July 2024). To bring one under management instead, see the pulumi import step of docs/runbook.md.",
         schema: list(
             text(SERVICE_EXPECTED).superRefine(serviceName),
             "a list of service names, e.g. [orders-api]",
@@ -684,7 +684,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "string",
         scope: "stack",
         required: false,
-        description: `GovCloud only, with budgetBillingAccountId (or budgetBillingProfile instead): IAM role of the paired standard account that the budget's provider assumes, arn:${STANDARD_PARTITION}:iam::<budgetBillingAccountId>:role/<name> (README: its trust).`,
+        description: `GovCloud only, with budgetBillingAccountId (or budgetBillingProfile instead): IAM role of the paired standard account that the budget's provider assumes, arn:${STANDARD_PARTITION}:iam::<budgetBillingAccountId>:role/<name> (docs/runbook.md: its trust).`,
         schema: text("an IAM role ARN of the paired standard account"),
     }),
     key({
@@ -704,7 +704,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "string",
         scope: "stack",
         required: false,
-        description: `With budgetBillingWebIdentityTokenFile: a read-only role of the paired standard account, arn:${STANDARD_PARTITION}:iam::<budgetBillingAccountId>:role/<name>, that the budget's provider assumes instead during a preview, so pull requests never get the role that writes budgets (README: the trust and permissions of each).`,
+        description: `With budgetBillingWebIdentityTokenFile: a read-only role of the paired standard account, arn:${STANDARD_PARTITION}:iam::<budgetBillingAccountId>:role/<name>, that the budget's provider assumes instead during a preview, so pull requests never get the role that writes budgets (docs/runbook.md: the trust and permissions of each).`,
         schema: text("an IAM role ARN of the paired standard account"),
     }),
     key({

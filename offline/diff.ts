@@ -79,6 +79,8 @@ export interface StackDiff {
         readonly replaced: number;
         readonly updated: number;
         readonly unchanged: number;
+        /** Custom resources whose URN changed and that keep their identity through aliases (also counted above). */
+        readonly moved?: number;
         readonly changes: readonly ResourceChange[];
     };
     readonly access: readonly AccessChange[];
@@ -159,6 +161,32 @@ export function propertyChanges(before: unknown, after: unknown, path = ""): Pro
 }
 
 const topLevel = (path: string) => path.split(/[.[]/)[0];
+
+/**
+ * The base's resources under the URNs the head gives them: a head resource whose former URN (its aliases, see
+ * offline/aliases.ts) is a base resource's claims that resource, as the engine does, so a moved resource compares as
+ * itself instead of a delete and a create. `moved` counts them; `rename` gives a base URN its head URN, for the
+ * verdicts and grants that name it.
+ */
+export function followAliases(
+    base: readonly SnapshotResource[],
+    head: readonly SnapshotResource[],
+): { base: SnapshotResource[]; moved: number; rename: (urn: string | undefined) => string | undefined } {
+    const headUrns = new Set(head.map((r) => r.urn));
+    const baseUrns = new Set(base.map((r) => r.urn));
+    const claimedBy = new Map<string, string>();
+    for (const h of head) {
+        if (baseUrns.has(h.urn)) continue;
+        const former = (h.formerUrns ?? []).find((u) => baseUrns.has(u) && !headUrns.has(u) && !claimedBy.has(u));
+        if (former !== undefined) claimedBy.set(former, h.urn);
+    }
+    const rename = (urn: string | undefined) => (urn === undefined ? undefined : (claimedBy.get(urn) ?? urn));
+    return {
+        base: base.map((r) => ({ ...r, urn: rename(r.urn)!, ...(r.parent ? { parent: rename(r.parent) } : {}) })),
+        moved: base.filter((r) => r.custom && claimedBy.has(r.urn)).length,
+        rename,
+    };
+}
 
 /** Added, removed, replaced and updated resources (custom resources and providers; components have no state). */
 export function diffResources(
@@ -244,6 +272,8 @@ export function dataLoss(changes: readonly ResourceChange[], base: readonly Snap
 // ---------------------------------------------------------------------------------------------------------------
 // Grants and policy verdicts
 
+type Rename = (urn: string | undefined) => string | undefined;
+
 const grantKey = (g: CrossAccountGrant) =>
     JSON.stringify([
         g.kind,
@@ -255,7 +285,14 @@ const grantKey = (g: CrossAccountGrant) =>
         g.source.urn ?? g.source.name,
     ]);
 
-function diffGrants(base: readonly CrossAccountGrant[], head: readonly CrossAccountGrant[]): StackDiff["grants"] {
+function diffGrants(
+    baseGrants: readonly CrossAccountGrant[],
+    head: readonly CrossAccountGrant[],
+    rename: Rename,
+): StackDiff["grants"] {
+    const base = baseGrants.map((g) =>
+        g.source.urn ? { ...g, source: { ...g.source, urn: rename(g.source.urn) } } : g,
+    );
     const b = new Set(base.map(grantKey));
     const h = new Set(head.map(grantKey));
     return { added: head.filter((g) => !b.has(grantKey(g))), removed: base.filter((g) => !h.has(grantKey(g))) };
@@ -268,8 +305,8 @@ const summary = (p: PolicyResult): PolicySummary =>
 
 const violationKey = (v: PolicyViolation) => `${v.packName}/${v.policyName}|${v.enforcementLevel}|${v.urn ?? ""}`;
 
-function diffPolicy(base: PolicyResult, head: PolicyResult): PolicyDiff {
-    const bv = base.evaluated ? base.violations : [];
+function diffPolicy(base: PolicyResult, head: PolicyResult, rename: Rename = (urn) => urn): PolicyDiff {
+    const bv = (base.evaluated ? base.violations : []).map((v) => (v.urn ? { ...v, urn: rename(v.urn) } : v));
     const hv = head.evaluated ? head.violations : [];
     const b = new Set(bv.map(violationKey));
     const h = new Set(hv.map(violationKey));
@@ -313,8 +350,8 @@ export function diffStack(base: StackSnapshot | undefined, head: StackSnapshot |
     if (head?.plan.error) return { ...identity, error: head.plan.error, ...empty };
     if (base?.plan.error) return { ...identity, baseError: base.plan.error, ...empty };
 
-    const baseResources = base?.resources ?? [];
     const headResources = head?.resources ?? [];
+    const { base: baseResources, moved, rename } = followAliases(base?.resources ?? [], headResources);
     const { changes, unchanged } = diffResources(baseResources, headResources);
     const count = (c: ResourceChange["change"]) => changes.filter((x) => x.change === c).length;
     const ctx = {
@@ -333,11 +370,13 @@ export function diffStack(base: StackSnapshot | undefined, head: StackSnapshot |
             replaced: count("replace"),
             updated: count("update"),
             unchanged,
+            moved,
             changes,
         },
         access: access.changes,
         unknownDocuments: access.unknownInBoth,
-        grants: diffGrants(base?.plan.crossAccount ?? [], head?.plan.crossAccount ?? []),
+        grants: diffGrants(base?.plan.crossAccount ?? [], head?.plan.crossAccount ?? [], rename),
+        policy: diffPolicy(basePolicy, headPolicy, rename),
         dataLoss: dataLoss(changes, baseResources),
     };
 }

@@ -76,7 +76,9 @@ export function formatDiffText(report: DiffReport): string {
             continue;
         }
         const r = s.resources;
-        out.push(`  Resources: +${r.added} ~${r.updated} +-${r.replaced} -${r.removed} (${r.unchanged} unchanged)`);
+        out.push(
+            `  Resources: +${r.added} ~${r.updated} +-${r.replaced} -${r.removed} (${r.unchanged} unchanged${r.moved ? `, ${r.moved} moved under aliases` : ""})`,
+        );
         for (const c of r.changes) out.push(...changeText(c).map((l) => `    ${l}`));
         if (s.dataLoss.length > 0) {
             out.push("  Data loss:");

@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOfRegion, StackConfigError } from "../domain/config";
+import { AliasSpec } from "./aliases";
 import { answerInvoke, AwsWorld, dnsSuffixFor } from "./awsAnswers";
 import { PROJECT_ROOT, readProjectFile, resolveStack } from "./stackFiles";
 import { temporaryProject } from "./temporaryProject";
@@ -24,9 +25,24 @@ export interface RecordedResource {
     readonly ignoreChanges: readonly string[];
     /** Former names (or URNs) the resource answers to. */
     readonly aliases?: readonly string[];
+    /** The same aliases as the engine receives them: a URN, or a spec of what differs (see offline/aliases.ts). */
+    readonly aliasSpecs?: readonly AliasSpec[];
     readonly dependencies: readonly string[];
     /** The plugin version the SDK asked for (set on providers). */
     readonly version?: string;
+}
+
+/** One alias of a registration request (the engine's Alias message: a URN, or a spec whose empty fields are unchanged). */
+function aliasSpecOf(a: any): AliasSpec {
+    if (!a.hasSpec()) return { urn: a.getUrn() };
+    const spec = a.getSpec();
+    return {
+        ...(spec.getName() ? { name: spec.getName() } : {}),
+        ...(spec.getType() ? { type: spec.getType() } : {}),
+        ...(spec.getStack() ? { stack: spec.getStack() } : {}),
+        ...(spec.getProject() ? { project: spec.getProject() } : {}),
+        ...(spec.getNoparent() ? { noParent: true } : spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+    };
 }
 
 export interface RecordedCall {
@@ -172,6 +188,7 @@ async function runRecorded(
                             aliases: req
                                 .getAliasesList()
                                 .map((a: any) => (a.hasSpec() ? a.getSpec().getName() : a.getUrn())),
+                            aliasSpecs: req.getAliasesList().map(aliasSpecOf),
                             dependencies: req.getDependenciesList(),
                             ...(req.getVersion() ? { version: req.getVersion() } : {}),
                         });

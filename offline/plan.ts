@@ -8,6 +8,7 @@ import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from 
 import { artifactBucketName } from "../domain/naming";
 import { defineStack } from "../stacks/program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
+import { formerUrns } from "./aliases";
 import { ComputedOutputs, RecordedResource, runStack, StackRun } from "./mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
 import { QuotaUsage, quotaUsage } from "./quotas";
@@ -76,6 +77,8 @@ export interface SnapshotResource {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     readonly inputs: Record<string, unknown>;
+    /** URNs it had before, from its and its parents' aliases (offline/aliases.ts): the diff matches it to them. */
+    readonly formerUrns?: readonly string[];
 }
 
 /** A stack's plan with the resources it registered (what `--base` compares). */
@@ -226,10 +229,11 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
         quotas: quotaUsage(run.resources, config.accountId, config.region),
         policy,
     };
-    return { plan, resources: byUrn(run.resources).map(snapshotResource) };
+    const former = formerUrns(run.resources);
+    return { plan, resources: byUrn(run.resources).map((r) => snapshotResource(r, former.get(r.urn) ?? [])) };
 }
 
-function snapshotResource(r: RecordedResource): SnapshotResource {
+function snapshotResource(r: RecordedResource, formerUrns: readonly string[]): SnapshotResource {
     return {
         urn: r.urn,
         type: r.type,
@@ -239,6 +243,7 @@ function snapshotResource(r: RecordedResource): SnapshotResource {
         protect: r.protect,
         retainOnDelete: r.retainOnDelete,
         inputs: plainJson(r.inputs),
+        ...(formerUrns.length > 0 ? { formerUrns } : {}),
     };
 }
 

@@ -318,22 +318,25 @@ export interface SourceLine {
 /** Where each ComponentResource type token is declared: `super("<token>"` in components/. */
 export function componentSources(root: string = PROJECT_ROOT): Map<string, SourceLine> {
     const out = new Map<string, SourceLine>();
-    const dir = path.join(root, "components");
-    if (!fs.existsSync(dir)) return out;
-    for (const file of fs
-        .readdirSync(dir)
+    // Components, and the deploy targets' own components (targets/<target>/...).
+    const files = ["components", "targets"]
+        .filter((dir) => fs.existsSync(path.join(root, dir)))
+        .flatMap((dir) =>
+            (fs.readdirSync(path.join(root, dir), { recursive: true }) as string[]).map((f) => path.join(dir, f)),
+        )
         .filter((f) => f.endsWith(".ts"))
-        .sort()) {
-        const lines = fs.readFileSync(path.join(dir, file), "utf8").split("\n");
+        .sort();
+    for (const file of files) {
+        const lines = fs.readFileSync(path.join(root, file), "utf8").split("\n");
         for (const [i, line] of lines.entries()) {
             const m = /\bsuper\("([\w-]+:[\w-]+:[\w-]+)"/.exec(line);
-            if (m) out.set(m[1], { token: m[1], file: `components/${file}`, line: i + 1 });
+            if (m) out.set(m[1], { token: m[1], file: file.split(path.sep).join("/"), line: i + 1 });
         }
     }
     return out;
 }
 
-/** The innermost component in the URN's type chain that components/ declares. */
+/** The innermost component in the URN's type chain that components/ or targets/ declares. */
 export function componentOf(urn: string, components: ReadonlyMap<string, SourceLine>): SourceLine | undefined {
     const types = (urn.split("::")[2] ?? "").split("$");
     for (let i = types.length - 1; i >= 0; i--) {

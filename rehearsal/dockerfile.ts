@@ -2,7 +2,7 @@
  * The image half of the service contract, read from a Dockerfile without a Docker engine: base images from a
  * configured registry (never anonymous Docker Hub), a non-root user, node started directly (the root filesystem is
  * read-only), the health path the stack configures, no secrets baked in. The image's ENV PORT does not matter: the
- * task definition sets PORT to the stack's containerPort (components/fargateService.ts), which overrides it.
+ * task definition sets PORT to the stack's containerPort (targets/fargate/service.ts), which overrides it.
  */
 export interface DockerfileFacts {
     /** Base image of each FROM, with ARG defaults and build args substituted; stage references left out. */

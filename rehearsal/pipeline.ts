@@ -9,8 +9,8 @@
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { BUILDSPEC_FILES, BuildProjectKey, ecrRegistryHost } from "../components/buildProjects";
-import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/fargatePipeline";
+import { BuildProjectKey, ecrRegistryHost, stepFacts } from "../components/buildProjects";
+import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/servicePipeline";
 import {
     BOOTSTRAP_IMAGE_TAG,
     containerDefinitions,
@@ -21,10 +21,11 @@ import {
     SCALE_UP_ENV,
     TASK_DEFINITION_SERVICE_TAG,
     taskDefinitionParameterName,
-} from "../components/fargateService";
+} from "../targets/fargate/service";
 import { EnvironmentName } from "../domain/config";
 import { artifactBucketName } from "../domain/naming";
 import { previousEnvironment } from "../domain/promotion";
+import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
 import { artifactFiles, BuildResult, runBuildspec } from "./runner";
 import {
     DescribedTaskDefinition,
@@ -349,7 +350,8 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             repositoryName: service,
             branch: env,
             sourceRoleArn: "source-role",
-            projects,
+            steps: FARGATE_PIPELINE_STEPS,
+            projects: { ...projects, [image]: image },
             requireApproval: false,
             approvalTopicArn: "approval-topic",
         });
@@ -415,6 +417,7 @@ async function runAction(
     if (action.provider !== "CodeBuild")
         return { ok: false, failedStep: "stand-in", output: `no stand-in for ${action.provider}` };
     const key = config.ProjectName as BuildProjectKey;
+    const BUILDSPEC_FILES = stepFacts(FARGATE_PIPELINE_STEPS, (step) => step.buildspec);
     // CodeBuild gives each build its own copy of the input artifact.
     const buildDir = path.join(ctx.artifacts, "..", "builds", action.name as string);
     fs.rmSync(buildDir, { recursive: true, force: true });

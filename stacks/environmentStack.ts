@@ -2,8 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ArtifactBucket } from "../components/artifactBucket";
 import { pipelineArtifactPrefix, projectRoleName } from "../components/buildProjects";
-import { FargatePipeline } from "../components/fargatePipeline";
+import { ServicePipeline } from "../components/servicePipeline";
 import { natGatewaysFor, ServiceNetwork } from "../components/network";
+import { fargateTarget } from "../targets/fargate/target";
 import { DEFAULT_PUBLISHER_SERVICES, PipelineNotifications } from "../components/notifications";
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
@@ -140,9 +141,21 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
     const pipelines: Record<string, pulumi.Output<string>> = {};
     const endpoints: Record<string, pulumi.Output<string>> = {};
     for (const service of config.services) {
-        const pipeline = new FargatePipeline(
+        const pipeline = new ServicePipeline(
             `${env}-${service.name}`,
             {
+                target: fargateTarget({
+                    partition,
+                    region: config.region,
+                    accountId: config.accountId,
+                    service,
+                    servedContainerPort: ctx.servedContainerPorts.get(service.name),
+                    network,
+                    logKmsKeyArn: key.keyArn,
+                    logRetentionDays: config.logRetentionDays,
+                    certificateArn: config.certificateArn,
+                    protect: config.protectResources,
+                }),
                 partition,
                 region: config.region,
                 dnsSuffix: ctx.dnsSuffix,
@@ -150,13 +163,11 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 toolAccountId,
                 env,
                 service,
-                servedContainerPort: ctx.servedContainerPorts.get(service.name),
                 branch: config.branches[env],
                 requireApproval: config.requireApproval,
                 artifactBucketName: bucketName,
                 artifactBucketArn: bucket.bucketArn,
                 kmsKeyArn: key.keyArn,
-                network,
                 notificationTopicArn: notifications.topicArn,
                 logRetentionDays: config.logRetentionDays,
                 previous: previous && {
@@ -171,7 +182,6 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                     roleArn: roleArn(partition, config.accounts[next], buildRoleName(next, service.name)),
                 },
                 protect: config.protectResources,
-                certificateArn: config.certificateArn,
                 fipsEndpoints: config.fipsEndpoints,
                 maxCriticalFindings: config.imageScan.maxCritical,
                 maxHighFindings: config.imageScan.maxHigh,
@@ -179,7 +189,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
             { ...opts, dependsOn: [bucket] },
         );
         pipelines[service.name] = pipeline.pipelineName;
-        endpoints[service.name] = pipeline.loadBalancerDnsName;
+        endpoints[service.name] = pipeline.endpoint;
     }
 
     return {

@@ -1,5 +1,5 @@
 import * as aws from "@pulumi/aws";
-import { containerPortParameterName, DEPLOY_PARAMETERS_PATH } from "../components/fargateService";
+import { containerPortParameterName, DEPLOY_PARAMETERS_PATH } from "../targets/fargate/service";
 import { CONTAINER_PORTS, isContainerPort } from "../domain/config";
 import { InputRefusal } from "../domain/refusal";
 
@@ -12,7 +12,7 @@ export class ServedPortError extends InputRefusal {
 
 /**
  * The port each running service receives load balancer traffic on, as its deploy step recorded it
- * (containerPortParameterName; components/fargateService.ts, note 5). A service without a record (never deployed by
+ * (containerPortParameterName; targets/fargate/service.ts, note 5). A service without a record (never deployed by
  * this program) is absent. One GetParametersByPath for the stack: it answers an empty list, never an error, when
  * nothing is recorded, and needs only read access (the pull-request preview role has it).
  */

@@ -1,20 +1,40 @@
 import * as fs from "fs";
 import * as path from "path";
-import { scaleUpCommands } from "../components/fargateService";
+import { scaleUpCommands } from "../targets/fargate/service";
 import { expect } from "chai";
 import { parse } from "yaml";
 import {
-    BUILD_PROJECTS,
     BUILDSPEC_DIR,
-    BUILDSPEC_FILES,
-    buildProjectKeys,
-    projectRolePolicy,
-    projectRoleName,
+    BuildRolePolicyInput,
+    buildProjectKeys as keysOf,
+    projectRolePolicy as rolePolicyOf,
+    projectRoleName as roleNameOf,
     PipelineBuildProjects,
     PipelineBuildProjectsArgs,
-    readBuildspec,
+    readBuildspec as buildspecOf,
     actionEnvironmentVariables,
+    stepFacts,
 } from "../components/buildProjects";
+import { EcsServiceTarget, FARGATE_PIPELINE_STEPS, fargateBuild } from "../targets/fargate/deployStep";
+
+// The steps of a Fargate pipeline: the common ones and the target's deploy and scale-up.
+const STEPS = FARGATE_PIPELINE_STEPS;
+const BUILD_PROJECTS = stepFacts(STEPS, (step) => step.suffix);
+const BUILDSPEC_FILES = stepFacts(STEPS, (step) => step.buildspec);
+const buildProjectKeys = (env: "dev" | "qa" | "stage" | "prod") => keysOf(env, STEPS);
+const readBuildspec = (key: string) => buildspecOf(key, STEPS);
+const projectRoleName = (env: "dev" | "qa" | "stage" | "prod", service: string, key: string) =>
+    roleNameOf(env, service, key, STEPS);
+/** The role policy of a step, the target's facts taken from the deploy fields of the input (deployTarget). */
+const projectRolePolicy = (key: string, input: BuildRolePolicyInput & Partial<ReturnType<typeof deployTarget>>) =>
+    rolePolicyOf(key, input, STEPS, {
+        serviceArn: input.ecsServiceArn,
+        clusterArn: input.ecsClusterArn,
+        taskDefinitionFamily: input.taskDefinitionFamily,
+        taskDefinitionParameterName: input.taskDefinitionParameterName,
+        containerPortParameterName: input.containerPortParameterName,
+        taskRoleArns: input.taskRoleArns,
+    });
 import { runStack } from "../offline/mockRuntime";
 import { RecordedResource, StackRun } from "./harness";
 import { scopeMismatches } from "./iamEvaluator";
@@ -513,23 +533,25 @@ const devArgs: PipelineBuildProjectsArgs = {
     accountId: DEV,
     env: "dev",
     serviceName: "orders-api",
-    containerName: "app",
     artifactBucketName: `cicd-artifacts-${DEV}-${GOV}`,
     artifactBucketArn: bucketArn("aws-us-gov", DEV),
     kmsKeyArn: keyArn("aws-us-gov", DEV),
     ecrRepositoryArn: repoArn("aws-us-gov", DEV),
-    ecsService: {
-        clusterName: "orders-api",
-        clusterArn: clusterArn("aws-us-gov", DEV),
-        serviceName: "orders-api",
-        serviceArn: serviceArn("aws-us-gov", DEV),
-        desiredCount: 2,
-        taskDefinitionFamily: "orders-api",
-        taskDefinitionParameterName: "/cicd/ecs/orders-api/task-definition",
-        containerPortParameterName: "/cicd/ecs/orders-api/container-port",
-        taskRoleArns: taskRoles("aws-us-gov", DEV),
-        deploymentTimeoutMinutes: 30,
-    },
+    target: fargateBuild(
+        {
+            clusterName: "orders-api",
+            clusterArn: clusterArn("aws-us-gov", DEV),
+            serviceName: "orders-api",
+            serviceArn: serviceArn("aws-us-gov", DEV),
+            desiredCount: 2,
+            taskDefinitionFamily: "orders-api",
+            taskDefinitionParameterName: "/cicd/ecs/orders-api/task-definition",
+            containerPortParameterName: "/cicd/ecs/orders-api/container-port",
+            taskRoleArns: taskRoles("aws-us-gov", DEV),
+            deploymentTimeoutMinutes: 30,
+        },
+        "app",
+    ),
     ecrRepositoryUrl: `${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     logRetentionDays: 90,
 };
@@ -541,12 +563,15 @@ const qaArgs: PipelineBuildProjectsArgs = {
     artifactBucketArn: bucketArn("aws-us-gov", QA),
     kmsKeyArn: keyArn("aws-us-gov", QA),
     ecrRepositoryArn: repoArn("aws-us-gov", QA),
-    ecsService: {
-        ...devArgs.ecsService,
-        clusterArn: clusterArn("aws-us-gov", QA),
-        serviceArn: serviceArn("aws-us-gov", QA),
-        taskRoleArns: taskRoles("aws-us-gov", QA),
-    },
+    target: fargateBuild(
+        {
+            ...(devArgs.target.facts as EcsServiceTarget),
+            clusterArn: clusterArn("aws-us-gov", QA),
+            serviceArn: serviceArn("aws-us-gov", QA),
+            taskRoleArns: taskRoles("aws-us-gov", QA),
+        },
+        "app",
+    ),
     ecrRepositoryUrl: `${QA}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     previous: {
         env: "dev",
@@ -597,8 +622,8 @@ describe("PipelineBuildProjects under mocks", () => {
             "buildImage",
             "imageScanGate",
             "deploy",
-            "publishRelease",
             "scaleUp",
+            "publishRelease",
         ]);
         expect(projectNames(dev)).to.deep.equal([
             "orders-api-dev-unit-tests",
@@ -606,8 +631,8 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-build-image",
             "orders-api-dev-image-scan-gate",
             "orders-api-dev-deploy",
-            "orders-api-dev-publish-release",
             "orders-api-dev-scale-up",
+            "orders-api-dev-publish-release",
         ]);
         expect(projectNames(qa)).to.deep.equal([
             "orders-api-qa-unit-tests",
@@ -615,8 +640,8 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-qa-promote-image",
             "orders-api-qa-image-scan-gate",
             "orders-api-qa-deploy",
-            "orders-api-qa-publish-release",
             "orders-api-qa-scale-up",
+            "orders-api-qa-publish-release",
         ]);
         for (const env of ["stage", "prod"] as const) expect(buildProjectKeys(env)).to.include("promoteImage");
     });
@@ -856,7 +881,10 @@ describe("PipelineBuildProjects under mocks", () => {
                 previous: { ...qaArgs.previous!, env: "stage", keyAlias: "cicd-dev-artifacts" },
                 npmTokenSecretArn: "arn:aws:secretsmanager:us-east-1:1:secret:x",
                 maxCriticalFindings: -1,
-                ecsService: { ...qaArgs.ecsService, deploymentTimeoutMinutes: 0 },
+                target: fargateBuild(
+                    { ...(qaArgs.target.facts as EcsServiceTarget), deploymentTimeoutMinutes: 0 },
+                    "app",
+                ),
             });
         });
         expect(run.error?.message).to.equal(

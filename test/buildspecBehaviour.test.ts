@@ -1,7 +1,10 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { expect } from "chai";
-import { BUILDSPEC_DIR, BUILDSPEC_FILES, BuildProjectKey } from "../components/buildProjects";
+import { BUILDSPEC_DIR, BuildProjectKey, stepFacts } from "../components/buildProjects";
+import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
+
+const BUILDSPEC_FILES = stepFacts(FARGATE_PIPELINE_STEPS, (step) => step.buildspec);
 import { BuildspecRunOptions, canRunBuildspecs, runBuildspec } from "./buildspecRunner";
 
 const DEV = "271828182845";

@@ -1,5 +1,5 @@
 /**
- * Pulumi.yaml's `config:` block and the README's config table come from the schema. With
+ * Pulumi.yaml's `config:` block and the config table of docs/configuration.md come from the schema. With
  * UPDATE_CONFIG_DOCS=1 (`npm run config:docs`) this file rewrites them instead of failing.
  */
 import { expect } from "chai";
@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from "../offline/stackFiles";
 
 const UPDATE = process.env.UPDATE_CONFIG_DOCS === "1";
 const PROJECT_FILE = path.join(PROJECT_ROOT, "Pulumi.yaml");
-const README = path.join(PROJECT_ROOT, "README.md");
+const CONFIG_DOC = path.join(PROJECT_ROOT, "docs", "configuration.md");
 const TABLE_START = "<!-- config-table: generated from domain/configSchema.ts by npm run config:docs -->\n";
 const TABLE_END = "<!-- /config-table -->";
 
@@ -36,15 +36,19 @@ describe("config docs generated from the schema", () => {
         else expect(text, "Pulumi.yaml drifted from the schema: run npm run config:docs").to.equal(expected);
     });
 
-    it("the README's config table is the schema's", () => {
-        const text = fs.readFileSync(README, "utf8");
+    it("the config table of docs/configuration.md is the schema's", () => {
+        const text = fs.readFileSync(CONFIG_DOC, "utf8");
         const start = text.indexOf(TABLE_START);
         const end = text.indexOf(TABLE_END);
-        expect(start, "README.md has the config-table markers").to.be.greaterThan(0);
+        expect(start, "docs/configuration.md has the config-table markers").to.be.greaterThan(0);
         expect(end).to.be.greaterThan(start);
         const expected = text.slice(0, start + TABLE_START.length) + renderConfigTable() + text.slice(end);
-        if (UPDATE) fs.writeFileSync(README, expected);
-        else expect(text, "README's config table drifted from the schema: run npm run config:docs").to.equal(expected);
+        if (UPDATE) fs.writeFileSync(CONFIG_DOC, expected);
+        else
+            expect(
+                text,
+                "docs/configuration.md's config table drifted from the schema: run npm run config:docs",
+            ).to.equal(expected);
     });
 
     it("every key has a type, a scope and a description; typed ones appear in Pulumi.yaml as the CLI needs", () => {

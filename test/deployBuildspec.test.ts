@@ -1,6 +1,9 @@
 import * as path from "path";
 import { expect } from "chai";
-import { BUILDSPEC_DIR, BUILDSPEC_FILES } from "../components/buildProjects";
+import { BUILDSPEC_DIR, stepFacts } from "../components/buildProjects";
+import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
+
+const BUILDSPEC_FILES = stepFacts(FARGATE_PIPELINE_STEPS, (step) => step.buildspec);
 import { BuildspecRunOptions, canRunBuildspecs, runBuildspec } from "./buildspecRunner";
 
 // buildspecs/deploy-task-definition.yml against fake aws (test/buildspecRunner.ts): the revision Pulumi registered,

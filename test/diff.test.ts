@@ -7,6 +7,7 @@ import { replacingProperties } from "../offline/resourceRules";
 import { ACCOUNTS } from "./accounts";
 import { BASE_VARIANT, DiffVariant, diffProgram } from "./fixtures/diffProgram";
 import { govCloudOnly } from "./fixtures/policies";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 
 const NS = "devsecops-pipelines";
 const fixturePolicy: PolicyEvaluator = (run) => evaluatePolicies(run, { policies: [govCloudOnly] });
@@ -25,6 +26,47 @@ async function diffOf(stack: string, base: Partial<DiffVariant>, head: Partial<D
 }
 
 describe("offline diff (--base)", () => {
+    it("a component with a new type token: its children are deleted and created, unless it answers to the old one", async () => {
+        const renamed = { type: "test:targets:Service", aliased: false };
+        const { s: bare } = await diffOf("dev", {}, { component: renamed });
+        expect([bare.resources.added, bare.resources.removed, bare.resources.moved]).to.deep.equal([7, 7, 0]);
+        const { s } = await diffOf("dev", {}, { component: { ...renamed, aliased: true } });
+        expect(isEmptyDiff(s)).to.equal(true);
+        expect([s.resources.unchanged, s.resources.moved, s.access, s.dataLoss]).to.deep.equal([8, 7, [], []]);
+    });
+
+    it("a moved resource keeps its findings and grants: the verdict compares it under its new URN", async () => {
+        const everyRolePolicy: ResourceValidationPolicy = {
+            name: "fixture-role-policy-seen",
+            description: "Reports every role policy (advisory), to follow a finding across a move.",
+            enforcementLevel: "advisory",
+            validateResource: (args, reportViolation) => {
+                if (args.type === "aws:iam/rolePolicy:RolePolicy") reportViolation("seen");
+            },
+        };
+        const evaluate: PolicyEvaluator = (run) => evaluatePolicies(run, { policies: [everyRolePolicy] });
+        const snapOf = (v: Partial<DiffVariant>) =>
+            snapshotStack("dev", { program: diffProgram({ ...BASE_VARIANT, ...v }), evaluate });
+        const renamed = { type: "test:targets:Service", aliased: true };
+        const [base, head, bare] = [
+            await snapOf({}),
+            await snapOf({ component: renamed }),
+            await snapOf({
+                component: { ...renamed, aliased: false },
+            }),
+        ];
+        const diff = (h: StackSnapshot) => buildDiffReport(NS, { ref: "main", stacks: [base] }, [h]).stacks[0];
+        const moved = diff(head);
+        expect([moved.policy.introduced.length, moved.policy.resolved.length, moved.grants]).to.deep.equal([
+            0,
+            0,
+            { added: [], removed: [] },
+        ]);
+        expect(isEmptyDiff(moved)).to.equal(true);
+        const notMoved = diff(bare);
+        expect([notMoved.policy.introduced.length, notMoved.policy.resolved.length]).to.deep.equal([1, 1]);
+    });
+
     it("a no-op change is an empty diff, exit 0, and a one-line comment", async () => {
         const { report, s } = await diffOf("dev", {}, {});
         expect(isEmptyDiff(s)).to.equal(true);

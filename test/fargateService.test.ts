@@ -15,7 +15,7 @@ import {
     taskDefinitionParameterName,
     taskRoleTrustPolicy,
     validateFargateServiceArgs,
-} from "../components/fargateService";
+} from "../targets/fargate/service";
 import { RecordedResource, runStack } from "../offline/mockRuntime";
 
 const ACCOUNT = "271828182845";

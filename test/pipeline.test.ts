@@ -1,8 +1,9 @@
 import { expect } from "chai";
-import { pipelineRolePolicy, pipelineStages, startPipelinePolicy } from "../components/fargatePipeline";
+import { pipelineRolePolicy, pipelineStages, startPipelinePolicy } from "../components/servicePipeline";
 import { eventBusPolicy, pushEventPattern } from "../components/pushTrigger";
 import { serviceTrustPolicy } from "../components/policyDocuments";
 import { forwardEventsPolicy } from "../stacks/toolStack";
+import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
 import { ACCOUNTS } from "./accounts";
 
 const TOOL = ACCOUNTS.tool;
@@ -23,7 +24,8 @@ const layout = (env: "dev" | "stage", requireApproval: boolean) =>
         repositoryName: "orders-api",
         branch: env === "dev" ? "develop" : "release/stage",
         sourceRoleArn: `arn:aws-us-gov:iam::${TOOL}:role/cicd-${env}-orders-api-source`,
-        projects,
+        steps: FARGATE_PIPELINE_STEPS,
+        projects: { ...projects, buildImage: projects.image, promoteImage: projects.image },
         requireApproval,
         approvalTopicArn: "topic-arn",
     });

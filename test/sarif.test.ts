@@ -330,8 +330,8 @@ describe("SARIF of the policy verdict", () => {
         const urn = `urn:pulumi:dev::${NS}::devsecops:pipeline:FargatePipeline$devsecops:service:FargateService$aws:ecs/service:Service::s`;
         expect(componentOf(urn, components)).to.deep.equal({
             token: "devsecops:service:FargateService",
-            file: "components/fargateService.ts",
-            line: lineOf("components/fargateService.ts", 'super("devsecops:service:FargateService"'),
+            file: "targets/fargate/service.ts",
+            line: lineOf("targets/fargate/service.ts", 'super("devsecops:service:FargateService"'),
         });
         expect(componentOf(`urn:pulumi:dev::${NS}::aws:s3/bucket:Bucket::b`, components)).to.equal(undefined);
     });

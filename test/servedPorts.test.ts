@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { planStack, runProgram, StackRun } from "./harness";
 
 // stacks/servedPorts.ts: the port each running service receives traffic on, read from the deploy step's record
-// before anything is registered (components/fargateService.ts, note 5).
+// before anything is registered (targets/fargate/service.ts, note 5).
 
 const RECORD = "/cicd/ecs/orders-api/container-port";
 const ONE_READ = {

@@ -1,10 +1,13 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
+import { NotPlainYaml, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
 
 /**
  * resolveStackConfig against what the real Pulumi CLI v3.248.0 did with the same files: the config the program
- * received under `pulumi preview` (pulumi.runtime.allConfig()), or the message printed after `error: `.
+ * received under `pulumi preview` (pulumi.runtime.allConfig()), or the message printed after `error: `. Files
+ * that are not plain YAML are refused instead, naming file, key and what was found, and sending to the real CLI.
  * test/fixtures/cli-config/README.md lists each fixture and the CLI output observed.
  */
 const FIXTURES = path.join(__dirname, "fixtures", "cli-config");
@@ -26,20 +29,34 @@ function refusal(project: string, stack: string, options: Options = {}): string 
     throw new Error(`the CLI refuses ${project}/Pulumi.${stack}.yaml, resolveStackConfig did not`);
 }
 
+/** The offline reader's refusal of a file that is not plain YAML. */
+function notPlain(project: string, stack: string, options: Options = {}): string {
+    try {
+        resolve(project, stack, options);
+    } catch (e) {
+        expect(e).to.be.instanceOf(NotPlainYaml);
+        return (e as Error).message;
+    }
+    throw new Error(`${project}/Pulumi.${stack}.yaml is not plain YAML, resolveStackConfig read it`);
+}
+
+/** The refusal's text: the file, the key (or the document), what was found, and where to go instead. */
+const refused = (file: string, key: string, found: string) =>
+    `${file}: ${key}: found ${found}. The offline plan reads plain YAML only (maps, lists and plain values); ` +
+    "run `npm run preview` (the real Pulumi CLI) for such files.";
+
 const projectFile = (project: string) => path.join(FIXTURES, project, "Pulumi.yaml");
 
 describe("stack files read as the Pulumi CLI reads them", () => {
     describe("values", () => {
         it("turns stack-file scalars into the strings the CLI passes (yaml.v3, not YAML 1.2 core)", () => {
-            expect(resolve("values", "scalars")).to.deep.equal({
+            expect(resolve("values", "scalars-plain")).to.deep.equal({
                 "aws:profile": "old-style-key",
                 "aws:region": "us-gov-west-1",
                 "cfg:accountQuoted": "012345678901",
-                "cfg:beyondUint64": "18446744073709552000",
                 "cfg:binary": "5",
                 "cfg:bool1": "true",
                 "cfg:bool2": "true",
-                "cfg:date": "2001-12-14 00:00:00 +0000 UTC",
                 "cfg:enabled": "true",
                 "cfg:float1": "2048",
                 "cfg:float2": "2048.5",
@@ -48,14 +65,12 @@ describe("stack files read as the Pulumi CLI reads them", () => {
                 "cfg:float5": "1000",
                 "cfg:float6": "1234567",
                 "cfg:float7": "1e+21",
-                "cfg:floatTag": "1",
                 "cfg:hex": "1024",
                 "cfg:html": "x<y&z",
                 "cfg:leadingZero1": "12345678901",
                 "cfg:leadingZero2": "8",
                 "cfg:list": '[1,2,"3",true,null]',
                 "cfg:nested": '{"a":{"w":[16,1000,null,"yes"],"x":"\\u003cb\\u003e","y":2.5},"z":1}',
-                "cfg:notADate": "2001-02-30",
                 "cfg:null1": "",
                 "cfg:null2": "",
                 "cfg:null3": "",
@@ -69,10 +84,7 @@ describe("stack files read as the Pulumi CLI reads them", () => {
                 "cfg:ratio": "2.5",
                 "cfg:region": "eu-west-1",
                 "cfg:sexagesimal": "1:30",
-                "cfg:strTag": "0x400",
                 "cfg:tags": '{"env":"\\u003cdev\\u003e","team":"a\\u0026b"}',
-                "cfg:timestamp": "2001-12-14 21:59:43.1 -0500 -0500",
-                "cfg:uint64": "18446744073709551615",
                 "cfg:underscore": "1000",
                 "cfg:unqualified": "plain",
                 "cfg:yes": "yes",
@@ -96,22 +108,100 @@ describe("stack files read as the Pulumi CLI reads them", () => {
             });
         });
 
-        it("reads multi-line strings back as yaml.v3 does: a leading line break is lost", () => {
-            expect(resolve("values", "multiline")).to.include({
+        it("reads multi-line strings as the CLI passes them", () => {
+            expect(resolve("values", "multiline-plain")).to.include({
                 "cfg:script": '#!/bin/sh\necho "hi"\n',
                 "cfg:folded": "one two",
                 "cfg:kept": "kept\n\n",
-                "cfg:leadingBreak": "first line\nsecond line",
                 "cfg:trailingSpace": "line \nnext",
                 "cfg:tabs": "a\tb\nc",
             });
         });
+    });
 
-        it("reads anchors, aliases and merge keys", () => {
-            expect(resolve("keys", "merge")).to.deep.equal({
-                "cfg:a": '{"size":2,"zone":"a"}',
-                "cfg:b": '{"size":2,"zone":"b"}',
+    describe("files that are not plain YAML: refused, for the real CLI to read", () => {
+        it("refuses Pulumi.scalars.yaml: integers beyond int64 (the CLI keeps uint64 only at the top level)", () => {
+            expect(notPlain("values", "scalars")).to.equal(
+                refused(
+                    "Pulumi.scalars.yaml",
+                    "config.cfg:uint64",
+                    "18446744073709551615, an integer outside the signed 64-bit range",
+                ),
+            );
+        });
+
+        it("refuses Pulumi.multiline.yaml: yaml.v3 drops the leading line break of a multi-line string", () => {
+            expect(notPlain("values", "multiline")).to.equal(
+                refused(
+                    "Pulumi.multiline.yaml",
+                    "config.cfg:leadingBreak",
+                    "a multi-line string starting with a line break",
+                ),
+            );
+        });
+
+        const cases: [string, string, string][] = [
+            ["merge", "base", "an anchor (&base)"],
+            ["number-key", "config", "a key that is not a string (1)"],
+            ["duplicate", "config.cfg:a", "this key a second time"],
+            ["config-list", "config", "a list where a map of config keys is expected"],
+            ["config-string", "config", 'the string "cfg:a=1" where a map of config keys is expected'],
+            ["document-list", "(the document)", "a list where a map is expected"],
+            ["nan", "config.cfg:a", ".nan, a number with no JSON form"],
+            ["nested-infinity", "config.cfg:a[1]", ".inf, a number with no JSON form"],
+            ["bad-tag", "config.cfg:a", "a tag (!!bool)"],
+            ["tab-block", "config.cfg:a", "a tab at the start of a block scalar's line"],
+            ["tab-string", "config.cfg:b", "a multi-line string starting with a tab"],
+        ];
+        for (const [stack, key, found] of cases) {
+            it(`refuses Pulumi.${stack}.yaml`, () => {
+                expect(notPlain("keys", stack)).to.equal(refused(`Pulumi.${stack}.yaml`, key, found));
             });
+        }
+
+        describe("the other lines of Pulumi.scalars.yaml, each alone", () => {
+            let dir: string;
+            before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-files-"))));
+            after(() => fs.rmSync(dir, { recursive: true, force: true }));
+            const lines: [string, string, string][] = [
+                [
+                    "cfg:beyondUint64: 18446744073709551616",
+                    "cfg:beyondUint64",
+                    "18446744073709551616, an integer outside the signed 64-bit range",
+                ],
+                ["cfg:date: 2001-12-14", "cfg:date", "2001-12-14, which yaml.v3 may read as a date or time"],
+                [
+                    "cfg:timestamp: 2001-12-14t21:59:43.10-05:00",
+                    "cfg:timestamp",
+                    "2001-12-14t21:59:43.10-05:00, which yaml.v3 may read as a date or time",
+                ],
+                ["cfg:notADate: 2001-02-30", "cfg:notADate", "2001-02-30, which yaml.v3 may read as a date or time"],
+                ["cfg:strTag: !!str 0x400", "cfg:strTag", "a tag (!!str)"],
+                ["cfg:floatTag: !!float 1", "cfg:floatTag", "a tag (!!float)"],
+                ["cfg:alias: *base", "cfg:alias", "an alias (*base)"],
+                ["cfg:a: 1\n---\nconfig:\n    cfg:b: 2", "(the document)", "a second document (`---`)"],
+                ["<<: { cfg:a: 1 }", "config", "a merge key (<<)"],
+                ["? [cfg:a]\n    : 1", "config", 'a key that is not a string (["cfg:a"])'],
+            ];
+            for (const [line, key, found] of lines) {
+                it(`refuses ${line.split("\n")[0]}`, () => {
+                    const stackFile = path.join(dir, "Pulumi.line.yaml");
+                    fs.writeFileSync(stackFile, `config:\n    ${line}\n`);
+                    const where =
+                        key === "(the document)" ? key : `config.${key}`.replace(/^config\.config$/, "config");
+                    expect(notPlain("values", "line", { stackFile })).to.equal(refused(stackFile, where, found));
+                });
+            }
+        });
+
+        it("refuses overrides the CLI would change as it would the same stack file", () => {
+            expect(notPlain("values", "overrides", { overrides: { script: "\nsecond line\nthird" } })).to.equal(
+                refused(
+                    "Pulumi.overrides.yaml",
+                    "config.cfg:script (an override)",
+                    "a multi-line string starting with a line break",
+                ),
+            );
         });
     });
 
@@ -213,37 +303,6 @@ describe("stack files read as the Pulumi CLI reads them", () => {
         const cases: [string, string][] = [
             ["three-colons", keyError("cfg:a:b:c")],
             ["other-module", keyError("aws:other:region")],
-            ["number-key", keyError("1")],
-            [
-                "duplicate",
-                'getting stack configuration: yaml: unmarshal errors:\n  line 5: mapping key "cfg:a" already defined at line 3',
-            ],
-            [
-                "config-list",
-                "getting stack configuration: invalid YAML file: could not unmarshal map: yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into map[string]config.Value",
-            ],
-            [
-                "config-string",
-                "getting stack configuration: invalid YAML file: could not unmarshal map: yaml: unmarshal errors:\n  line 1: cannot unmarshal !!str `cfg:a=1` into map[string]config.Value",
-            ],
-            ["document-list", "getting stack configuration: expected project to be an object, was '[]interface {}'"],
-            [
-                "nan",
-                "getting stack configuration: invalid YAML file: could not unmarshal map: json: unsupported value: NaN",
-            ],
-            [
-                "nested-infinity",
-                "getting stack configuration: invalid YAML file: could not unmarshal map: json: error calling MarshalJSON for type config.object: json: unsupported value: +Inf",
-            ],
-            ["bad-tag", "getting stack configuration: invalid YAML file: yaml: cannot decode !!str `yes` as a !!bool"],
-            [
-                "tab-block",
-                "getting stack configuration: invalid YAML file: yaml: line 3: found a tab character where an indentation space is expected",
-            ],
-            [
-                "tab-string",
-                "getting stack configuration: invalid YAML file: yaml: line 3: found a tab character where an indentation space is expected",
-            ],
         ];
         for (const [stack, message] of cases) {
             it(`refuses Pulumi.${stack}.yaml`, () => expect(refusal("keys", stack)).to.equal(message));

@@ -10,7 +10,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { containerPortParameterName } from "../../components/fargateService";
+import { containerPortParameterName } from "../../targets/fargate/service";
 import type { AwsWorld } from "../../offline/awsAnswers";
 import { runStack } from "../../offline/mockRuntime";
 import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunner";

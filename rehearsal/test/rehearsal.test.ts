@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
-import { containerPortParameterName } from "../../components/fargateService";
+import { containerPortParameterName } from "../../targets/fargate/service";
 import {
     ACCOUNTS,
     artifactKeyArn,

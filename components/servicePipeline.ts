@@ -13,12 +13,16 @@ import {
     actionEnvironmentVariables,
     BuildProjectKey,
     buildProjectKeys,
+    BuildStep,
     PipelineBuildProjects,
     PreviousEnvironment,
+    STEP_STAGES,
+    StepArtifact,
+    StepTable,
 } from "./buildProjects";
 import { ContainerRegistry, ImagePuller } from "./containerRegistry";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { containerPortParameterName, FargateService, taskDefinitionParameterName } from "./fargateService";
+import { DeployedTarget, DeployTarget } from "./deployTarget";
 import { serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
 
@@ -27,22 +31,8 @@ export const SOURCE_ARTIFACT = "source";
 export const IMAGE_ARTIFACT = "image";
 /** Variable namespace of the source action (its CommitId names the image and the release). */
 export const SOURCE_NAMESPACE = "SourceVariables";
-/** Default minutes the deploy step waits for its deployment to complete. */
-export const DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES = 30;
-
-/** The CodeBuild projects of one service's pipeline, by the action they run. */
-export interface PipelineProjects {
-    readonly unitTests: pulumi.Input<string>;
-    readonly securityScan: pulumi.Input<string>;
-    /** Builds the image from source (dev) or promotes the previous environment's image (qa, stage, prod). */
-    readonly image: pulumi.Input<string>;
-    readonly imageScanGate: pulumi.Input<string>;
-    /** Renders Pulumi's newest task definition with the promoted image and deploys it. */
-    readonly deploy: pulumi.Input<string>;
-    readonly publishRelease: pulumi.Input<string>;
-    /** Raises the service from 0 tasks after the first deploy. */
-    readonly scaleUp: pulumi.Input<string>;
-}
+/** The pipeline's component type before deploy targets: its alias, which keeps its resources. */
+export const FORMER_PIPELINE_TYPE = "devsecops:pipeline:FargatePipeline";
 
 export interface StageLayoutInput {
     readonly env: EnvironmentName;
@@ -50,7 +40,10 @@ export interface StageLayoutInput {
     readonly branch: string;
     /** The tool account's source role the source action runs as. */
     readonly sourceRoleArn: string;
-    readonly projects: PipelineProjects;
+    /** The pipeline's steps (pipelineSteps: the common ones and its target's). */
+    readonly steps: StepTable;
+    /** The CodeBuild project of each step of this environment, by key. */
+    readonly projects: Readonly<Partial<Record<BuildProjectKey, pulumi.Input<string>>>>;
     readonly requireApproval: boolean;
     readonly approvalTopicArn: pulumi.Input<string>;
 }
@@ -83,14 +76,35 @@ function codeBuild(
     };
 }
 
+const ARTIFACTS: Readonly<Record<StepArtifact, string>> = { source: SOURCE_ARTIFACT, image: IMAGE_ARTIFACT };
+
+/** The action of one step: its row's stage layout, run order `runOrder` in its stage. */
+function stepAction(key: BuildProjectKey, step: BuildStep, input: StageLayoutInput, runOrder: number): Action {
+    return codeBuild(step.action, step.category, input.projects[key]!, ARTIFACTS[step.input], runOrder, {
+        output: step.output && ARTIFACTS[step.output],
+        environmentVariables: actionEnvironmentVariables(key, SOURCE_NAMESPACE, input.steps),
+    });
+}
+
+/** The stage of each of STEP_STAGES that has steps in this environment, actions in row order. */
+function stepStages(input: StageLayoutInput): Stage[] {
+    const keys = buildProjectKeys(input.env, input.steps);
+    return STEP_STAGES.map((stage) => ({
+        name: stage,
+        actions: keys
+            .filter((key) => input.steps[key].stage === stage)
+            .map((key, i) => stepAction(key, input.steps[key], input, i + 1)),
+    })).filter((stage) => stage.actions.length > 0);
+}
+
 /**
- * The pipeline's stages: Source (cross-account CodeCommit, no polling) -> Build (unit tests, security scan,
- * image build or promotion, image scan gate, one after another) -> Approval (where required) -> Deploy (Pulumi's
- * newest task definition with the promoted image, then scale-up) -> Release (publishes the manifest the next
- * environment promotes).
+ * The pipeline's stages: Source (cross-account CodeCommit, no polling), then the steps' stages from their rows:
+ * Build (unit tests, security scan, image build or promotion, image scan gate, one after another: new accounts may run
+ * only one concurrent CodeBuild build, https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html, and the
+ * cheap checks fail first), Approval (where required) before Deploy (the target's deploy steps), Release (publishes
+ * the manifest the next environment promotes).
  */
 export function pipelineStages(input: StageLayoutInput): Stage[] {
-    const promotes = input.env !== "dev";
     const stages: Stage[] = [
         {
             name: "Source",
@@ -114,25 +128,9 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
                 },
             ],
         },
-        {
-            name: "Build",
-            // One build at a time: new accounts may run only one concurrent CodeBuild build ("Concurrently
-            // running builds", https://docs.aws.amazon.com/codebuild/latest/userguide/limits.html), and the
-            // cheap checks fail first, before an image is built or promoted.
-            actions: [
-                codeBuild("UnitTests", "Test", input.projects.unitTests, SOURCE_ARTIFACT, 1),
-                codeBuild("SecurityScan", "Test", input.projects.securityScan, SOURCE_ARTIFACT, 2),
-                codeBuild(promotes ? "PromoteImage" : "BuildImage", "Build", input.projects.image, SOURCE_ARTIFACT, 3, {
-                    output: IMAGE_ARTIFACT,
-                    environmentVariables: actionEnvironmentVariables(
-                        promotes ? "promoteImage" : "buildImage",
-                        SOURCE_NAMESPACE,
-                    ),
-                }),
-                codeBuild("ImageScanGate", "Test", input.projects.imageScanGate, IMAGE_ARTIFACT, 4),
-            ],
-        },
     ];
+    const steps = stepStages(input);
+    stages.push(...steps.filter((stage) => stage.name === "Build"));
     if (input.requireApproval) {
         stages.push({
             name: "Approval",
@@ -152,26 +150,7 @@ export function pipelineStages(input: StageLayoutInput): Stage[] {
             ],
         });
     }
-    stages.push(
-        {
-            name: "Deploy",
-            // Not the ECS deploy action: it copies the service's running revision, so what `pulumi up` registered
-            // (secrets, cpu, memory, ports, variables) would never reach the service (see fargateService.ts).
-            // CodeBuild actions take the Build or Test category only (CodePipeline's action structure reference).
-            actions: [
-                codeBuild("DeployToFargate", "Build", input.projects.deploy, IMAGE_ARTIFACT, 1),
-                codeBuild("ScaleUpService", "Build", input.projects.scaleUp, IMAGE_ARTIFACT, 2),
-            ],
-        },
-        {
-            name: "Release",
-            actions: [
-                codeBuild("PublishRelease", "Build", input.projects.publishRelease, IMAGE_ARTIFACT, 1, {
-                    environmentVariables: actionEnvironmentVariables("publishRelease"),
-                }),
-            ],
-        },
-    );
+    stages.push(...steps.filter((stage) => stage.name !== "Build"));
     return stages;
 }
 
@@ -234,7 +213,7 @@ export function startPipelinePolicy(pipelineArn: string): aws.iam.PolicyDocument
     };
 }
 
-export interface FargatePipelineArgs {
+export interface ServicePipelineArgs {
     /** Partition of the stack (from aws.getPartition). Required. */
     readonly partition: string;
     /** Region of the stack. Required. */
@@ -247,10 +226,10 @@ export interface FargatePipelineArgs {
     readonly toolAccountId: string;
     /** This environment: dev builds the image, the others promote it. Required. */
     readonly env: EnvironmentName;
-    /** The service: names its repository, pipeline, image and ECS service; sizes its tasks. Required. */
+    /** The service: names its repository, pipeline and image. Required. */
     readonly service: ServiceConfig;
-    /** The port the running service receives traffic on, when its deploy step recorded one (FargateService). */
-    readonly servedContainerPort?: number;
+    /** Where it deploys: the target creates its resources under the pipeline and adds its deploy steps. Required. */
+    readonly target: DeployTarget;
     /** Branch whose pushes start this pipeline. Required. */
     readonly branch: string;
     /** Stop at a manual approval before deploying. Required. */
@@ -261,12 +240,6 @@ export interface FargatePipelineArgs {
     readonly artifactBucketArn: pulumi.Input<string>;
     /** The environment's artifact key: artifacts, logs, images and notifications are encrypted with it. Required. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** VPC and subnets of the service (ServiceNetwork). Required. */
-    readonly network: {
-        readonly vpcId: pulumi.Input<string>;
-        readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-        readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-    };
     /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm. Required. */
     readonly notificationTopicArn: pulumi.Input<string>;
     /** Retention of build and service logs, days. Required. */
@@ -277,16 +250,12 @@ export interface FargatePipelineArgs {
     readonly nextPuller?: ImagePuller;
     /** Protect data-bearing resources and retain them on destroy (stage, prod). Default: false. */
     readonly protect?: boolean;
-    /** ACM certificate of the load balancer (HTTPS). Default: none, plain HTTP. */
-    readonly certificateArn?: string;
     /** AWS CLI calls of the builds use FIPS endpoints. Default: fipsEndpointsByDefault(partition) (on in GovCloud). */
     readonly fipsEndpoints?: boolean;
     /** CRITICAL image findings the scan gate allows. Default DEFAULT_MAX_CRITICAL_FINDINGS (0). */
     readonly maxCriticalFindings?: number;
     /** HIGH image findings the scan gate allows. Default DEFAULT_MAX_HIGH_FINDINGS (0). */
     readonly maxHighFindings?: number;
-    /** Minutes the deploy step waits for its deployment to complete. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
-    readonly deploymentTimeoutMinutes?: number;
 }
 
 /**
@@ -325,7 +294,7 @@ export const FAILURE_ALARM = {
 type Parent = { readonly parent: pulumi.Resource };
 
 /** The service's ECR repository, readable by the next environment's build role. */
-function serviceRegistry(name: string, args: FargatePipelineArgs, parent: Parent): ContainerRegistry {
+function serviceRegistry(name: string, args: ServicePipelineArgs, parent: Parent): ContainerRegistry {
     return new ContainerRegistry(
         `${name}-registry`,
         {
@@ -339,50 +308,12 @@ function serviceRegistry(name: string, args: FargatePipelineArgs, parent: Parent
     );
 }
 
-/** The service on Fargate, sized by the service config. */
-function serviceOnFargate(
-    name: string,
-    args: FargatePipelineArgs,
-    registry: ContainerRegistry,
-    parent: Parent,
-): FargateService {
-    const { service } = args;
-    return new FargateService(
-        `${name}-service`,
-        {
-            serviceName: service.name,
-            repositoryUrl: registry.repositoryUrl,
-            repositoryArn: registry.repositoryArn,
-            partition: args.partition,
-            region: args.region,
-            accountId: args.accountId,
-            vpcId: args.network.vpcId,
-            privateSubnetIds: args.network.privateSubnetIds,
-            publicSubnetIds: args.network.publicSubnetIds,
-            logKmsKeyArn: args.kmsKeyArn,
-            logRetentionDays: args.logRetentionDays,
-            cpu: service.cpu,
-            memory: service.memory,
-            containerPort: service.containerPort,
-            servedContainerPort: args.servedContainerPort,
-            desiredCount: service.desiredCount,
-            healthCheckPath: service.healthCheckPath,
-            secrets: service.secrets,
-            secretsKmsKeyArns: service.secretsKmsKeyArns,
-            egress: service.egress,
-            certificateArn: args.certificateArn,
-            protect: args.protect,
-        },
-        parent,
-    );
-}
-
 /** The CodeBuild projects of the pipeline's build, release and scale-up actions. */
 function pipelineBuilds(
     name: string,
-    args: FargatePipelineArgs,
+    args: ServicePipelineArgs,
     registry: ContainerRegistry,
-    fargate: FargateService,
+    target: DeployedTarget,
     parent: Parent,
 ): PipelineBuildProjects {
     return new PipelineBuildProjects(
@@ -394,7 +325,6 @@ function pipelineBuilds(
             accountId: args.accountId,
             env: args.env,
             serviceName: args.service.name,
-            containerName: fargate.containerName,
             artifactBucketName: args.artifactBucketName,
             artifactBucketArn: args.artifactBucketArn,
             kmsKeyArn: args.kmsKeyArn,
@@ -405,19 +335,13 @@ function pipelineBuilds(
             fipsEndpoints: args.fipsEndpoints,
             maxCriticalFindings: args.maxCriticalFindings,
             maxHighFindings: args.maxHighFindings,
-            ecsService: {
-                clusterName: fargate.clusterName,
-                clusterArn: fargate.clusterArn,
-                serviceName: fargate.serviceName,
-                serviceArn: fargate.serviceArn,
-                desiredCount: fargate.desiredCount,
-                taskDefinitionFamily: args.service.name,
-                taskDefinitionParameterName: taskDefinitionParameterName(args.service.name),
-                containerPortParameterName: containerPortParameterName(args.service.name),
-                taskRoleArns: [fargate.taskRoleArn, fargate.executionRoleArn],
-                deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
-            },
+            target: target.build,
         },
+        parent,
+    );
+}
+
+/** The pipeline's service role        },
         parent,
     );
 }
@@ -425,12 +349,12 @@ function pipelineBuilds(
 /** The pipeline's service role and its inline policy (pipelineRolePolicy). */
 function pipelineServiceRole(
     name: string,
-    args: FargatePipelineArgs,
+    args: ServicePipelineArgs,
     builds: PipelineBuildProjects,
     parent: Parent,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
     const { env, service } = args;
-    const projectArns = buildProjectKeys(env).map((key) => builds.projectArns[key]!);
+    const projectArns = buildProjectKeys(env, builds.steps).map((key) => builds.projectArns[key]!);
     const role = new aws.iam.Role(
         `${name}-role`,
         {
@@ -465,14 +389,14 @@ function pipelineServiceRole(
 }
 
 /** The tool account's source role of this environment and service. */
-function sourceRoleArnOf(args: FargatePipelineArgs): string {
+function sourceRoleArnOf(args: ServicePipelineArgs): string {
     return roleArn(args.partition, args.toolAccountId, sourceRoleName(args.env, args.service.name));
 }
 
 /** The pipeline (V2, queued executions) with its KMS-encrypted artifact store and pipelineStages. */
 function codePipeline(
     name: string,
-    args: FargatePipelineArgs,
+    args: ServicePipelineArgs,
     parts: {
         role: aws.iam.Role;
         rolePolicy: aws.iam.RolePolicy;
@@ -481,7 +405,6 @@ function codePipeline(
     parent: Parent,
 ): aws.codepipeline.Pipeline {
     const { env, service } = args;
-    const project = (key: BuildProjectKey) => parts.builds.projectNames[key]!;
     return new aws.codepipeline.Pipeline(
         `${name}-pipeline`,
         {
@@ -501,15 +424,8 @@ function codePipeline(
                 repositoryName: service.repositoryName,
                 branch: args.branch,
                 sourceRoleArn: sourceRoleArnOf(args),
-                projects: {
-                    unitTests: project("unitTests"),
-                    securityScan: project("securityScan"),
-                    image: project(env === "dev" ? "buildImage" : "promoteImage"),
-                    imageScanGate: project("imageScanGate"),
-                    deploy: project("deploy"),
-                    publishRelease: project("publishRelease"),
-                    scaleUp: project("scaleUp"),
-                },
+                steps: parts.builds.steps,
+                projects: parts.builds.projectNames,
                 requireApproval: args.requireApproval,
                 approvalTopicArn: args.notificationTopicArn,
             }),
@@ -521,7 +437,7 @@ function codePipeline(
 /** The rule that starts the pipeline when the tool account forwards a push to its branch. */
 function pipelineStartRule(
     name: string,
-    args: FargatePipelineArgs,
+    args: ServicePipelineArgs,
     pipeline: aws.codepipeline.Pipeline,
     parent: Parent,
 ): PushEventRule {
@@ -556,7 +472,7 @@ function pipelineStartRule(
  */
 function failureNotifications(
     name: string,
-    args: FargatePipelineArgs,
+    args: ServicePipelineArgs,
     pipeline: aws.codepipeline.Pipeline,
     parent: Parent,
 ): void {
@@ -598,24 +514,33 @@ function failureNotifications(
 }
 
 /**
- * One service's delivery in an environment account: its ECR repository, Fargate service, CodeBuild projects,
+ * One service's delivery in an environment account: its ECR repository, its deploy target (e.g. a Fargate service),
+ * CodeBuild projects (the common steps and the target's),
  * the pipeline (V2) with its service role and cross-account source, the rule that starts it when the tool
  * account forwards a push, and notifications (approvals, failures, a failure alarm).
  */
-export class FargatePipeline extends pulumi.ComponentResource {
+export class ServicePipeline extends pulumi.ComponentResource {
     public readonly pipelineArn: pulumi.Output<string>;
     public readonly pipelineName: pulumi.Output<string>;
     public readonly roleArn: pulumi.Output<string>;
     public readonly repositoryUrl: pulumi.Output<string>;
-    public readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** Where the deployed service answers (the target's endpoint, e.g. its load balancer's DNS name). */
+    public readonly endpoint: pulumi.Output<string>;
 
-    constructor(name: string, args: FargatePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("devsecops:pipeline:FargatePipeline", name, {}, opts);
+    constructor(name: string, args: ServicePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Its resources were created under the FargatePipeline type: the alias keeps them (and their children).
+        super("devsecops:pipeline:ServicePipeline", name, {}, withFormerType(opts));
         const parent = { parent: this };
 
         const registry = serviceRegistry(name, args, parent);
-        const fargate = serviceOnFargate(name, args, registry, parent);
-        const builds = pipelineBuilds(name, args, registry, fargate, parent);
+        const target = args.target.create({
+            name,
+            parent: this,
+            env: args.env,
+            repositoryUrl: registry.repositoryUrl,
+            repositoryArn: registry.repositoryArn,
+        });
+        const builds = pipelineBuilds(name, args, registry, target, parent);
         const { role, policy } = pipelineServiceRole(name, args, builds, parent);
         const pipeline = codePipeline(name, args, { role, rolePolicy: policy, builds }, parent);
         pipelineStartRule(name, args, pipeline, parent);
@@ -625,13 +550,18 @@ export class FargatePipeline extends pulumi.ComponentResource {
         this.pipelineName = pipeline.name;
         this.roleArn = role.arn;
         this.repositoryUrl = registry.repositoryUrl;
-        this.loadBalancerDnsName = fargate.loadBalancerDnsName;
+        this.endpoint = target.endpoint;
         this.registerOutputs({
             pipelineArn: this.pipelineArn,
             pipelineName: this.pipelineName,
             roleArn: this.roleArn,
             repositoryUrl: this.repositoryUrl,
-            loadBalancerDnsName: this.loadBalancerDnsName,
+            endpoint: this.endpoint,
         });
     }
+}
+
+/** The options with an alias to FORMER_PIPELINE_TYPE added to the caller's. */
+function withFormerType(opts?: pulumi.ComponentResourceOptions): pulumi.ComponentResourceOptions {
+    return { ...opts, aliases: [...(opts?.aliases ?? []), { type: FORMER_PIPELINE_TYPE }] };
 }

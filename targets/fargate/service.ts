@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../domain/config";
+import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../../domain/config";
 import {
     DEFAULT_CONTAINER_PORT,
     DEFAULT_CPU,
@@ -9,9 +9,9 @@ import {
     DEFAULT_HEALTH_CHECK_PATH,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEMORY,
-} from "../domain/defaults";
-import { NAME_PREFIX } from "../domain/naming";
-import { serviceTrustPolicy } from "./policyDocuments";
+} from "../../domain/defaults";
+import { NAME_PREFIX } from "../../domain/naming";
+import { serviceTrustPolicy } from "../../components/policyDocuments";
 
 /*
  * How the service and the pipeline share it (first deploy and every later `pulumi up`)

@@ -1,0 +1,106 @@
+/**
+ * The Fargate deploy target: the service on ECS Fargate behind its load balancer (service.ts), and the deploy and
+ * scale-up steps (deployStep.ts) that put the promoted image into Pulumi's newest task definition.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceConfig } from "../../domain/config";
+import { DeployTarget, TargetScope } from "../../components/deployTarget";
+import { EcsServiceTarget, fargateBuild } from "./deployStep";
+import { containerPortParameterName, FargateService, taskDefinitionParameterName } from "./service";
+
+/** Default minutes the deploy step waits for its deployment to complete. */
+export const DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES = 30;
+
+export interface FargateTargetArgs {
+    /** Partition of the stack (from aws.getPartition). Required. */
+    readonly partition: string;
+    /** Region of the stack. Required. */
+    readonly region: string;
+    /** This environment's account. Required. */
+    readonly accountId: string;
+    /** The service: names the ECS service and sizes its tasks. Required. */
+    readonly service: ServiceConfig;
+    /** The port the running service receives traffic on, when its deploy step recorded one. Default: none. */
+    readonly servedContainerPort?: number;
+    /** VPC and subnets of the service (ServiceNetwork). Required. */
+    readonly network: {
+        readonly vpcId: pulumi.Input<string>;
+        readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+        readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    };
+    /** Key of the service's log group. Required. */
+    readonly logKmsKeyArn: pulumi.Input<string>;
+    /** Retention of the service's logs, days. Required. */
+    readonly logRetentionDays: number;
+    /** ACM certificate of the load balancer (HTTPS). Default: none, plain HTTP. */
+    readonly certificateArn?: string;
+    /** Protect data-bearing resources and retain them on destroy (stage, prod). Default: false. */
+    readonly protect?: boolean;
+    /** Minutes the deploy step waits for its deployment to complete. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
+    readonly deploymentTimeoutMinutes?: number;
+}
+
+/** A pipeline's Fargate target: the service `<pipeline>-service` (FargateService) and its deploy steps. */
+export function fargateTarget(args: FargateTargetArgs): DeployTarget<EcsServiceTarget> {
+    return {
+        kind: "fargate",
+        artifact: "image",
+        create: (scope: TargetScope) => {
+            const fargate = serviceOnFargate(args, scope);
+            const facts = ecsServiceTarget(args, fargate);
+            return {
+                build: fargateBuild(facts, fargate.containerName),
+                endpoint: fargate.loadBalancerDnsName,
+            };
+        },
+    };
+}
+
+/** The service on Fargate, sized by the service config. */
+function serviceOnFargate(args: FargateTargetArgs, scope: TargetScope): FargateService {
+    const { service } = args;
+    return new FargateService(
+        `${scope.name}-service`,
+        {
+            serviceName: service.name,
+            repositoryUrl: scope.repositoryUrl,
+            repositoryArn: scope.repositoryArn,
+            partition: args.partition,
+            region: args.region,
+            accountId: args.accountId,
+            vpcId: args.network.vpcId,
+            privateSubnetIds: args.network.privateSubnetIds,
+            publicSubnetIds: args.network.publicSubnetIds,
+            logKmsKeyArn: args.logKmsKeyArn,
+            logRetentionDays: args.logRetentionDays,
+            cpu: service.cpu,
+            memory: service.memory,
+            containerPort: service.containerPort,
+            servedContainerPort: args.servedContainerPort,
+            desiredCount: service.desiredCount,
+            healthCheckPath: service.healthCheckPath,
+            secrets: service.secrets,
+            secretsKmsKeyArns: service.secretsKmsKeyArns,
+            egress: service.egress,
+            certificateArn: args.certificateArn,
+            protect: args.protect,
+        },
+        { parent: scope.parent },
+    );
+}
+
+/** What the deploy and scale-up steps read of the service. */
+function ecsServiceTarget(args: FargateTargetArgs, fargate: FargateService): EcsServiceTarget {
+    return {
+        clusterName: fargate.clusterName,
+        clusterArn: fargate.clusterArn,
+        serviceName: fargate.serviceName,
+        serviceArn: fargate.serviceArn,
+        desiredCount: fargate.desiredCount,
+        taskDefinitionFamily: args.service.name,
+        taskDefinitionParameterName: taskDefinitionParameterName(args.service.name),
+        containerPortParameterName: containerPortParameterName(args.service.name),
+        taskRoleArns: [fargate.taskRoleArn, fargate.executionRoleArn],
+        deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
+    };
+}
