@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { Decision, evaluate, PolicyDocument } from "./iamEvaluator";
 import { readTemplate, resolveTemplate, Template } from "./cfnTemplate";
 import { stackSecretsProvider } from "../engine/deploy";
+import { PERMISSIONS_BOUNDARY_NAME } from "../domain/naming";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"] as const;
 type Stack = (typeof STACKS)[number];
@@ -216,7 +217,7 @@ const secretsOf = (s: Stack): Context => ({ "kms:EncryptionContext:pulumi_stack"
 const other = (s: Stack): Stack => (s === "prod" ? "dev" : "prod");
 const artifactBucket = (p: Plane, s: Stack) => `arn:${p.partition}:s3:::cicd-artifacts-${ACCOUNTS[s]}-${p.region}`;
 const role = (p: Plane, s: Stack, name: string) => arn(p, s, "iam", `role/${name}`);
-const boundary = (p: Plane, s: Stack) => arn(p, s, "iam", "policy/cicd-permissions-boundary");
+const boundary = (p: Plane, s: Stack) => arn(p, s, "iam", `policy/${PERMISSIONS_BOUNDARY_NAME}`);
 const withBoundary = (p: Plane, s: Stack): Context => ({ "iam:PermissionsBoundary": boundary(p, s) });
 const programKey = (p: Plane, s: Stack) => arn(p, s, "kms", "key/abcdef01-2345-6789-abcd-ef0123456789");
 const tagged: Context = { "aws:ResourceTag/Project": PROJECT };
