@@ -42,6 +42,17 @@ export function buildRoleName(env: EnvironmentName, service: string): string {
     return `${NAME_PREFIX}-${env}-${service}-build`;
 }
 
+/**
+ * The permissions boundary every IAM role and user the program creates carries: a managed policy of each account,
+ * created by bootstrap/account.yaml (its BoundaryPolicyName). The deploy role creates roles and users only with it.
+ */
+export const PERMISSIONS_BOUNDARY_NAME = `${NAME_PREFIX}-permissions-boundary`;
+
+/** ARN of an account's permissions boundary policy, in the given partition. */
+export function permissionsBoundaryArn(partition: string, accountId: string): string {
+    return `arn:${partition}:iam::${accountId}:policy/${PERMISSIONS_BOUNDARY_NAME}`;
+}
+
 /** ARN of an IAM role, in the given partition. */
 export function roleArn(partition: string, accountId: string, roleName: string): string {
     return `arn:${partition}:iam::${accountId}:role/${roleName}`;

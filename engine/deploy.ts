@@ -51,13 +51,23 @@ export function failureLines(e: unknown): string {
     return (errors.length > 0 ? errors : lines.filter((l) => l.trim()).slice(-10)).join("\n");
 }
 
+/**
+ * The secrets provider a stack is created with: `url` with the KMS encryption context pulumi_stack=<stack>
+ * (gocloud's awskms `context_` parameter), which the key policy of bootstrap/state.yaml requires: each stack's roles
+ * decrypt only their own stack's secrets. Other providers, and a URL that already sets it, are left as they are.
+ */
+export function stackSecretsProvider(url: string, stack: string): string {
+    if (!url.startsWith("awskms://") || /[?&]context_pulumi_stack=/.test(url)) return url;
+    return `${url}${url.includes("?") ? "&" : "?"}context_pulumi_stack=${encodeURIComponent(stack)}`;
+}
+
 /** `pulumi stack select --create <stack>` through the Automation API. */
 export async function selectStack(stack: string, target: DeployTarget): Promise<Stack> {
     const options: LocalWorkspaceOptions = {
         workDir: target.workDir,
         envVars: stringEnv(target.env ?? process.env),
         ...(target.env?.PULUMI_HOME ? { pulumiHome: target.env.PULUMI_HOME } : {}),
-        ...(target.secretsProvider ? { secretsProvider: target.secretsProvider } : {}),
+        ...(target.secretsProvider ? { secretsProvider: stackSecretsProvider(target.secretsProvider, stack) } : {}),
     };
     return LocalWorkspace.createOrSelectStack({ stackName: stack, workDir: target.workDir }, options);
 }

@@ -1,8 +1,10 @@
 /**
  * What the deploy role of bootstrap/account.yaml may do, derived from the resource types the program registers.
  * Each type the program creates maps to the mutating IAM actions the AWS provider calls to create, update, tag and
- * delete it; reads (Describe, Get, List, which `pulumi up` and refresh also need) come from the AWS managed
- * `ReadOnlyAccess` policy attached to the role. A test plans every stack and checks that this table covers exactly
+ * delete it; reads (Describe, Get*Configuration, List: metadata, never data) come from the template's
+ * ProgramMetadataReads policy, shared with the preview role. Each action is granted in one scope (SCOPES below): the
+ * program's roles and users (named `cicd-*` or `<stack>-*`, with the permissions boundary), buckets (`cicd-*`),
+ * keys (tagged with the project), parameters (`/cicd/*`), or the account. A test plans every stack and checks that this table covers exactly
  * the types registered, and that the template grants exactly the actions below: a new resource type in the program
  * fails that test until its actions are added here and in the template.
  */
@@ -152,6 +154,7 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
             "iam:DeleteRole",
             "iam:DeleteRolePolicy",
             "iam:DetachRolePolicy",
+            "iam:PutRolePermissionsBoundary",
             "iam:TagRole",
             "iam:UntagRole",
             "iam:UpdateAssumeRolePolicy",
@@ -165,6 +168,7 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
             "iam:CreateUser",
             "iam:DeleteUser",
             "iam:DeleteUserPolicy",
+            "iam:PutUserPermissionsBoundary",
             "iam:TagUser",
             "iam:UntagUser",
             "iam:UpdateUser",
@@ -323,4 +327,62 @@ export function deployPermissions(types: Iterable<string>): DeployPermissions {
         serviceLinkedRoles: sorted(entries.flatMap((e) => e.serviceLinkedRoles ?? [])),
         kmsGrants: entries.some((e) => e.kmsGrants),
     };
+}
+
+/**
+ * Where the template grants an action, by the statement's Sid in bootstrap/account.yaml:
+ *   BoundedRoles/BoundedUsers   the program's names, and only with the permissions boundary (iam:PermissionsBoundary)
+ *   ProgramRoles/ProgramUsers   the program's names (actions without the boundary condition key)
+ *   ProgramBuckets              arn:<partition>:s3:::cicd-*
+ *   NewKeys                     kms:CreateKey with the project tag (aws:RequestTag/Project)
+ *   ProgramKeys                 keys tagged with the project (aws:ResourceTag/Project)
+ *   ProgramAliases              alias/cicd-* (and, in KeysOfProgramAliases, the project's keys)
+ *   ProgramParameters           parameter/cicd/*
+ *   ProgramResources            the account ("*")
+ */
+export type Scope =
+    | "BoundedRoles"
+    | "ProgramRoles"
+    | "BoundedUsers"
+    | "ProgramUsers"
+    | "ProgramBuckets"
+    | "NewKeys"
+    | "ProgramKeys"
+    | "ProgramAliases"
+    | "ProgramParameters"
+    | "ProgramResources";
+
+/** The IAM actions whose request carries iam:PermissionsBoundary (the entity's boundary). */
+const BOUNDARY_KEYED = new Set([
+    "iam:CreateRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:CreateUser",
+    "iam:DeleteUserPolicy",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutUserPolicy",
+]);
+
+/** The scope the template grants `action` in. */
+export function scopeOf(action: string): Scope {
+    const [service, name] = action.split(":");
+    if (service === "iam") {
+        const kind = /User/.test(name) ? "Users" : "Roles";
+        return `${BOUNDARY_KEYED.has(action) ? "Bounded" : "Program"}${kind}`;
+    }
+    if (service === "s3") return "ProgramBuckets";
+    if (action === "kms:CreateKey") return "NewKeys";
+    if (/^kms:(Create|Delete|Update)Alias$/.test(action)) return "ProgramAliases";
+    if (service === "kms") return "ProgramKeys";
+    if (service === "ssm") return "ProgramParameters";
+    return "ProgramResources";
+}
+
+/** The derived actions grouped by the scope they are granted in, each list sorted. */
+export function actionsByScope(actions: readonly string[]): Partial<Record<Scope, string[]>> {
+    const grouped: Partial<Record<Scope, string[]>> = {};
+    for (const action of sorted(actions)) (grouped[scopeOf(action)] ??= []).push(action);
+    return grouped;
 }

@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "../domain/config";
+import { permissionsBoundaryArn } from "../domain/naming";
 import { StackContext } from "./context";
 import { defineEnvironmentStack } from "./environmentStack";
 import { readServedContainerPorts } from "./servedPorts";
@@ -25,6 +27,9 @@ export async function defineStack(): Promise<Record<string, unknown>> {
                 `expected "${config.partition}" (check the credentials and aws:region)`,
         ]);
     }
+    pulumi.runtime.registerStackTransformation(
+        withPermissionsBoundary(permissionsBoundaryArn(reported.partition, config.accountId)),
+    );
     const servedContainerPorts =
         config.role === "tool"
             ? new Map<string, number>()
@@ -47,4 +52,19 @@ export async function defineStack(): Promise<Record<string, unknown>> {
         region: config.region,
         ...outputs,
     };
+}
+
+/** The IAM types that take a permissions boundary: every one the stack registers gets the account's. */
+const BOUNDED_TYPES = new Set(["aws:iam/role:Role", "aws:iam/user:User"]);
+
+/**
+ * A stack transformation setting `permissionsBoundary` on every IAM role and user of the stack, in one place. It
+ * runs in the program's process (unlike `registerResourceTransform`, which needs the engine's callback service),
+ * so the real engine and the offline mock runtime register the same inputs.
+ */
+export function withPermissionsBoundary(boundaryArn: string): pulumi.ResourceTransformation {
+    return (args) =>
+        BOUNDED_TYPES.has(args.type)
+            ? { props: { ...args.props, permissionsBoundary: boundaryArn }, opts: args.opts }
+            : undefined;
 }

@@ -5,7 +5,8 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CelEngine, Engine, TemplateFile } from "@aws/cloudformation-validate";
-import { deployPermissions, TYPE_PERMISSIONS } from "../engine/deployRole";
+import { actionsByScope, deployPermissions, TYPE_PERMISSIONS } from "../engine/deployRole";
+import { PERMISSIONS_BOUNDARY_NAME } from "../domain/naming";
 import { planStack } from "../offline/plan";
 import { PROJECT_ROOT } from "../offline/stackFiles";
 
@@ -19,10 +20,16 @@ const ACCOUNT_PARAMS = ["Tool", "Dev", "Qa", "Stage", "Prod"];
 type Statement = Record<string, any>;
 const statements = (doc: { Statement: Statement[] }): Record<string, Statement> =>
     Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
-const roleArns = (kind: string) =>
-    ACCOUNT_PARAMS.map((a) => ({
-        "Fn::Sub": `arn:\${AWS::Partition}:iam::\${${a}AccountId}:role/\${${kind}RoleName}`,
-    }));
+const roleArn = (a: string, kind: string) => ({
+    "Fn::Sub": `arn:\${AWS::Partition}:iam::\${${a}AccountId}:role/\${${kind}RoleName}`,
+});
+const roleArns = (kind: string) => ACCOUNT_PARAMS.map((a) => roleArn(a, kind));
+const sub = (s: string) => ({ "Fn::Sub": s });
+const STATE = "arn:${AWS::Partition}:s3:::${StateBucketName}";
+const thisStack = (dir: string) =>
+    sub(
+        `${STATE}/.pulumi/${dir}/${dir === "stacks" ? "${ProjectName}/${StackName}.json*" : dir === "locks" ? "organization/${ProjectName}/${StackName}/*" : "${ProjectName}/${StackName}/*"}`,
+    );
 const roots = ACCOUNT_PARAMS.map((a) => ({ "Fn::Sub": `arn:\${AWS::Partition}:iam::\${${a}AccountId}:root` }));
 
 describe("bootstrap templates", () => {
@@ -39,11 +46,17 @@ describe("bootstrap templates", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         });
 
-        const findings = (file: string, partition: string, region: string) =>
+        const findings = (
+            file: string,
+            partition: string,
+            region: string,
+            parameterOverrides?: Record<string, string>,
+        ) =>
             engine
                 .validateStandard(new TemplateFile(file), {
                     severityLevel: "WARN",
                     pseudoParameterOverrides: { partition, region },
+                    ...(parameterOverrides ? { parameterOverrides } : {}),
                 })
                 .diagnostics.map((d) => `${d.ruleId} ${d.entity?.logicalId ?? ""}: ${d.message}`);
 
@@ -70,13 +83,20 @@ describe("bootstrap templates", () => {
             ]);
         });
 
-        for (const template of TEMPLATES) {
+        // account.yaml once per stack: the validator expands StackName's allowed values across every Fn::Sub and
+        // condition that names it and does not finish in minutes when left to try them all at once.
+        const runs: [string, Record<string, string> | undefined][] = [
+            ["state.yaml", undefined],
+            ...STACKS.map((stack): [string, Record<string, string>] => ["account.yaml", { StackName: stack }]),
+        ];
+        for (const [template, parameters] of runs) {
             for (const [partition, region] of [
                 ["aws-us-gov", "us-gov-west-1"],
                 ["aws", "us-east-1"],
             ]) {
-                it(`${template} has no warning or error in ${partition} (${region})`, () => {
-                    expect(findings(path.join(DIR, template), partition, region)).to.deep.equal([]);
+                const as = parameters ? ` as ${parameters.StackName}` : "";
+                it(`${template}${as} has no warning or error in ${partition} (${region})`, () => {
+                    expect(findings(path.join(DIR, template), partition, region, parameters)).to.deep.equal([]);
                 });
             }
         }
@@ -107,6 +127,33 @@ describe("bootstrap templates", () => {
             },
         };
         const audience = { "Fn::FindInMap": ["Partition", { Ref: "AWS::Partition" }, "Audience"] };
+        // The state statements both roles share: their own stack's files only, the state key only through S3, their
+        // own stack's secrets only (KMS encryption context pulumi_stack=<stack>).
+        const stateReads = [
+            { Sid: "ListState", Effect: "Allow", Action: "s3:ListBucket", Resource: sub(STATE) },
+            {
+                Sid: "ReadThisStack",
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: [
+                    sub(`${STATE}/.pulumi/meta.yaml`),
+                    ...["stacks", "history", "backups", "locks"].map(thisStack),
+                ],
+            },
+        ];
+        const stateKey = {
+            Sid: "StateKeyThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: { Ref: "StateKeyArn" },
+            Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
+        };
+        const stackSecrets = {
+            Sid: "ThisStackSecrets",
+            Effect: "Allow",
+            Resource: { Ref: "StackConfigKeyArn" },
+            Condition: { StringEquals: { "kms:EncryptionContext:pulumi_stack": { Ref: "StackName" } } },
+        };
 
         it("GitHub's OIDC provider with the STS audience of each partition (GovCloud included)", () => {
             expect(t.Mappings.Partition).to.deep.equal({
@@ -123,7 +170,7 @@ describe("bootstrap templates", () => {
             ]);
         });
 
-        it("the preview role: pull requests and main only, read-only plus state reads and lock files", () => {
+        it("the preview role: pull requests and main only; metadata reads, this stack's state and locks, this stack's secrets", () => {
             const role = t.Resources.PreviewRole.Properties;
             expect(role.AssumeRolePolicyDocument.Statement).to.deep.equal([
                 {
@@ -143,45 +190,108 @@ describe("bootstrap templates", () => {
                 },
             ]);
             expect(role.ManagedPolicyArns).to.deep.equal([
-                { "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess" },
+                { Ref: "ProgramMetadataReads" },
                 { Ref: "PreviewStatePolicy" },
             ]);
-            const s = statements(t.Resources.PreviewStatePolicy.Properties.PolicyDocument);
-            expect(Object.keys(s)).to.deep.equal([
-                "ListState",
-                "ReadState",
-                "LockState",
-                "StateKey",
-                "DecryptStackSecrets",
+            expect(JSON.stringify(t)).not.to.include("ReadOnlyAccess");
+            expect(t.Resources.PreviewStatePolicy.Properties.PolicyDocument.Statement).to.deep.equal([
+                ...stateReads,
+                {
+                    Sid: "LockThisStack",
+                    Effect: "Allow",
+                    Action: ["s3:DeleteObject", "s3:PutObject"],
+                    Resource: thisStack("locks"),
+                },
+                stateKey,
+                { ...stackSecrets, Action: "kms:Decrypt" },
             ]);
-            expect(s.LockState).to.deep.equal({
-                Sid: "LockState",
-                Effect: "Allow",
-                Action: ["s3:DeleteObject", "s3:PutObject"],
-                Resource: { "Fn::Sub": "arn:${AWS::Partition}:s3:::${StateBucketName}/.pulumi/locks/*" },
-            });
-            expect(s.DecryptStackSecrets.Action).to.equal("kms:Decrypt");
         });
 
-        it("the deploy role: only the GitHub environment named like the stack", () => {
+        it("metadata reads: no data (objects, log events, parameter or secret values, image layers, files)", () => {
+            const [describe, records] = t.Resources.ProgramMetadataReads.Properties.PolicyDocument.Statement;
+            expect(records).to.deep.equal({
+                Sid: "DeployRecords",
+                Effect: "Allow",
+                Action: "ssm:GetParametersByPath",
+                Resource: sub("arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/cicd/ecs"),
+            });
+            expect(describe.Sid).to.equal("DescribeProgramTypes");
+            expect(describe.Resource).to.equal("*");
+            for (const action of describe.Action) {
+                expect(action).to.match(/^[a-z0-9-]+:(Describe|List|Get|BatchGet|View)[A-Za-z]*$/);
+                expect(action).not.to.match(
+                    /^(s3:GetObject|logs:GetLogEvents|ssm:GetParameters?|secretsmanager:GetSecretValue|ecr:GetDownloadUrlForLayer|ecr:BatchGetImage|codecommit:GetFile|codecommit:GetBlob)$/,
+                );
+            }
+        });
+
+        it("the deploy role: only the GitHub environment named like the stack; this stack's state, history, backups and locks", () => {
             const role = t.Resources.DeployRole.Properties;
-            expect(role.AssumeRolePolicyDocument.Statement[0].Condition).to.deep.equal({
-                StringEquals: {
-                    "token.actions.githubusercontent.com:aud": audience,
-                    "token.actions.githubusercontent.com:sub": {
-                        "Fn::Sub": "repo:${GitHubRepository}:environment:${StackName}",
+            expect(role.AssumeRolePolicyDocument.Statement).to.deep.equal([
+                {
+                    Sid: "GitHubEnvironmentOfThisStack",
+                    Effect: "Allow",
+                    Principal: federated,
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: {
+                        StringEquals: {
+                            "token.actions.githubusercontent.com:aud": audience,
+                            "token.actions.githubusercontent.com:sub": {
+                                "Fn::Sub": "repo:${GitHubRepository}:environment:${StackName}",
+                            },
+                        },
                     },
                 },
-            });
+            ]);
             expect(t.Parameters.StackName.AllowedValues).to.deep.equal(STACKS);
             expect(role.ManagedPolicyArns).to.deep.equal([
-                { "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess" },
+                { Ref: "ProgramMetadataReads" },
                 { Ref: "DeployStatePolicy" },
                 { Ref: "DeployProgramPolicy" },
+                { Ref: "DeployIdentityPolicy" },
             ]);
-            const s = statements(t.Resources.DeployStatePolicy.Properties.PolicyDocument);
-            expect(s.ReadWriteState.Action).to.deep.equal(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]);
-            expect(s.StackSecrets.Action).to.deep.equal(["kms:Decrypt", "kms:Encrypt"]);
+            const written = ["stacks", "history", "backups", "locks"].map(thisStack);
+            expect(t.Resources.DeployStatePolicy.Properties.PolicyDocument.Statement).to.deep.equal([
+                ...stateReads,
+                { Sid: "WriteThisStack", Effect: "Allow", Action: "s3:PutObject", Resource: written },
+                {
+                    Sid: "DeleteThisStackCheckpointAndLocks",
+                    Effect: "Allow",
+                    Action: "s3:DeleteObject",
+                    Resource: [thisStack("stacks"), thisStack("locks")],
+                },
+                stateKey,
+                { ...stackSecrets, Action: ["kms:Decrypt", "kms:Encrypt"] },
+            ]);
+        });
+
+        it("the permissions boundary: the policy named as the program's roles and users carry it, never removable", () => {
+            expect(t.Parameters.BoundaryPolicyName.Default).to.equal(PERMISSIONS_BOUNDARY_NAME);
+            expect(t.Resources.ProgramBoundary.Properties.ManagedPolicyName).to.deep.equal({
+                Ref: "BoundaryPolicyName",
+            });
+            const s = statements(t.Resources.ProgramBoundary.Properties.PolicyDocument);
+            expect(Object.keys(s)).to.deep.equal(["ProgramServices", "NotTheBootstrapRoles", "NotTheState"]);
+            expect(s.ProgramServices.Action.filter((a: string) => a.startsWith("iam:"))).to.deep.equal([
+                "iam:GetRole",
+                "iam:PassRole",
+            ]);
+            const identity = statements(t.Resources.DeployIdentityPolicy.Properties.PolicyDocument);
+            expect(identity.BoundaryStays).to.deep.equal({
+                Sid: "BoundaryStays",
+                Effect: "Deny",
+                Action: ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+                Resource: "*",
+            });
+            const withBoundary = {
+                StringEquals: {
+                    "iam:PermissionsBoundary": sub(
+                        "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${BoundaryPolicyName}",
+                    ),
+                },
+            };
+            expect(identity.BoundedRoles.Condition).to.deep.equal(withBoundary);
+            expect(identity.BoundedUsers.Condition).to.deep.equal(withBoundary);
         });
 
         describe("the deploy policy is derived from the resource types the program registers", function () {
@@ -210,58 +320,113 @@ describe("bootstrap templates", () => {
                 expect(Object.keys(TYPE_PERMISSIONS).sort()).to.deep.equal(types);
             });
 
-            it("the template grants exactly their actions, role passing and service-linked roles", () => {
+            it("the template grants exactly their actions, each in its scope, role passing and service-linked roles", () => {
                 const expected = deployPermissions(types);
-                const s = statements(t.Resources.DeployProgramPolicy.Properties.PolicyDocument);
-                expect(Object.keys(s)).to.deep.equal([
+                const program = statements(t.Resources.DeployProgramPolicy.Properties.PolicyDocument);
+                const identity = statements(t.Resources.DeployIdentityPolicy.Properties.PolicyDocument);
+                expect(Object.keys(program)).to.deep.equal([
                     "ProgramResources",
-                    "PassProgramRoles",
                     "ServiceLinkedRoles",
                     "GrantsForAwsResources",
-                    "NotTheBootstrapIdentities",
                 ]);
-                expect(s.ProgramResources).to.deep.equal({
+                expect(Object.keys(identity)).to.deep.equal([
+                    "BoundedRoles",
+                    "ProgramRoles",
+                    "BoundedUsers",
+                    "ProgramUsers",
+                    "PassToCodebuild",
+                    "PassToCodepipeline",
+                    "PassToEcsTasks",
+                    "PassToEvents",
+                    "PassToVpcFlowLogs",
+                    "ProgramBuckets",
+                    "NewKeys",
+                    "ProgramKeys",
+                    "ProgramAliases",
+                    "KeysOfProgramAliases",
+                    "ProgramParameters",
+                    "ProgramParameterValues",
+                    "BoundaryStays",
+                    "NotTheBootstrapIdentities",
+                    "NotTheBootstrapStack",
+                    "NotTheStateBucketConfiguration",
+                    "NotTheStateKeys",
+                ]);
+                expect(program.ProgramResources).to.deep.equal({
                     Sid: "ProgramResources",
                     Effect: "Allow",
-                    Action: expected.actions,
+                    Action: actionsByScope(expected.actions).ProgramResources,
                     Resource: "*",
                 });
-                expect(s.PassProgramRoles.Action).to.equal("iam:PassRole");
-                expect(s.PassProgramRoles.Condition).to.deep.equal({
-                    StringEquals: { "iam:PassedToService": expected.passRoleTo },
-                });
-                expect(s.ServiceLinkedRoles.Condition).to.deep.equal({
+                const all = { ...program, ...identity };
+                const granted = Object.fromEntries(
+                    Object.keys(actionsByScope(expected.actions)).map((scope) => [scope, [all[scope].Action].flat()]),
+                );
+                expect(granted).to.deep.equal(actionsByScope(expected.actions));
+                const passedTo = Object.values(identity)
+                    .filter((st) => st.Sid.startsWith("PassTo"))
+                    .map((st) => [st.Action, st.Condition.StringEquals["iam:PassedToService"]]);
+                expect(passedTo).to.deep.equal(expected.passRoleTo.map((service) => ["iam:PassRole", service]));
+                expect(program.ServiceLinkedRoles.Condition).to.deep.equal({
                     StringEquals: { "iam:AWSServiceName": expected.serviceLinkedRoles },
                 });
                 expect(expected.kmsGrants).to.equal(true);
-                expect(s.GrantsForAwsResources.Condition).to.deep.equal({
-                    Bool: { "kms:GrantIsForAWSResource": "true" },
+                expect(program.GrantsForAwsResources).to.deep.equal({
+                    Sid: "GrantsForAwsResources",
+                    Effect: "Allow",
+                    Action: ["kms:CreateGrant", "kms:RetireGrant"],
+                    Resource: "*",
+                    Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
                 });
             });
 
             it("no statement allows * or a service's every action, and the bootstrap identities are denied to it", () => {
-                const s = statements(t.Resources.DeployProgramPolicy.Properties.PolicyDocument);
-                for (const st of Object.values(s).filter((x) => x.Effect === "Allow")) {
-                    for (const action of [st.Action].flat()) expect(action, st.Sid).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
+                for (const policy of ["DeployProgramPolicy", "DeployIdentityPolicy"]) {
+                    const s = statements(t.Resources[policy].Properties.PolicyDocument);
+                    for (const st of Object.values(s).filter((x) => x.Effect === "Allow")) {
+                        for (const action of [st.Action].flat())
+                            expect(action, st.Sid).to.match(/^[a-z0-9-]+:[A-Za-z]+$/);
+                    }
                 }
-                expect(s.NotTheBootstrapIdentities.Effect).to.equal("Deny");
-                expect(s.NotTheBootstrapIdentities.Resource).to.deep.equal([
-                    { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${PreviewRoleName}" },
-                    { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${DeployRoleName}" },
-                    {
-                        "Fn::Sub":
-                            "arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com",
-                    },
-                    { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*" },
-                ]);
+                const s = statements(t.Resources.DeployIdentityPolicy.Properties.PolicyDocument);
+                expect(s.NotTheBootstrapIdentities).to.deep.equal({
+                    Sid: "NotTheBootstrapIdentities",
+                    Effect: "Deny",
+                    Action: "iam:*",
+                    Resource: [
+                        sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${PreviewRoleName}"),
+                        sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${DeployRoleName}"),
+                        sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/*"),
+                        sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*"),
+                    ],
+                });
+                expect(s.NotTheBootstrapStack).to.deep.equal({
+                    Sid: "NotTheBootstrapStack",
+                    Effect: "Deny",
+                    Action: "cloudformation:*",
+                    Resource: { Ref: "AWS::StackId" },
+                });
+                expect(s.NotTheStateBucketConfiguration).to.deep.equal({
+                    Sid: "NotTheStateBucketConfiguration",
+                    Effect: "Deny",
+                    NotAction: ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+                    Resource: [STATE, `${STATE}/*`].map(sub),
+                });
+                expect(s.NotTheStateKeys).to.deep.equal({
+                    Sid: "NotTheStateKeys",
+                    Effect: "Deny",
+                    NotAction: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                    Resource: [{ Ref: "StateKeyArn" }, { Ref: "StackConfigKeyArn" }],
+                });
             });
 
-            it("fits a managed policy (6,144 characters without whitespace)", () => {
-                const size = JSON.stringify(t.Resources.DeployProgramPolicy.Properties.PolicyDocument).length;
-                expect(size).to.be.below(6144);
+            it("fits managed policies (6,144 characters without whitespace)", () => {
+                for (const policy of ["DeployProgramPolicy", "DeployIdentityPolicy", "ProgramMetadataReads"]) {
+                    const size = JSON.stringify(t.Resources[policy].Properties.PolicyDocument).length;
+                    expect(size, policy).to.be.below(6144);
+                }
             });
         });
-
         it("an unregistered type is an error that says where to add it", () => {
             expect(() => deployPermissions(["aws:ecs/service:Service", "aws:rds/instance:Instance"])).to.throw(
                 "no deploy permissions for aws:rds/instance:Instance: add the IAM actions that create, update, tag " +
@@ -273,6 +438,9 @@ describe("bootstrap templates", () => {
 
     describe("state.yaml", () => {
         const t = parse("state.yaml");
+        const anyAccountRoles = ["Preview", "Deploy"].map((kind) =>
+            sub(`arn:\${AWS::Partition}:iam::*:role/\${${kind}RoleName}`),
+        );
         const narrowed = (kinds: string[]) => ({
             ArnEquals: { "aws:PrincipalArn": kinds.flatMap(roleArns) },
         });
@@ -300,42 +468,110 @@ describe("bootstrap templates", () => {
             });
         });
 
-        it("TLS 1.2 or later only, and the ten roles by exact ARN: all read, previews write only locks, deploys write", () => {
-            const s = statements(t.Resources.StateBucketPolicy.Properties.PolicyDocument);
-            expect(Object.keys(s)).to.deep.equal([
-                "DenyInsecureTransport",
-                "DenyOutdatedTls",
-                "StackRolesList",
-                "StackRolesRead",
-                "PreviewRolesLock",
-                "DeployRolesWrite",
+        it("TLS 1.2 or later only; each stack's two roles read and lock only their stack, its deploy role writes it", () => {
+            const both = (a: string) => ({
+                ArnEquals: { "aws:PrincipalArn": [roleArn(a, "Preview"), roleArn(a, "Deploy")] },
+            });
+            const deploy = (a: string) => ({ ArnEquals: { "aws:PrincipalArn": [roleArn(a, "Deploy")] } });
+            const root = (a: string) => ({ AWS: sub(`arn:\${AWS::Partition}:iam::\${${a}AccountId}:root`) });
+            const files = (stack: string) => ({
+                stacks: sub(`\${StateBucket.Arn}/.pulumi/stacks/\${ProjectName}/${stack}.json*`),
+                history: sub(`\${StateBucket.Arn}/.pulumi/history/\${ProjectName}/${stack}/*`),
+                backups: sub(`\${StateBucket.Arn}/.pulumi/backups/\${ProjectName}/${stack}/*`),
+                locks: sub(`\${StateBucket.Arn}/.pulumi/locks/organization/\${ProjectName}/${stack}/*`),
+            });
+            const bucketAndObjects = [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, sub("${StateBucket.Arn}/*")];
+            const perStack = ACCOUNT_PARAMS.flatMap((a, i) => {
+                const f = files(STACKS[i]);
+                return [
+                    {
+                        Sid: `${a}Read`,
+                        Effect: "Allow",
+                        Principal: root(a),
+                        Action: "s3:GetObject",
+                        Resource: [f.stacks, f.history, f.backups, f.locks],
+                        Condition: both(a),
+                    },
+                    {
+                        Sid: `${a}Lock`,
+                        Effect: "Allow",
+                        Principal: root(a),
+                        Action: ["s3:DeleteObject", "s3:PutObject"],
+                        Resource: f.locks,
+                        Condition: both(a),
+                    },
+                    {
+                        Sid: `${a}Write`,
+                        Effect: "Allow",
+                        Principal: root(a),
+                        Action: "s3:PutObject",
+                        Resource: [f.stacks, f.history, f.backups],
+                        Condition: deploy(a),
+                    },
+                    {
+                        Sid: `${a}DeleteCheckpoint`,
+                        Effect: "Allow",
+                        Principal: root(a),
+                        Action: "s3:DeleteObject",
+                        Resource: f.stacks,
+                        Condition: deploy(a),
+                    },
+                ];
+            });
+            expect(t.Resources.StateBucketPolicy.Properties.PolicyDocument.Statement).to.deep.equal([
+                {
+                    Sid: "DenyInsecureTransport",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: bucketAndObjects,
+                    Condition: { Bool: { "aws:SecureTransport": "false" } },
+                },
+                {
+                    Sid: "DenyOutdatedTls",
+                    Effect: "Deny",
+                    Principal: "*",
+                    Action: "s3:*",
+                    Resource: bucketAndObjects,
+                    Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
+                },
+                {
+                    Sid: "StackRolesList",
+                    Effect: "Allow",
+                    Principal: { AWS: roots },
+                    Action: "s3:ListBucket",
+                    Resource: { "Fn::GetAtt": ["StateBucket", "Arn"] },
+                    Condition: narrowed(["Preview", "Deploy"]),
+                },
+                {
+                    Sid: "StackRolesReadMeta",
+                    Effect: "Allow",
+                    Principal: { AWS: roots },
+                    Action: "s3:GetObject",
+                    Resource: sub("${StateBucket.Arn}/.pulumi/meta.yaml"),
+                    Condition: narrowed(["Preview", "Deploy"]),
+                },
+                ...perStack,
+                {
+                    Sid: "StackRolesOnlyObjects",
+                    Effect: "Deny",
+                    Principal: "*",
+                    NotAction: ["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+                    Resource: bucketAndObjects,
+                    Condition: { ArnLike: { "aws:PrincipalArn": anyAccountRoles } },
+                },
             ]);
-            expect(s.DenyInsecureTransport).to.deep.equal({
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [{ "Fn::GetAtt": ["StateBucket", "Arn"] }, { "Fn::Sub": "${StateBucket.Arn}/*" }],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            });
-            expect(s.DenyOutdatedTls.Condition).to.deep.equal({ NumericLessThan: { "s3:TlsVersion": 1.2 } });
-            expect(s.StackRolesRead).to.deep.equal({
-                Sid: "StackRolesRead",
-                Effect: "Allow",
-                Principal: { AWS: roots },
-                Action: "s3:GetObject",
-                Resource: { "Fn::Sub": "${StateBucket.Arn}/*" },
-                Condition: narrowed(["Preview", "Deploy"]),
-            });
-            expect(s.PreviewRolesLock.Resource).to.deep.equal({ "Fn::Sub": "${StateBucket.Arn}/.pulumi/locks/*" });
-            expect(s.PreviewRolesLock.Condition).to.deep.equal(narrowed(["Preview"]));
-            expect(s.DeployRolesWrite.Action).to.deep.equal(["s3:DeleteObject", "s3:PutObject"]);
-            expect(s.DeployRolesWrite.Condition).to.deep.equal(narrowed(["Deploy"]));
         });
 
-        it("the state key serves the ten roles only through S3; the secrets key decrypts for previews, encrypts for deploys", () => {
-            const state = statements(t.Resources.StateKey.Properties.KeyPolicy);
-            expect(t.Resources.StateKey.Properties.EnableKeyRotation).to.equal(true);
+        it("the state key serves the ten roles only through S3; the secrets key each stack's roles for its own context only", () => {
+            const stateKey = t.Resources.StateKey.Properties;
+            expect(stateKey.EnableKeyRotation).to.equal(true);
+            const state = statements(stateKey.KeyPolicy);
+            expect(Object.keys(state)).to.deep.equal([
+                "ThisAccountAdministers",
+                "StackRolesThroughS3",
+                "StackRolesOnlyUse",
+            ]);
             expect(state.StackRolesThroughS3).to.deep.equal({
                 Sid: "StackRolesThroughS3",
                 Effect: "Allow",
@@ -347,15 +583,57 @@ describe("bootstrap templates", () => {
                     ...narrowed(["Preview", "Deploy"]),
                 },
             });
-            const secrets = statements(t.Resources.SecretsKey.Properties.KeyPolicy);
-            expect(secrets.PreviewRolesDecrypt.Action).to.deep.equal(["kms:Decrypt", "kms:DescribeKey"]);
-            expect(secrets.PreviewRolesDecrypt.Condition).to.deep.equal(narrowed(["Preview"]));
-            expect(secrets.DeployRolesEncryptAndDecrypt.Action).to.deep.equal([
-                "kms:Decrypt",
-                "kms:DescribeKey",
-                "kms:Encrypt",
+            const onlyUse = {
+                Sid: "StackRolesOnlyUse",
+                Effect: "Deny",
+                Principal: "*",
+                NotAction: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                Resource: "*",
+                Condition: { ArnLike: { "aws:PrincipalArn": anyAccountRoles } },
+            };
+            expect(state.StackRolesOnlyUse).to.deep.equal(onlyUse);
+
+            const secrets = t.Resources.SecretsKey.Properties;
+            expect(secrets.EnableKeyRotation).to.equal(true);
+            const [administers, describe, ...rest] = secrets.KeyPolicy.Statement;
+            expect(administers.Sid).to.equal("ThisAccountAdministers");
+            expect(state.ThisAccountAdministers).to.deep.equal(administers);
+            expect(describe).to.deep.equal({
+                Sid: "StackRolesDescribe",
+                Effect: "Allow",
+                Principal: { AWS: roots },
+                Action: "kms:DescribeKey",
+                Resource: "*",
+                Condition: narrowed(["Preview", "Deploy"]),
+            });
+            const context = (stack: string) => ({ "kms:EncryptionContext:pulumi_stack": stack });
+            expect(rest).to.deep.equal([
+                ...ACCOUNT_PARAMS.flatMap((a, i) => [
+                    {
+                        Sid: `${a}Decrypt`,
+                        Effect: "Allow",
+                        Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::\${${a}AccountId}:root`) },
+                        Action: "kms:Decrypt",
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: context(STACKS[i]),
+                            ArnEquals: { "aws:PrincipalArn": [roleArn(a, "Preview"), roleArn(a, "Deploy")] },
+                        },
+                    },
+                    {
+                        Sid: `${a}Encrypt`,
+                        Effect: "Allow",
+                        Principal: { AWS: sub(`arn:\${AWS::Partition}:iam::\${${a}AccountId}:root`) },
+                        Action: "kms:Encrypt",
+                        Resource: "*",
+                        Condition: {
+                            StringEquals: context(STACKS[i]),
+                            ArnEquals: { "aws:PrincipalArn": [roleArn(a, "Deploy")] },
+                        },
+                    },
+                ]),
+                onlyUse,
             ]);
-            expect(secrets.DeployRolesEncryptAndDecrypt.Condition).to.deep.equal(narrowed(["Deploy"]));
         });
 
         it("outputs the login URL and the awskms:// secrets provider by key ARN (an alias does not cross accounts)", () => {

