@@ -99,6 +99,15 @@ export interface BudgetConfig {
     readonly subscriberEmails: readonly string[];
 }
 
+/** The person roles of the account (docs/access.md): where people sign in, who may break glass. */
+export interface PeopleConfig {
+    readonly identitySource: "saml" | "identity-center";
+    /** With identitySource saml: the IAM SAML provider of this account. */
+    readonly samlProviderArn?: string;
+    /** IAM users that may assume the break-glass role with MFA (environment accounts); none: no break-glass role. */
+    readonly breakGlassUserArns: readonly string[];
+}
+
 export interface StackConfig {
     readonly project: string;
     readonly stack: string;
@@ -135,6 +144,8 @@ export interface StackConfig {
     readonly imageScan: { readonly maxCritical: number; readonly maxHigh: number };
     /** Keys (schema names, e.g. notificationEmails) set with `--secret`: resources get their values as secrets. */
     readonly secretKeys: readonly string[];
+    /** The person roles; undefined when peopleIdentitySource is none. */
+    readonly people?: PeopleConfig;
 }
 
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
@@ -236,6 +247,18 @@ function stackConfigOf(f: Facts, stackFile: string, secretKeys: string[]): Stack
         fipsEndpoints: v.fipsEndpoints ?? f.partition === "aws-us-gov",
         imageScan: { maxCritical: v.imageScanMaxCritical, maxHigh: v.imageScanMaxHigh },
         secretKeys,
+        people: peopleOf(f),
+    };
+}
+
+/** The person roles, when people sign in through SAML or Identity Center. */
+function peopleOf(f: Facts): PeopleConfig | undefined {
+    const source: string = f.values.peopleIdentitySource;
+    if (source !== "saml" && source !== "identity-center") return undefined;
+    return {
+        identitySource: source,
+        ...(source === "saml" ? { samlProviderArn: f.values.peopleSamlProviderArn } : {}),
+        breakGlassUserArns: f.values.breakGlassUserArns ?? [],
     };
 }
 

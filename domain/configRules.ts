@@ -144,6 +144,8 @@ export const CONFIG_RULES: readonly Rule[] = [
     budgetBillingAccount,
     billingKeysWithAccount,
     certificateOfAccount,
+    samlProviderOfAccount,
+    breakGlassUsersValid,
 ];
 
 export function partitionMatchesRegion(f: Facts): Problem[] {
@@ -386,6 +388,75 @@ export function certificateOfAccount(f: Facts): Problem[] {
         ];
     }
     return [];
+}
+
+/** The SAML provider of this account, when people sign in through SAML (and only then). */
+export function samlProviderOfAccount(f: Facts): Problem[] {
+    const source: string | undefined = f.values.peopleIdentitySource;
+    const arn: string | undefined = f.values.peopleSamlProviderArn;
+    const example = arnExample(f, "iam", "saml-provider/<name>", false);
+    // Its own problem is reported; an unknown region has no partition to judge the ARN by.
+    if (source === undefined || !f.regionPartition) return [];
+    if (source === "saml" && !f.given("peopleSamlProviderArn")) {
+        return [
+            {
+                key: "peopleSamlProviderArn",
+                found: undefined,
+                expected: `the IAM SAML provider people sign in through, ${example} (or peopleIdentitySource identity-center or none)`,
+            },
+        ];
+    }
+    if (arn === undefined) return [];
+    if (source !== "saml") {
+        return [
+            {
+                key: "peopleSamlProviderArn",
+                found: arn,
+                expected: `nothing when peopleIdentitySource is ${source} (the person roles trust no SAML provider then)`,
+            },
+        ];
+    }
+    if (arnPattern(f, "iam", "saml-provider/[\\w.-]{1,128}", false).test(arn)) return [];
+    return [
+        {
+            key: "peopleSamlProviderArn",
+            found: arn,
+            expected: `an IAM SAML provider of this stack's account in partition ${f.partition}, ${example}`,
+        },
+    ];
+}
+
+/** Break-glass users: IAM users of the partition, in environment accounts with person roles. */
+export function breakGlassUsersValid(f: Facts): Problem[] {
+    const users: string[] = f.values.breakGlassUserArns ?? [];
+    if (users.length === 0 || !f.regionPartition) return [];
+    const found = { key: "breakGlassUserArns", found: users };
+    if (f.role === "tool") {
+        return [
+            {
+                ...found,
+                expected:
+                    "nothing in tool: break-glass roles are in the environment accounts, alarmed through their notification topic",
+            },
+        ];
+    }
+    if (f.values.peopleIdentitySource === "none") {
+        return [{ ...found, expected: "nothing when peopleIdentitySource is none (no person roles)" }];
+    }
+    const pattern = arnPattern({ partition: f.partition }, "iam", "user/[\\w+=,.@/-]{1,512}", false);
+    const example = arnExample({ partition: f.partition }, "iam", "user/break-glass-1", false);
+    return users.flatMap((arn, i) =>
+        pattern.test(arn)
+            ? []
+            : [
+                  {
+                      key: "breakGlassUserArns",
+                      found: arn,
+                      expected: `an IAM user ARN in partition ${f.partition}, e.g. ${example} (a user signs in with MFA when the identity source is down)`,
+                      suffix: `[${i}]`,
+                  },
+              ],
+    );
 }
 
 // ---- what the rules and the validated config share ----

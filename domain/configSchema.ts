@@ -10,6 +10,7 @@ import {
     DEFAULT_KEY_DELETION_WINDOW_DAYS,
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEMORY,
+    DEFAULT_PEOPLE_IDENTITY_SOURCE,
     DEFAULT_VPC_CIDR,
     MAX_KEY_DELETION_WINDOW_DAYS,
     MIN_KEY_DELETION_WINDOW_DAYS,
@@ -32,6 +33,9 @@ export const APPROVAL_REQUIRED: readonly EnvironmentName[] = ["stage", "prod"];
 /** Environments whose data-bearing resources are protected and retained on destroy. */
 export const PROTECTED_ENVIRONMENTS: readonly EnvironmentName[] = ["stage", "prod"];
 export const REQUIRED_TAGS = ["Project", "Environment", "CostCenter", "Owner", "ManagedBy"] as const;
+/** Where people sign in to the person roles; none creates no person role. */
+export const PEOPLE_IDENTITY_SOURCES = ["saml", "identity-center", "none"] as const;
+export type PeopleIdentitySource = (typeof PEOPLE_IDENTITY_SOURCES)[number];
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, retentionInDays). */
 export const LOG_RETENTION_DAYS = [
@@ -725,6 +729,39 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         description:
             "With budgetBillingRoleArn: the role session name (CloudTrail of the paired account shows it); default cicd-<stack>-budget.",
         schema: pattern(/^[\w+=,.@-]{2,64}$/, "2 to 64 letters, digits or _ + = , . @ -"),
+    }),
+    key({
+        key: "peopleIdentitySource",
+        type: "string",
+        scope: "stack",
+        required: false,
+        default: DEFAULT_PEOPLE_IDENTITY_SOURCE,
+        description:
+            "Where people sign in to the account's person roles (developer, operator, auditor, break-glass; docs/access.md): saml (an IAM SAML provider of the account, peopleSamlProviderArn), identity-center (IAM Identity Center permission sets cicd-<role>), or none (no person roles).",
+        schema: z.enum(PEOPLE_IDENTITY_SOURCES as unknown as [string, ...string[]], {
+            error: PEOPLE_IDENTITY_SOURCES.join(", "),
+        }),
+    }),
+    key({
+        key: "peopleSamlProviderArn",
+        type: "string",
+        scope: "stack",
+        required: false,
+        description:
+            "With peopleIdentitySource saml: the IAM SAML provider of this account that the person roles trust (arn:<partition>:iam::<account>:saml-provider/<name>).",
+        schema: text("an IAM SAML provider ARN"),
+    }),
+    key({
+        key: "breakGlassUserArns",
+        type: "array<string>",
+        scope: "stack",
+        required: false,
+        default: [],
+        description:
+            "Environment accounts: IAM users (any account of the partition) that may assume the break-glass role, with MFA, for one hour; each use alerts the notification topic. None: no break-glass role.",
+        schema: list(text("an IAM user ARN"), "a list of IAM user ARNs").superRefine(
+            unique(() => "a user listed once"),
+        ),
     }),
 ];
 

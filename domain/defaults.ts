@@ -29,3 +29,5 @@ export const DEFAULT_IMAGE_SCAN_MAX_CRITICAL = 0;
 export const DEFAULT_IMAGE_SCAN_MAX_HIGH = 0;
 /** Percentages of the budget at which subscribers are alerted (budgetThresholdsPercent). */
 export const DEFAULT_BUDGET_THRESHOLDS_PERCENT: readonly number[] = [80, 100];
+/** Where people sign in to the person roles (peopleIdentitySource): an IAM SAML provider of each account. */
+export const DEFAULT_PEOPLE_IDENTITY_SOURCE = "saml";

@@ -14,11 +14,13 @@ import {
     artifactBucketName,
     artifactKeyAlias,
     buildRoleName,
+    pipelineName,
     eventForwarderRoleName,
     roleArn,
     sourceRoleName,
 } from "../domain/naming";
 import { defineAccountBudget } from "./budget";
+import { definePersonRoles } from "./people";
 import { StackContext } from "./context";
 import { nextEnvironment, previousEnvironment } from "../domain/promotion";
 
@@ -199,5 +201,10 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         pipelines,
         endpoints,
         budget: defineAccountBudget(ctx),
+        people: definePersonRoles(
+            ctx,
+            config.services.map((s) => pipelineName(env, s.name)),
+            notifications.topicArn,
+        ),
     };
 }

@@ -23,6 +23,7 @@ import {
     sourceRoleName,
 } from "../domain/naming";
 import { defineAccountBudget } from "./budget";
+import { definePersonRoles } from "./people";
 import { StackContext } from "./context";
 
 /** CodeCommit actions a cross-account source action needs on the one repository it reads. */
@@ -183,5 +184,5 @@ export function defineToolStack(ctx: StackContext): Record<string, unknown> {
             );
         }
     }
-    return { repositories, sourceRoles, budget: defineAccountBudget(ctx) };
+    return { repositories, sourceRoles, budget: defineAccountBudget(ctx), people: definePersonRoles(ctx, []) };
 }

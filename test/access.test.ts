@@ -69,9 +69,12 @@ describe("access by evaluation: every role's table against the registered polici
         expect(roles.filter((r) => rowsOf(facts, r) === undefined).map((r) => `${r.stack} ${r.name}`)).to.deep.equal(
             [],
         );
-        expect(roles.length).to.equal(56);
+        expect(roles.length).to.equal(74);
         expect(kinds.filter((k) => k.startsWith("tool:")).sort()).to.deep.equal([
             ...Array(4).fill("tool:forwarder"),
+            "tool:person:auditor",
+            "tool:person:developer",
+            "tool:person:operator",
             ...Array(4).fill("tool:source"),
         ]);
     });
@@ -114,6 +117,42 @@ describe("access by evaluation: every role's table against the registered polici
             `qa cicd-qa-orders-api-deploy [deploy]: iam:PassRole on arn:aws-us-gov:iam::${ACCOUNTS.qa}:role/task {"iam:PassedToService":"ecs-tasks.amazonaws.com"} -> ImplicitlyDenied, expected Allowed`,
             `qa cicd-qa-orders-api-deploy [deploy]: iam:PassRole on arn:aws-us-gov:iam::${ACCOUNTS.qa}:role/execution {"iam:PassedToService":"ecs-tasks.amazonaws.com"} -> ImplicitlyDenied, expected Allowed`,
         ]);
+    });
+
+    it("a planted escalation fails the table: dev's developer may iam:PutRolePolicy on the pipeline role", async () => {
+        const pipelineRole = `arn:aws-us-gov:iam::${ACCOUNTS.dev}:role/cicd-dev-orders-api-pipeline`;
+        const runs = await runsWith({
+            stack: "dev",
+            edit: editPolicy("cicd-dev-developer", (d) => {
+                d.Statement = d.Statement.filter((s) => s.Sid !== "NoIdentityOrKeyChanges");
+                d.Statement.push({
+                    Sid: "Planted",
+                    Effect: "Allow",
+                    Action: "iam:PutRolePolicy",
+                    Resource: pipelineRole,
+                });
+            }),
+        });
+        const escalated = await mismatches(factsOf(runs), (r) => r.name === "cicd-dev-developer");
+        expect(escalated).to.include(
+            `dev cicd-dev-developer [person:developer]: iam:PutRolePolicy on ${pipelineRole} -> ImplicitlyDenied, expected ExplicitlyDenied`,
+        );
+        expect(escalated.every((l) => l.includes("-> ImplicitlyDenied, expected ExplicitlyDenied"))).to.equal(true);
+    });
+
+    it("without its boundary, the planted escalation would be allowed: the boundary is the second wall", async () => {
+        const runs = await runsWith({
+            stack: "dev",
+            edit: editPolicy("cicd-dev-developer", (d) => {
+                d.Statement = d.Statement.filter((s) => s.Sid !== "NoIdentityOrKeyChanges");
+                d.Statement.push({ Sid: "Planted", Effect: "Allow", Action: "iam:PutRolePolicy", Resource: "*" });
+            }),
+        });
+        const developer = factsOf(runs).envs.dev.roles.find((r) => r.name === "cicd-dev-developer")!;
+        const pipelineRole = `arn:aws-us-gov:iam::${ACCOUNTS.dev}:role/cicd-dev-orders-api-pipeline`;
+        const decide = (role: RegisteredRole) => evaluateRegistered(runs, role, "iam:PutRolePolicy", pipelineRole);
+        expect(await decide(developer)).to.equal("ImplicitlyDenied");
+        expect(await decide({ ...developer, boundary: undefined })).to.equal("Allowed");
     });
 
     it("a registry-level action scoped to the repository is denied: the statement never matches", async () => {

@@ -3,7 +3,8 @@
 // name is read from the registered resources of the five stacks (never written here), and each row is evaluated by
 // test/access.test.ts against the policies the stacks register, with the target's resource policy.
 import type { RecordedResource, StackRun } from "../offline/mockRuntime";
-import { accountOf, RegisteredRole, registeredRoles } from "./iamEvaluator";
+import { accountOf, PolicyDocument, RegisteredRole, registeredRoles } from "./iamEvaluator";
+import { readTemplate, resolveTemplate } from "./cfnTemplate";
 
 export type Expected = "Allowed" | "Denied" | "ExplicitlyDenied";
 export type Context = Record<string, string | string[]>;
@@ -116,8 +117,43 @@ function envFacts(run: StackRun, env: Environment): EnvFacts {
             containerPort: parameterArn(parameter("/container-port")),
         },
         busArn: `arn:${partition}:events:${region}:${account}:event-bus/default`,
-        roles: registeredRoles(run),
+        roles: bounded(run),
     };
+}
+
+/**
+ * The permissions boundary of `run`'s account as bootstrap/account.yaml creates it (ProgramBoundary), for the stack's
+ * partition and region: every role the program registers carries it, so every row is evaluated within it.
+ */
+export function accountBoundary(run: StackRun): PolicyDocument {
+    const partition = run.config["devsecops-pipelines:partition"];
+    const region = run.config["aws:region"];
+    const account = accountOf(run);
+    const raw = readTemplate("account.yaml");
+    const template = resolveTemplate(raw, {
+        partition,
+        region,
+        account,
+        parameters: {
+            GitHubRepository: "example-org/devsecops-pipelines",
+            StackName: run.stack,
+            StateBucketName: "pulumi-state-example",
+            StateKeyArn: `arn:${partition}:kms:${region}:${account}:key/0a1b2c3d-0000-4000-8000-000000000001`,
+            StackConfigKeyArn: `arn:${partition}:kms:${region}:${account}:key/0a1b2c3d-0000-4000-8000-000000000002`,
+        },
+        // Refs and attributes of the other resources: the boundary names none of them.
+        attributes: Object.fromEntries(Object.keys(raw.Resources).map((name) => [name, name])),
+    });
+    return template.Resources.ProgramBoundary.Properties.PolicyDocument as PolicyDocument;
+}
+
+/** The roles of `run`, each with the boundary it carries (the account's; a role registered without one has none). */
+function bounded(run: StackRun): RegisteredRole[] {
+    const boundary = accountBoundary(run);
+    return registeredRoles(run).map((role) => {
+        const registered = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.state.arn === role.arn);
+        return registered?.inputs.permissionsBoundary ? { ...role, boundary } : role;
+    });
 }
 
 export function factsOf(runs: readonly StackRun[]): Facts {
@@ -128,7 +164,7 @@ export function factsOf(runs: readonly StackRun[]): Facts {
         tool: {
             account: accountOf(tool),
             repository: one(tool, "aws:codecommit/repository:Repository").state.arn,
-            roles: registeredRoles(tool),
+            roles: bounded(tool),
         },
         envs: Object.fromEntries(ENVIRONMENTS.map((env) => [env, envFacts(byStack(env), env)])) as Record<
             Environment,
@@ -139,6 +175,10 @@ export function factsOf(runs: readonly StackRun[]): Facts {
 
 /** The kind of a role, from what uses it in the registration; undefined when nothing does (no table). */
 export function kindOf(facts: Facts, role: RegisteredRole): string | undefined {
+    const person = facts.runs
+        .flatMap((run) => run.resources)
+        .find((r) => r.type === "aws:iam/role:Role" && r.state.arn === role.arn)?.inputs.tags?.PersonRole;
+    if (person) return `person:${person}`;
     const used = (type: string, field: string) =>
         facts.runs.flatMap((run) => run.resources.filter((r) => r.type === type && r.inputs[field] === role.arn));
     const project = used("aws:codebuild/project:Project", "serviceRole")[0];
@@ -597,6 +637,250 @@ const forwarderRole: Table = (f, e) => [
     ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
 ];
 
+// ---- person roles (components/personRoles.ts): what each person can do in each account ----
+
+/** A person role's account: the stack it is registered by. */
+type PersonTable = (f: Facts, role: RegisteredRole) => Row[];
+
+const projectTag = (e: EnvFacts): Context => ({ "aws:ResourceTag/Project": e.taskTags.Project });
+const personRoleArn = (f: Facts, stack: string, person: string) => {
+    const roles = stack === "tool" ? f.tool.roles : f.envs[stack as Environment].roles;
+    const found = roles.find((r) => kindOf(f, r) === `person:${person}`);
+    if (!found) throw new Error(`${stack}: no ${person} role`);
+    return found;
+};
+const roleArnIn = (account: string, partition: string, name: string) => `arn:${partition}:iam::${account}:role/${name}`;
+/** The boundary every role of the account carries (bootstrap/account.yaml's ProgramBoundary). */
+const boundaryArn = (account: string, partition: string) =>
+    `arn:${partition}:iam::${account}:policy/cicd-permissions-boundary`;
+
+/** What no person does anywhere: change identities or the program's keys' use, assume the program's roles. */
+function nobodyEscalates(f: Facts, role: RegisteredRole): Row[] {
+    const e = role.stack === "tool" ? f.envs.dev : f.envs[role.stack as Environment];
+    const account = role.arn.split(":")[4];
+    const p = e.partition;
+    const env = role.stack === "tool" ? undefined : e;
+    return [
+        [
+            "iam:CreateRole",
+            roleArnIn(account, p, "experiment"),
+            { "iam:PermissionsBoundary": boundaryArn(account, p) },
+            "ExplicitlyDenied",
+        ],
+        ["iam:CreateRole", roleArnIn(account, p, "experiment"), undefined, "ExplicitlyDenied"],
+        ["iam:PutRolePolicy", role.arn, undefined, "ExplicitlyDenied"],
+        ["iam:AttachRolePolicy", role.arn, undefined, "ExplicitlyDenied"],
+        ["iam:DeleteRolePermissionsBoundary", role.arn, undefined, "ExplicitlyDenied"],
+        ["iam:UpdateAssumeRolePolicy", role.arn, undefined, "ExplicitlyDenied"],
+        ["iam:CreateUser", `arn:${p}:iam::${account}:user/experiment`, undefined, "ExplicitlyDenied"],
+        ["iam:CreateAccessKey", `arn:${p}:iam::${account}:user/experiment`, undefined, "ExplicitlyDenied"],
+        ...(env
+            ? ([
+                  ["iam:PutRolePolicy", roleOf(f, env, "pipeline"), undefined, "ExplicitlyDenied"],
+                  ["iam:PutRolePolicy", roleOf(f, env, "deploy"), undefined, "ExplicitlyDenied"],
+                  ["iam:PassRole", env.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "ExplicitlyDenied"],
+                  ["iam:PassRole", roleOf(f, env, "deploy"), passedTo("codebuild.amazonaws.com"), "ExplicitlyDenied"],
+                  ["sts:AssumeRole", roleOf(f, env, "deploy"), undefined, "Denied"],
+                  ["sts:AssumeRole", roleOf(f, env, "pipeline"), undefined, "Denied"],
+                  ["kms:Decrypt", env.keyArn, viaS3(env), "Denied"],
+                  ["kms:ScheduleKeyDeletion", env.keyArn, projectTag(env), "ExplicitlyDenied"],
+                  ["s3:GetObject", release(env), undefined, "Denied"],
+                  ["ssm:GetParameter", env.parameters.taskDefinition, undefined, "Denied"],
+                  ["ecr:BatchGetImage", env.repository, projectTag(env), "Denied"],
+              ] as Row[])
+            : []),
+        // Nothing of another account: its person roles, its program's roles, its keys and buckets.
+        ...ENVIRONMENTS.filter((x) => x !== role.stack).flatMap((x): Row[] => [
+            ["sts:AssumeRole", personRoleArn(f, x, "operator").arn, undefined, "Denied"],
+            ["sts:AssumeRole", roleOf(f, f.envs[x], "deploy"), undefined, "Denied"],
+            ["s3:PutObject", artifact(f.envs[x]), sseKms(f.envs[x].keyArn), "Denied"],
+            ["kms:GenerateDataKey", f.envs[x].keyArn, viaS3(f.envs[x]), "Denied"],
+        ]),
+        ...ENVIRONMENTS.map((x): Row => ["sts:AssumeRole", toolRoleOf(f, x, "source"), undefined, "Denied"]),
+    ];
+}
+
+/** Metadata of the program's resources in the account: readable by every person. */
+function metadata(e: EnvFacts): Row[] {
+    return [
+        ["codepipeline:GetPipelineState", e.pipelineArn, undefined, "Allowed"],
+        ["ecs:DescribeServices", e.serviceArn, undefined, "Allowed"],
+        ["ecr:DescribeImages", e.repository, undefined, "Allowed"],
+        ["logs:DescribeLogGroups", "*", undefined, "Allowed"],
+    ];
+}
+
+/** Operating the account's pipelines and services: the operator and break-glass. */
+function operates(f: Facts, e: EnvFacts): Row[] {
+    return [
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Allowed"],
+        ["codepipeline:PutApprovalResult", approval(e), undefined, "Allowed"],
+        ["codepipeline:StopPipelineExecution", e.pipelineArn, undefined, "Allowed"],
+        ["codepipeline:RetryStageExecution", `${e.pipelineArn}/Deploy`, undefined, "Allowed"],
+        [
+            "ecs:UpdateService",
+            e.serviceArn,
+            { "ecs:cluster": e.clusterArn, "ecs:task-definition": revision(e) },
+            "Allowed",
+        ],
+        ["logs:GetLogEvents", logStream(e, e.serviceLogGroup, "orders/1"), undefined, "Allowed"],
+        [
+            "logs:FilterLogEvents",
+            `arn:${e.partition}:logs:${e.region}:${e.account}:log-group:${e.serviceLogGroup}`,
+            undefined,
+            "Allowed",
+        ],
+        ["codepipeline:UpdatePipeline", e.pipelineArn, undefined, "Denied"],
+        ["codepipeline:DeletePipeline", e.pipelineArn, undefined, "Denied"],
+        ["ecs:RegisterTaskDefinition", revision(e), { "aws:RequestTag/Service": e.service }, "Denied"],
+        ["ecs:DeleteService", e.serviceArn, undefined, "Denied"],
+        ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+        ["ssm:PutParameter", e.parameters.containerPort, undefined, "Denied"],
+        ...others(f, e).map((o): Row => ["codepipeline:StartPipelineExecution", o.pipelineArn, undefined, "Denied"]),
+    ];
+}
+
+/** The developer in dev: experiments in the account, nothing of the program's, no role, no other account. */
+function developerInDev(f: Facts, e: EnvFacts): Row[] {
+    const here = (service: string, resource: string) =>
+        `arn:${e.partition}:${service}:${e.region}:${e.account}:${resource}`;
+    return [
+        ["ecs:CreateCluster", here("ecs", "cluster/experiment"), undefined, "Allowed"],
+        ["ecs:CreateService", here("ecs", "service/experiment/web"), undefined, "Allowed"],
+        ["logs:CreateLogGroup", here("logs", "log-group:/experiment/web"), undefined, "Allowed"],
+        ["ssm:PutParameter", here("ssm", "parameter/experiment/flag"), undefined, "Allowed"],
+        ["codebuild:CreateProject", here("codebuild", "project/experiment"), undefined, "Allowed"],
+        ["events:PutRule", here("events", "rule/experiment"), undefined, "Allowed"],
+        ["cloudwatch:PutMetricAlarm", here("cloudwatch", "alarm:experiment"), undefined, "Allowed"],
+        ["ecr:GetAuthorizationToken", "*", undefined, "Allowed"],
+        ...metadata(e),
+        // The program's own, by name or by its Project tag.
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "ExplicitlyDenied"],
+        ["codepipeline:UpdatePipeline", e.pipelineArn, undefined, "ExplicitlyDenied"],
+        ["codepipeline:PutApprovalResult", approval(e), undefined, "ExplicitlyDenied"],
+        ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn, ...projectTag(e) }, "ExplicitlyDenied"],
+        ["ecr:PutImage", e.repository, projectTag(e), "ExplicitlyDenied"],
+        ["sns:Publish", e.topicArn, projectTag(e), "ExplicitlyDenied"],
+        ["s3:PutObject", artifact(e), sseKms(e.keyArn), "ExplicitlyDenied"],
+        ["s3:PutBucketPolicy", e.bucketArn, undefined, "ExplicitlyDenied"],
+        ["s3:DeleteBucket", e.bucketArn, undefined, "ExplicitlyDenied"],
+        ["ssm:PutParameter", e.parameters.containerPort, undefined, "ExplicitlyDenied"],
+        ["events:PutRule", here("events", `rule/cicd-dev-${e.service}-start`), undefined, "ExplicitlyDenied"],
+        // A role named as one another account trusts (the pipeline role the tool account's source role trusts).
+        [
+            "iam:CreateRole",
+            roleOf(f, e, "pipeline"),
+            { "iam:PermissionsBoundary": boundaryArn(e.account, e.partition) },
+            "ExplicitlyDenied",
+        ],
+        ["kms:PutKeyPolicy", e.keyArn, projectTag(e), "ExplicitlyDenied"],
+        // Experiments stay in dev.
+        [
+            "ecs:CreateCluster",
+            `arn:${e.partition}:ecs:${e.region}:${f.envs.qa.account}:cluster/experiment`,
+            undefined,
+            "Denied",
+        ],
+    ];
+}
+
+/** The developer outside dev: metadata, nothing else. */
+function developerElsewhere(f: Facts, e: EnvFacts): Row[] {
+    return [
+        ...metadata(e),
+        [
+            "ecs:CreateCluster",
+            `arn:${e.partition}:ecs:${e.region}:${e.account}:cluster/experiment`,
+            undefined,
+            "Denied",
+        ],
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+        ["codepipeline:PutApprovalResult", approval(e), undefined, "Denied"],
+        ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Denied"],
+        ["kms:GetKeyPolicy", e.keyArn, undefined, "Denied"],
+        ["logs:GetLogEvents", logStream(e, e.serviceLogGroup, "orders/1"), undefined, "ExplicitlyDenied"],
+        ["s3:GetObject", release(e), undefined, "ExplicitlyDenied"],
+    ];
+}
+
+/** The auditor: metadata and security configuration, no data, no change. */
+function auditorIn(f: Facts, e: EnvFacts): Row[] {
+    return [
+        ...metadata(e),
+        ["kms:GetKeyPolicy", e.keyArn, undefined, "Allowed"],
+        ["kms:GetKeyRotationStatus", e.keyArn, undefined, "Allowed"],
+        ["s3:GetBucketPolicy", e.bucketArn, undefined, "Allowed"],
+        ["s3:GetEncryptionConfiguration", e.bucketArn, undefined, "Allowed"],
+        ["ecr:GetRepositoryPolicy", e.repository, undefined, "Allowed"],
+        ["ecr:DescribeImageScanFindings", e.repository, undefined, "Allowed"],
+        ["iam:GetRole", roleOf(f, e, "deploy"), undefined, "Allowed"],
+        ["inspector2:ListFindings", "*", undefined, "Allowed"],
+        ["sns:GetTopicAttributes", e.topicArn, undefined, "Allowed"],
+        ["s3:GetObject", release(e), undefined, "ExplicitlyDenied"],
+        ["s3:GetObject", artifact(e), undefined, "ExplicitlyDenied"],
+        ["logs:GetLogEvents", logStream(e, e.serviceLogGroup, "orders/1"), undefined, "ExplicitlyDenied"],
+        ["ssm:GetParameter", e.parameters.containerPort, undefined, "ExplicitlyDenied"],
+        ["kms:Decrypt", e.keyArn, viaS3(e), "ExplicitlyDenied"],
+        ["ecr:GetDownloadUrlForLayer", e.repository, undefined, "ExplicitlyDenied"],
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
+        ["codepipeline:PutApprovalResult", approval(e), undefined, "Denied"],
+        ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Denied"],
+        ["s3:PutBucketPolicy", e.bucketArn, undefined, "Denied"],
+    ];
+}
+
+/** Break-glass: the operator's rights, and repairs of the program's key and bucket policy; no IAM, no data. */
+function breakGlassIn(f: Facts, e: EnvFacts): Row[] {
+    return [
+        ...operates(f, e),
+        ["kms:PutKeyPolicy", e.keyArn, projectTag(e), "Allowed"],
+        ["kms:EnableKeyRotation", e.keyArn, projectTag(e), "Allowed"],
+        ["kms:CancelKeyDeletion", e.keyArn, projectTag(e), "Allowed"],
+        ["s3:PutBucketPolicy", e.bucketArn, undefined, "Allowed"],
+        ["kms:GetKeyPolicy", e.keyArn, undefined, "Allowed"],
+        // Not a key of another account, not the key's data, not its deletion.
+        ["kms:PutKeyPolicy", others(f, e)[0].keyArn, projectTag(others(f, e)[0]), "Denied"],
+        ["kms:ScheduleKeyDeletion", e.keyArn, projectTag(e), "Denied"],
+        ["s3:DeleteBucket", e.bucketArn, undefined, "Denied"],
+        ["s3:GetObject", release(e), undefined, "ExplicitlyDenied"],
+    ];
+}
+
+/** The tool account: repositories' metadata for everyone, never their content or a push. */
+function inTool(f: Facts, person: string, role: RegisteredRole): Row[] {
+    const repo = f.tool.repository;
+    const [, , , region, account] = repo.split(":");
+    const partition = repo.split(":")[1];
+    const logs = `arn:${partition}:logs:${region}:${account}:log-group:/aws/events/x:log-stream:y`;
+    const data: Expected = person === "operator" ? "Denied" : "ExplicitlyDenied";
+    return [
+        ["codecommit:GetRepository", repo, undefined, "Allowed"],
+        ["codecommit:ListBranches", repo, undefined, "Allowed"],
+        ["codecommit:GitPull", repo, undefined, data],
+        ["codecommit:GetFile", repo, undefined, data],
+        ["codecommit:GitPush", repo, undefined, "Denied"],
+        ["codecommit:DeleteRepository", repo, undefined, "Denied"],
+        ["logs:GetLogEvents", logs, undefined, person === "operator" ? "Allowed" : "ExplicitlyDenied"],
+        ...(person === "auditor" ? ([["iam:GetRole", f.tool.roles[0].arn, undefined, "Allowed"]] as Row[]) : []),
+        ["sts:AssumeRole", role.arn, undefined, "Denied"],
+    ];
+}
+
+const PERSON_TABLES: Readonly<Record<string, (f: Facts, e: EnvFacts) => Row[]>> = {
+    developer: (f, e) => (e.env === "dev" ? developerInDev(f, e) : developerElsewhere(f, e)),
+    operator: (f, e) => [...metadata(e), ...operates(f, e)],
+    auditor: auditorIn,
+    "break-glass": breakGlassIn,
+};
+
+/** Every row of a person role: its table in its account, and what nobody escalates to. */
+export const personRows: PersonTable = (f, role) => {
+    const person = kindOf(f, role)!.slice("person:".length);
+    const own =
+        role.stack === "tool" ? inTool(f, person, role) : PERSON_TABLES[person](f, f.envs[role.stack as Environment]);
+    return [...own, ...nobodyEscalates(f, role)];
+};
+
 /** The table of each kind of role. A registered role of a kind not listed here fails the suite. */
 export const TABLES: Readonly<Record<string, Table>> = {
     "unit-tests": untrusted("unit-tests"),
@@ -627,6 +911,7 @@ export function environmentOf(f: Facts, role: RegisteredRole): EnvFacts {
 /** Every row of `role`: its kind's table, and for every role not of prod, the prod writes it must not make. */
 export function rowsOf(f: Facts, role: RegisteredRole): Row[] | undefined {
     const kind = kindOf(f, role);
+    if (kind?.startsWith("person:")) return [...personRows(f, role), ...(role.stack === "prod" ? [] : noProdWrites(f))];
     const table = kind === undefined ? undefined : TABLES[kind];
     if (!table) return undefined;
     const e = environmentOf(f, role);

@@ -324,6 +324,58 @@ describe("stack config", () => {
                 ],
             ],
             [
+                "person roles through SAML without the account's SAML provider",
+                "qa",
+                { peopleSamlProviderArn: undefined },
+                [
+                    `${NS}:peopleSamlProviderArn: found nothing, expected the IAM SAML provider people sign in through, arn:aws-us-gov:iam::161803398874:saml-provider/<name> (or peopleIdentitySource identity-center or none)`,
+                ],
+            ],
+            [
+                "a SAML provider of another account",
+                "qa",
+                { peopleSamlProviderArn: "arn:aws-us-gov:iam::271828182845:saml-provider/OrganizationIdP" },
+                [
+                    `${NS}:peopleSamlProviderArn: found "arn:aws-us-gov:iam::271828182845:saml-provider/OrganizationIdP", expected an IAM SAML provider of this stack's account in partition aws-us-gov, arn:aws-us-gov:iam::161803398874:saml-provider/<name>`,
+                ],
+            ],
+            [
+                "an identity source that does not exist",
+                "stage",
+                { peopleIdentitySource: "okta" },
+                [`${NS}:peopleIdentitySource: found "okta", expected saml, identity-center, none`],
+            ],
+            [
+                "a SAML provider when people sign in through Identity Center",
+                "tool",
+                { peopleIdentitySource: "identity-center" },
+                [
+                    `${NS}:peopleSamlProviderArn: found "arn:aws-us-gov:iam::314159265358:saml-provider/OrganizationIdP", expected nothing when peopleIdentitySource is identity-center (the person roles trust no SAML provider then)`,
+                ],
+            ],
+            [
+                "break-glass users in tool",
+                "tool",
+                { breakGlassUserArns: ["arn:aws-us-gov:iam::314159265358:user/break-glass/alice"] },
+                [
+                    `${NS}:breakGlassUserArns: found ["arn:aws-us-gov:iam::314159265358:user/break-glass/alice"], expected nothing in tool: break-glass roles are in the environment accounts, alarmed through their notification topic`,
+                ],
+            ],
+            [
+                "break-glass users that are a role or of the commercial partition",
+                "prod",
+                {
+                    breakGlassUserArns: [
+                        "arn:aws-us-gov:iam::314159265358:role/Admins",
+                        "arn:aws:iam::314159265358:user/alice",
+                    ],
+                },
+                [
+                    `${NS}:breakGlassUserArns[0]: found "arn:aws-us-gov:iam::314159265358:role/Admins", expected an IAM user ARN in partition aws-us-gov, e.g. arn:aws-us-gov:iam::<account>:user/break-glass-1 (a user signs in with MFA when the identity source is down)`,
+                    `${NS}:breakGlassUserArns[1]: found "arn:aws:iam::314159265358:user/alice", expected an IAM user ARN in partition aws-us-gov, e.g. arn:aws-us-gov:iam::<account>:user/break-glass-1 (a user signs in with MFA when the identity source is down)`,
+                ],
+            ],
+            [
                 "secrets of an unknown service, of another account, and for PORT",
                 "prod",
                 {

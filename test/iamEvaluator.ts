@@ -21,16 +21,18 @@ export interface Call {
 
 export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
 
-/** Evaluates `call` made by `principal` (a role ARN) holding `identityPolicies`. */
+/** Evaluates `call` made by `principal` (a role ARN) holding `identityPolicies`, within `boundary` when it has one. */
 export async function evaluate(
     principal: string,
     identityPolicies: readonly PolicyDocument[],
     call: Call,
+    boundary?: PolicyDocument,
 ): Promise<Decision> {
     const callerAccount = principal.split(":")[4];
     const result = await runSimulation(
         {
             identityPolicies: identityPolicies.map((policy, i) => ({ name: `policy-${i}`, policy })),
+            ...(boundary ? { permissionBoundaryPolicies: [{ name: "boundary", policy: boundary }] } : {}),
             serviceControlPolicies: [],
             resourceControlPolicies: [],
             ...(call.resourcePolicy ? { resourcePolicy: call.resourcePolicy } : {}),
@@ -98,6 +100,8 @@ export interface RegisteredRole {
     readonly name: string;
     readonly arn: string;
     readonly policies: PolicyDocument[];
+    /** The role's permissions boundary, where the evaluation is given it. */
+    readonly boundary?: PolicyDocument;
 }
 
 /**
@@ -235,17 +239,27 @@ export function requestContext(
 /** Evaluates `action` on `resource` by a registered role, with the target's registered policy and AWS's context. */
 export function evaluateRegistered(
     runs: readonly StackRun[],
-    role: { arn: string; policies: readonly PolicyDocument[] },
+    role: { arn: string; policies: readonly PolicyDocument[]; boundary?: PolicyDocument },
     action: string,
     resource: string,
     context: Record<string, string | string[]> = {},
 ): Promise<Decision> {
     const target = registeredTargetPolicy(runs, action, resource);
-    return evaluate(role.arn, role.policies, {
-        action,
-        resource,
-        context: { ...requestContext(runs, role.arn, action, resource), ...context },
-        ...(target.policy ? { resourcePolicy: target.policy } : {}),
-        ...(target.account ? { resourceAccount: target.account } : {}),
-    });
+    return evaluate(
+        role.arn,
+        role.policies,
+        {
+            action,
+            resource,
+            context: {
+                ...requestContext(runs, role.arn, action, resource),
+                // The account owning the target, as AWS sets it on a call on a resource.
+                ...(target.account ? { "aws:ResourceAccount": target.account } : {}),
+                ...context,
+            },
+            ...(target.policy ? { resourcePolicy: target.policy } : {}),
+            ...(target.account ? { resourceAccount: target.account } : {}),
+        },
+        role.boundary,
+    );
 }

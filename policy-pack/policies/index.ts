@@ -13,6 +13,7 @@ import { resourcePolicyPolicies } from "./resourcePolicies";
 import { loadBalancerPolicies } from "./loadBalancers";
 import { networkPolicies } from "./network";
 import { protectionPolicies } from "./protection";
+import { peoplePolicies } from "./people";
 import packageJson from "../package.json";
 
 export type { PolicyMetadata } from "./common";
@@ -29,6 +30,7 @@ export const allPolicies: Policy[] = [
     ...s3Policies,
     ...kmsPolicies,
     ...iamPolicies,
+    ...peoplePolicies,
     ...resourcePolicyPolicies,
     ...codebuildPolicies,
     ...codepipelinePolicies,

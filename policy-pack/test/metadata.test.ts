@@ -55,6 +55,6 @@ describe("policy metadata", () => {
         ]) {
             expect(fsbp.has(id), id).to.equal(true);
         }
-        expect(policyMetadata.length).to.equal(64);
+        expect(policyMetadata.length).to.equal(67);
     });
 });
