@@ -9,7 +9,7 @@
 import { ensureEngine } from "../engine/cli";
 import { deployStacks, DeployMode, DeployTarget, StackDeploy } from "../engine/deploy";
 import { PreviewWorkspace } from "../engine/preview";
-import { listStacks } from "../offline/stackFiles";
+import { listStacks } from "../offline/runtime/stackFiles";
 import { parseFlags } from "./flags";
 import { deployOrder } from "./plan";
 

@@ -7,8 +7,8 @@ import * as YAML from "yaml";
 import { CelEngine, Engine, TemplateFile } from "@aws/cloudformation-validate";
 import { actionsByScope, deployPermissions, TYPE_PERMISSIONS } from "../engine/deployRole";
 import { PERMISSIONS_BOUNDARY_NAME } from "../domain/naming";
-import { planStack } from "../offline/plan";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+import { planStack } from "../offline/analysis/plan";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 
 const DIR = path.join(PROJECT_ROOT, "bootstrap");
 const TEMPLATES = ["account.yaml", "state.yaml"];
