@@ -35,7 +35,7 @@ const projectRolePolicy = (key: string, input: BuildRolePolicyInput & Partial<Re
         containerPortParameterName: input.containerPortParameterName,
         taskRoleArns: input.taskRoleArns,
     });
-import { runStack } from "../offline/mockRuntime";
+import { runStack } from "../offline/runtime/mockRuntime";
 import { RecordedResource, StackRun } from "./harness";
 import { scopeMismatches } from "./iamEvaluator";
 

@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { buildDiffReport } from "../offline/diff";
-import { formatDiffMarkdown } from "../offline/diffFormat";
-import { buildReport, snapshotStack, StackSnapshot } from "../offline/plan";
-import { COMMENT_LIMIT, formatMarkdown } from "../offline/planFormat";
-import { quotaUsage } from "../offline/quotas";
+import { buildDiffReport } from "../offline/analysis/diff";
+import { formatDiffMarkdown } from "../offline/report/diffFormat";
+import { buildReport, snapshotStack, StackSnapshot } from "../offline/analysis/plan";
+import { COMMENT_LIMIT, formatMarkdown } from "../offline/report/planFormat";
+import { quotaUsage } from "../offline/analysis/quotas";
 import { deployOrder } from "../scripts/plan";
-import { listStacks } from "../offline/stackFiles";
+import { listStacks } from "../offline/runtime/stackFiles";
 
 const NS = "devsecops-pipelines";
 /** The stack files' own service first (their serviceSecrets name it), then svc-02, svc-03, ... (as scripts/bench.ts). */

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { StackConfigError, validateStackConfig } from "../domain/config";
 import { CONFIG_KEYS, sharedKeys } from "../domain/configSchema";
-import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
+import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/runtime/stackFiles";
 import { asUserWould, planStack, runProgram } from "./harness";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"];

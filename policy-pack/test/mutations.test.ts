@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as path from "path";
-import { runStack, StackRun } from "../../offline/mockRuntime";
-import { evaluatePolicies, PolicyPackConfig, readPolicyPackConfig } from "../../offline/policyRunner";
+import { runStack, StackRun } from "../../offline/runtime/mockRuntime";
+import { evaluatePolicies, PolicyPackConfig, readPolicyPackConfig } from "../../offline/analysis/policyRunner";
 import { defineStack } from "../../stacks/program";
 import { Mutation, mutationsOf } from "./mutations";
 

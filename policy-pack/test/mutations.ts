@@ -1,4 +1,4 @@
-import type { RecordedResource, StackRun } from "../../offline/mockRuntime";
+import type { RecordedResource, StackRun } from "../../offline/runtime/mockRuntime";
 import { PIPELINE_STEP_TAG } from "../../domain/pipelineSteps";
 import { DEPLOY_COMMAND } from "../policies/codepipeline";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as path from "path";
-import { runStack } from "../../offline/mockRuntime";
-import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunner";
+import { runStack } from "../../offline/runtime/mockRuntime";
+import { evaluatePolicies, readPolicyPackConfig } from "../../offline/analysis/policyRunner";
 import { defineStack } from "../../stacks/program";
 import { asUserWould } from "../../test/harness";
 

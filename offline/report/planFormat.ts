@@ -1,7 +1,7 @@
 /** Renders a plan report for a terminal and as a pull-request comment (Markdown with a Mermaid diagram). */
-import { CrossAccountGrant } from "./crossAccount";
-import { PlanNode, PlanReport, StackPlan } from "./plan";
-import { QuotaUsage } from "./quotas";
+import { CrossAccountGrant } from "../analysis/crossAccount";
+import { PlanNode, PlanReport, StackPlan } from "../analysis/plan";
+import { QuotaUsage } from "../analysis/quotas";
 
 const MAX_ACTIONS_SHOWN = 3;
 

@@ -2,10 +2,10 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { UNDECRYPTED_SECRET } from "../domain/configSchema";
+import { UNDECRYPTED_SECRET } from "../../domain/configSchema";
 
 /** The project root: where Pulumi.yaml lives. */
-export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 interface ProjectFile {
     name: string;

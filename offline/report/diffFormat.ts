@@ -1,7 +1,7 @@
 /** Renders a diff report (`npm run plan -- --base REF`) for a terminal and as one pull-request comment. */
-import { AccessChange } from "./access";
-import { CrossAccountGrant } from "./crossAccount";
-import { DiffReport, isEmptyDiff, PolicySummary, ResourceChange, StackDiff, widensGated } from "./diff";
+import { AccessChange } from "../analysis/access";
+import { CrossAccountGrant } from "../analysis/crossAccount";
+import { DiffReport, isEmptyDiff, PolicySummary, ResourceChange, StackDiff, widensGated } from "../analysis/diff";
 import {
     accountLabel,
     accountsOfReport,
@@ -14,7 +14,7 @@ import {
     quotaLine,
     quotaRows,
 } from "./planFormat";
-import { PolicyViolation } from "./policyRunner";
+import { PolicyViolation } from "../analysis/policyRunner";
 
 const MAX_PROPERTIES_SHOWN = 8;
 

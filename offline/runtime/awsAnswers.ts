@@ -1,4 +1,4 @@
-import { partitionOfRegion } from "../domain/config";
+import { partitionOfRegion } from "../../domain/config";
 
 /** The account and region a stack's AWS provider is pinned to: what AWS would answer about "who and where". */
 export interface AwsPlacement {
