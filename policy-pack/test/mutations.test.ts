@@ -3,7 +3,7 @@ import * as path from "path";
 import { runStack, StackRun } from "../../offline/runtime/mockRuntime";
 import { evaluatePolicies, PolicyPackConfig, readPolicyPackConfig } from "../../offline/analysis/policyRunner";
 import { defineStack } from "../../stacks/program";
-import { Mutation, mutationsOf } from "./mutations";
+import { allMutationsOf, Mutation, mutationsOf } from "./mutations";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"];
 /** The share of mutations the pack must block (a mandatory violation). */
@@ -37,6 +37,24 @@ describe("mutation suite: the pack blocks security-relevant changes to the real 
             }
         });
     }
+
+    it("every resource type the five stacks register has a mutation", () => {
+        // Custom resources and provider-side components (awsx); the program's own components hold nothing but
+        // their children.
+        const registered = new Set(
+            STACKS.flatMap((stack) =>
+                deployed
+                    .get(stack)!
+                    .resources.filter((r) => r.custom || r.remote)
+                    .map((r) => r.type),
+            ),
+        );
+        const mutated = new Set(
+            STACKS.flatMap((stack) => allMutationsOf(deployed.get(stack)!, stack).map((m) => m.type)),
+        );
+        expect([...registered].filter((t) => !mutated.has(t)).sort()).to.deep.equal([]);
+        expect(registered.size).to.be.greaterThan(30);
+    });
 
     it(`at least ${REQUIRED_BLOCK_RATE * 100}% of several hundred mutations raise a mandatory violation`, async () => {
         const results: { mutation: Mutation; blocked: boolean }[] = [];
