@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { AwsConstraintError, constraintProblems } from "../../awsFacts/constraints";
 import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../../domain/config";
 import { artifactBucketName } from "../../domain/naming";
 import { defineStack } from "../../stacks/program";
@@ -180,6 +181,9 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
     } catch (e) {
         return failed(stack, stackFile, "config", e);
     }
+    // Inputs AWS would refuse (its resource schemas and documented constraints), as the stand-in provider's Check.
+    const refused = constraintProblems(run.resources, config.region);
+    if (refused.length > 0) return failed(stack, stackFile, "program", new AwsConstraintError(refused));
     let crossAccount: CrossAccountGrant[];
     try {
         crossAccount = summariseCrossAccount(run.resources, config);
@@ -256,7 +260,9 @@ function failedPlan(stack: string, stackFile: string, kind: "config" | "program"
         error: {
             kind,
             message: error.message,
-            ...(error instanceof StackConfigError ? { problems: [...error.problems] } : {}),
+            ...(error instanceof StackConfigError || error instanceof AwsConstraintError
+                ? { problems: [...error.problems] }
+                : {}),
         },
         resources: { total: 0, byType: {}, tree: [], protected: [], retained: [] },
         crossAccount: [],
