@@ -5,7 +5,7 @@
  * development dependency, so only the tests and the rehearsal load it). The stand-ins ask it before they answer.
  */
 import * as http from "http";
-import type { StackRun } from "../offline/mockRuntime";
+import type { StackRun } from "../offline/runtime/mockRuntime";
 import { evaluateRegistered, RegisteredRole, registeredRoles } from "../test/iamEvaluator";
 import type { IamRequest } from "./iamRequests";
 

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import type { StackRun } from "../offline/mockRuntime";
+import type { StackRun } from "../offline/runtime/mockRuntime";
 import { BuildProjectKey, buildProjectName, stepFacts } from "../components/buildProjects";
 import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/servicePipeline";
 import {

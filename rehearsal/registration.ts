@@ -4,7 +4,7 @@
  * runs each build with its project's registered role and variables, so the authorizer evaluates the calls against
  * exactly what `pulumi up` would create.
  */
-import { runStack, StackRun } from "../offline/mockRuntime";
+import { runStack, StackRun } from "../offline/runtime/mockRuntime";
 import { defineStack } from "../stacks/program";
 
 /** One environment's registration, as the rehearsal uses it. */

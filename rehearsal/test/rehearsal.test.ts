@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
-import type { StackRun } from "../../offline/mockRuntime";
+import type { StackRun } from "../../offline/runtime/mockRuntime";
 import { containerPortParameterName } from "../../targets/fargate/service";
 import { ACCOUNTS, rehearse, RehearsalOptions, RehearsalResult, REGION, targetGroupArn } from "../pipeline";
 
