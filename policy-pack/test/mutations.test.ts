@@ -14,7 +14,8 @@ const mandatory = async (run: StackRun, config: PolicyPackConfig) =>
     (await evaluatePolicies(run, { config })).violations.filter((v) => v.enforcementLevel === "mandatory");
 
 describe("mutation suite: the pack blocks security-relevant changes to the real stacks", function () {
-    this.timeout(120000);
+    // Over a thousand mutations, each a full evaluation of the pack: minutes on a shared machine.
+    this.timeout(900000);
     const deployed = new Map<string, StackRun>();
 
     before(async () => {
