@@ -14,6 +14,7 @@
  *   STANDIN_AWS_WORLD_ENV names a JSON AwsWorld (what a test says was deployed before, e.g. SSM parameters).
  */
 import { checkResource } from "../../awsFacts/constraints";
+import { accountRefusal } from "../../awsFacts/regions";
 import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/runtime/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
@@ -112,6 +113,16 @@ const handlers = {
     configure(call: Call, callback: Callback) {
         const inputs = configInputs(call.request);
         placement = placementOf(inputs);
+        // The account check the real provider makes once it knows the caller (here: the account the test's world
+        // names, else the pinned one).
+        const caller = world.callerAccount ?? placement?.account;
+        const refusal =
+            caller &&
+            accountRefusal(caller, parseList(inputs.allowedAccountIds), parseList(inputs.forbiddenAccountIds));
+        if (refusal) {
+            refuse(callback, refusal);
+            return;
+        }
         region = typeof inputs.region === "string" ? inputs.region : undefined;
         const res = new provproto.ConfigureResponse();
         res.setAcceptsecrets(true);
