@@ -93,7 +93,7 @@ describe("pull-request comment at 1 and 25 services per account", function () {
         );
         // Adding services deletes nothing; removing them deletes their stateful resources.
         expect(diff).not.to.include("### ⛔ Data loss");
-        expect(removal).to.match(/### ⛔ Data loss: \d+ stateful resources deleted or replaced/);
+        expect(removal).to.match(/### ⛔ Data loss and replacements: \d+ stateful resources deleted or replaced/);
         // Removing 24 services deletes their ECR repositories in every environment.
         const deletedRepos = buildDiffReport(NS, { ref: "main", stacks: many }, one)
             .stacks.flatMap((s) => s.dataLoss)
@@ -135,7 +135,7 @@ describe("pull-request comment at 1 and 25 services per account", function () {
             diagramOf(formatDiffMarkdown(buildDiffReport(NS, { ref: "main", stacks: many }, one))),
         ];
         for (const d of diagrams) {
-            expect(d.startsWith("flowchart LR\n")).to.equal(true);
+            expect(d.startsWith("flowchart TB\n")).to.equal(true);
             expect(await parse(d)).to.deep.equal({ diagramType: "flowchart-v2", config: {} });
             // mermaid's defaults: maxEdges 500, maxTextSize 50,000.
             expect(d.split("\n").filter((l) => /--|==>/.test(l)).length).to.be.below(500);
