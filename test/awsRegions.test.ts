@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { accountRefusal, REGION_FACTS, zoneNames } from "../awsFacts/regions";
 import { REGIONS } from "../domain/regions";
-import { answerInvoke } from "../offline/awsAnswers";
+import { answerInvoke } from "../offline/runtime/awsAnswers";
 
 /** The validator's module, which carries the zone names it knows per region as plain text. */
 const BUNDLE = fs.readFileSync(

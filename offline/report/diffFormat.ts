@@ -5,14 +5,22 @@ import { DiffReport, isEmptyDiff, PolicySummary, ResourceChange, StackDiff, wide
 import {
     accountLabel,
     accountsOfReport,
+    actionsText,
+    advisoryInventory,
     cell,
-    details,
     DIAGRAM_NOTE,
+    groupRows,
+    isUndecided,
+    LeadSection,
+    mandatorySection,
     MarkdownWriter,
+    MARKDOWN_BUDGET,
     mermaidDiagram,
-    QUOTA_HEADER,
+    nodeKind,
     quotaLine,
-    quotaRows,
+    quotaSection,
+    undecidedInventory,
+    writeComment,
 } from "./planFormat";
 import { PolicyViolation } from "../analysis/policyRunner";
 
@@ -131,12 +139,17 @@ function summaryRow(s: StackDiff): string {
     );
 }
 
-const LEFT_OUT = (n: number) => `… ${n} more in the JSON report (\`--json\`).`;
-
 const accessRow = (s: StackDiff, a: AccessChange) =>
     `| ${s.stack} | ${a.direction === "unknown" ? "cannot tell" : a.direction} | ${cell(`${a.resource.type.split(":").pop()} ${a.resource.name}`)} | ` +
-    `${cell(`${a.policy}${a.sid ? ` (${a.sid})` : ""}`)} | ${cell(a.direction === "unknown" ? "" : a.policy === "ingress" ? `${a.actions.join(", ")} from ${a.principals.join(", ")}` : `${a.actions.join(", ")} on ${a.resources.join(", ")}`)} | ` +
+    `${cell(`${a.policy}${a.sid ? ` (${a.sid})` : ""}`)} | ${cell(accessWhat(a))} | ` +
     `${cell(a.notes.join("; "))} |`;
+
+const accessWhat = (a: AccessChange) =>
+    a.direction === "unknown"
+        ? ""
+        : a.policy === "ingress"
+          ? `${a.actions.join(", ")} from ${a.principals.join(", ")}`
+          : `${a.actions.join(", ")} on ${a.resources.join(", ")}`;
 
 /** Widened access in gated stacks first, then what the preview cannot tell, then the rest. */
 function accessRank(s: StackDiff, a: AccessChange): number {
@@ -144,9 +157,182 @@ function accessRank(s: StackDiff, a: AccessChange): number {
     return (s.gated ? 0 : 3) + widen;
 }
 
-/** The pull-request comment: what the change does, summary first, details collapsed, within one comment. */
-export function formatDiffMarkdown(report: DiffReport): string {
-    const w = new MarkdownWriter();
+const violationKey = (v: PolicyViolation) => `${v.policyName}|${v.enforcementLevel}|${v.urn ?? ""}`;
+
+/** The findings of the new revision (new ones marked) and the ones the change resolves, of one level. */
+function findingsOf(report: DiffReport, mandatory: boolean) {
+    const level = (v: PolicyViolation) => (v.enforcementLevel === "mandatory") === mandatory;
+    return report.stacks.flatMap((s) => {
+        const head = report.head.find((h) => h.stack === s.stack);
+        const introduced = new Set(s.policy.introduced.map(violationKey));
+        const now = head?.policy.evaluated ? head.policy.violations : s.policy.introduced;
+        return [
+            ...now
+                .filter((v) => level(v) && (mandatory || introduced.has(violationKey(v))) && !isUndecided(v))
+                .map((v) => ({ stack: s.stack, v, mark: introduced.has(violationKey(v)) ? " (new)" : "" })),
+            ...s.policy.resolved
+                .filter((v) => level(v) && !isUndecided(v))
+                .map((v) => ({ stack: s.stack, v, mark: " (resolved)" })),
+        ];
+    });
+}
+
+/** Access changes: every row, or grouped by stack, change, resource type and policy. */
+function accessSection(report: DiffReport): LeadSection[] {
+    const access = report.stacks
+        .flatMap((s) => s.access.map((a) => ({ s, a })))
+        .sort((x, y) => accessRank(x.s, x.a) - accessRank(y.s, y.a));
+    const grants = report.stacks.flatMap((s) => [
+        ...s.grants.added.map((g) => ({ s, g, change: "new" })),
+        ...s.grants.removed.map((g) => ({ s, g, change: "removed" })),
+    ]);
+    const headGrants = report.head.flatMap((s) => s.crossAccount);
+    const added = new Set(report.stacks.flatMap((s) => s.grants.added));
+    const baseGrants = [...headGrants.filter((g) => !added.has(g)), ...report.stacks.flatMap((s) => s.grants.removed)];
+    const diagram =
+        headGrants.length + baseGrants.length === 0
+            ? []
+            : [
+                  "",
+                  "```mermaid",
+                  mermaidDiagram(accountsOfReport(report.head), headGrants, baseGrants),
+                  "```",
+                  "",
+                  `${DIAGRAM_NOTE} New arrows are red, changed ones orange, removed ones dashed.`,
+              ];
+    const sections: LeadSection[] = [];
+    if (access.length > 0 || diagram.length > 0) {
+        sections.push({
+            heading: [
+                access.length > 0
+                    ? `### 🔐 Access widened or narrowed (${access.length})`
+                    : "### Access: no policy statement changes",
+            ],
+            header: ["| Stack | Change | Resource | Policy | What | Notes |", "| --- | --- | --- | --- | --- | --- |"],
+            rows: access.map(({ s, a }) => accessRow(s, a)),
+            grouped: {
+                note: `${access.length} changes, grouped by stack, change, resource type and policy: each one is in the JSON report (\`--json\`).`,
+                header: [
+                    "| Stack | Change | Resource type | Policy | Changes | For example |",
+                    "| --- | --- | --- | --- | ---: | --- |",
+                ],
+                rows: groupRows(
+                    access,
+                    ({ s, a }) => [s.stack, a.direction, a.resource.type, a.policy].join("|"),
+                    ({ s, a }, n) =>
+                        `| ${s.stack} | ${a.direction === "unknown" ? "cannot tell" : a.direction} | ${a.resource.type.split(":").pop()} | ${cell(a.policy)} | ${n} | ` +
+                        `${cell(`${a.resource.name}: ${accessWhat(a)}${a.notes.length > 0 ? ` [${a.notes.join("; ")}]` : ""}`)} |`,
+                ),
+            },
+            after: grants.length > 0 ? [] : diagram,
+        });
+    }
+    if (grants.length > 0) {
+        sections.push({
+            heading: [
+                `#### Cross-account grants: ${grants.filter((g) => g.change === "new").length} new, ${grants.filter((g) => g.change === "removed").length} removed`,
+            ],
+            header: ["| Stack | | Grant |", "| --- | --- | --- |"],
+            rows: grants.map(({ s, g, change }) => `| ${s.stack} | ${change} | ${cell(grantText(g, s.accounts))} |`),
+            grouped: {
+                note: `${grants.length} grants, grouped by stack, principal and resource kind and actions: each one is in the JSON report (\`--json\`).`,
+                header: ["| Stack | | From | Actions | To | Grants |", "| --- | --- | --- | --- | --- | ---: |"],
+                rows: groupRows(
+                    grants,
+                    ({ s, g, change }) =>
+                        [
+                            s.stack,
+                            change,
+                            g.principalAccount,
+                            nodeKind(g.principal),
+                            g.resourceAccount,
+                            nodeKind(g.resource),
+                            [...g.actions].sort().join(","),
+                        ].join("|"),
+                    ({ s, g, change }, n) =>
+                        `| ${s.stack} | ${change} | ${cell(`${accountLabel(g.principalAccount, s.accounts)} ${nodeKind(g.principal)}`)} | ${cell(actionsText(g.actions))} | ` +
+                        `${cell(`${nodeKind(g.resource)} in ${accountLabel(g.resourceAccount, s.accounts)}`)} | ${n} |`,
+                ),
+            },
+            after: diagram,
+        });
+    }
+    return sections;
+}
+
+/** Stateful resources deleted or replaced, then the other replacements. */
+function dataLossSection(report: DiffReport): LeadSection[] {
+    const loss = report.stacks.flatMap((s) => s.dataLoss.map((d) => ({ s, d })));
+    const lost = new Set(loss.map(({ d }) => d.urn));
+    const replaced = report.stacks.flatMap((s) =>
+        s.resources.changes
+            .filter((c) => (c.change === "replace" || c.mayReplaceBy) && !lost.has(c.urn))
+            .map((c) => ({ s, c })),
+    );
+    if (loss.length + replaced.length === 0) return [];
+    const rows = [
+        ...loss.map(
+            ({ s, d }) =>
+                `| ${s.stack} | ${cell(`${d.type} ${d.name}`)} | ${d.change} | ${cell(d.loses)} | ${cell(d.notes.join("; "))} |`,
+        ),
+        ...replaced.map(
+            ({ s, c }) =>
+                `| ${s.stack} | ${cell(`${c.type} ${c.name}`)} | ${c.change === "replace" ? "replace" : "may replace"} | nothing stateful | ${cell(replaceWhy(c))} |`,
+        ),
+    ];
+    const all = [
+        ...loss.map(({ s, d }) => ({ s, type: d.type, name: d.name, change: d.change, loses: d.loses })),
+        ...replaced.map(({ s, c }) => ({
+            s,
+            type: c.type,
+            name: c.name,
+            change: c.change === "replace" ? "replace" : "may replace",
+            loses: "nothing stateful",
+        })),
+    ];
+    return [
+        {
+            heading: [
+                `### ⛔ Data loss and replacements: ${[
+                    loss.length > 0
+                        ? `${loss.length} stateful resource${loss.length === 1 ? "" : "s"} deleted or replaced`
+                        : "",
+                    replaced.length > 0
+                        ? `${replaced.length} other replacement${replaced.length === 1 ? "" : "s"}`
+                        : "",
+                ]
+                    .filter(Boolean)
+                    .join(", ")}`,
+            ],
+            header: ["| Stack | Resource | Change | Loses | Notes |", "| --- | --- | --- | --- | --- |"],
+            rows,
+            grouped: {
+                note: `${rows.length} resources, grouped by stack, change and type: each one is in the JSON report (\`--json\`).`,
+                header: ["| Stack | Change | Type | Resources | For example |", "| --- | --- | --- | ---: | --- |"],
+                rows: groupRows(
+                    all,
+                    (x) => [x.s.stack, x.change, x.type].join("|"),
+                    (x, n) =>
+                        `| ${x.s.stack} | ${x.change} | ${cell(x.type)} | ${n} | ${cell(`${x.name}: loses ${x.loses}`)} |`,
+                ),
+            },
+        },
+    ];
+}
+
+const replaceWhy = (c: ResourceChange) =>
+    c.replacedBy
+        ? `replaced: ${c.replacedBy.join(", ")} changed`
+        : `may be replaced: ${(c.mayReplaceBy ?? []).join(", ")} only known after deploy`;
+
+/**
+ * The pull-request comment: what the change does, within one comment. The verdict per stack, the mandatory findings,
+ * access widened or narrowed (with the diagram), data loss and replacements, quota warnings, then collapsed
+ * inventories (advisory findings the change brings or resolves, the resource changes per stack), cut to the room
+ * left.
+ */
+export function formatDiffMarkdown(report: DiffReport, budget = MARKDOWN_BUDGET): string {
+    const w = new MarkdownWriter(budget);
     const gated = report.stacks.filter(widensGated).map((s) => s.stack);
     const headline = {
         clean: "no mandatory violation",
@@ -164,91 +350,41 @@ export function formatDiffMarkdown(report: DiffReport): string {
     w.add(
         "Planned without cloud credentials, both revisions with preview semantics (values AWS assigns are unknown).",
         "",
+        "### Verdict per stack",
+        "",
         "| Stack | Resources | Access | Cross-account grants new/removed | Data loss | Policy mandatory/advisory | Quota warnings |",
         "| --- | --- | --- | ---: | ---: | --- | ---: |",
         ...report.stacks.map(summaryRow),
     );
     for (const s of report.stacks.filter((x) => x.error || x.baseError)) {
         const e = (s.error ?? s.baseError)!;
-        w.add("", `### ${s.stack}: ${s.error ? "" : "base revision "}${e.kind} error`, "", "```", e.message, "```");
+        w.add("", `#### ${s.stack}: ${s.error ? "" : "base revision "}${e.kind} error`, "", "```", e.message, "```");
     }
-    const loss = report.stacks.flatMap((s) => s.dataLoss.map((d) => ({ s, d })));
-    if (loss.length > 0) {
-        w.add(
-            "",
-            `### ⛔ Data loss: ${loss.length} stateful resource${loss.length === 1 ? "" : "s"} deleted or replaced`,
-            "",
-        );
-        w.add("| Stack | Resource | Change | Loses | Notes |", "| --- | --- | --- | --- | --- |");
-        w.rows(
-            loss.map(
-                ({ s, d }) =>
-                    `| ${s.stack} | ${cell(`${d.type} ${d.name}`)} | ${d.change} | ${cell(d.loses)} | ${cell(d.notes.join("; "))} |`,
+    const changed = report.stacks.filter((x) => x.resources.changes.length > 0);
+    writeComment(
+        w,
+        [
+            ...mandatorySection(findingsOf(report, true), "Mandatory findings"),
+            ...accessSection(report),
+            ...dataLossSection(report),
+            ...quotaSection(report.stacks),
+        ],
+        [
+            ...advisoryInventory(findingsOf(report, false), "Advisory findings new or resolved"),
+            ...undecidedInventory(
+                report.head.map((s) => ({ stack: s.stack, violations: s.policy.evaluated ? s.policy.violations : [] })),
             ),
-            20_000,
-            LEFT_OUT,
-        );
-    }
-    const access = report.stacks
-        .flatMap((s) => s.access.map((a) => ({ s, a })))
-        .sort((x, y) => accessRank(x.s, x.a) - accessRank(y.s, y.a));
-    if (access.length > 0) {
-        w.add(
-            "",
-            "### Access",
-            "",
-            "| Stack | Change | Resource | Policy | What | Notes |",
-            "| --- | --- | --- | --- | --- | --- |",
-        );
-        w.rows(
-            access.map(({ s, a }) => accessRow(s, a)),
-            14_000,
-            LEFT_OUT,
-        );
-    }
-    const grants = report.stacks.flatMap((s) => [
-        ...s.grants.added.map((g) => `| ${s.stack} | new | ${cell(grantText(g, s.accounts))} |`),
-        ...s.grants.removed.map((g) => `| ${s.stack} | removed | ${cell(grantText(g, s.accounts))} |`),
-    ]);
-    if (grants.length > 0) {
-        details(w, `Cross-account grants: ${grants.length} new or removed`, (d) => {
-            d.add("| Stack | | Grant |", "| --- | --- | --- |");
-            d.rows(grants, 10_000, LEFT_OUT);
-        });
-    }
-    const verdicts = report.stacks.flatMap((s) => [
-        ...s.policy.introduced.map((v) => `| ${s.stack} | new | ${cell(violationText(v))} |`),
-        ...s.policy.resolved.map((v) => `| ${s.stack} | resolved | ${cell(violationText(v))} |`),
-    ]);
-    if (verdicts.length > 0) {
-        w.add("", "### Policy verdict", "", "| Stack | | Violation |", "| --- | --- | --- |");
-        w.rows(verdicts, 9_000, LEFT_OUT);
-    }
-    const warnings = quotaRows(report.stacks);
-    if (warnings.length > 0) {
-        w.add("", "### Quotas", "", ...QUOTA_HEADER);
-        w.rows(warnings, 8_000, LEFT_OUT);
-    }
-    const headGrants = report.head.flatMap((s) => s.crossAccount);
-    const added = new Set(report.stacks.flatMap((s) => s.grants.added));
-    const baseGrants = [...headGrants.filter((g) => !added.has(g)), ...report.stacks.flatMap((s) => s.grants.removed)];
-    w.add(
-        "",
-        "### Accounts and trust",
-        "",
-        "```mermaid",
-        mermaidDiagram(accountsOfReport(report.head), headGrants, baseGrants),
-        "```",
-        "",
-        `${DIAGRAM_NOTE} New edges are red, changed ones orange, removed ones dashed.`,
+            ...changed.map((s) => {
+                const r = s.resources;
+                return {
+                    title: `${s.stack}: +${r.added} ~${r.updated} ±${r.replaced} −${r.removed} resources`,
+                    header: ["```diff"],
+                    rows: r.changes.flatMap(changeText),
+                    footer: ["```"],
+                    noun: "lines",
+                };
+            }),
+        ],
     );
-    for (const s of report.stacks.filter((x) => x.resources.changes.length > 0)) {
-        const r = s.resources;
-        details(w, `${s.stack}: +${r.added} ~${r.updated} ±${r.replaced} −${r.removed} resources`, (d) => {
-            d.add("```diff");
-            d.rows(r.changes.flatMap(changeText), 1_500, (n) => `… ${n} more lines in the JSON report (--json)`);
-            d.add("```");
-        });
-    }
     return w.toString();
 }
