@@ -18,12 +18,13 @@ import {
     DEFAULT_CONTAINER_PORT,
     DEFAULT_HEALTH_CHECK_PATH,
     DEPLOY_ENV,
+    LOG_GROUP_PREFIX,
     SCALE_UP_ENV,
     TASK_DEFINITION_SERVICE_TAG,
     taskDefinitionParameterName,
 } from "../targets/fargate/service";
 import { EnvironmentName } from "../domain/config";
-import { artifactBucketName } from "../domain/naming";
+import { artifactBucketName, formatArn, roleArn } from "../domain/naming";
 import { previousEnvironment } from "../domain/promotion";
 import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
 import { artifactFiles, BuildResult, runBuildspec } from "./runner";
@@ -42,7 +43,7 @@ import {
 /** The example accounts of the checked-in stack files, and their region (GovCloud). */
 export const ACCOUNTS: Readonly<Record<"dev" | "qa", string>> = { dev: "271828182845", qa: "161803398874" };
 export const REGION = "us-gov-west-1";
-const PARTITION = "aws-us-gov";
+export const PARTITION = "aws-us-gov";
 const DNS_SUFFIX = "amazonaws.com";
 const CONTAINER_NAME = "app";
 /** Files of a working copy that are not part of the commit (CodeCommit's zip holds committed files only). */
@@ -110,7 +111,8 @@ export interface RehearsalResult {
 
 /** The artifact key ARN of an account (the stand-in's; real ones are random). */
 export function artifactKeyArn(account: string): string {
-    return `arn:${PARTITION}:kms:${REGION}:${account}:key/00000000-0000-4000-8000-${account}`;
+    const resource = `key/00000000-0000-4000-8000-${account}`;
+    return formatArn({ partition: PARTITION, service: "kms", region: REGION, accountId: account, resource });
 }
 
 function copyTree(from: string, to: string, skip: readonly string[] = []): void {
@@ -194,11 +196,12 @@ export function pulumiRevision(
     { containerPort = DEFAULT_CONTAINER_PORT, revision = 1 }: { containerPort?: number; revision?: number } = {},
 ): PulumiRevision {
     const account = ACCOUNTS[env];
-    const arn = (kind: string) => `arn:${PARTITION}:${kind}`;
+    const arn = (service: string, resource: string) =>
+        formatArn({ partition: PARTITION, service, region: REGION, accountId: account, resource });
     const taskDefinition = {
         family: service,
-        taskRoleArn: arn(`iam::${account}:role/${service}-task`),
-        executionRoleArn: arn(`iam::${account}:role/${service}-execution`),
+        taskRoleArn: roleArn(PARTITION, account, `${service}-task`),
+        executionRoleArn: roleArn(PARTITION, account, `${service}-execution`),
         networkMode: "awsvpc",
         requiresCompatibilities: ["FARGATE"],
         cpu: "512",
@@ -210,14 +213,14 @@ export function pulumiRevision(
             image: `${vars.REPOSITORY_URI}:${BOOTSTRAP_IMAGE_TAG}`,
             containerPort,
             healthCheckPath: DEFAULT_HEALTH_CHECK_PATH,
-            logGroupName: `/ecs/${service}`,
+            logGroupName: `${LOG_GROUP_PREFIX}${service}`,
             region: REGION,
-            secrets: [{ name: "DATABASE_URL", valueFrom: arn(`secretsmanager:${REGION}:${account}:secret:db-AbC123`) }],
+            secrets: [{ name: "DATABASE_URL", valueFrom: arn("secretsmanager", "secret:db-AbC123") }],
             environment: { NODE_ENV: "production" },
         }),
     };
     return {
-        arn: arn(`ecs:${REGION}:${account}:task-definition/${service}:${revision}`),
+        arn: arn("ecs", `task-definition/${service}:${revision}`),
         taskDefinition,
         tags: [{ key: TASK_DEFINITION_SERVICE_TAG, value: service }],
     };
@@ -225,7 +228,13 @@ export function pulumiRevision(
 
 /** The stand-in target group of a service's load balancer (ELB's ARN form; the id is made up). */
 export function targetGroupArn(env: "dev" | "qa", service: string): string {
-    return `arn:${PARTITION}:elasticloadbalancing:${REGION}:${ACCOUNTS[env]}:targetgroup/${service}/0123456789abcdef`;
+    return formatArn({
+        partition: PARTITION,
+        service: "elasticloadbalancing",
+        region: REGION,
+        accountId: ACCOUNTS[env],
+        resource: `targetgroup/${service}/0123456789abcdef`,
+    });
 }
 
 /** Registers `revision` as the stand-in ECS would (ACTIVE, with its number) and returns its ARN. */
