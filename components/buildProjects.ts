@@ -3,7 +3,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, LOG_RETENTION_DAYS } from "../domain/config";
-import { buildRoleName, NAME_PREFIX, pipelineName } from "../domain/naming";
+import { arnPrefix, bucketArn, buildRoleName, formatArn, NAME_PREFIX, pipelineName } from "../domain/naming";
 import { PIPELINE_STEP_TAG, pipelineStepRole } from "../domain/pipelineSteps";
 import { previousEnvironment } from "../domain/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
@@ -461,7 +461,13 @@ export function projectRolePolicy(
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `arn:${p}:logs:${region}:${accountId}:log-group:${buildLogGroupName(projectName)}:*`,
+            Resource: formatArn({
+                partition: p,
+                service: "logs",
+                region,
+                accountId,
+                resource: `log-group:${buildLogGroupName(projectName)}:*`,
+            }),
         },
         {
             Sid: writesArtifacts ? "ReadWritePipelineArtifacts" : "ReadPipelineArtifacts",
@@ -484,7 +490,13 @@ export function projectRolePolicy(
             Sid: "PublishTestReports",
             Effect: "Allow",
             Action: [...REPORT_GROUP_ACTIONS],
-            Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${reportGroup}`,
+            Resource: formatArn({
+                partition: p,
+                service: "codebuild",
+                region,
+                accountId,
+                resource: `report-group/${reportGroup}`,
+            }),
         });
     }
     if (step.runsUntrustedCode && input.npmTokenSecretArn) {
@@ -555,21 +567,27 @@ function previousEnvironmentReads(input: BuildRolePolicyInput): aws.iam.PolicySt
             Sid: "ReadPreviousReleases",
             Effect: "Allow",
             Action: "s3:GetObject",
-            Resource: `arn:${p}:s3:::${prev.bucketName}/${RELEASES_PREFIX}${input.serviceName}/*`,
+            Resource: bucketArn(p, prev.bucketName, `/${RELEASES_PREFIX}${input.serviceName}/*`),
         },
         {
             // The previous key's id is random: scope by its deterministic alias.
             Sid: "DecryptPreviousReleases",
             Effect: "Allow",
             Action: "kms:Decrypt",
-            Resource: `arn:${p}:kms:${region}:${prev.accountId}:key/*`,
+            Resource: formatArn({ partition: p, service: "kms", region, accountId: prev.accountId, resource: "key/*" }),
             Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": [prev.keyAlias] } },
         },
         {
             Sid: "PullPreviousImage",
             Effect: "Allow",
             Action: [...ECR_PULL_ACTIONS],
-            Resource: `arn:${p}:ecr:${region}:${prev.accountId}:repository/${prev.repositoryName}`,
+            Resource: formatArn({
+                partition: p,
+                service: "ecr",
+                region,
+                accountId: prev.accountId,
+                resource: `repository/${prev.repositoryName}`,
+            }),
         },
     ];
 }
@@ -603,7 +621,7 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
             }
         }
     }
-    const secretPrefix = `arn:${args.partition}:secretsmanager:`;
+    const secretPrefix = arnPrefix(args.partition, "secretsmanager");
     if (args.npmTokenSecretArn !== undefined && !args.npmTokenSecretArn.startsWith(secretPrefix)) {
         problems.push(`npmTokenSecretArn is "${args.npmTokenSecretArn}", expected a secret ARN (${secretPrefix}...)`);
     }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_KEY_DELETION_WINDOW_DAYS, MIN_KEY_DELETION_WINDOW_DAYS } from "../domain/defaults";
-import { accountRootArn } from "../domain/naming";
+import { accountRootArn, formatArn } from "../domain/naming";
 import { CrossAccountPrincipals, keyByAlias, knownArn, narrowedAccountPrincipal } from "./policyDocuments";
 
 /** Cryptographic use another account may get: never administration, never `kms:*`. */
@@ -187,7 +187,13 @@ export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument
             Resource: "*",
             Condition: {
                 ArnLike: {
-                    "kms:EncryptionContext:aws:logs:arn": `arn:${input.partition}:logs:${input.logsRegion}:${input.accountId}:log-group:*`,
+                    "kms:EncryptionContext:aws:logs:arn": formatArn({
+                        partition: input.partition,
+                        service: "logs",
+                        region: input.logsRegion,
+                        accountId: input.accountId,
+                        resource: "log-group:*",
+                    }),
                 },
             },
         });

@@ -4,6 +4,7 @@ import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../domain/config";
 import { DEFAULT_VPC_CIDR } from "../domain/defaults";
+import { formatArn } from "../domain/naming";
 import { knownArn, serviceTrustPolicy } from "./policyDocuments";
 
 /** CIDR of a new VPC (stated once, in domain/defaults.ts, for the config too). */
@@ -55,7 +56,7 @@ export interface FlowLogSettings {
  */
 export function flowLogTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
     return serviceTrustPolicy(FLOW_LOGS_SERVICE, {
-        sourceArn: `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
+        sourceArn: formatArn({ partition, service: "ec2", region, accountId, resource: "vpc-flow-log/*" }),
         sourceAccount: accountId,
     });
 }

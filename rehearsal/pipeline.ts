@@ -18,9 +18,11 @@ import {
     DEFAULT_CONTAINER_PORT,
     DEFAULT_HEALTH_CHECK_PATH,
     DEPLOY_ENV,
+    LOG_GROUP_PREFIX,
     SCALE_UP_ENV,
 } from "../targets/fargate/service";
 import { EnvironmentName } from "../domain/config";
+import { formatArn } from "../domain/naming";
 import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
 import { startAuthorizer } from "./authorizer";
 import { RegisteredEnvironment, registeredEnvironment, registeredRuns } from "./registration";
@@ -40,7 +42,7 @@ import {
 /** The example accounts of the checked-in stack files, and their region (GovCloud). */
 export const ACCOUNTS: Readonly<Record<"dev" | "qa", string>> = { dev: "271828182845", qa: "161803398874" };
 export const REGION = "us-gov-west-1";
-const PARTITION = "aws-us-gov";
+export const PARTITION = "aws-us-gov";
 /** Files of a working copy that are not part of the commit (CodeCommit's zip holds committed files only). */
 const NOT_COMMITTED = ["node_modules", "reports", ".git"];
 
@@ -180,7 +182,8 @@ export function pulumiRevision(
     { containerPort = DEFAULT_CONTAINER_PORT, revision = 1 }: { containerPort?: number; revision?: number } = {},
 ): PulumiRevision {
     const account = ACCOUNTS[env];
-    const arn = (kind: string) => `arn:${PARTITION}:${kind}`;
+    const arn = (service: string, resource: string) =>
+        formatArn({ partition: PARTITION, service, region: REGION, accountId: account, resource });
     const taskDefinition = {
         family: service,
         taskRoleArn: task.taskRoleArn,
@@ -196,14 +199,14 @@ export function pulumiRevision(
             image: `${vars.REPOSITORY_URI}:${BOOTSTRAP_IMAGE_TAG}`,
             containerPort,
             healthCheckPath: DEFAULT_HEALTH_CHECK_PATH,
-            logGroupName: `/ecs/${service}`,
+            logGroupName: `${LOG_GROUP_PREFIX}${service}`,
             region: REGION,
-            secrets: [{ name: "DATABASE_URL", valueFrom: arn(`secretsmanager:${REGION}:${account}:secret:db-AbC123`) }],
+            secrets: [{ name: "DATABASE_URL", valueFrom: arn("secretsmanager", "secret:db-AbC123") }],
             environment: { NODE_ENV: "production" },
         }),
     };
     return {
-        arn: arn(`ecs:${REGION}:${account}:task-definition/${service}:${revision}`),
+        arn: arn("ecs", `task-definition/${service}:${revision}`),
         taskDefinition,
         tags: [...task.taskTags],
     };
@@ -211,7 +214,13 @@ export function pulumiRevision(
 
 /** The stand-in target group of a service's load balancer (ELB's ARN form; the id is made up). */
 export function targetGroupArn(env: "dev" | "qa", service: string): string {
-    return `arn:${PARTITION}:elasticloadbalancing:${REGION}:${ACCOUNTS[env]}:targetgroup/${service}/0123456789abcdef`;
+    return formatArn({
+        partition: PARTITION,
+        service: "elasticloadbalancing",
+        region: REGION,
+        accountId: ACCOUNTS[env],
+        resource: `targetgroup/${service}/0123456789abcdef`,
+    });
 }
 
 /** Registers `revision` as the stand-in ECS would (ACTIVE, with its number) and returns its ARN. */

@@ -20,6 +20,8 @@ import type { AuthorizationAnswer } from "./authorizer";
 import { accessDeniedMessage, awsRequests, dockerRequests, sessionArn } from "./iamRequests";
 import { startTask, TaskSpec } from "./task";
 // The deploy contract without the Pulumi SDK: this module runs once per aws or docker call.
+import { formatArn } from "../domain/naming";
+import { partitionOfRegion } from "../domain/regions";
 import { TASK_DEFINITION_SERVICE_TAG } from "../targets/fargate/contract";
 
 export { imageContents } from "./task";
@@ -336,7 +338,14 @@ function registerTaskDefinition(call: Call): string {
     ) {
         throw ACCESS_DENIED("RegisterTaskDefinition");
     }
-    const prefix = `arn:aws-us-gov:ecs:${call.env.AWS_REGION ?? "us-gov-west-1"}:${callerAccount(call.env)}:task-definition/${family}:`;
+    const region = call.env.AWS_REGION ?? "us-gov-west-1";
+    const prefix = formatArn({
+        partition: partitionOfRegion(region) ?? "aws",
+        service: "ecs",
+        region,
+        accountId: callerAccount(call.env),
+        resource: `task-definition/${family}:`,
+    });
     const definitions = readTaskDefinitions(call.state);
     const revision =
         1 +

@@ -2,6 +2,8 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { expect } from "chai";
 import { BUILDSPEC_DIR, BuildProjectKey, stepFacts } from "../components/buildProjects";
+import { artifactBucketName, formatArn } from "../domain/naming";
+import { partitionOfRegion } from "../domain/regions";
 import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
 
 const BUILDSPEC_FILES = stepFacts(FARGATE_PIPELINE_STEPS, (step) => step.buildspec);
@@ -16,9 +18,15 @@ const OTHER_DIGEST = `sha256:${"b".repeat(64)}`;
 const BUILD_UUID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const IMAGE_TAG = `${COMMIT}-${BUILD_UUID}`;
 const registry = (account: string) => `${account}.dkr.ecr.${REGION}.amazonaws.com`;
-const DEV_BUCKET = `cicd-artifacts-${DEV}-${REGION}`;
-const QA_BUCKET = `cicd-artifacts-${QA}-${REGION}`;
-const QA_KEY = `arn:aws-us-gov:kms:${REGION}:${QA}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const DEV_BUCKET = artifactBucketName(DEV, REGION);
+const QA_BUCKET = artifactBucketName(QA, REGION);
+const QA_KEY = formatArn({
+    partition: partitionOfRegion(REGION)!,
+    service: "kms",
+    region: REGION,
+    accountId: QA,
+    resource: "key/1234abcd-12ab-34cd-56ef-1234567890ab",
+});
 
 const devEnv = {
     SERVICE_NAME: "orders-api",

@@ -12,7 +12,7 @@ import { emptyTables, sectionsOf } from "./commentShape";
 import { browserPath, BROWSER_PATHS, MermaidBrowser } from "./mermaidBrowser";
 
 const NS = "devsecops-pipelines";
-/** The stack files' own service first (their serviceSecrets name it), then svc-02, svc-03, ... (as scripts/bench.ts). */
+/** The stack files' own service first (their serviceSettings name it), then svc-02, svc-03, ... (as scripts/bench.ts). */
 const services = (n: number) =>
     Array.from({ length: n }, (_, i) => (i === 0 ? "orders-api" : `svc-${String(i + 1).padStart(2, "0")}`));
 

@@ -44,7 +44,7 @@ describe("rehearsal: the Dockerfile contract", () => {
             "USER: the final stage runs as root (no USER); add USER 1000 (the task runs as uid 1000)",
             'CMD: ["npm","start"] starts npm, which writes to the read-only root filesystem; start node directly, ' +
                 'e.g. CMD ["node", "src/server.js"]',
-            "ENV API_TOKEN: a secret baked into the image; give it to the task from Secrets Manager (serviceSecrets)",
+            "ENV API_TOKEN: a secret baked into the image; give it to the task from Secrets Manager (the secrets of serviceSettings)",
         ]);
     });
 });

@@ -146,7 +146,7 @@ export const sgEgressOnePort = resourcePolicy(
                 const found = all ? "all protocols and ports" : `${protocol} ports ${from ?? "?"}-${to ?? "?"}`;
                 report(
                     `${sentence(where)} allows ${found}; required: TCP or UDP on one port per rule; fix: one rule ` +
-                        `per destination port (serviceEgress entries for the services' dependencies).`,
+                        `per destination port (the egress entries of serviceSettings for the services' dependencies).`,
                 );
             }
         }

@@ -34,9 +34,9 @@ function commercial(stack: string): Record<string, unknown> {
     if (stack === "stage" || stack === "prod") {
         overrides.certificateArn = arn("acm", "certificate/3f9c2a6e-8b1d-4e57-9a0c-2d6b7e1f4c85");
         overrides.keyAdministrators = [arn("iam", "role/KeyAdministrators", true)];
-        overrides.serviceSecrets = [
-            `orders-api:DATABASE_URL=${arn("secretsmanager", "secret:orders-api/database-url-Xy34Zw")}`,
-        ];
+        overrides.serviceSettings = {
+            "orders-api": { secrets: { DATABASE_URL: arn("secretsmanager", "secret:orders-api/database-url-Xy34Zw") } },
+        };
     }
     return overrides;
 }

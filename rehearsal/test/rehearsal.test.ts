@@ -9,10 +9,11 @@ import { expect } from "chai";
 import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
 import type { StackRun } from "../../offline/runtime/mockRuntime";
 import { containerPortParameterName } from "../../targets/fargate/service";
-import { ACCOUNTS, rehearse, RehearsalOptions, RehearsalResult, REGION, targetGroupArn } from "../pipeline";
+import { artifactBucketName, formatArn } from "../../domain/naming";
+import { ACCOUNTS, PARTITION, rehearse, RehearsalOptions, RehearsalResult, REGION, targetGroupArn } from "../pipeline";
 
 const SAMPLE = path.join(__dirname, "..", "..", "examples", "orders-api");
-const bucket = (account: string) => `cicd-artifacts-${account}-${REGION}`;
+const bucket = (account: string) => artifactBucketName(account, REGION);
 
 /** A copy of the sample named orders-api, changed by `plant`. */
 function copyOfSample(plant: (dir: string) => void = () => undefined): string {
@@ -131,7 +132,14 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
             servedContainerPort: 3000,
         });
         expect(r.stoppedAt, JSON.stringify(r.actions.filter((a) => !a.ok))).to.equal(undefined);
-        const arn = (n: number) => `arn:aws-us-gov:ecs:${REGION}:${ACCOUNTS.dev}:task-definition/orders-api:${n}`;
+        const arn = (n: number) =>
+            formatArn({
+                partition: PARTITION,
+                service: "ecs",
+                region: REGION,
+                accountId: ACCOUNTS.dev,
+                resource: `task-definition/orders-api:${n}`,
+            });
         const portParameter = containerPortParameterName("orders-api");
         // Revisions 1 and 2 served 3000, pulumi up registered 3 on 8080; the deploy step registers 4 from it.
         const service = r.ecsService("dev");
@@ -177,7 +185,14 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         );
         const r = await run(dir, advisories.url, ["dev"], { containerPort: 8080, servedContainerPort: 3000 });
         expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Deploy", actions: ["DeployToFargate"] });
-        const arn = (n: number) => `arn:aws-us-gov:ecs:${REGION}:${ACCOUNTS.dev}:task-definition/orders-api:${n}`;
+        const arn = (n: number) =>
+            formatArn({
+                partition: PARTITION,
+                service: "ecs",
+                region: REGION,
+                accountId: ACCOUNTS.dev,
+                resource: `task-definition/orders-api:${n}`,
+            });
         const deploy = failure(r, "DeployToFargate");
         expect(deploy.failedStep).to.equal(
             "build: Waiting up to $DEPLOYMENT_TIMEOUT_MINUTES minutes for deployment $DEPLOYMENT_ID of $ECS_SERVICE_NAME",

@@ -10,6 +10,8 @@ import {
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEMORY,
 } from "../../domain/defaults";
+import { arnPattern, formatArn } from "../../domain/naming";
+import { SECRET_RESOURCE } from "../../domain/serviceSettings";
 import {
     containerPortParameterName,
     LOG_GROUP_PREFIX,
@@ -277,7 +279,7 @@ export const ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com";
 /** Trust policy of the task role: ECS tasks of this account and region only (confused-deputy guard). */
 export function taskRoleTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
     return serviceTrustPolicy(ECS_TASKS_SERVICE, {
-        sourceArn: `arn:${partition}:ecs:${region}:${accountId}:*`,
+        sourceArn: formatArn({ partition, service: "ecs", region, accountId, resource: "*" }),
         sourceAccount: accountId,
     });
 }
@@ -373,9 +375,7 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     if (!Number.isInteger(count) || count < 0) problem("desiredCount", count, "a whole number >= 0");
     const path = args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH;
     if (!URL_PATH.test(path)) problem("healthCheckPath", path, 'a URL path starting with "/"');
-    const secretArn = new RegExp(
-        `^arn:${args.partition}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
-    );
+    const secretArn = arnPattern({ partition: args.partition }, "secretsmanager", SECRET_RESOURCE);
     if (Object.keys(args.environment ?? {}).includes(PORT_VARIABLE)) {
         problem(
             "environment.PORT",
