@@ -4,7 +4,13 @@ import * as os from "os";
 import * as path from "path";
 import { evaluatePolicies, readPolicyPackConfig } from "../offline/analysis/policyRunner";
 import { buildReport, planStack, PlanReport, PolicyEvaluator } from "../offline/analysis/plan";
-import { accountsOfReport, formatMarkdown, formatText, MARKDOWN_BUDGET, mermaidDiagram } from "../offline/report/planFormat";
+import {
+    accountsOfReport,
+    formatMarkdown,
+    formatText,
+    MARKDOWN_BUDGET,
+    mermaidDiagram,
+} from "../offline/report/planFormat";
 import { emptyTables, sectionsOf } from "./commentShape";
 import { deployOrder, main, parseArgs } from "../scripts/plan";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
