@@ -154,12 +154,12 @@ const EXPECTED: [string, string | undefined, string][][] = [
         [
             "ec2-security-group-egress-scoped",
             "all",
-            'Egress rule "all" allows all protocols and ports; required: TCP or UDP on one port per rule; fix: one rule per destination port (serviceEgress entries for the services\' dependencies).',
+            'Egress rule "all" allows all protocols and ports; required: TCP or UDP on one port per rule; fix: one rule per destination port (the egress entries of serviceSettings for the services\' dependencies).',
         ],
         [
             "ec2-security-group-egress-scoped",
             "sg",
-            'Security group "sg" egress 1 allows tcp ports 0-65535; required: TCP or UDP on one port per rule; fix: one rule per destination port (serviceEgress entries for the services\' dependencies).',
+            'Security group "sg" egress 1 allows tcp ports 0-65535; required: TCP or UDP on one port per rule; fix: one rule per destination port (the egress entries of serviceSettings for the services\' dependencies).',
         ],
     ],
     [],
