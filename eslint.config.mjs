@@ -34,9 +34,15 @@ export default tseslint.config(
     },
     // Dependencies point one way: stacks -> components -> domain; the tooling beside the program imports it,
     // never the reverse.
-    ...layerRules(["index.ts", "stacks/**/*.ts"], ["offline", "engine", "scripts", "rehearsal", "test"]),
-    ...layerRules(["components/**/*.ts"], ["stacks", "offline", "engine", "scripts", "rehearsal", "test"]),
-    ...layerRules(["domain/**/*.ts"], ["components", "stacks", "offline", "engine", "scripts", "rehearsal", "test"]),
+    ...layerRules(["index.ts", "stacks/**/*.ts"], ["offline", "engine", "deploy", "scripts", "rehearsal", "test"]),
+    ...layerRules(["components/**/*.ts"], ["stacks", "offline", "engine", "deploy", "scripts", "rehearsal", "test"]),
+    ...layerRules(
+        ["domain/**/*.ts"],
+        ["components", "stacks", "offline", "engine", "deploy", "scripts", "rehearsal", "test"],
+    ),
+    // The offline tooling by role: report -> analysis -> runtime.
+    ...layerRules(["offline/runtime/**/*.ts"], ["analysis", "report"]),
+    ...layerRules(["offline/analysis/**/*.ts"], ["report"]),
 );
 
 /** An ESLint block forbidding `files` to import from the project's top-level folders `forbidden`. */

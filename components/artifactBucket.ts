@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { bucketArn as s3BucketArn } from "../domain/naming";
 import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocuments";
 
 /** Object actions a cross-account CodeCommit source action performs (PutObjectAcl: CDK issue 14156). */
@@ -52,7 +53,7 @@ export interface BucketPolicyInput {
 
 /** Bucket policy: TLS 1.2 only, SSE-KMS with the pipeline key only, narrowed cross-account access. */
 export function artifactBucketPolicy(input: BucketPolicyInput): aws.iam.PolicyDocument {
-    const bucketArn = `arn:${input.partition}:s3:::${input.bucketName}`;
+    const bucketArn = s3BucketArn(input.partition, input.bucketName);
     const objects = `${bucketArn}/*`;
     const statements: aws.iam.PolicyStatement[] = [
         {

@@ -3,12 +3,12 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, LOG_RETENTION_DAYS } from "../domain/config";
-import { buildRoleName, NAME_PREFIX, pipelineName } from "../domain/naming";
+import { arnPrefix, bucketArn, buildRoleName, formatArn, NAME_PREFIX, pipelineName } from "../domain/naming";
 import { PIPELINE_STEP_TAG, pipelineStepRole } from "../domain/pipelineSteps";
 import { previousEnvironment } from "../domain/promotion";
 import { RELEASES_PREFIX } from "./artifactBucket";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
-import { serviceTrustPolicy } from "./policyDocuments";
+import { keyByAlias, knownArn, serviceTrustPolicy } from "./policyDocuments";
 
 /** Tag that declares a privileged project to the policy pack. */
 export const PRIVILEGED_MODE_TAG = { PrivilegedMode: "image-build" } as const;
@@ -290,14 +290,12 @@ export interface PipelineBuildProjectsArgs {
     readonly serviceName: string;
     /** This environment's artifact bucket (release manifests are published to it). Required. */
     readonly artifactBucketName: string;
-    /** ARN of the same bucket. Required. */
-    readonly artifactBucketArn: pulumi.Input<string>;
     /** This environment's artifact key: encrypts artifacts, logs and release manifests. Required. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** ARN of this environment's ECR repository of the service. Required. */
-    readonly ecrRepositoryArn: pulumi.Input<string>;
-    /** URL (`<registry>/<name>`) of the same repository. Required. */
-    readonly ecrRepositoryUrl: pulumi.Input<string>;
+    /** Alias of the same key (`alias/...`), which the roles' policies scope it by: known before the key exists. Required. */
+    readonly kmsKeyAlias: string;
+    /** Name of this environment's ECR repository of the service (same account and region). Required. */
+    readonly ecrRepositoryName: string;
     /** Retention of the projects' log groups, days (a CloudWatch Logs value). Required. */
     readonly logRetentionDays: number;
     /** Where promotion reads from. Default: none (dev); required for qa, stage and prod. */
@@ -410,7 +408,8 @@ export interface BuildRolePolicyInput {
     readonly env: EnvironmentName;
     readonly serviceName: string;
     readonly artifactBucketArn: string;
-    readonly kmsKeyArn: string;
+    /** Alias of the artifact key: its id is assigned at creation, the alias is known at preview. */
+    readonly kmsKeyAlias: string;
     readonly ecrRepositoryArn: string;
     readonly previous?: PreviousEnvironment;
     readonly npmTokenSecretArn?: string;
@@ -462,7 +461,13 @@ export function projectRolePolicy(
             Sid: "WriteOwnLogs",
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `arn:${p}:logs:${region}:${accountId}:log-group:${buildLogGroupName(projectName)}:*`,
+            Resource: formatArn({
+                partition: p,
+                service: "logs",
+                region,
+                accountId,
+                resource: `log-group:${buildLogGroupName(projectName)}:*`,
+            }),
         },
         {
             Sid: writesArtifacts ? "ReadWritePipelineArtifacts" : "ReadPipelineArtifacts",
@@ -471,7 +476,12 @@ export function projectRolePolicy(
             Resource: artifacts,
         },
         { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
-        { Sid: "UseArtifactKey", Effect: "Allow", Action: [...step.artifactKeyUse], Resource: input.kmsKeyArn },
+        {
+            Sid: "UseArtifactKey",
+            Effect: "Allow",
+            Action: [...step.artifactKeyUse],
+            ...keyByAlias(p, region, accountId, input.kmsKeyAlias),
+        },
         ...(step.statements?.(input, target as never) ?? []),
     ];
     const reportGroup = reportGroupNameOf(key, env, serviceName, steps);
@@ -480,7 +490,13 @@ export function projectRolePolicy(
             Sid: "PublishTestReports",
             Effect: "Allow",
             Action: [...REPORT_GROUP_ACTIONS],
-            Resource: `arn:${p}:codebuild:${region}:${accountId}:report-group/${reportGroup}`,
+            Resource: formatArn({
+                partition: p,
+                service: "codebuild",
+                region,
+                accountId,
+                resource: `report-group/${reportGroup}`,
+            }),
         });
     }
     if (step.runsUntrustedCode && input.npmTokenSecretArn) {
@@ -551,21 +567,27 @@ function previousEnvironmentReads(input: BuildRolePolicyInput): aws.iam.PolicySt
             Sid: "ReadPreviousReleases",
             Effect: "Allow",
             Action: "s3:GetObject",
-            Resource: `arn:${p}:s3:::${prev.bucketName}/${RELEASES_PREFIX}${input.serviceName}/*`,
+            Resource: bucketArn(p, prev.bucketName, `/${RELEASES_PREFIX}${input.serviceName}/*`),
         },
         {
             // The previous key's id is random: scope by its deterministic alias.
             Sid: "DecryptPreviousReleases",
             Effect: "Allow",
             Action: "kms:Decrypt",
-            Resource: `arn:${p}:kms:${region}:${prev.accountId}:key/*`,
+            Resource: formatArn({ partition: p, service: "kms", region, accountId: prev.accountId, resource: "key/*" }),
             Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": [prev.keyAlias] } },
         },
         {
             Sid: "PullPreviousImage",
             Effect: "Allow",
             Action: [...ECR_PULL_ACTIONS],
-            Resource: `arn:${p}:ecr:${region}:${prev.accountId}:repository/${prev.repositoryName}`,
+            Resource: formatArn({
+                partition: p,
+                service: "ecr",
+                region,
+                accountId: prev.accountId,
+                resource: `repository/${prev.repositoryName}`,
+            }),
         },
     ];
 }
@@ -599,7 +621,7 @@ export function validateBuildProjectsArgs(args: PipelineBuildProjectsArgs): stri
             }
         }
     }
-    const secretPrefix = `arn:${args.partition}:secretsmanager:`;
+    const secretPrefix = arnPrefix(args.partition, "secretsmanager");
     if (args.npmTokenSecretArn !== undefined && !args.npmTokenSecretArn.startsWith(secretPrefix)) {
         problems.push(`npmTokenSecretArn is "${args.npmTokenSecretArn}", expected a secret ARN (${secretPrefix}...)`);
     }
@@ -648,33 +670,39 @@ function projectRole(
         },
         parent,
     );
-    const document = pulumi
-        .all([args.artifactBucketArn, args.kmsKeyArn, args.ecrRepositoryArn, pulumi.output(args.target.facts)])
-        .apply(([artifactBucketArn, kmsKeyArn, ecrRepositoryArn, target]) =>
-            projectRolePolicy(
-                key,
-                {
-                    partition: args.partition,
-                    region: args.region,
-                    accountId: args.accountId,
-                    env,
-                    serviceName,
-                    artifactBucketArn,
-                    kmsKeyArn,
-                    ecrRepositoryArn,
-                    previous: args.previous,
-                    npmTokenSecretArn: args.npmTokenSecretArn,
-                },
-                steps,
-                target,
-            ),
-        );
+    // Every ARN but the target's facts is computed from names, so the document is known at preview; only the
+    // target's own steps read its facts.
+    const facts = key in args.target.steps ? pulumi.output(args.target.facts) : pulumi.output(undefined);
+    const document = facts.apply((target) => projectRolePolicy(key, buildRolePolicyInput(args), steps, target));
     const policy = new aws.iam.RolePolicy(
         `${resource}-policy`,
         { role: role.name, name: "build", policy: pulumi.jsonStringify(document) },
         parent,
     );
     return { role, policy };
+}
+
+/** What every project's role policy reads of the arguments: names, and the ARNs computed from them. */
+export function buildRolePolicyInput(args: PipelineBuildProjectsArgs): BuildRolePolicyInput {
+    const { partition, region, accountId } = args;
+    return {
+        partition,
+        region,
+        accountId,
+        env: args.env,
+        serviceName: args.serviceName,
+        artifactBucketArn: knownArn({ partition, service: "s3", resource: args.artifactBucketName }),
+        kmsKeyAlias: args.kmsKeyAlias,
+        ecrRepositoryArn: knownArn({
+            partition,
+            service: "ecr",
+            region,
+            accountId,
+            resource: `repository/${args.ecrRepositoryName}`,
+        }),
+        previous: args.previous,
+        npmTokenSecretArn: args.npmTokenSecretArn,
+    };
 }
 
 /** The report group a step's buildspec report resolves to (its reportGroup). */
@@ -834,7 +862,10 @@ function environmentVariables(args: PipelineBuildProjectsArgs): ProjectVariable[
         plain("SERVICE_NAME", args.serviceName),
         plain("CONTAINER_NAME", args.target.containerName),
         plain("ENVIRONMENT", args.env),
-        plain("REPOSITORY_URI", args.ecrRepositoryUrl),
+        plain(
+            "REPOSITORY_URI",
+            `${ecrRegistryHost(args.accountId, args.region, args.dnsSuffix)}/${args.ecrRepositoryName}`,
+        ),
         plain("ECR_REGISTRY", ecrRegistryHost(args.accountId, args.region, args.dnsSuffix)),
         plain("RELEASE_BUCKET", args.artifactBucketName),
         plain("ARTIFACT_KEY_ARN", args.kmsKeyArn),

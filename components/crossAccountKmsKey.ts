@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_KEY_DELETION_WINDOW_DAYS, MIN_KEY_DELETION_WINDOW_DAYS } from "../domain/defaults";
-import { accountRootArn } from "../domain/naming";
-import { CrossAccountPrincipals, narrowedAccountPrincipal } from "./policyDocuments";
+import { accountRootArn, formatArn } from "../domain/naming";
+import { CrossAccountPrincipals, keyByAlias, knownArn, narrowedAccountPrincipal } from "./policyDocuments";
 
 /** Cryptographic use another account may get: never administration, never `kms:*`. */
 export const CROSS_ACCOUNT_KEY_USE = [
@@ -187,7 +187,13 @@ export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument
             Resource: "*",
             Condition: {
                 ArnLike: {
-                    "kms:EncryptionContext:aws:logs:arn": `arn:${input.partition}:logs:${input.logsRegion}:${input.accountId}:log-group:*`,
+                    "kms:EncryptionContext:aws:logs:arn": formatArn({
+                        partition: input.partition,
+                        service: "logs",
+                        region: input.logsRegion,
+                        accountId: input.accountId,
+                        resource: "log-group:*",
+                    }),
                 },
             },
         });
@@ -195,12 +201,25 @@ export function artifactKeyPolicy(input: KeyPolicyInput): aws.iam.PolicyDocument
     return { Version: "2012-10-17", Statement: statements };
 }
 
-/** The identity policy of the key-administrator user: administration of this one key, no use. */
-export function keyAdministratorUserPolicy(keyArn: string): aws.iam.PolicyDocument {
+/**
+ * The identity policy of the key-administrator user: administration of this one key, no use. The key is named by
+ * its alias (its id is assigned at creation), so the document is known at preview.
+ */
+export function keyAdministratorUserPolicy(
+    partition: string,
+    region: string,
+    accountId: string,
+    alias: string,
+): aws.iam.PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
-            { Sid: "AdministerArtifactKey", Effect: "Allow", Action: [...KEY_ADMIN_ACTIONS], Resource: keyArn },
+            {
+                Sid: "AdministerArtifactKey",
+                Effect: "Allow",
+                Action: [...KEY_ADMIN_ACTIONS],
+                ...keyByAlias(partition, region, accountId, alias),
+            },
         ],
     };
 }
@@ -227,10 +246,20 @@ export class CrossAccountKmsKey extends pulumi.ComponentResource {
         const adminUser = args.adminUserName
             ? new aws.iam.User(`${name}-admin`, { name: args.adminUserName, forceDestroy: false }, { parent: this })
             : undefined;
-        const administratorArns = pulumi
-            .all([adminUser?.arn, [...(args.administratorArns ?? [])]])
-            .apply(([userArn, arns]) => (userArn ? [...arns, userArn] : arns));
-
+        // The user's ARN from its name: the key policy is known at preview.
+        const administratorArns = [
+            ...(args.administratorArns ?? []),
+            ...(args.adminUserName
+                ? [
+                      knownArn({
+                          partition: args.partition,
+                          service: "iam",
+                          accountId: args.accountId,
+                          resource: `user/${args.adminUserName}`,
+                      }),
+                  ]
+                : []),
+        ];
         const key = new aws.kms.Key(
             `${name}-key`,
             {
@@ -240,21 +269,20 @@ export class CrossAccountKmsKey extends pulumi.ComponentResource {
                 enableKeyRotation: true,
                 deletionWindowInDays,
                 policy: pulumi.jsonStringify(
-                    administratorArns.apply((arns) =>
-                        artifactKeyPolicy({
-                            partition: args.partition,
-                            accountId: args.accountId,
-                            administratorArns: arns,
-                            users: args.users ?? [],
-                            readers: args.readers ?? [],
-                            viaServices: args.viaServices ?? [],
-                            servicePrincipals: args.servicePrincipals ?? [],
-                            logsRegion: args.encryptLogs ? args.region : undefined,
-                        }),
-                    ),
+                    artifactKeyPolicy({
+                        partition: args.partition,
+                        accountId: args.accountId,
+                        administratorArns,
+                        users: args.users ?? [],
+                        readers: args.readers ?? [],
+                        viaServices: args.viaServices ?? [],
+                        servicePrincipals: args.servicePrincipals ?? [],
+                        logsRegion: args.encryptLogs ? args.region : undefined,
+                    }),
                 ),
             },
-            { parent: this, protect, retainOnDelete: protect },
+            // After the user the policy names, as when it read the user's ARN.
+            { parent: this, protect, retainOnDelete: protect, dependsOn: adminUser ? [adminUser] : [] },
         );
         const alias = new aws.kms.Alias(
             `${name}-alias`,
@@ -265,8 +293,14 @@ export class CrossAccountKmsKey extends pulumi.ComponentResource {
         if (adminUser) {
             new aws.iam.UserPolicy(
                 `${name}-admin-policy`,
-                { user: adminUser.name, policy: pulumi.jsonStringify(key.arn.apply(keyAdministratorUserPolicy)) },
-                { parent: this },
+                {
+                    user: adminUser.name,
+                    policy: pulumi.jsonStringify(
+                        keyAdministratorUserPolicy(args.partition, args.region, args.accountId, args.alias),
+                    ),
+                },
+                // Scoped by the alias: in place once the alias names the key.
+                { parent: this, dependsOn: [alias] },
             );
             this.adminUserArn = adminUser.arn;
         }

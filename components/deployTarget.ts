@@ -16,9 +16,9 @@ export interface TargetScope {
     readonly parent: pulumi.Resource;
     /** The environment deployed to. */
     readonly env: EnvironmentName;
-    /** The service's ECR repository, where the pipeline's images are. */
-    readonly repositoryUrl: pulumi.Output<string>;
-    readonly repositoryArn: pulumi.Output<string>;
+    /** The service's ECR repository, where the pipeline's images are (computed from its name: known at preview). */
+    readonly repositoryUrl: string;
+    readonly repositoryArn: string;
 }
 
 /** What a created target gives the pipeline back. */
@@ -27,6 +27,8 @@ export interface DeployedTarget<T = unknown> {
     readonly build: TargetBuild<T>;
     /** Where the deployed service answers (e.g. its load balancer's DNS name). */
     readonly endpoint: pulumi.Output<string>;
+    /** What the build projects wait for: its facts are names, not outputs. Default: nothing. */
+    readonly resources?: pulumi.Resource;
 }
 
 /** A place a service's pipeline deploys to. */

@@ -4,7 +4,8 @@ import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../domain/config";
 import { DEFAULT_VPC_CIDR } from "../domain/defaults";
-import { serviceTrustPolicy } from "./policyDocuments";
+import { formatArn } from "../domain/naming";
+import { knownArn, serviceTrustPolicy } from "./policyDocuments";
 
 /** CIDR of a new VPC (stated once, in domain/defaults.ts, for the config too). */
 export { DEFAULT_VPC_CIDR };
@@ -55,7 +56,7 @@ export interface FlowLogSettings {
  */
 export function flowLogTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
     return serviceTrustPolicy(FLOW_LOGS_SERVICE, {
-        sourceArn: `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
+        sourceArn: formatArn({ partition, service: "ec2", region, accountId, resource: "vpc-flow-log/*" }),
         sourceAccount: accountId,
     });
 }
@@ -132,7 +133,21 @@ export function vpcFlowLogs(
     );
     const policy = new aws.iam.RolePolicy(
         `${name}-flow-logs-policy`,
-        { role: role.id, policy: pulumi.jsonStringify(logGroup.arn.apply(flowLogDeliveryPolicy)) },
+        {
+            role: role.id,
+            // Known at preview: the log group's ARN from its name.
+            policy: pulumi.jsonStringify(
+                flowLogDeliveryPolicy(
+                    knownArn({
+                        partition: settings.partition,
+                        service: "logs",
+                        region: settings.region,
+                        accountId: settings.accountId,
+                        resource: `log-group:${FLOW_LOG_GROUP_PREFIX}${name}`,
+                    }),
+                ),
+            ),
+        },
         { parent },
     );
     return new aws.ec2.FlowLog(

@@ -1,7 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { UNDECRYPTED_SECRET } from "../domain/config";
-import { accountRootArn } from "../domain/naming";
+import { accountRootArn, NAME_PREFIX } from "../domain/naming";
+import { knownArn } from "./policyDocuments";
+
+/** Name of an environment's notification topic, so that its ARN is known at preview. */
+export function notificationTopicName(env: string): string {
+    return `${NAME_PREFIX}-${env}-notifications`;
+}
+
+/** ARN of a topic named by the program. */
+export function topicArnOf(partition: string, region: string, accountId: string, topicName: string): string {
+    return knownArn({ partition, service: "sns", region, accountId, resource: topicName });
+}
 
 /**
  * Services that publish to the topic: EventBridge (pipeline state-change rules) and CloudWatch (alarm actions).
@@ -25,6 +36,10 @@ export interface PipelineNotificationsArgs {
     readonly accountId: string;
     /** Partition for ARNs built here. Required. */
     readonly partition: string;
+    /** Region of the topic. Required. */
+    readonly region: string;
+    /** Name of the topic (notificationTopicName): its ARN is then known before it exists. Required. */
+    readonly topicName: string;
     /** Email addresses subscribed to the topic (each must confirm). Default none. */
     readonly emails?: readonly string[];
     /**
@@ -92,15 +107,20 @@ export class PipelineNotifications extends pulumi.ComponentResource {
         }
         super("devsecops:notifications:PipelineNotifications", name, {}, opts);
 
-        const topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.kmsKeyArn }, { parent: this });
+        const topic = new aws.sns.Topic(
+            `${name}-topic`,
+            { name: args.topicName, kmsMasterKeyId: args.kmsKeyArn },
+            { parent: this },
+        );
 
         new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
             {
                 arn: topic.arn,
+                // Known at preview: the topic's ARN from its name.
                 policy: pulumi.jsonStringify(
                     topicPolicyDocument(
-                        topic.arn,
+                        topicArnOf(args.partition, args.region, args.accountId, args.topicName),
                         args.partition,
                         args.accountId,
                         args.publisherServices ?? DEFAULT_PUBLISHER_SERVICES,

@@ -201,6 +201,69 @@ export const LOG_READS = ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:Get
  * The services a developer experiments with in dev: those of the program's boundary, so the boundary does not
  * silently refuse what the policy grants. (Key management is left out: no developer creates or uses keys.)
  */
+/**
+ * The calls an experiment makes, per service, verb by verb: never a whole service (`<service>:*`, which takes in its
+ * future actions too). Each pattern names actions with a resource type, as the Resource it is scoped to needs;
+ * account-wide reads (Describe*, List* without a resource type) come from the metadata reads on "*".
+ */
+const COMMON_VERBS = ["Create*", "Delete*", "Describe*", "Get*", "List*", "Put*", "Update*", "Tag*", "Untag*"];
+export const EXPERIMENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+    cloudwatch: ["Delete*", "Describe*", "Get*", "List*", "Put*", "Tag*", "Untag*", "Enable*", "Disable*"],
+    codebuild: ["Create*", "Delete*", "Describe*", "Get*", "List*", "Put*", "Update*", "Start*", "Stop*", "Retry*"],
+    codecommit: [...COMMON_VERBS, "Merge*"],
+    codepipeline: ["Create*", "Delete*", "Get*", "List*", "Put*", "Update*", "Tag*", "Untag*", "Start*", "Stop*"],
+    ecr: [
+        ...COMMON_VERBS,
+        "Start*",
+        "BatchGetImage",
+        "BatchCheckLayerAvailability",
+        "InitiateLayerUpload",
+        "UploadLayerPart",
+        "CompleteLayerUpload",
+    ],
+    ecs: [...COMMON_VERBS, "Start*", "Stop*", "Run*", "Register*", "Deregister*"],
+    elasticloadbalancing: [
+        "Create*",
+        "Delete*",
+        "Modify*",
+        "Set*",
+        "AddTags",
+        "RemoveTags",
+        "Register*",
+        "Deregister*",
+    ],
+    events: [...COMMON_VERBS, "Enable*", "Disable*"],
+    logs: [...COMMON_VERBS, "Start*"],
+    s3: [...COMMON_VERBS, "Abort*", "Restore*"],
+    secretsmanager: [...COMMON_VERBS, "Stop*", "Restore*", "Rotate*"],
+    sns: [
+        "Create*",
+        "Delete*",
+        "Get*",
+        "List*",
+        "Put*",
+        "Tag*",
+        "Untag*",
+        "Set*",
+        "Subscribe",
+        "Unsubscribe",
+        "Publish",
+    ],
+    ssm: [
+        "Create*",
+        "Delete*",
+        "Describe*",
+        "Get*",
+        "List*",
+        "Put*",
+        "Update*",
+        "Start*",
+        "Stop*",
+        "AddTagsToResource",
+        "RemoveTagsFromResource",
+    ],
+};
+
 export const EXPERIMENT_SERVICES = [
     "cloudwatch",
     "codebuild",
@@ -295,17 +358,18 @@ function pipelineArns(s: PersonScope): string[] {
 function developerStatements(s: PersonScope): Statement[] {
     if (s.stack !== "dev") return [...reads(s, "MetadataReads", METADATA_READS), noData, noIdentityOrKeyChanges];
     const everyService = EXPERIMENT_SERVICES.map((svc) => `${svc}:*`);
+    const experimentActions = (svc: string) => EXPERIMENT_ACTIONS[svc].map((verb) => `${svc}:${verb}`);
     return [
         {
             Sid: "Experiments",
             Effect: "Allow",
-            Action: everyService,
+            Action: EXPERIMENT_SERVICES.flatMap(experimentActions),
             Resource: EXPERIMENT_SERVICES.map((svc) => arn(s, svc, "*")),
         },
         {
             Sid: "ExperimentBuckets",
             Effect: "Allow",
-            Action: "s3:*",
+            Action: experimentActions("s3"),
             Resource: [`arn:${s.partition}:s3:::*`, `arn:${s.partition}:s3:::*/*`],
         },
         ...reads(s, "MetadataReads", [...METADATA_READS, "ecr:GetAuthorizationToken", "logs:DescribeQueries"]),

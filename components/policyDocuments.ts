@@ -50,3 +50,34 @@ export function serviceTrustPolicy(
         ],
     };
 }
+
+/**
+ * ARN of a resource the program names, known before it exists: partition, service, region (empty for a global
+ * service such as IAM or S3), account (empty for S3) and the resource part.
+ */
+export function knownArn(p: {
+    readonly partition: string;
+    readonly service: string;
+    readonly region?: string;
+    readonly accountId?: string;
+    readonly resource: string;
+}): string {
+    return `arn:${p.partition}:${p.service}:${p.region ?? ""}:${p.accountId ?? ""}:${p.resource}`;
+}
+
+/**
+ * A KMS key named by its alias: AWS assigns the key id at creation, so an identity policy scopes to the account's
+ * keys that carry the alias (`kms:ResourceAliases`, multi-valued, hence ForAnyValue; AWS KMS developer guide,
+ * "Condition keys for AWS KMS"), which is known at preview, as the cross-account grants do.
+ */
+export function keyByAlias(
+    partition: string,
+    region: string,
+    accountId: string,
+    alias: string,
+): Required<Pick<aws.iam.PolicyStatement, "Resource" | "Condition">> {
+    return {
+        Resource: knownArn({ partition, service: "kms", region, accountId, resource: "key/*" }),
+        Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": [alias] } },
+    };
+}

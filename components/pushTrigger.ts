@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEventBusArn } from "../domain/naming";
+import { defaultEventBusArn, eventRuleArn } from "../domain/naming";
 import { CrossAccountPrincipals, narrowedAccountPrincipal, serviceTrustPolicy } from "./policyDocuments";
 
 export const EVENTS_SERVICE = "events.amazonaws.com";
@@ -17,11 +17,6 @@ export function pushEventPattern(repositoryArn: string, branch: string): Record<
             referenceName: [branch],
         },
     };
-}
-
-/** ARN of a rule on an account's default bus; deterministic so a role's trust can name it before it exists. */
-export function ruleArn(partition: string, region: string, accountId: string, ruleName: string): string {
-    return `arn:${partition}:events:${region}:${accountId}:rule/${ruleName}`;
 }
 
 /** Event bus policy of an environment account: the tool account's forwarder roles may put events, no one else. */
@@ -85,7 +80,7 @@ export class PushEventRule extends pulumi.ComponentResource {
                 description: args.description,
                 assumeRolePolicy: pulumi.jsonStringify(
                     serviceTrustPolicy(EVENTS_SERVICE, {
-                        sourceArn: ruleArn(args.partition, args.region, args.accountId, args.ruleName),
+                        sourceArn: eventRuleArn(args.partition, args.region, args.accountId, args.ruleName),
                         sourceAccount: args.accountId,
                     }),
                 ),

@@ -13,6 +13,8 @@ import {
     actionEnvironmentVariables,
     BuildProjectKey,
     buildProjectKeys,
+    buildProjectName,
+    ecrRegistryHost,
     BuildStep,
     PipelineBuildProjects,
     PreviousEnvironment,
@@ -23,7 +25,7 @@ import {
 import { ContainerRegistry, ImagePuller } from "./containerRegistry";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
 import { DeployedTarget, DeployTarget } from "./deployTarget";
-import { serviceTrustPolicy } from "./policyDocuments";
+import { keyByAlias, knownArn, serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
 
 /** Artifact names passed between actions. */
@@ -160,7 +162,8 @@ export interface PipelineRolePolicyInput {
     readonly accountId: string;
     readonly sourceRoleArn: string;
     readonly artifactBucketArn: string;
-    readonly kmsKeyArn: string;
+    /** Alias of the artifact key, which scopes it (its id is assigned at creation). */
+    readonly kmsKeyAlias: string;
     readonly buildProjectArns: readonly string[];
     readonly approvalTopicArn: string;
 }
@@ -186,7 +189,12 @@ export function pipelineRolePolicy(input: PipelineRolePolicyInput): aws.iam.Poli
                 Action: ["s3:GetBucketLocation", "s3:GetBucketVersioning", "s3:ListBucket"],
                 Resource: input.artifactBucketArn,
             },
-            { Sid: "ArtifactKey", Effect: "Allow", Action: [...CROSS_ACCOUNT_KEY_USE], Resource: input.kmsKeyArn },
+            {
+                Sid: "ArtifactKey",
+                Effect: "Allow",
+                Action: [...CROSS_ACCOUNT_KEY_USE],
+                ...keyByAlias(input.partition, input.region, input.accountId, input.kmsKeyAlias),
+            },
             {
                 Sid: "RunBuilds",
                 Effect: "Allow",
@@ -236,12 +244,13 @@ export interface ServicePipelineArgs {
     readonly requireApproval: boolean;
     /** The environment's artifact bucket (deterministic name). Required. */
     readonly artifactBucketName: string;
-    /** ARN of the same bucket. Required. */
-    readonly artifactBucketArn: pulumi.Input<string>;
     /** The environment's artifact key: artifacts, logs, images and notifications are encrypted with it. Required. */
     readonly kmsKeyArn: pulumi.Input<string>;
-    /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm. Required. */
-    readonly notificationTopicArn: pulumi.Input<string>;
+    /** Alias of the same key (`alias/...`), by which the roles' policies scope it. Required. */
+    readonly kmsKeyAlias: string;
+    /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm: its ARN, known
+     * before it exists (PipelineNotifications names it). Required. */
+    readonly notificationTopicArn: string;
     /** Retention of build and service logs, days. Required. */
     readonly logRetentionDays: number;
     /** Where this environment promotes from. Default: none (dev, which builds). */
@@ -326,10 +335,9 @@ function pipelineBuilds(
             env: args.env,
             serviceName: args.service.name,
             artifactBucketName: args.artifactBucketName,
-            artifactBucketArn: args.artifactBucketArn,
             kmsKeyArn: args.kmsKeyArn,
-            ecrRepositoryArn: registry.repositoryArn,
-            ecrRepositoryUrl: registry.repositoryUrl,
+            kmsKeyAlias: args.kmsKeyAlias,
+            ecrRepositoryName: args.service.name,
             logRetentionDays: args.logRetentionDays,
             previous: args.previous,
             fipsEndpoints: args.fipsEndpoints,
@@ -337,7 +345,8 @@ function pipelineBuilds(
             maxHighFindings: args.maxHighFindings,
             target: target.build,
         },
-        parent,
+        // The target's facts are names known at preview: the projects still wait for what they name.
+        { ...parent, dependsOn: target.resources ? [target.resources] : [] },
     );
 }
 
@@ -354,7 +363,6 @@ function pipelineServiceRole(
     parent: Parent,
 ): { role: aws.iam.Role; policy: aws.iam.RolePolicy } {
     const { env, service } = args;
-    const projectArns = buildProjectKeys(env, builds.steps).map((key) => builds.projectArns[key]!);
     const role = new aws.iam.Role(
         `${name}-role`,
         {
@@ -366,20 +374,26 @@ function pipelineServiceRole(
         },
         parent,
     );
-    const document = pulumi
-        .all([args.artifactBucketArn, args.kmsKeyArn, pulumi.all(projectArns), args.notificationTopicArn])
-        .apply(([bucketArn, keyArn, buildArns, topic]) =>
-            pipelineRolePolicy({
-                partition: args.partition,
-                region: args.region,
-                accountId: args.accountId,
-                sourceRoleArn: sourceRoleArnOf(args),
-                artifactBucketArn: bucketArn,
-                kmsKeyArn: keyArn,
-                buildProjectArns: buildArns,
-                approvalTopicArn: topic,
+    // Every ARN is computed from names, so the document is known at preview.
+    const { partition, region, accountId } = args;
+    const document = pipelineRolePolicy({
+        partition,
+        region,
+        accountId,
+        sourceRoleArn: sourceRoleArnOf(args),
+        artifactBucketArn: knownArn({ partition, service: "s3", resource: args.artifactBucketName }),
+        kmsKeyAlias: args.kmsKeyAlias,
+        buildProjectArns: buildProjectKeys(env, builds.steps).map((key) =>
+            knownArn({
+                partition,
+                service: "codebuild",
+                region,
+                accountId,
+                resource: `project/${buildProjectName(env, service.name, key, builds.steps)}`,
             }),
-        );
+        ),
+        approvalTopicArn: args.notificationTopicArn,
+    });
     const policy = new aws.iam.RolePolicy(
         `${name}-role-policy`,
         { role: role.name, name: "pipeline", policy: pulumi.jsonStringify(document) },
@@ -459,7 +473,16 @@ function pipelineStartRule(
             branch: args.branch,
             targetArn: pipeline.arn,
             roleName: startRuleName(env, service.name),
-            targetPolicy: pipeline.arn.apply(startPipelinePolicy),
+            // Known at preview: the pipeline's ARN from its name.
+            targetPolicy: startPipelinePolicy(
+                knownArn({
+                    partition: args.partition,
+                    service: "codepipeline",
+                    region: args.region,
+                    accountId: args.accountId,
+                    resource: pipelineName(env, service.name),
+                }),
+            ),
         },
         parent,
     );
@@ -537,8 +560,15 @@ export class ServicePipeline extends pulumi.ComponentResource {
             name,
             parent: this,
             env: args.env,
-            repositoryUrl: registry.repositoryUrl,
-            repositoryArn: registry.repositoryArn,
+            // Known at preview: the repository is named after the service.
+            repositoryUrl: `${ecrRegistryHost(args.accountId, args.region, args.dnsSuffix)}/${args.service.name}`,
+            repositoryArn: knownArn({
+                partition: args.partition,
+                service: "ecr",
+                region: args.region,
+                accountId: args.accountId,
+                resource: `repository/${args.service.name}`,
+            }),
         });
         const builds = pipelineBuilds(name, args, registry, target, parent);
         const { role, policy } = pipelineServiceRole(name, args, builds, parent);

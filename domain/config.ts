@@ -1,4 +1,3 @@
-import { z } from "zod";
 import {
     billingAccountOf,
     BillingCredentials,
@@ -13,17 +12,17 @@ import {
     mustApprove,
     notificationEmailsOf,
     Problem,
-    serviceEgressOf,
-    serviceSecretKeysOf,
-    serviceSecretsOf,
+    serviceSettingsOf,
     subnetsOf,
 } from "./configRules";
 import {
     CONFIG_KEY_NAMES,
     CONFIG_KEYS,
     closestKey,
+    DeployTargetName,
     editDistance,
     EnvironmentName,
+    issuesByPath,
     namespaced,
     PROVIDER_KEYS,
     secretAllowedKeys,
@@ -34,7 +33,14 @@ import {
 } from "./configSchema";
 import { InputRefusal } from "./refusal";
 import { PartitionName } from "./regions";
-import { ServiceEgress, ServiceSecret, settingsOf } from "./serviceSettings";
+import {
+    RETIRED_SERVICE_KEYS,
+    retiredKeyProblems,
+    ServiceEgress,
+    ServiceSecret,
+    servicesOf as servicesIn,
+    settingsOf,
+} from "./serviceSettings";
 
 export {
     APPROVAL_REQUIRED,
@@ -50,7 +56,7 @@ export {
     isContainerPort,
     isValidBranchName,
 } from "./configSchema";
-export type { EnvironmentName, StackRole } from "./configSchema";
+export type { DeployTargetName, EnvironmentName, StackRole } from "./configSchema";
 export type { BillingCredentials, Problem } from "./configRules";
 export { isIpv4Cidr } from "./ipv4";
 export { partitionOfRegion } from "./regions";
@@ -63,6 +69,8 @@ export const PROJECT = "devsecops-pipelines";
 export interface ServiceConfig {
     /** Service name: lowercase letters, digits and hyphens; names the repository, pipeline and ECS service. */
     readonly name: string;
+    /** Where it runs (`target` in services): fargate. */
+    readonly target: DeployTargetName;
     /** CodeCommit repository name in the tool account: the service name. */
     readonly repositoryName: string;
     /** The repository already exists (existingRepositories): the tool stack refers to it and creates none. */
@@ -72,7 +80,7 @@ export interface ServiceConfig {
     readonly memory: number;
     readonly desiredCount: number;
     readonly healthCheckPath: string;
-    /** Secrets Manager secrets injected into the container as environment variables. */
+    /** Secrets Manager secrets injected into the container as environment variables (serviceSettings). */
     readonly secrets: readonly ServiceSecret[];
     /** Customer-managed KMS keys of those secrets: decrypted only via Secrets Manager. */
     readonly secretsKmsKeyArns: readonly string[];
@@ -200,8 +208,13 @@ export function validateStackConfig(
             text: `${key}: found ${secretKeys.includes(key) ? "[secret]" : show(value)}, expected ${expected}`,
         })),
         ...secretRefusals(project, secretKeys),
-        ...[...contradictions, ...keys.problems, ...CONFIG_RULES.flatMap((rule) => rule(facts))].map((p) => ({
-            order: CONFIG_KEY_NAMES.indexOf(p.key),
+        ...[
+            ...contradictions,
+            ...retiredKeys(raw, project, secretNames),
+            ...keys.problems,
+            ...CONFIG_RULES.flatMap((rule) => rule(facts)),
+        ].map((p) => ({
+            order: CONFIG_KEY_NAMES.indexOf(p.order ?? p.key),
             text: `${namespaced(project, p.key)}${p.suffix ?? ""}: found ${secretNames.has(p.key) ? "[secret]" : show(p.found)}, expected ${p.expected}`,
         })),
     ];
@@ -262,23 +275,27 @@ function peopleOf(f: Facts): PeopleConfig | undefined {
     };
 }
 
-/** The services, each with the settings its entries of serviceSecrets, serviceSecretKeys and serviceEgress give it. */
+/** The services, each with its settings in serviceSettings. */
 function servicesOf(f: Facts): ServiceConfig[] {
     const v = f.values;
-    const [secrets, secretKeys, egress] = [serviceSecretsOf(f), serviceSecretKeysOf(f), serviceEgressOf(f)];
-    return f.services.map((name) => ({
-        name,
-        repositoryName: name,
-        existingRepository: existingRepositoriesOf(f).includes(name),
-        containerPort: v.containerPort,
-        cpu: v.taskCpu,
-        memory: v.taskMemory,
-        desiredCount: v.desiredCount,
-        healthCheckPath: v.healthCheckPath,
-        secrets: settingsOf(secrets, name),
-        secretsKmsKeyArns: settingsOf(secretKeys, name),
-        egress: settingsOf(egress, name),
-    }));
+    const settings = serviceSettingsOf(f);
+    return servicesIn(v.services).map((service) => {
+        const s = settingsOf(service, settings);
+        return {
+            name: service.name,
+            target: s.target,
+            repositoryName: service.name,
+            existingRepository: existingRepositoriesOf(f).includes(service.name),
+            containerPort: v.containerPort,
+            cpu: v.taskCpu,
+            memory: v.taskMemory,
+            desiredCount: v.desiredCount,
+            healthCheckPath: v.healthCheckPath,
+            secrets: s.secrets,
+            secretsKmsKeyArns: s.secretsKmsKeyArns,
+            egress: s.egress,
+        };
+    });
 }
 
 /** The account's budget, when budgetMonthlyLimitUsd is set. */
@@ -306,6 +323,18 @@ function secretRefusals(project: string, secretKeys: readonly string[]): Reporte
                 "or policies, which Pulumi keeps in plain text in the state, so it cannot stay secret (set it without " +
                 `--secret; keys that may be secret: ${secretAllowedKeys().join(", ")})`,
         }));
+}
+
+/**
+ * The keys serviceSettings replaced (serviceSecrets, serviceSecretKeys, serviceEgress): refused, each entry with the
+ * serviceSettings entry that replaces it. One set with --secret is refused as a secret, without its value.
+ */
+function retiredKeys(raw: RawConfig, project: string, secretNames: ReadonlySet<string>): Problem[] {
+    return Object.keys(RETIRED_SERVICE_KEYS).flatMap((key) => {
+        const text = raw[namespaced(project, key)];
+        if (text === undefined || secretNames.has(key)) return [];
+        return retiredKeyProblems(key, decode("object", text)).map((p) => ({ key, ...p, order: "serviceSettings" }));
+    });
 }
 
 /** Values every stack shares (Pulumi.yaml's `value:`s): the CLI lets a stack file override them; the program not. */
@@ -361,7 +390,7 @@ function keyValues(
         // An undecrypted secret (the offline plan, another secrets provider) is not checked: the plan says so.
         const unchecked = (path: readonly PropertyKey[]) =>
             secrets.includes(def.key) && at(value, path.slice(0, 1)) === UNDECRYPTED_SECRET;
-        const issues = result.success ? [] : result.error.issues.filter((issue) => !unchecked(issue.path));
+        const issues = result.success ? [] : issuesByPath(result.error.issues).filter((i) => !unchecked(i.path));
         if (result.success) values[def.key] = result.data;
         else if (issues.length === 0) values[def.key] = value;
         else
@@ -370,7 +399,7 @@ function keyValues(
                     key: def.key,
                     found: at(value, issue.path),
                     expected: issue.message,
-                    suffix: suffix(issue),
+                    suffix: suffix(issue.path),
                 });
     }
     return { values, problems };
@@ -402,7 +431,7 @@ function unknownKeys(raw: RawConfig, project: string): { key: string; value: unk
                 expected: `${near ? `${near}? ` : ""}the stack's provider reads only ${PROVIDER_KEYS.join(", ")} (the default provider is disabled)`,
             });
         } else if (ns === project || (ns !== "pulumi" && editDistance(ns, project) <= 3)) {
-            if (ns === project && projectKeys.includes(name)) continue;
+            if (ns === project && (projectKeys.includes(name) || name in RETIRED_SERVICE_KEYS)) continue;
             const near = closestKey(name, projectKeys);
             out.push({
                 key,
@@ -431,8 +460,8 @@ function at(value: unknown, path: readonly PropertyKey[]): unknown {
     return path.reduce<any>((v, p) => (v === null || v === undefined ? undefined : v[p as any]), value);
 }
 
-function suffix(issue: z.core.$ZodIssue): string {
-    return issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+function suffix(path: readonly PropertyKey[]): string {
+    return path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
 }
 
 function deepFreeze<T>(value: T): T {

@@ -10,9 +10,11 @@ const INDENT = "    ";
 
 /** Keys in a namespace Pulumi does not let a project type (described in comments). */
 const untypable = (k: ConfigKey) => k.key.includes(":");
-/** Keys typed in Pulumi.yaml: required per stack, with a default, or a project value. */
+/** Keys declared in Pulumi.yaml: required per stack, with a default, or a project value. */
 const typed = (k: ConfigKey, values: Readonly<Record<string, unknown>>) =>
     !untypable(k) && (k.required || k.default !== undefined || values[k.key] !== undefined);
+/** A type Pulumi.yaml cannot state (a project type has one item type): declared with its value only. */
+const unstatable = (k: ConfigKey) => k.type.includes("|");
 
 /**
  * The `config:` block of Pulumi.yaml. `values` are the project values (the shared keys' `value:`), kept from the
@@ -35,8 +37,10 @@ export function renderProjectConfig(values: Readonly<Record<string, unknown>>): 
     ];
     for (const k of CONFIG_KEYS.filter((x) => typed(x, values))) {
         const { type, items } = projectType(k.type);
-        lines.push(`${INDENT}${k.key}:`, `${INDENT}${INDENT}type: ${type}`);
-        if (items) lines.push(`${INDENT}${INDENT}items:`, `${INDENT}${INDENT}${INDENT}type: ${items}`);
+        lines.push(`${INDENT}${k.key}:`);
+        if (!unstatable(k)) lines.push(`${INDENT}${INDENT}type: ${type}`);
+        if (items && !unstatable(k))
+            lines.push(`${INDENT}${INDENT}items:`, `${INDENT}${INDENT}${INDENT}type: ${items}`);
         lines.push(...description(k.description));
         if (k.default !== undefined) lines.push(`${INDENT}${INDENT}default: ${yamlValue(k.default)}`);
         else if (values[k.key] !== undefined) lines.push(`${INDENT}${INDENT}value: ${yamlValue(values[k.key])}`);

@@ -5,6 +5,8 @@ import {
     EnvironmentName,
     FARGATE_SIZES,
     PROTECTED_ENVIRONMENTS,
+    ServiceEntry,
+    serviceEntryName,
     STACK_ROLES,
     StackRole,
     STANDARD_PARTITION,
@@ -12,7 +14,7 @@ import {
 import { MAX_KEY_DELETION_WINDOW_DAYS } from "./defaults";
 import { arnExample, arnPattern, ArnScope, roleArn } from "./naming";
 import { PartitionName, partitionOfRegion } from "./regions";
-import { aServiceOf, Judged, judgeServiceEgress, judgeServiceSecretKeys, judgeServiceSecrets } from "./serviceSettings";
+import { aServiceOf, ServiceSettingsByName, serviceSettingsProblems } from "./serviceSettings";
 
 /**
  * The rules across config keys, as data: each a small function of the facts that returns its problems; every rule
@@ -26,6 +28,8 @@ export interface Problem {
     readonly found: unknown;
     readonly expected: string;
     readonly suffix?: string;
+    /** The key whose place in the schema's order it takes, when not its own (a retired key: its replacement). */
+    readonly order?: string;
 }
 
 /** Values of the keys that passed their own checks (schema names; defaults applied). */
@@ -117,7 +121,7 @@ export function factsOf(project: string, stack: string, values: Values, given: (
         partition,
         accounts,
         accountId: role ? accounts[role] : undefined,
-        services: values.services ?? [],
+        services: ((values.services ?? []) as ServiceEntry[]).map(serviceEntryName),
         protectedEnvironment: role !== undefined && role !== "tool" && PROTECTED_ENVIRONMENTS.includes(role),
     };
 }
@@ -132,9 +136,7 @@ export const CONFIG_RULES: readonly Rule[] = [
     approvalRequired,
     memoryFitsCpu,
     existingRepositoriesAreServices,
-    serviceSecretsValid,
-    serviceSecretKeysValid,
-    serviceEgressValid,
+    serviceSettingsOfTheStack,
     keyAdministratorsOfAccount,
     keyDeletionWindowLongest,
     subnetsInTwoZones,
@@ -254,16 +256,8 @@ export function existingRepositoriesAreServices(f: Facts): Problem[] {
     );
 }
 
-export function serviceSecretsValid(f: Facts): Problem[] {
-    return refused("serviceSecrets", serviceSecretsOf(f));
-}
-
-export function serviceSecretKeysValid(f: Facts): Problem[] {
-    return refused("serviceSecretKeys", serviceSecretKeysOf(f));
-}
-
-export function serviceEgressValid(f: Facts): Problem[] {
-    return refused("serviceEgress", serviceEgressOf(f));
+export function serviceSettingsOfTheStack(f: Facts): Problem[] {
+    return serviceSettingsProblems(serviceSettingsOf(f), f.services, f).map((p) => ({ key: "serviceSettings", ...p }));
 }
 
 export function keyAdministratorsOfAccount(f: Facts): Problem[] {
@@ -483,16 +477,8 @@ export function existingRepositoriesOf(f: Facts): string[] {
     return f.values.existingRepositories ?? [];
 }
 
-export function serviceSecretsOf(f: Facts) {
-    return judgeServiceSecrets(f.values.serviceSecrets ?? [], f.services, f);
-}
-
-export function serviceSecretKeysOf(f: Facts) {
-    return judgeServiceSecretKeys(f.values.serviceSecretKeys ?? [], f.services, f);
-}
-
-export function serviceEgressOf(f: Facts) {
-    return judgeServiceEgress(f.values.serviceEgress ?? [], f.services);
+export function serviceSettingsOf(f: Facts): ServiceSettingsByName {
+    return f.values.serviceSettings ?? {};
 }
 
 export function keyAdministratorsOf(f: Facts): string[] {
@@ -600,7 +586,7 @@ export function parseRoleArn(text: string): { partition: string; account: string
 /** A role ARN of the paired standard account (the provider is pinned to it), rebuilt from its parts. */
 function billingRoleArn(key: string, text: string, billingAccountId: string): Checked<string> {
     const parsed = parseRoleArn(text);
-    const expected = `arn:${STANDARD_PARTITION}:iam::${billingAccountId}:role/<name>`;
+    const expected = roleArn(STANDARD_PARTITION, billingAccountId, "<name>");
     if (!parsed || parsed.partition !== STANDARD_PARTITION || !/^[\w+=,.@/-]{1,512}$/.test(parsed.roleName)) {
         return {
             problems: [
@@ -685,13 +671,6 @@ function roleAssumption(f: Facts, roleArn: string, previewRoleArn: string | unde
         value: { kind: "assume-role", roleArn, sessionName, externalId: v.budgetBillingExternalId },
         problems: [],
     };
-}
-
-/** The problems of a list's entries that were refused. */
-function refused<T>(key: string, judged: readonly Judged<T>[]): Problem[] {
-    return judged.flatMap((j) =>
-        j.expected === undefined ? [] : [{ key, found: j.entry, expected: j.expected, suffix: `[${j.index}]` }],
-    );
 }
 
 function sizes(list: readonly number[]): string {

@@ -15,7 +15,7 @@ import {
     MAX_KEY_DELETION_WINDOW_DAYS,
     MIN_KEY_DELETION_WINDOW_DAYS,
 } from "./defaults";
-import { isNetworkAddress, parseIpv4Cidr } from "./ipv4";
+import { isIpv4Cidr, isNetworkAddress, parseIpv4Cidr } from "./ipv4";
 import { PARTITIONS, partitionOfRegion, REGIONS } from "./regions";
 
 /**
@@ -36,6 +36,14 @@ export const REQUIRED_TAGS = ["Project", "Environment", "CostCenter", "Owner", "
 /** Where people sign in to the person roles; none creates no person role. */
 export const PEOPLE_IDENTITY_SOURCES = ["saml", "identity-center", "none"] as const;
 export type PeopleIdentitySource = (typeof PEOPLE_IDENTITY_SOURCES)[number];
+
+/**
+ * Where a service runs (its `target` in `services`). One so far; a second one is a value here and a target of its
+ * own under targets/.
+ */
+export const DEPLOY_TARGETS = ["fargate"] as const;
+export type DeployTargetName = (typeof DEPLOY_TARGETS)[number];
+export const DEFAULT_DEPLOY_TARGET: DeployTargetName = "fargate";
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, retentionInDays). */
 export const LOG_RETENTION_DAYS = [
@@ -65,6 +73,9 @@ export const SERVICE_NAME = /^(?!internal-)[a-z](?:[a-z0-9]|-(?!-)){1,30}[a-z0-9
  * in the hash.
  */
 export const ELB_NAME_PREFIX_LENGTH = 23;
+/** An environment variable a service secret sets (ECS secrets[].name; PORT is the task definition's own). */
+export const SECRET_VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 /** Ports a container may listen on: non-privileged, as the container does not run as root. */
 export const CONTAINER_PORTS = { min: 1024, max: 65535 } as const;
 
@@ -242,9 +253,126 @@ function tagsOf(value: Record<string, string>, ctx: z.RefinementCtx): void {
     }
 }
 
+// ---- services and their settings ----
+
+const SERVICE_ENTRY_EXPECTED = `a service name, or { name, target } with target one of ${DEPLOY_TARGETS.join(", ")}`;
+const SERVICE_SETTINGS_EXPECTED =
+    "settings by service name, { <service>: { secrets: { <VARIABLE>: <secret ARN> }, secretKeys: [<KMS key ARN>], egress: [{ port, cidr or securityGroupId }] } }";
+
+/** A service of `services` as written: its name, or an object with its name and (optionally) its target. */
+export type ServiceEntry = string | { readonly name: string; readonly target?: DeployTargetName };
+
+export function serviceEntryName(entry: ServiceEntry): string {
+    return typeof entry === "string" ? entry : entry.name;
+}
+
+/**
+ * An object of exactly `shape`'s properties. Another property is refused with the ones allowed (validateStackConfig
+ * reports it at the property's own path).
+ */
+function exactObject<S extends z.ZodRawShape>(shape: S, expected: string) {
+    const allowed = Object.keys(shape).join(", ");
+    return z.strictObject(shape, {
+        error: (issue) => (issue.code === "unrecognized_keys" ? `one of the properties ${allowed}` : expected),
+    });
+}
+
+/** Each issue at the path of what it is about: an unknown property's issue at that property. */
+export function issuesByPath(issues: readonly z.core.$ZodIssue[]): { path: PropertyKey[]; message: string }[] {
+    return issues.flatMap((issue) =>
+        issue.code === "unrecognized_keys"
+            ? issue.keys.map((k) => ({ path: [...issue.path, k], message: issue.message }))
+            : [{ path: [...issue.path], message: issue.message }],
+    );
+}
+
+/**
+ * A name, or { name, target }. Checked by hand rather than as a zod union, whose single "invalid input" would
+ * hide which part of the entry is wrong.
+ */
+function serviceEntry() {
+    const asObject = exactObject(
+        {
+            name: text(SERVICE_EXPECTED).superRefine(serviceName),
+            target: z
+                .enum(DEPLOY_TARGETS, { error: `one of ${DEPLOY_TARGETS.join(", ")} (the only deploy targets so far)` })
+                .optional(),
+        },
+        SERVICE_ENTRY_EXPECTED,
+    );
+    return z.custom<ServiceEntry>().superRefine((entry, ctx) => {
+        if (typeof entry === "string") return serviceName(entry, ctx);
+        if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+            ctx.addIssue({ code: "custom", message: SERVICE_ENTRY_EXPECTED });
+            return;
+        }
+        const result = asObject.safeParse(entry);
+        for (const { path, message } of issuesByPath(result.error?.issues ?? [])) {
+            ctx.addIssue({ code: "custom", path, message });
+        }
+    });
+}
+
+/** One outbound connection: a TCP port and exactly one of an IPv4 CIDR and a security group id. */
+function egressSchema() {
+    const expected = "{ port, cidr } or { port, securityGroupId }";
+    return exactObject(
+        {
+            port: wholeNumber(1, 65535, "a TCP port from 1 to 65535"),
+            cidr: text("an IPv4 CIDR, e.g. 10.0.0.0/16")
+                .refine(isIpv4Cidr, "an IPv4 CIDR, e.g. 10.0.0.0/16 (four numbers 0-255, host bits 0)")
+                .optional(),
+            securityGroupId: pattern(SECURITY_GROUP_ID, "a security group id (sg-...) of the services' VPC").optional(),
+        },
+        expected,
+    ).superRefine((egress, ctx) => {
+        if ((egress.cidr === undefined) === (egress.securityGroupId === undefined)) {
+            ctx.addIssue({ code: "custom", message: `exactly one of cidr and securityGroupId: ${expected}` });
+        }
+    });
+}
+
+/** The settings of one service; the ARNs' account and region are checked with the other keys (configRules.ts). */
+function serviceSettingsSchema() {
+    return exactObject(
+        {
+            secrets: z
+                .record(z.string(), text("a Secrets Manager secret ARN"), {
+                    error: "environment variables and their secret ARNs, { <VARIABLE>: <secret ARN> }",
+                })
+                .superRefine((secrets, ctx) => {
+                    for (const variable of Object.keys(secrets)) {
+                        const message = !SECRET_VARIABLE.test(variable)
+                            ? "an environment variable name: letters, digits and _, not starting with a digit"
+                            : variable === "PORT"
+                              ? "a variable other than PORT (the task definition sets PORT to containerPort)"
+                              : undefined;
+                        if (message) ctx.addIssue({ code: "custom", path: [variable], message });
+                    }
+                })
+                .optional(),
+            secretKeys: list(text("a KMS key ARN"), "a list of KMS key ARNs")
+                .superRefine(unique(() => "a key listed once"))
+                .optional(),
+            egress: list(egressSchema(), "a list of { port, cidr } or { port, securityGroupId }")
+                .superRefine(unique(() => "a connection listed once"))
+                .optional(),
+        },
+        SERVICE_SETTINGS_EXPECTED,
+    );
+}
+
 // ---- the keys ----
 
-export type PulumiType = "string" | "integer" | "boolean" | "array<string>" | "array<integer>" | "object";
+export type PulumiType =
+    | "string"
+    | "integer"
+    | "boolean"
+    | "array<string>"
+    | "array<integer>"
+    | "object"
+    /** A list whose items are strings or objects: Pulumi.yaml cannot type it (a project type has one item type). */
+    | "array<string|object>";
 
 /** Where a key's value is stated. */
 export type KeyScope =
@@ -387,18 +515,18 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     }),
     key({
         key: "services",
-        type: "array<string>",
+        type: "array<string|object>",
         scope: "project",
         required: true,
-        description:
-            "The NodeJS services: each gets a CodeCommit repository (tool) and a pipeline, ECR repository, load balancer and Fargate service (environments). Lowercase letters, digits and single hyphens.",
-        schema: list(
-            text(SERVICE_EXPECTED).superRefine(serviceName),
-            "a list of at least one service name, e.g. [orders-api]",
-        )
+        description: `The NodeJS services: each gets a CodeCommit repository (tool) and a pipeline, ECR repository, load balancer and deploy target (environments). Each a name (lowercase letters, digits and single hyphens) or { name, target }; target is where it runs: ${DEPLOY_TARGETS.join(", ")} (the default, and the only one so far).`,
+        schema: list(serviceEntry(), "a list of at least one service name, e.g. [orders-api]")
             .min(1, "a list of at least one service name, e.g. [orders-api]")
-            .superRefine(unique(() => "a name no other service in the list uses"))
-            .superRefine(elbNamesDistinct),
+            .superRefine((entries, ctx) => {
+                const names = entries.map(serviceEntryName);
+                if (names.some((name) => typeof name !== "string")) return; // the entries' own problems
+                unique(() => "a name no other service in the list uses")(names, ctx);
+                elbNamesDistinct(names, ctx);
+            }),
         replaces:
             "a removed service: its CodeCommit repository (tool), ECR repository and images, log groups, load balancer, pipeline and test reports",
     }),
@@ -467,43 +595,20 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         schema: pattern(URL_PATH, 'a URL path starting with "/"'),
     }),
     key({
-        key: "serviceSecrets",
-        type: "array<string>",
+        key: "serviceSettings",
+        type: "object",
         scope: "stack",
         required: false,
-        default: [],
         description:
-            'Secrets Manager secrets of the services, "<service>:<VARIABLE>=<secret ARN>" (optionally ending :json-key:version-stage:version-id): injected by ECS as environment variable VARIABLE.',
-        schema: list(
-            pattern(/^[a-z][a-z0-9-]*:[A-Za-z_][A-Za-z0-9_]*=arn:/, "<service>:<VARIABLE>=<secret ARN>"),
-            "a list of <service>:<VARIABLE>=<secret ARN>",
-        ),
-    }),
-    key({
-        key: "serviceSecretKeys",
-        type: "array<string>",
-        scope: "stack",
-        required: false,
-        default: [],
-        description:
-            'Customer-managed KMS keys of the services\' secrets, "<service>=<KMS key ARN>" (this account and region): the task execution role may decrypt with them only through Secrets Manager.',
-        schema: list(
-            pattern(/^[a-z][a-z0-9-]*=arn:/, "<service>=<KMS key ARN>"),
-            "a list of <service>=<KMS key ARN>",
-        ).superRefine(unique(() => "an entry listed once")),
-    }),
-    key({
-        key: "serviceEgress",
-        type: "array<string>",
-        scope: "stack",
-        required: false,
-        default: [],
-        description:
-            'Extra outbound connections of the services\' tasks, "<service>:<port>=<IPv4 CIDR or security group id>" (e.g. orders-api:5432=sg-0123456789abcdef0); HTTPS (443) to anywhere is always allowed.',
-        schema: list(
-            pattern(/^[a-z][a-z0-9-]*:\d+=.+$/, "<service>:<port>=<IPv4 CIDR or sg-...>"),
-            "a list of <service>:<port>=<IPv4 CIDR or sg-...>",
-        ).superRefine(unique(() => "an entry listed once")),
+            "Settings of the services in this account, by service name: { <service>: { secrets: { <VARIABLE>: <secret ARN> }, secretKeys: [<KMS key ARN>], egress: [{ port, cidr or securityGroupId }] } }. secrets: Secrets Manager secrets ECS injects as environment variables (an ARN of this account and region, optionally ending :json-key:version-stage:version-id); secretKeys: the customer-managed KMS keys of those secrets, which the task execution role may use only through Secrets Manager; egress: outbound TCP connections of the tasks to an IPv4 CIDR or a security group (HTTPS to anywhere is always allowed).",
+        schema: z
+            .record(z.string(), serviceSettingsSchema(), { error: SERVICE_SETTINGS_EXPECTED })
+            .superRefine((settings, ctx) => {
+                for (const name of Object.keys(settings)) {
+                    if (!SERVICE_NAME.test(name))
+                        ctx.addIssue({ code: "custom", path: [name], message: SERVICE_EXPECTED });
+                }
+            }),
     }),
     key({
         key: "fipsEndpoints",
@@ -823,7 +928,7 @@ function stringOf(v: unknown): string | undefined {
 function parseList(text: string | undefined): string[] {
     try {
         const v = JSON.parse(text ?? "[]");
-        return Array.isArray(v) ? v.map(String) : [];
+        return Array.isArray(v) ? v.map((entry) => String(entry?.name ?? entry)) : [];
     } catch {
         return [];
     }

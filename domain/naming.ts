@@ -48,29 +48,78 @@ export function buildRoleName(env: EnvironmentName, service: string): string {
  */
 export const PERMISSIONS_BOUNDARY_NAME = `${NAME_PREFIX}-permissions-boundary`;
 
+/**
+ * The parts of an ARN, `arn:<partition>:<service>:<region>:<account>:<resource>`
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html). Global services leave the region empty
+ * (IAM), S3 buckets the region and the account.
+ */
+export interface ArnParts {
+    /** aws or aws-us-gov: never spelled in an ARN by hand (GovCloud). */
+    readonly partition: string;
+    /** The service namespace: iam, kms, s3, logs, ecs, ... */
+    readonly service: string;
+    /** Empty (or absent) for a global resource. */
+    readonly region?: string;
+    /** Empty (or absent) for an S3 bucket. */
+    readonly accountId?: string;
+    /** The resource, with its type as the service writes it: `role/<name>`, `log-group:<name>:*`, `<bucket>/<key>`. */
+    readonly resource: string;
+}
+
+/** The one ARN formatter: every ARN the program, the rehearsal and the tests build goes through it. */
+export function formatArn({ partition, service, region = "", accountId = "", resource }: ArnParts): string {
+    return `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+}
+
+/** What every ARN of `service` in `partition` starts with, `arn:<partition>:<service>:` (the formatter's text up to the region). */
+export function arnPrefix(partition: string, service: string): string {
+    return formatArn({ partition, service, resource: "" }).slice(0, -"::".length);
+}
+
 /** ARN of an account's permissions boundary policy, in the given partition. */
 export function permissionsBoundaryArn(partition: string, accountId: string): string {
-    return `arn:${partition}:iam::${accountId}:policy/${PERMISSIONS_BOUNDARY_NAME}`;
+    return formatArn({ partition, service: "iam", accountId, resource: `policy/${PERMISSIONS_BOUNDARY_NAME}` });
 }
 
 /** ARN of an IAM role, in the given partition. */
 export function roleArn(partition: string, accountId: string, roleName: string): string {
-    return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+    return formatArn({ partition, service: "iam", accountId, resource: `role/${roleName}` });
 }
 
 /** ARN of an account's root principal, in the given partition. */
 export function accountRootArn(partition: string, accountId: string): string {
-    return `arn:${partition}:iam::${accountId}:root`;
+    return formatArn({ partition, service: "iam", accountId, resource: "root" });
+}
+
+/** ARN of an S3 bucket (S3 ARNs name neither region nor account), or of keys under it (`/<prefix>*`). */
+export function bucketArn(partition: string, bucketName: string, keys = ""): string {
+    return formatArn({ partition, service: "s3", resource: `${bucketName}${keys}` });
 }
 
 /** ARN of an account's default event bus. */
 export function defaultEventBusArn(partition: string, region: string, accountId: string): string {
-    return `arn:${partition}:events:${region}:${accountId}:event-bus/default`;
+    return formatArn({ partition, service: "events", region, accountId, resource: "event-bus/default" });
+}
+
+/** ARN of an EventBridge rule on the default bus. */
+export function eventRuleArn(partition: string, region: string, accountId: string, ruleName: string): string {
+    return formatArn({ partition, service: "events", region, accountId, resource: `rule/${ruleName}` });
+}
+
+/** ARN of an SSM parameter: a name starting with "/" loses it in the ARN (parameter/<name without the slash>). */
+export function ssmParameterArn(partition: string, region: string, accountId: string, name: string): string {
+    return formatArn({
+        partition,
+        service: "ssm",
+        region,
+        accountId,
+        resource: `parameter/${name.replace(/^\//, "")}`,
+    });
 }
 
 /** ARN of a CodeCommit repository. */
 export function codeCommitRepositoryArn(partition: string, region: string, accountId: string, name: string): string {
-    return `arn:${partition}:codecommit:${region}:${accountId}:${name}`;
+    return formatArn({ partition, service: "codecommit", region, accountId, resource: name });
 }
 
 /** Tool-account rule that forwards one service's pushes for an environment to that environment's bus. */
@@ -96,10 +145,18 @@ export interface ArnScope {
  */
 export function arnPattern(scope: ArnScope, service: string, resource: string, regional = true): RegExp {
     const region = regional ? (scope.region ?? "[a-z0-9-]+") : "";
-    return new RegExp(`^arn:${scope.partition}:${service}:${region}:${scope.accountId ?? "\\d{12}"}:${resource}$`);
+    const accountId = scope.accountId ?? "\\d{12}";
+    return new RegExp(`^${formatArn({ partition: scope.partition, service, region, accountId, resource })}$`);
 }
 
 /** Such an ARN as a message shows it (`resource` a placeholder such as `key/<key id>`). */
 export function arnExample(scope: ArnScope, service: string, resource: string, regional = true): string {
-    return `arn:${scope.partition}:${service}:${regional ? scope.region : ""}:${scope.accountId ?? "<account>"}:${resource}`;
+    const region = regional ? scope.region : "";
+    return formatArn({
+        partition: scope.partition,
+        service,
+        region,
+        accountId: scope.accountId ?? "<account>",
+        resource,
+    });
 }

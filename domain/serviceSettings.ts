@@ -1,11 +1,11 @@
-import { isIpv4Cidr } from "./ipv4";
+import { DEFAULT_DEPLOY_TARGET, DeployTargetName, ServiceEntry } from "./configSchema";
 import { arnExample, arnPattern, ArnScope } from "./naming";
 
 /**
- * The per-service settings, each a list of strings in a small language of its own:
- * serviceSecrets `<service>:<VARIABLE>=<secret ARN>`, serviceSecretKeys `<service>=<KMS key ARN>` and serviceEgress
- * `<service>:<port>=<IPv4 CIDR or security group id>`. A parser per language splits an entry into its parts; a judge
- * per key decides each entry: the setting it gives its service, or what was expected instead.
+ * The services and their settings in this account: `services` (Pulumi.yaml, every stack) names them and their
+ * deploy target, `serviceSettings` (the stack file) gives each its secrets, their keys and its egress. The schema
+ * (configSchema.ts) checks the shapes; this module the parts that depend on the stack (its services, account and
+ * region), and the new form of the keys serviceSettings replaced.
  */
 
 /** A Secrets Manager secret injected into a service's container as an environment variable. */
@@ -23,117 +23,147 @@ export interface ServiceEgress {
     readonly securityGroupId?: string;
 }
 
-/** One entry of a list, decided: the setting it gives `service`, or what was expected instead. */
-export type Judged<T> = { readonly index: number; readonly entry: string } & (
-    { readonly service: string; readonly setting: T; readonly expected?: undefined } | { readonly expected: string }
-);
-
-/** "<service>:<VARIABLE>=<secret ARN>[:json-key:version-stage:version-id]" */
-export function parseServiceSecret(entry: string): { service: string; variable: string; arn: string } | undefined {
-    const m = /^([^:]+):([^=]+)=(.*)$/.exec(entry);
-    return m ? { service: m[1], variable: m[2], arn: m[3] } : undefined;
+/** One service's entry of serviceSettings, as the schema accepted it. */
+export interface ServiceSettings {
+    /** Environment variable -> secret ARN. */
+    readonly secrets?: Readonly<Record<string, string>>;
+    /** Customer-managed KMS keys of those secrets. */
+    readonly secretKeys?: readonly string[];
+    readonly egress?: readonly ServiceEgress[];
 }
 
-/** "<service>=<KMS key ARN>" */
-export function parseServiceSecretKey(entry: string): { service: string; arn: string } | undefined {
-    const m = /^([^=]+)=(.*)$/.exec(entry);
-    return m ? { service: m[1], arn: m[2] } : undefined;
+/** serviceSettings: service name -> its settings. */
+export type ServiceSettingsByName = Readonly<Record<string, ServiceSettings>>;
+
+/** What a service's settings give it, in the order they are written. */
+export interface ServiceSettingsOf {
+    readonly target: DeployTargetName;
+    readonly secrets: ServiceSecret[];
+    readonly secretsKmsKeyArns: string[];
+    readonly egress: ServiceEgress[];
 }
 
-/** "<service>:<port>=<IPv4 CIDR or security group id>" */
-export function parseServiceEgress(entry: string): { service: string; port: number; peer: string } | undefined {
-    const m = /^([^:]+):(\d+)=(.*)$/.exec(entry);
-    return m ? { service: m[1], port: Number(m[2]), peer: m[3] } : undefined;
+/** A problem of a part of serviceSettings (`suffix`: `.orders-api.secrets.TOKEN`). */
+export interface SettingsProblem {
+    readonly suffix: string;
+    readonly found: unknown;
+    readonly expected: string;
 }
 
 /** A secret's ARN, optionally with the JSON key, version stage and version id ECS reads. */
-const SECRET_RESOURCE = "secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?";
+export const SECRET_RESOURCE = "secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?";
 /** A KMS key by id, single- or multi-Region (an alias does not work in an IAM policy's Resource). */
 const KMS_KEY_RESOURCE = "key/(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})";
-const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 
 /** What an entry naming no service of the stack is expected to name. */
 export function aServiceOf(services: readonly string[]): string {
     return `a service of this stack (${services.join(", ")})`;
 }
 
-/** serviceSecrets: a secret ARN of this account and region, a variable other than PORT, one secret per variable. */
-export function judgeServiceSecrets(
-    entries: readonly string[],
+/** The name and target of each entry of `services`. */
+export function servicesOf(entries: readonly ServiceEntry[]): { name: string; target: DeployTargetName }[] {
+    return entries.map((entry) =>
+        typeof entry === "string"
+            ? { name: entry, target: DEFAULT_DEPLOY_TARGET }
+            : { name: entry.name, target: entry.target ?? DEFAULT_DEPLOY_TARGET },
+    );
+}
+
+/**
+ * The checks that depend on the stack: settings of a service of the stack, secrets and keys of this account and
+ * region.
+ */
+export function serviceSettingsProblems(
+    settings: ServiceSettingsByName,
     services: readonly string[],
     scope: ArnScope,
-): Judged<ServiceSecret>[] {
-    const pattern = arnPattern(scope, "secretsmanager", SECRET_RESOURCE);
-    const given: { service: string; variable: string }[] = [];
-    return entries.map((entry, index) => {
-        const parsed = parseServiceSecret(entry);
-        if (!parsed || !services.includes(parsed.service)) return { index, entry, expected: aServiceOf(services) };
-        const { service, variable, arn } = parsed;
-        if (!pattern.test(arn)) {
-            const example = arnExample(scope, "secretsmanager", "secret:<name>-<6 characters>");
-            return {
-                index,
-                entry,
-                expected: `a Secrets Manager secret ARN of this account and region (${example}, optionally :<json-key>:<version-stage>:<version-id>)`,
-            };
+): SettingsProblem[] {
+    const secretArn = arnPattern(scope, "secretsmanager", SECRET_RESOURCE);
+    const keyArn = arnPattern(scope, "kms", KMS_KEY_RESOURCE);
+    return Object.entries(settings).flatMap(([service, s]): SettingsProblem[] => {
+        if (!services.includes(service)) {
+            return [{ suffix: `.${service}`, found: s, expected: `settings of ${aServiceOf(services)}` }];
         }
-        if (variable === "PORT") {
-            return {
-                index,
-                entry,
-                expected: "a variable other than PORT (the task definition sets PORT to containerPort)",
-            };
-        }
-        if (given.some((g) => g.service === service && g.variable === variable)) {
-            return { index, entry, expected: `one secret per variable: ${service} already has ${variable}` };
-        }
-        given.push({ service, variable });
-        return { index, entry, service, setting: { name: variable, valueFrom: arn } };
+        const secrets = Object.entries(s.secrets ?? {})
+            .filter(([, arn]) => !secretArn.test(arn))
+            .map(([variable, arn]) => ({
+                suffix: `.${service}.secrets.${variable}`,
+                found: arn,
+                expected: `a Secrets Manager secret ARN of this account and region (${arnExample(scope, "secretsmanager", "secret:<name>-<6 characters>")}, optionally :<json-key>:<version-stage>:<version-id>)`,
+            }));
+        const keys = (s.secretKeys ?? []).flatMap((arn, i) =>
+            keyArn.test(arn)
+                ? []
+                : [
+                      {
+                          suffix: `.${service}.secretKeys[${i}]`,
+                          found: arn,
+                          expected: `a KMS key ARN of this account and region (${arnExample(scope, "kms", "key/<key id>")}; an alias does not work in an IAM policy's Resource)`,
+                      },
+                  ],
+        );
+        return [...secrets, ...keys];
     });
 }
 
-/** serviceSecretKeys: a KMS key ARN of this account and region. */
-export function judgeServiceSecretKeys(
-    entries: readonly string[],
-    services: readonly string[],
-    scope: ArnScope,
-): Judged<string>[] {
-    const pattern = arnPattern(scope, "kms", KMS_KEY_RESOURCE);
-    return entries.map((entry, index) => {
-        const parsed = parseServiceSecretKey(entry);
-        if (!parsed || !services.includes(parsed.service)) return { index, entry, expected: aServiceOf(services) };
-        if (!pattern.test(parsed.arn)) {
-            const example = arnExample(scope, "kms", "key/<key id>");
-            return {
-                index,
-                entry,
-                expected: `a KMS key ARN of this account and region (${example}; an alias does not work in an IAM policy's Resource)`,
-            };
-        }
-        return { index, entry, service: parsed.service, setting: parsed.arn };
-    });
+/** What serviceSettings gives `service` (nothing when it has no entry). */
+export function settingsOf(
+    service: { name: string; target: DeployTargetName },
+    settings: ServiceSettingsByName,
+): ServiceSettingsOf {
+    const s = Object.prototype.hasOwnProperty.call(settings, service.name) ? settings[service.name] : {};
+    return {
+        target: service.target,
+        secrets: Object.entries(s.secrets ?? {}).map(([name, valueFrom]) => ({ name, valueFrom })),
+        secretsKmsKeyArns: [...(s.secretKeys ?? [])],
+        egress: (s.egress ?? []).map((e) => ({ ...e })),
+    };
 }
 
-/** serviceEgress: a TCP port, and an IPv4 CIDR (host bits 0) or a security group id. */
-export function judgeServiceEgress(entries: readonly string[], services: readonly string[]): Judged<ServiceEgress>[] {
-    return entries.map((entry, index) => {
-        const parsed = parseServiceEgress(entry);
-        if (!parsed || !services.includes(parsed.service)) return { index, entry, expected: aServiceOf(services) };
-        const { service, port, peer } = parsed;
-        if (!Number.isInteger(port) || port < 1 || port > 65535) {
-            return { index, entry, expected: "a TCP port from 1 to 65535" };
-        }
-        if (SECURITY_GROUP_ID.test(peer)) return { index, entry, service, setting: { port, securityGroupId: peer } };
-        if (isIpv4Cidr(peer)) return { index, entry, service, setting: { port, cidr: peer } };
+// ---- the keys serviceSettings replaced ----
+
+/**
+ * The keys serviceSettings replaced, each a list of strings in a small language of its own, and the
+ * serviceSettings entry one of their entries becomes. They are refused, each entry with its new form.
+ */
+export const RETIRED_SERVICE_KEYS: Readonly<Record<string, (entry: string) => ServiceSettingsByName | undefined>> = {
+    /** "<service>:<VARIABLE>=<secret ARN>[:json-key:version-stage:version-id]" */
+    serviceSecrets: (entry) => {
+        const m = /^([^:=]+):([^=]+)=(.+)$/.exec(entry);
+        return m ? { [m[1]]: { secrets: { [m[2]]: m[3] } } } : undefined;
+    },
+    /** "<service>=<KMS key ARN>" */
+    serviceSecretKeys: (entry) => {
+        const m = /^([^:=]+)=(.+)$/.exec(entry);
+        return m ? { [m[1]]: { secretKeys: [m[2]] } } : undefined;
+    },
+    /** "<service>:<port>=<IPv4 CIDR or security group id>" */
+    serviceEgress: (entry) => {
+        const m = /^([^:=]+):(\d+)=(.+)$/.exec(entry);
+        if (!m) return undefined;
+        const peer = m[3].startsWith("sg-") ? { securityGroupId: m[3] } : { cidr: m[3] };
+        return { [m[1]]: { egress: [{ port: Number(m[2]), ...peer }] } };
+    },
+};
+
+/**
+ * Why a retired key is refused, for the whole key (`entries` not a list of strings, or empty) or for each entry
+ * (with the serviceSettings entry that replaces it).
+ */
+export function retiredKeyProblems(key: string, entries: unknown): SettingsProblem[] {
+    const newForm = RETIRED_SERVICE_KEYS[key];
+    const replaced = `${key} is replaced by serviceSettings, see docs/configuration.md`;
+    if (!Array.isArray(entries) || entries.length === 0 || entries.some((e) => typeof e !== "string")) {
+        return [{ suffix: "", found: entries, expected: `nothing: ${replaced}` }];
+    }
+    return entries.map((entry: string, i) => {
+        const settings = newForm(entry);
         return {
-            index,
-            entry,
-            expected: "an IPv4 CIDR (e.g. 10.0.0.0/16, host bits 0) or a security group id (sg-...) after the =",
+            suffix: `[${i}]`,
+            found: entry,
+            expected: settings
+                ? `this entry as serviceSettings: ${JSON.stringify(settings)} (${replaced})`
+                : `nothing: ${replaced}`,
         };
     });
-}
-
-/** The settings the accepted entries give `service`, in their order. */
-export function settingsOf<T>(judged: readonly Judged<T>[], service: string): T[] {
-    return judged.flatMap((j) => (j.expected === undefined && j.service === service ? [j.setting] : []));
 }

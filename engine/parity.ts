@@ -5,8 +5,8 @@
  * the children of provider-side components (awsx), which only the engine constructs.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { StackRun } from "../offline/mockRuntime";
-import type { PolicyVerdict } from "../offline/policyRunner";
+import type { StackRun } from "../offline/runtime/mockRuntime";
+import type { PolicyVerdict } from "../offline/analysis/policyRunner";
 
 /** How the engine writes an unknown value in its JSON events. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";

@@ -128,7 +128,7 @@ export function dockerfileProblems(facts: DockerfileFacts, settings: ContainerSe
     for (const [name, value] of Object.entries(facts.env)) {
         if (SECRET_NAME.test(name) && value !== "") {
             problems.push(
-                `ENV ${name}: a secret baked into the image; give it to the task from Secrets Manager (serviceSecrets)`,
+                `ENV ${name}: a secret baked into the image; give it to the task from Secrets Manager (the secrets of serviceSettings)`,
             );
         }
     }

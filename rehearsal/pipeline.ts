@@ -9,23 +9,23 @@
 import { createHash, randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { BuildProjectKey, ecrRegistryHost, stepFacts } from "../components/buildProjects";
+import type { StackRun } from "../offline/runtime/mockRuntime";
+import { BuildProjectKey, buildProjectName, stepFacts } from "../components/buildProjects";
 import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/servicePipeline";
 import {
     BOOTSTRAP_IMAGE_TAG,
     containerDefinitions,
-    containerPortParameterName,
     DEFAULT_CONTAINER_PORT,
     DEFAULT_HEALTH_CHECK_PATH,
     DEPLOY_ENV,
+    LOG_GROUP_PREFIX,
     SCALE_UP_ENV,
-    TASK_DEFINITION_SERVICE_TAG,
-    taskDefinitionParameterName,
 } from "../targets/fargate/service";
 import { EnvironmentName } from "../domain/config";
-import { artifactBucketName } from "../domain/naming";
-import { previousEnvironment } from "../domain/promotion";
+import { formatArn } from "../domain/naming";
 import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
+import { startAuthorizer } from "./authorizer";
+import { RegisteredEnvironment, registeredEnvironment, registeredRuns } from "./registration";
 import { artifactFiles, BuildResult, runBuildspec } from "./runner";
 import {
     DescribedTaskDefinition,
@@ -42,9 +42,7 @@ import {
 /** The example accounts of the checked-in stack files, and their region (GovCloud). */
 export const ACCOUNTS: Readonly<Record<"dev" | "qa", string>> = { dev: "271828182845", qa: "161803398874" };
 export const REGION = "us-gov-west-1";
-const PARTITION = "aws-us-gov";
-const DNS_SUFFIX = "amazonaws.com";
-const CONTAINER_NAME = "app";
+export const PARTITION = "aws-us-gov";
 /** Files of a working copy that are not part of the commit (CodeCommit's zip holds committed files only). */
 const NOT_COMMITTED = ["node_modules", "reports", ".git"];
 
@@ -72,6 +70,11 @@ export interface RehearsalOptions {
     readonly servedContainerPort?: number;
     /** Progress lines. Default: none. */
     readonly log?: (line: string) => void;
+    /**
+     * A change to a stack's registration (a copy) before the rehearsal, e.g. a role narrowed by one action: the
+     * builds run with the changed roles and the authorizer evaluates every call against them. Default: none.
+     */
+    readonly registration?: (run: StackRun) => StackRun;
 }
 
 /** One action's outcome. */
@@ -106,11 +109,10 @@ export interface RehearsalResult {
     readonly calls: () => string[];
     /** What the stand-in ECS's tasks printed: command, PORT, container ports, output, health check. */
     readonly taskLog: () => string;
-}
-
-/** The artifact key ARN of an account (the stand-in's; real ones are random). */
-export function artifactKeyArn(account: string): string {
-    return `arn:${PARTITION}:kms:${REGION}:${account}:key/00000000-0000-4000-8000-${account}`;
+    /** The variables each build of an environment got: its projects' registered ones and the rehearsal's. */
+    readonly vars: (env: "dev" | "qa") => Readonly<Record<string, string>>;
+    /** The revision the (first) `pulumi up` of an environment registered, as the rehearsal seeded it. */
+    readonly pulumiRevision: (env: "dev" | "qa") => PulumiRevision;
 }
 
 function copyTree(from: string, to: string, skip: readonly string[] = []): void {
@@ -130,38 +132,22 @@ export function commitOf(dir: string): string {
     return hash.digest("hex");
 }
 
-/** Project environment variables of a build, as the component sets them. */
-function projectEnv(env: "dev" | "qa", service: string, options: RehearsalOptions): Record<string, string> {
-    const account = ACCOUNTS[env];
-    const registry = ecrRegistryHost(account, REGION, DNS_SUFFIX);
-    const vars: Record<string, string> = {
-        SERVICE_NAME: service,
-        CONTAINER_NAME,
-        ENVIRONMENT: env,
-        REPOSITORY_URI: `${registry}/${service}`,
-        ECR_REGISTRY: registry,
-        RELEASE_BUCKET: artifactBucketName(account, REGION),
-        ARTIFACT_KEY_ARN: artifactKeyArn(account),
-        MAX_CRITICAL_FINDINGS: "0",
-        MAX_HIGH_FINDINGS: "0",
-        [SCALE_UP_ENV.cluster]: `${service}-${env}`,
-        [SCALE_UP_ENV.service]: service,
-        [SCALE_UP_ENV.desiredCount]: "2",
-        [DEPLOY_ENV.family]: service,
-        [DEPLOY_ENV.parameter]: taskDefinitionParameterName(service),
-        [DEPLOY_ENV.portParameter]: containerPortParameterName(service),
+/**
+ * Environment variables of a build: its projects' as the program registers them, with what CodeBuild sets
+ * (AWS_REGION) and the rehearsal's own (a short deploy timeout, no polling delay, the audit registry).
+ */
+function projectEnv(registered: RegisteredEnvironment, options: RehearsalOptions): Record<string, string> {
+    const expected = [DEPLOY_ENV.family, DEPLOY_ENV.parameter, DEPLOY_ENV.portParameter, SCALE_UP_ENV.cluster];
+    const missing = expected.filter((name) => registered.vars[name] === undefined);
+    if (missing.length > 0) throw new Error(`the registered projects set no ${missing.join(", ")}`);
+    return {
+        ...registered.vars,
+        AWS_REGION: REGION,
         [DEPLOY_ENV.timeoutMinutes]: "1",
         DEPLOY_POLL_SECONDS: "0",
         REHEARSAL_HEALTH_CHECK_PATH: DEFAULT_HEALTH_CHECK_PATH,
+        ...(options.auditRegistry ? { NPM_AUDIT_REGISTRY: options.auditRegistry } : {}),
     };
-    const previous = previousEnvironment(env);
-    if (previous === "dev") {
-        vars.PREVIOUS_ENVIRONMENT = previous;
-        vars.PREVIOUS_RELEASE_BUCKET = artifactBucketName(ACCOUNTS.dev, REGION);
-        vars.PREVIOUS_REPOSITORY_URI = `${ecrRegistryHost(ACCOUNTS.dev, REGION, DNS_SUFFIX)}/${service}`;
-    }
-    if (options.auditRegistry) vars.NPM_AUDIT_REGISTRY = options.auditRegistry;
-    return vars;
 }
 
 /** The action's EnvironmentVariables with the pipeline's variables resolved. */
@@ -185,20 +171,23 @@ export interface PulumiRevision {
 /**
  * The revision `pulumi up` registers for the service (containerDefinitions of the program, bootstrap image), with a
  * secret, 512 CPU units and 1 GiB that the running service does not have yet: the deploy step must carry them.
- * `containerPort` is the stack's (default DEFAULT_CONTAINER_PORT), `revision` its number in the family (default 1).
+ * Its roles and tags are the registered task definition's. `containerPort` is the stack's (default
+ * DEFAULT_CONTAINER_PORT), `revision` its number in the family (default 1).
  */
 export function pulumiRevision(
     env: "dev" | "qa",
     service: string,
-    vars: Record<string, string>,
+    vars: Readonly<Record<string, string>>,
+    task: Pick<RegisteredEnvironment, "taskRoleArn" | "executionRoleArn" | "taskTags">,
     { containerPort = DEFAULT_CONTAINER_PORT, revision = 1 }: { containerPort?: number; revision?: number } = {},
 ): PulumiRevision {
     const account = ACCOUNTS[env];
-    const arn = (kind: string) => `arn:${PARTITION}:${kind}`;
+    const arn = (service: string, resource: string) =>
+        formatArn({ partition: PARTITION, service, region: REGION, accountId: account, resource });
     const taskDefinition = {
         family: service,
-        taskRoleArn: arn(`iam::${account}:role/${service}-task`),
-        executionRoleArn: arn(`iam::${account}:role/${service}-execution`),
+        taskRoleArn: task.taskRoleArn,
+        executionRoleArn: task.executionRoleArn,
         networkMode: "awsvpc",
         requiresCompatibilities: ["FARGATE"],
         cpu: "512",
@@ -210,22 +199,28 @@ export function pulumiRevision(
             image: `${vars.REPOSITORY_URI}:${BOOTSTRAP_IMAGE_TAG}`,
             containerPort,
             healthCheckPath: DEFAULT_HEALTH_CHECK_PATH,
-            logGroupName: `/ecs/${service}`,
+            logGroupName: `${LOG_GROUP_PREFIX}${service}`,
             region: REGION,
-            secrets: [{ name: "DATABASE_URL", valueFrom: arn(`secretsmanager:${REGION}:${account}:secret:db-AbC123`) }],
+            secrets: [{ name: "DATABASE_URL", valueFrom: arn("secretsmanager", "secret:db-AbC123") }],
             environment: { NODE_ENV: "production" },
         }),
     };
     return {
-        arn: arn(`ecs:${REGION}:${account}:task-definition/${service}:${revision}`),
+        arn: arn("ecs", `task-definition/${service}:${revision}`),
         taskDefinition,
-        tags: [{ key: TASK_DEFINITION_SERVICE_TAG, value: service }],
+        tags: [...task.taskTags],
     };
 }
 
 /** The stand-in target group of a service's load balancer (ELB's ARN form; the id is made up). */
 export function targetGroupArn(env: "dev" | "qa", service: string): string {
-    return `arn:${PARTITION}:elasticloadbalancing:${REGION}:${ACCOUNTS[env]}:targetgroup/${service}/0123456789abcdef`;
+    return formatArn({
+        partition: PARTITION,
+        service: "elasticloadbalancing",
+        region: REGION,
+        accountId: ACCOUNTS[env],
+        resource: `targetgroup/${service}/0123456789abcdef`,
+    });
 }
 
 /** Registers `revision` as the stand-in ECS would (ACTIVE, with its number) and returns its ARN. */
@@ -259,8 +254,9 @@ function seedService(
     env: "dev" | "qa",
     service: string,
     vars: Record<string, string>,
+    registered: RegisteredEnvironment,
     options: RehearsalOptions,
-): void {
+): PulumiRevision {
     const containerPort = options.containerPort ?? DEFAULT_CONTAINER_PORT;
     const served = options.servedContainerPort ?? containerPort;
     const loadBalancers: EcsLoadBalancer[] = [
@@ -269,13 +265,13 @@ function seedService(
     let running: EcsService;
     let latest: string;
     if (served === containerPort) {
-        latest = register(state, pulumiRevision(env, service, vars, { containerPort }));
+        latest = register(state, pulumiRevision(env, service, vars, registered, { containerPort }));
         running = { desiredCount: 0, taskDefinition: latest, loadBalancers };
     } else {
-        register(state, pulumiRevision(env, service, vars, { containerPort: served }));
-        const earlier = pulumiRevision(env, service, vars, { containerPort: served, revision: 2 });
+        register(state, pulumiRevision(env, service, vars, registered, { containerPort: served }));
+        const earlier = pulumiRevision(env, service, vars, registered, { containerPort: served, revision: 2 });
         const deployed = register(state, earlier, `${vars.REPOSITORY_URI}@sha256:${"e".repeat(64)}`);
-        latest = register(state, pulumiRevision(env, service, vars, { containerPort, revision: 3 }));
+        latest = register(state, pulumiRevision(env, service, vars, registered, { containerPort, revision: 3 }));
         const deployment = {
             id: "ecs-svc/1000000000000000000",
             status: "PRIMARY" as const,
@@ -292,6 +288,7 @@ function seedService(
     fs.writeFileSync(ecs, JSON.stringify(running));
     putParameter(state, ACCOUNTS[env], vars[DEPLOY_ENV.parameter], latest);
     putParameter(state, ACCOUNTS[env], vars[DEPLOY_ENV.portParameter], String(served));
+    return pulumiRevision(env, service, vars, registered, { containerPort: served });
 }
 
 /** Rehearses the pipeline of `options.serviceDir` for each environment in order; stops where the pipeline would. */
@@ -304,8 +301,57 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
     fs.mkdirSync(state, { recursive: true });
     fs.writeFileSync(path.join(state, "calls.log"), "");
     fs.writeFileSync(path.join(state, "findings.json"), JSON.stringify(options.imageFindings ?? {}));
-    const keys = Object.fromEntries(Object.values(ACCOUNTS).map((a) => [a, artifactKeyArn(a)]));
+    const environments = options.environments ?? ["dev", "qa"];
+    const runs = (await registration()).map((run) => (options.registration ?? ((r) => r))(structuredClone(run)));
+    const registered = Object.fromEntries(
+        runs.map((run) => [run.stack, registeredEnvironment(run, service)]),
+    ) as Record<"dev" | "qa", RegisteredEnvironment>;
+    const envVars = Object.fromEntries(
+        (["dev", "qa"] as const).map((env) => [env, projectEnv(registered[env], options)]),
+    ) as Record<"dev" | "qa", Record<string, string>>;
+    // The artifact key of each account, for the stand-in bucket policy (SSE-KMS with the bucket's own key).
+    const keys = Object.fromEntries(
+        (["dev", "qa"] as const).map((env) => [ACCOUNTS[env], envVars[env].ARTIFACT_KEY_ARN]),
+    );
     fs.writeFileSync(path.join(state, "keys.json"), JSON.stringify(keys));
+    const authorizer = await startAuthorizer(runs);
+    try {
+        return await rehearseEnvironments({
+            options,
+            service,
+            state,
+            environments,
+            registered,
+            envVars,
+            log,
+            authorizerUrl: authorizer.url,
+        });
+    } finally {
+        await authorizer.close();
+    }
+}
+
+const registrationOnce: { runs?: Promise<StackRun[]> } = {};
+
+/** The dev and qa stacks as the program registers them, run once per process. */
+function registration(): Promise<StackRun[]> {
+    registrationOnce.runs ??= registeredRuns(["dev", "qa"]);
+    return registrationOnce.runs;
+}
+
+async function rehearseEnvironments(ctx: {
+    options: RehearsalOptions;
+    service: string;
+    state: string;
+    environments: readonly ("dev" | "qa")[];
+    registered: Record<"dev" | "qa", RegisteredEnvironment>;
+    envVars: Record<"dev" | "qa", Record<string, string>>;
+    log: (line: string) => void;
+    authorizerUrl: string;
+}): Promise<RehearsalResult> {
+    const { options, service, state, log } = ctx;
+    const work = path.resolve(options.workDir);
+    const seeded: Partial<Record<"dev" | "qa", PulumiRevision>> = {};
     const commit = commitOf(options.serviceDir);
     const actions: ActionResult[] = [];
     const result = (stoppedAt?: RehearsalResult["stoppedAt"]): RehearsalResult => ({
@@ -317,7 +363,11 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             const f = path.join(state, "s3", bucket, key);
             return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
         },
-        ecsService: (env) => JSON.parse(fs.readFileSync(ecsFile({ state }, `${service}-${env}`, service), "utf8")),
+        ecsService: (env) => {
+            const vars = ctx.envVars[env];
+            const file = ecsFile({ state }, vars[SCALE_UP_ENV.cluster], vars[SCALE_UP_ENV.service]);
+            return JSON.parse(fs.readFileSync(file, "utf8"));
+        },
         taskDefinitions: () => readTaskDefinitions(state),
         s3Meta: (bucket, key) => {
             const f = path.join(state, "s3", bucket, `${key}.meta.json`);
@@ -329,12 +379,18 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
             const f = path.join(state, "tasks.log");
             return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
         },
+        vars: (env) => ctx.envVars[env],
+        pulumiRevision: (env) => {
+            const revision = seeded[env];
+            if (!revision) throw new Error(`${env} was not rehearsed`);
+            return revision;
+        },
     });
 
-    for (const env of options.environments ?? ["dev", "qa"]) {
-        const vars = projectEnv(env, service, options);
+    for (const env of ctx.environments) {
+        const vars = ctx.envVars[env];
         const executionId = createHash("sha256").update(`${env}${commit}`).digest("hex").slice(0, 36);
-        seedService(state, env, service, vars, options);
+        seeded[env] = seedService(state, env, service, vars, ctx.registered[env], options);
         const image: BuildProjectKey = env === "dev" ? "buildImage" : "promoteImage";
         const projects = {
             unitTests: "unitTests",
@@ -365,6 +421,9 @@ export async function rehearse(options: RehearsalOptions): Promise<RehearsalResu
                     const outcome = await runAction(action, {
                         env,
                         vars,
+                        service,
+                        registered: ctx.registered[env],
+                        authorizerUrl: ctx.authorizerUrl,
                         state,
                         artifacts,
                         commit,
@@ -399,6 +458,9 @@ async function runAction(
     ctx: {
         env: "dev" | "qa";
         vars: Record<string, string>;
+        service: string;
+        registered: RegisteredEnvironment;
+        authorizerUrl: string;
         state: string;
         artifacts: string;
         commit: string;
@@ -422,10 +484,14 @@ async function runAction(
     const buildDir = path.join(ctx.artifacts, "..", "builds", action.name as string);
     fs.rmSync(buildDir, { recursive: true, force: true });
     copyTree(inputDir!, buildDir);
+    const projectName = buildProjectName(ctx.env, ctx.service, key, FARGATE_PIPELINE_STEPS);
     const env = {
         ...ctx.vars,
+        // The build's credentials: its project's service role, as the program registers it.
+        REHEARSAL_ROLE_ARN: ctx.registered.roleOfProject(projectName),
+        REHEARSAL_AUTHORIZER: ctx.authorizerUrl,
         CODEBUILD_RESOLVED_SOURCE_VERSION: ctx.commit,
-        CODEBUILD_BUILD_ID: `${key}:${randomUUID()}`,
+        CODEBUILD_BUILD_ID: `${projectName}:${randomUUID()}`,
         ...actionEnv(config.EnvironmentVariables, ctx.commit, ctx.executionId),
     };
     const r: BuildResult = await runBuildspec(BUILDSPEC_FILES[key], buildDir, env, ctx.state);

@@ -16,8 +16,12 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { dockerfileProblems, readDockerfile } from "./dockerfile";
+import type { AuthorizationAnswer } from "./authorizer";
+import { accessDeniedMessage, awsRequests, dockerRequests, sessionArn } from "./iamRequests";
 import { startTask, TaskSpec } from "./task";
 // The deploy contract without the Pulumi SDK: this module runs once per aws or docker call.
+import { formatArn } from "../domain/naming";
+import { partitionOfRegion } from "../domain/regions";
 import { TASK_DEFINITION_SERVICE_TAG } from "../targets/fargate/contract";
 
 export { imageContents } from "./task";
@@ -334,7 +338,14 @@ function registerTaskDefinition(call: Call): string {
     ) {
         throw ACCESS_DENIED("RegisterTaskDefinition");
     }
-    const prefix = `arn:aws-us-gov:ecs:${call.env.AWS_REGION ?? "us-gov-west-1"}:${callerAccount(call.env)}:task-definition/${family}:`;
+    const region = call.env.AWS_REGION ?? "us-gov-west-1";
+    const prefix = formatArn({
+        partition: partitionOfRegion(region) ?? "aws",
+        service: "ecs",
+        region,
+        accountId: callerAccount(call.env),
+        resource: `task-definition/${family}:`,
+    });
     const definitions = readTaskDefinitions(call.state);
     const revision =
         1 +
@@ -657,6 +668,30 @@ export function shimScript(tool: "aws" | "docker"): string {
     return `#!/usr/bin/env bash\nexec "${process.execPath}" -r "${register}" "${__filename}" ${tool} "$@"\n`;
 }
 
+/**
+ * Asks the rehearsal's authorizer (REHEARSAL_AUTHORIZER) whether AWS allows each IAM request of the call to the
+ * build's role (REHEARSAL_ROLE_ARN); a denied request fails the call with AWS's AccessDenied message, as the CLI or
+ * docker prints it, before the stand-in does anything.
+ */
+async function authorizeCall(tool: "aws" | "docker", call: Call): Promise<void> {
+    const url = call.env.REHEARSAL_AUTHORIZER;
+    const role = call.env.REHEARSAL_ROLE_ARN;
+    if (!url || !role)
+        throw new Error("REHEARSAL_AUTHORIZER or REHEARSAL_ROLE_ARN is not set: every call is authorized");
+    const requests = tool === "aws" ? awsRequests(call) : dockerRequests(call);
+    if (requests.length === 0) return;
+    const response = await fetch(url, { method: "POST", body: JSON.stringify({ role, requests }) });
+    if (!response.ok) throw new Error(`the rehearsal's authorizer failed: ${await response.text()}`);
+    const { denied } = (await response.json()) as AuthorizationAnswer;
+    if (denied) {
+        const session = sessionArn(role, call.env.CODEBUILD_BUILD_ID ?? "");
+        throw new StandInError(
+            accessDeniedMessage(tool, denied.request, session, denied.explicit),
+            tool === "aws" ? 254 : 1,
+        );
+    }
+}
+
 async function main(): Promise<void> {
     const [tool, ...args] = process.argv.slice(2);
     const state = process.env.REHEARSAL_STATE;
@@ -665,6 +700,7 @@ async function main(): Promise<void> {
     const stdin = tool === "docker" && args[0] === "login" ? fs.readFileSync(0, "utf8") : undefined;
     const call: Call = { args, env: process.env, cwd: process.cwd(), state, stdin };
     try {
+        await authorizeCall(tool as "aws" | "docker", call);
         const out = tool === "aws" ? aws(call) : docker(call);
         if (tool === "aws" && args[0] === "ecs" && args[1] === "update-service") await settleService(call);
         if (out) process.stdout.write(`${out}\n`);

@@ -51,8 +51,8 @@ function timeProcess(args: string[], ok: readonly number[] = [0]): { ms: number;
 /** Runs in a child process: everything the plan does, timed step by step. */
 async function child(): Promise<void> {
     const t0 = performance.now();
-    const { planStack } = await import("../offline/plan");
-    const { listStacks } = await import("../offline/stackFiles");
+    const { planStack } = await import("../offline/analysis/plan");
+    const { listStacks } = await import("../offline/runtime/stackFiles");
     const { deployOrder } = await import("./plan");
     const loadMs = performance.now() - t0;
     const stacks = deployOrder(listStacks());

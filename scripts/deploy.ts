@@ -1,15 +1,15 @@
 /**
  * `npm run deploy -- (--all | --stack NAME) [--preview-only] [--offline]`: the ordered deploy with the Automation
- * API (engine/deploy.ts). Against your backend (PULUMI_BACKEND_URL, e.g. the s3:// URL of bootstrap/state.yaml) it
+ * API (deploy/stacks.ts). Against your backend (PULUMI_BACKEND_URL, e.g. the s3:// URL of bootstrap/state.yaml) it
  * creates missing stacks with PULUMI_SECRETS_PROVIDER and runs `up` (or `preview`) with the policy pack, stack by
  * stack, stopping at the first failure. Without a backend, `--preview-only` runs offline, as `npm run preview` does:
  * the real CLI, stand-in providers, a throwaway file backend and passphrase. Exit 0 when every stack succeeded, 1 when
  * one failed (later stacks were not run), 2 on bad arguments, no backend for an update, or no CLI.
  */
 import { ensureEngine } from "../engine/cli";
-import { deployStacks, DeployMode, DeployTarget, StackDeploy } from "../engine/deploy";
+import { deployStacks, DeployMode, DeployTarget, StackDeploy } from "../deploy/stacks";
 import { PreviewWorkspace } from "../engine/preview";
-import { listStacks } from "../offline/stackFiles";
+import { listStacks } from "../offline/runtime/stackFiles";
 import { parseFlags } from "./flags";
 import { deployOrder } from "./plan";
 

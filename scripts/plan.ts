@@ -7,8 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { STACK_ROLES, StackRole } from "../domain/config";
-import { buildDiffReport, DiffReport } from "../offline/diff";
-import { formatDiffMarkdown, formatDiffText } from "../offline/diffFormat";
+import { buildDiffReport, DiffReport } from "../offline/analysis/diff";
+import { formatDiffMarkdown, formatDiffText } from "../offline/report/diffFormat";
 import {
     buildReport,
     EXIT,
@@ -19,11 +19,11 @@ import {
     snapshotStack,
     StackPlan,
     StackSnapshot,
-} from "../offline/plan";
-import { formatMarkdown, formatText } from "../offline/planFormat";
-import type { ComplianceReport } from "../offline/compliance";
-import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/revision";
-import { listStacks, readProjectFile } from "../offline/stackFiles";
+} from "../offline/analysis/plan";
+import { formatMarkdown, formatText } from "../offline/report/planFormat";
+import type { ComplianceReport } from "../offline/analysis/compliance";
+import { RevisionError, RevisionSnapshot, snapshotRevision } from "../offline/analysis/revision";
+import { listStacks, readProjectFile } from "../offline/runtime/stackFiles";
 import { parseFlags, UsageError } from "./flags";
 
 export { UsageError };
@@ -131,7 +131,7 @@ export async function snapshots(args: PlanArgs, evaluate: PolicyEvaluator = pack
 /** The compliance evidence of the stacks planned (the same stack file and policy config). */
 export async function compliance(args: PlanArgs): Promise<ComplianceReport> {
     // Loaded when asked for, like the SARIF writer: a plain plan does not pay for them.
-    const { complianceReport } = await import("../offline/compliance");
+    const { complianceReport } = await import("../offline/analysis/compliance");
     return complianceReport(readProjectFile().name, stacksOf(args), {
         stackFile: args.stackFile,
         policyPackConfig: args.policyPackConfig,
@@ -204,7 +204,7 @@ export async function main(
     const wantsEvidence = Boolean(args.compliance || args.sarif);
     const collector =
         wantsEvidence && evaluate === packEvaluator
-            ? (await import("../offline/compliance")).evidenceCollector()
+            ? (await import("../offline/analysis/compliance")).evidenceCollector()
             : undefined;
     const report = await plan(args, collector?.evaluate ?? evaluate);
     const text = formatText(report);
@@ -218,7 +218,7 @@ export async function main(
           ? await compliance(args)
           : undefined;
     if (evidence && args.compliance)
-        (await import("../offline/complianceFormat")).writeComplianceFiles(args.compliance, evidence);
+        (await import("../offline/report/complianceFormat")).writeComplianceFiles(args.compliance, evidence);
     if (args.sarif) await writeSarif(args.sarif, report.stacks, evidence);
     return report.exitCode;
 }
@@ -231,7 +231,7 @@ function write(file: string, content: string): void {
 
 /** The policy verdict as SARIF, waived findings (from the evidence) as suppressed results; the writer loads on use. */
 async function writeSarif(file: string, stacks: readonly StackPlan[], evidence: ComplianceReport | undefined) {
-    const { policySarif } = await import("../offline/sarif");
+    const { policySarif } = await import("../offline/report/sarif");
     const records = evidence?.stacks.flatMap((s) => s.records);
     write(file, JSON.stringify(policySarif(stacks, { records }), null, 2) + "\n");
 }

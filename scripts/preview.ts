@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ensureEngine } from "../engine/cli";
 import { PreviewWorkspace, previewStacks, StackPreview } from "../engine/preview";
-import { listStacks } from "../offline/stackFiles";
+import { listStacks } from "../offline/runtime/stackFiles";
 import { parseFlags } from "./flags";
 
 export const USAGE = `usage: npm run preview -- (--stack NAME | --all) [options]

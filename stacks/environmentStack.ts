@@ -5,7 +5,12 @@ import { pipelineArtifactPrefix, projectRoleName } from "../components/buildProj
 import { ServicePipeline } from "../components/servicePipeline";
 import { natGatewaysFor, ServiceNetwork } from "../components/network";
 import { fargateTarget } from "../targets/fargate/target";
-import { DEFAULT_PUBLISHER_SERVICES, PipelineNotifications } from "../components/notifications";
+import {
+    DEFAULT_PUBLISHER_SERVICES,
+    notificationTopicName,
+    PipelineNotifications,
+    topicArnOf,
+} from "../components/notifications";
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
 import { eventBusPolicy } from "../components/pushTrigger";
@@ -127,12 +132,15 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
               },
         opts,
     );
+    const topicName = notificationTopicName(env);
     const notifications = new PipelineNotifications(
         `${env}-notifications`,
         {
             kmsKeyArn: key.keyArn,
             accountId: config.accountId,
             partition,
+            region: config.region,
+            topicName,
             emails: config.notificationEmails,
             secretEmails: config.secretKeys.includes("notificationEmails"),
         },
@@ -168,9 +176,9 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 branch: config.branches[env],
                 requireApproval: config.requireApproval,
                 artifactBucketName: bucketName,
-                artifactBucketArn: bucket.bucketArn,
                 kmsKeyArn: key.keyArn,
-                notificationTopicArn: notifications.topicArn,
+                kmsKeyAlias: artifactKeyAlias(env),
+                notificationTopicArn: topicArnOf(partition, config.region, config.accountId, topicName),
                 logRetentionDays: config.logRetentionDays,
                 previous: previous && {
                     env: previous,
@@ -188,7 +196,8 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 maxCriticalFindings: config.imageScan.maxCritical,
                 maxHighFindings: config.imageScan.maxHigh,
             },
-            { ...opts, dependsOn: [bucket] },
+            // The topic is named by ARN, not by output: the pipeline waits for it (and the bucket) as before.
+            { ...opts, dependsOn: [bucket, notifications] },
         );
         pipelines[service.name] = pipeline.pipelineName;
         endpoints[service.name] = pipeline.endpoint;

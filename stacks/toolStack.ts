@@ -14,9 +14,11 @@ import { ENVIRONMENTS, EnvironmentName } from "../domain/config";
 import {
     artifactBucketName,
     artifactKeyAlias,
+    bucketArn as s3BucketArn,
     codeCommitRepositoryArn,
     defaultEventBusArn,
     eventForwarderRoleName,
+    formatArn,
     forwardRuleName,
     pipelineRoleName,
     roleArn,
@@ -53,7 +55,7 @@ export interface SourceRolePolicyInput {
  * `releases/`, which the environment's bucket policy also denies), one key (by alias).
  */
 export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDocument {
-    const bucketArn = `arn:${input.partition}:s3:::${artifactBucketName(input.envAccountId, input.region)}`;
+    const bucketArn = s3BucketArn(input.partition, artifactBucketName(input.envAccountId, input.region));
     return {
         Version: "2012-10-17",
         Statement: [
@@ -79,7 +81,13 @@ export function sourceRolePolicy(input: SourceRolePolicyInput): aws.iam.PolicyDo
                 Sid: "UseArtifactKey",
                 Effect: "Allow",
                 Action: [...CROSS_ACCOUNT_KEY_USE],
-                Resource: `arn:${input.partition}:kms:${input.region}:${input.envAccountId}:key/*`,
+                Resource: formatArn({
+                    partition: input.partition,
+                    service: "kms",
+                    region: input.region,
+                    accountId: input.envAccountId,
+                    resource: "key/*",
+                }),
                 Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": artifactKeyAlias(input.env) } },
             },
             {

@@ -2,7 +2,7 @@
 // buildspec, or what CodePipeline, ECS, EventBridge or VPC Flow Logs make with it) and those it must not. Every
 // name is read from the registered resources of the five stacks (never written here), and each row is evaluated by
 // test/access.test.ts against the policies the stacks register, with the target's resource policy.
-import type { RecordedResource, StackRun } from "../offline/mockRuntime";
+import type { RecordedResource, StackRun } from "../offline/runtime/mockRuntime";
 import { accountOf, PolicyDocument, RegisteredRole, registeredRoles } from "./iamEvaluator";
 import { readTemplate, resolveTemplate } from "./cfnTemplate";
 

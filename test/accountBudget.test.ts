@@ -7,7 +7,7 @@ import {
     budgetPlacement,
 } from "../components/accountBudget";
 import { BudgetConfig } from "../domain/config";
-import { RecordedResource, runStack } from "../offline/mockRuntime";
+import { RecordedResource, runStack } from "../offline/runtime/mockRuntime";
 
 const BUDGET: BudgetConfig = {
     monthlyLimitUsd: 500,

@@ -5,10 +5,10 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { CelEngine, Engine, TemplateFile } from "@aws/cloudformation-validate";
-import { actionsByScope, deployPermissions, TYPE_PERMISSIONS } from "../engine/deployRole";
+import { actionsByScope, deployPermissions, TYPE_PERMISSIONS } from "../deploy/role";
 import { PERMISSIONS_BOUNDARY_NAME } from "../domain/naming";
-import { planStack } from "../offline/plan";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+import { planStack } from "../offline/analysis/plan";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 
 const DIR = path.join(PROJECT_ROOT, "bootstrap");
 const TEMPLATES = ["account.yaml", "state.yaml"];
@@ -37,7 +37,8 @@ describe("bootstrap templates", () => {
         let engine: Engine;
         let dir: string;
         before(function () {
-            this.timeout(60000);
+            // Compiling the validator's WebAssembly takes seconds of CPU; on a busy shared runner, minutes.
+            this.timeout(300000);
             engine = new CelEngine();
             dir = fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-test-"));
         });
@@ -430,7 +431,7 @@ describe("bootstrap templates", () => {
         it("an unregistered type is an error that says where to add it", () => {
             expect(() => deployPermissions(["aws:ecs/service:Service", "aws:rds/instance:Instance"])).to.throw(
                 "no deploy permissions for aws:rds/instance:Instance: add the IAM actions that create, update, tag " +
-                    "and delete them to TYPE_PERMISSIONS in engine/deployRole.ts and to the deploy policy of " +
+                    "and delete them to TYPE_PERMISSIONS in deploy/role.ts and to the deploy policy of " +
                     "bootstrap/account.yaml",
             );
         });

@@ -35,7 +35,7 @@ const projectRolePolicy = (key: string, input: BuildRolePolicyInput & Partial<Re
         containerPortParameterName: input.containerPortParameterName,
         taskRoleArns: input.taskRoleArns,
     });
-import { runStack } from "../offline/mockRuntime";
+import { runStack } from "../offline/runtime/mockRuntime";
 import { RecordedResource, StackRun } from "./harness";
 import { scopeMismatches } from "./iamEvaluator";
 
@@ -238,7 +238,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
             env,
             serviceName: "orders-api",
             artifactBucketArn: bucketArn(partition, account),
-            kmsKeyArn: keyArn(partition, account),
+            kmsKeyAlias: `alias/cicd-${env}-artifacts`,
             ecrRepositoryArn: repoArn(partition, account),
             ...deployTarget(partition, account),
             ...(env === "qa"
@@ -275,17 +275,26 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 Resource: bucketArn(partition, account),
             },
         ];
+        // The key by its alias: its id is assigned at creation, the alias is known at preview.
+        const byAlias = (account: string) => ({
+            Resource: `arn:${partition}:kms:${GOV}:${account}:key/*`,
+            Condition: {
+                "ForAnyValue:StringEquals": {
+                    "kms:ResourceAliases": [`alias/cicd-${account === DEV ? "dev" : "qa"}-artifacts`],
+                },
+            },
+        });
         const keyUse = (account: string) => ({
             Sid: "UseArtifactKey",
             Effect: "Allow",
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-            Resource: keyArn(partition, account),
+            ...byAlias(account),
         });
         const keyRead = (account: string) => ({
             Sid: "UseArtifactKey",
             Effect: "Allow",
             Action: ["kms:Decrypt", "kms:DescribeKey"],
-            Resource: keyArn(partition, account),
+            ...byAlias(account),
         });
         /** The statement of a project that publishes test reports to its one report group. */
         const publishReports = (account: string, group: string) => ({
@@ -547,9 +556,9 @@ const devArgs: PipelineBuildProjectsArgs = {
     env: "dev",
     serviceName: "orders-api",
     artifactBucketName: `cicd-artifacts-${DEV}-${GOV}`,
-    artifactBucketArn: bucketArn("aws-us-gov", DEV),
     kmsKeyArn: keyArn("aws-us-gov", DEV),
-    ecrRepositoryArn: repoArn("aws-us-gov", DEV),
+    kmsKeyAlias: "alias/cicd-dev-artifacts",
+    ecrRepositoryName: "orders-api",
     target: fargateBuild(
         {
             clusterName: "orders-api",
@@ -565,7 +574,6 @@ const devArgs: PipelineBuildProjectsArgs = {
         },
         "app",
     ),
-    ecrRepositoryUrl: `${DEV}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     logRetentionDays: 90,
 };
 const qaArgs: PipelineBuildProjectsArgs = {
@@ -573,9 +581,8 @@ const qaArgs: PipelineBuildProjectsArgs = {
     accountId: QA,
     env: "qa",
     artifactBucketName: `cicd-artifacts-${QA}-${GOV}`,
-    artifactBucketArn: bucketArn("aws-us-gov", QA),
     kmsKeyArn: keyArn("aws-us-gov", QA),
-    ecrRepositoryArn: repoArn("aws-us-gov", QA),
+    kmsKeyAlias: "alias/cicd-qa-artifacts",
     target: fargateBuild(
         {
             ...(devArgs.target.facts as EcsServiceTarget),
@@ -585,7 +592,6 @@ const qaArgs: PipelineBuildProjectsArgs = {
         },
         "app",
     ),
-    ecrRepositoryUrl: `${QA}.dkr.ecr.${GOV}.amazonaws.com/orders-api`,
     previous: {
         env: "dev",
         accountId: DEV,
@@ -708,7 +714,7 @@ describe("PipelineBuildProjects under mocks", () => {
                         env: args.env,
                         serviceName: "orders-api",
                         artifactBucketArn: bucketArn("aws-us-gov", account),
-                        kmsKeyArn: keyArn("aws-us-gov", account),
+                        kmsKeyAlias: `alias/cicd-${args.env}-artifacts`,
                         ecrRepositoryArn: repoArn("aws-us-gov", account),
                         ...deployTarget("aws-us-gov", account),
                         previous: args.previous,

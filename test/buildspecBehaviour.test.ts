@@ -2,6 +2,8 @@ import * as crypto from "crypto";
 import * as path from "path";
 import { expect } from "chai";
 import { BUILDSPEC_DIR, BuildProjectKey, stepFacts } from "../components/buildProjects";
+import { artifactBucketName, formatArn } from "../domain/naming";
+import { partitionOfRegion } from "../domain/regions";
 import { FARGATE_PIPELINE_STEPS } from "../targets/fargate/deployStep";
 
 const BUILDSPEC_FILES = stepFacts(FARGATE_PIPELINE_STEPS, (step) => step.buildspec);
@@ -16,9 +18,15 @@ const OTHER_DIGEST = `sha256:${"b".repeat(64)}`;
 const BUILD_UUID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const IMAGE_TAG = `${COMMIT}-${BUILD_UUID}`;
 const registry = (account: string) => `${account}.dkr.ecr.${REGION}.amazonaws.com`;
-const DEV_BUCKET = `cicd-artifacts-${DEV}-${REGION}`;
-const QA_BUCKET = `cicd-artifacts-${QA}-${REGION}`;
-const QA_KEY = `arn:aws-us-gov:kms:${REGION}:${QA}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const DEV_BUCKET = artifactBucketName(DEV, REGION);
+const QA_BUCKET = artifactBucketName(QA, REGION);
+const QA_KEY = formatArn({
+    partition: partitionOfRegion(REGION)!,
+    service: "kms",
+    region: REGION,
+    accountId: QA,
+    resource: "key/1234abcd-12ab-34cd-56ef-1234567890ab",
+});
 
 const devEnv = {
     SERVICE_NAME: "orders-api",
@@ -93,11 +101,15 @@ describe("buildspecs run against fake aws and docker", function () {
             environment: "dev",
             imageTag: IMAGE_TAG,
         });
-        // The CycloneDX SBOM of the production dependencies, from the lockfile, goes with the image artifact.
-        expect(r.calls).to.include(
-            "npm exec --yes --package @cyclonedx/cyclonedx-npm@6.0.1 -- cyclonedx-npm --omit dev --package-lock-only " +
-                "--output-reproducible --spec-version 1.6 --mc-type application --output-format JSON --output-file sbom.cdx.json",
-        );
+        // The CycloneDX SBOM of the production dependencies, from the lockfile, goes with the image artifact; the
+        // generator is installed from its own lockfile with an empty user config and the pipeline's registry.
+        const sbomCalls = r.calls.filter((c) => c.startsWith("npm ci") || c.startsWith("cyclonedx-npm"));
+        expect(sbomCalls).to.deep.equal([
+            "npm ci --userconfig empty-npmrc --registry https://registry.npmjs.org/ --ignore-scripts --omit optional " +
+                "--no-audit --no-fund",
+            "cyclonedx-npm --omit dev --package-lock-only --output-reproducible --spec-version 1.6 --mc-type application " +
+                "--output-format JSON --output-file sbom.cdx.json",
+        ]);
         expect(JSON.parse(r.file("sbom.cdx.json")).bomFormat).to.equal("CycloneDX");
     });
 

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 
 export type Template = { Parameters?: Record<string, any>; Mappings?: any; Conditions?: any; Resources: any };
 

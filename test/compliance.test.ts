@@ -17,17 +17,17 @@ import {
     RESULTS,
     StackCompliance,
     stackCompliance,
-} from "../offline/compliance";
+} from "../offline/analysis/compliance";
 import {
     COMPLIANCE_FILES,
     csvField,
     formatComplianceMarkdown,
     formatRecordsCsv,
     writeComplianceFiles,
-} from "../offline/complianceFormat";
-import { evaluatePolicies, readPolicyPackConfig } from "../offline/policyRunner";
-import { runStack, StackRun } from "../offline/mockRuntime";
-import { listStacks, PROJECT_ROOT } from "../offline/stackFiles";
+} from "../offline/report/complianceFormat";
+import { evaluatePolicies, readPolicyPackConfig } from "../offline/analysis/policyRunner";
+import { runStack, StackRun } from "../offline/runtime/mockRuntime";
+import { listStacks, PROJECT_ROOT } from "../offline/runtime/stackFiles";
 import { defineStack } from "../stacks/program";
 import { parseArgs } from "../scripts/plan";
 

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { StackConfigError, validateStackConfig } from "../domain/config";
 import { CONFIG_KEYS, sharedKeys } from "../domain/configSchema";
-import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/stackFiles";
+import { PROJECT_ROOT, PulumiCliError, resolveStackConfig } from "../offline/runtime/stackFiles";
 import { asUserWould, planStack, runProgram } from "./harness";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"];
@@ -379,16 +379,44 @@ describe("stack config", () => {
                 "secrets of an unknown service, of another account, and for PORT",
                 "prod",
                 {
-                    serviceSecrets: [
-                        "billing-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd",
-                        "orders-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd",
-                        "orders-api:PORT=arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd",
-                    ],
+                    serviceSettings: {
+                        "billing-api": {
+                            secrets: {
+                                TOKEN: "arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd",
+                            },
+                        },
+                        "orders-api": {
+                            secrets: {
+                                TOKEN: "arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd",
+                                PORT: "arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd",
+                            },
+                        },
+                    },
                 },
                 [
-                    `${NS}:serviceSecrets[0]: found "billing-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd", expected a service of this stack (orders-api)`,
-                    `${NS}:serviceSecrets[1]: found "orders-api:TOKEN=arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd", expected a Secrets Manager secret ARN of this account and region (arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:<name>-<6 characters>, optionally :<json-key>:<version-stage>:<version-id>)`,
-                    `${NS}:serviceSecrets[2]: found "orders-api:PORT=arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd", expected a variable other than PORT (the task definition sets PORT to containerPort)`,
+                    `${NS}:serviceSettings.orders-api.secrets.PORT: found "arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd", expected a variable other than PORT (the task definition sets PORT to containerPort)`,
+                ],
+            ],
+            [
+                "secrets of an unknown service and of another account",
+                "prod",
+                {
+                    serviceSettings: {
+                        "billing-api": {
+                            secrets: {
+                                TOKEN: "arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd",
+                            },
+                        },
+                        "orders-api": {
+                            secrets: {
+                                TOKEN: "arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd",
+                            },
+                        },
+                    },
+                },
+                [
+                    `${NS}:serviceSettings.billing-api: found {"secrets":{"TOKEN":"arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:t-Ab12Cd"}}, expected settings of a service of this stack (orders-api)`,
+                    `${NS}:serviceSettings.orders-api.secrets.TOKEN: found "arn:aws-us-gov:secretsmanager:us-gov-west-1:141421356237:secret:t-Ab12Cd", expected a Secrets Manager secret ARN of this account and region (arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:<name>-<6 characters>, optionally :<json-key>:<version-stage>:<version-id>)`,
                 ],
             ],
             [

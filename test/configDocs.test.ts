@@ -8,7 +8,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderConfigTable, renderProjectConfig } from "../domain/configDocs";
 import { CONFIG_KEYS } from "../domain/configSchema";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 
 const UPDATE = process.env.UPDATE_CONFIG_DOCS === "1";
 const PROJECT_FILE = path.join(PROJECT_ROOT, "Pulumi.yaml");

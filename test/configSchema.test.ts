@@ -340,7 +340,7 @@ describe("stack config: the mistakes of issue 11", () => {
             const valueFrom =
                 "arn:aws-us-gov:secretsmanager:us-gov-west-1:173205080756:secret:orders-api/database-Ab12Cd:password::";
             const run = await planStack("prod", {
-                overrides: { serviceSecrets: [`orders-api:DB_PASSWORD=${valueFrom}`] },
+                overrides: { serviceSettings: { "orders-api": { secrets: { DB_PASSWORD: valueFrom } } } },
             });
             const container = JSON.parse(taskDefinition(run).containerDefinitions)[0];
             expect(container.secrets).to.deep.equal([{ name: "DB_PASSWORD", valueFrom }]);
@@ -383,7 +383,7 @@ describe("stack config: the mistakes of issue 11", () => {
 
     it("suggests the closest key, case-insensitively, and nothing when none is close", () => {
         expect(closestKey("taskCPU", ["taskCpu", "taskMemory"])).to.equal("taskCpu");
-        expect(closestKey("servcies", ["services", "serviceSecrets"])).to.equal("services");
+        expect(closestKey("servcies", ["services", "serviceSettings"])).to.equal("services");
         expect(closestKey("colour", ["services", "taskCpu"])).to.equal(undefined);
     });
 

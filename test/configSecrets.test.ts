@@ -13,10 +13,10 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { StackConfigError } from "../domain/config";
 import { secretAllowedKeys, UNDECRYPTED_SECRET } from "../domain/configSchema";
-import { PlanReport } from "../offline/plan";
+import { PlanReport } from "../offline/analysis/plan";
 import { main as plan } from "../scripts/plan";
-import { PROJECT_ROOT } from "../offline/stackFiles";
-import { temporaryProject } from "../offline/temporaryProject";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
+import { temporaryProject } from "../offline/runtime/temporaryProject";
 import { RecordedResource, runProgram, StackRun } from "./harness";
 
 const NS = "devsecops-pipelines";

@@ -6,7 +6,7 @@ import {
     pullPolicyDocument,
     validateContainerRegistryArgs,
 } from "../components/containerRegistry";
-import { RecordedResource, runStack } from "../offline/mockRuntime";
+import { RecordedResource, runStack } from "../offline/runtime/mockRuntime";
 
 const KEY = "arn:aws-us-gov:kms:us-gov-west-1:271828182845:key/11111111-2222-3333-4444-555555555555";
 const QA_BUILD_ROLE = "arn:aws-us-gov:iam::161803398874:role/cicd-qa-orders-api-build";

@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { Decision, evaluate, PolicyDocument } from "./iamEvaluator";
 import { readTemplate, resolveTemplate, Template } from "./cfnTemplate";
-import { stackSecretsProvider } from "../engine/deploy";
+import { stackSecretsProvider } from "../deploy/stacks";
 import { PERMISSIONS_BOUNDARY_NAME } from "../domain/naming";
 
 const STACKS = ["tool", "dev", "qa", "stage", "prod"] as const;

@@ -8,9 +8,9 @@ import {
     GrantKind,
     policySourcesOf,
     resourceAccountOf,
-} from "../offline/crossAccount";
-import { runStack } from "../offline/mockRuntime";
-import { summariseCrossAccount } from "../offline/plan";
+} from "../offline/analysis/crossAccount";
+import { runStack } from "../offline/runtime/mockRuntime";
+import { summariseCrossAccount } from "../offline/analysis/plan";
 import * as docs from "./fixtures/crossAccount/policies.json";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
 import { ACCOUNTS } from "./accounts";

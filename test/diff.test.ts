@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { buildDiffReport, DiffReport, isEmptyDiff, StackDiff } from "../offline/diff";
-import { formatDiffMarkdown, formatDiffText } from "../offline/diffFormat";
-import { PolicyEvaluator, snapshotStack, StackSnapshot } from "../offline/plan";
-import { evaluatePolicies } from "../offline/policyRunner";
-import { replacingProperties } from "../offline/resourceRules";
+import { buildDiffReport, DiffReport, isEmptyDiff, StackDiff } from "../offline/analysis/diff";
+import { formatDiffMarkdown, formatDiffText } from "../offline/report/diffFormat";
+import { PolicyEvaluator, snapshotStack, StackSnapshot } from "../offline/analysis/plan";
+import { evaluatePolicies } from "../offline/analysis/policyRunner";
+import { replacingProperties } from "../offline/analysis/resourceRules";
 import { ACCOUNTS } from "./accounts";
 import { BASE_VARIANT, DiffVariant, diffProgram } from "./fixtures/diffProgram";
 import { govCloudOnly } from "./fixtures/policies";

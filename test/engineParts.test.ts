@@ -3,7 +3,7 @@ import { isCompatible } from "../engine/cli";
 import { importedFolders, previewArgs, requiredPlugins } from "../engine/preview";
 import { configFailures, placementOf } from "../engine/providers/aws";
 import { planSubnets } from "../engine/providers/awsx";
-import { answerInvoke } from "../offline/awsAnswers";
+import { answerInvoke } from "../offline/runtime/awsAnswers";
 
 describe("real-engine preview parts", () => {
     it("hands the engine as JavaScript exactly the folders the program and the policy pack import", () => {

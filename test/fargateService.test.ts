@@ -16,7 +16,7 @@ import {
     taskRoleTrustPolicy,
     validateFargateServiceArgs,
 } from "../targets/fargate/service";
-import { RecordedResource, runStack } from "../offline/mockRuntime";
+import { RecordedResource, runStack } from "../offline/runtime/mockRuntime";
 
 const ACCOUNT = "271828182845";
 const REPO_URL = `${ACCOUNT}.dkr.ecr.us-gov-west-1.amazonaws.com/orders-api`;

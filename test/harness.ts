@@ -1,9 +1,9 @@
 import { defineStack } from "../stacks/program";
 import { sharedKeys } from "../domain/configSchema";
-import { RunOptions, runStack, StackRun } from "../offline/mockRuntime";
+import { RunOptions, runStack, StackRun } from "../offline/runtime/mockRuntime";
 
-export { promiseOf } from "../offline/mockRuntime";
-export type { RecordedResource, StackRun } from "../offline/mockRuntime";
+export { promiseOf } from "../offline/runtime/mockRuntime";
+export type { RecordedResource, StackRun } from "../offline/runtime/mockRuntime";
 
 /** Runs the real program for `stack` under mocks, with its real Pulumi.<stack>.yaml unless told otherwise. */
 export function runProgram(stack: string, options: RunOptions = {}): Promise<StackRun> {

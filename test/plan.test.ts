@@ -2,9 +2,16 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evaluatePolicies, readPolicyPackConfig } from "../offline/policyRunner";
-import { buildReport, planStack, PlanReport, PolicyEvaluator } from "../offline/plan";
-import { accountsOfReport, formatMarkdown, formatText, mermaidDiagram } from "../offline/planFormat";
+import { evaluatePolicies, readPolicyPackConfig } from "../offline/analysis/policyRunner";
+import { buildReport, planStack, PlanReport, PolicyEvaluator } from "../offline/analysis/plan";
+import {
+    accountsOfReport,
+    formatMarkdown,
+    formatText,
+    MARKDOWN_BUDGET,
+    mermaidDiagram,
+} from "../offline/report/planFormat";
+import { emptyTables, sectionsOf } from "./commentShape";
 import { deployOrder, main, parseArgs } from "../scripts/plan";
 import { crossAccountProgram } from "./fixtures/crossAccountProgram";
 import { govCloudOnly } from "./fixtures/policies";
@@ -84,15 +91,39 @@ describe("offline plan", () => {
         }
         const md = fs.readFileSync(markdown, "utf8");
         const tool = report.stacks[0];
-        expect(md.split("\n").slice(0, 7)).to.deep.equal([
-            "## ✅ Offline plan: clean",
+        const violations = tool.policy.evaluated ? tool.policy.violations : [];
+        const undecided = violations.filter((v) => v.message.startsWith("can't run ")).length;
+        expect(md.split("\n").slice(0, 9)).to.deep.equal([
+            "## ✅ Offline plan: no mandatory finding in 5 stacks",
             "",
             "Planned without cloud credentials under Pulumi's mock runtime; a real `pulumi preview` may still differ where values are only known at deploy time.",
             "",
-            "| Stack | Account | Resources | Cross-account grants | Mandatory | Advisory | Quota warnings |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
-            `| tool | tool ${ACCOUNTS.tool} | ${tool.resources.total} | ${tool.crossAccount.length} | 0 | ${tool.policy.evaluated ? tool.policy.advisory : ""} | 0 |`,
+            "### Verdict per stack",
+            "",
+            "| Stack | Account | Verdict | Mandatory | Advisory | Undecided at preview | Cross-account grants | Quota warnings | Resources |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            `| tool | tool ${ACCOUNTS.tool} | ✅ clean | 0 | ${violations.length - undecided} | ${undecided} | ${tool.crossAccount.length} | 0 | ${tool.resources.total} |`,
         ]);
+        // The checked-in stacks' comment: the verdict, the access picture, then the quota warnings and the inventories,
+        // all of them whole (no cut), and no table without a row.
+        const quotaWarnings = report.stacks.flatMap((s) => s.quotas.filter((q) => q.status !== "ok")).length;
+        expect(sectionsOf(md).map((h) => h.replace(/ \(\d+.*\)$|: \d+ .*$/, ""))).to.deep.equal([
+            "✅ Offline plan: no mandatory finding in 5 stacks",
+            "Verdict per stack",
+            "Cross-account access",
+            ...(quotaWarnings > 0 ? ["Quota warnings"] : []),
+            ...(report.stacks.some(
+                (s) => s.policy.evaluated && s.policy.violations.some((v) => v.message.startsWith("can't run ")),
+            )
+                ? ["Decided only at deployment"]
+                : []),
+            "Cross-account grants",
+            "Quotas",
+            "Resources by type",
+        ]);
+        expect(emptyTables(md)).to.deep.equal([]);
+        expect(md).not.to.match(/^… \d+ more|not shown for room/m);
+        expect(Buffer.byteLength(md)).to.be.at.most(MARKDOWN_BUDGET);
     });
 
     it("exits 2 on a broken stack file and prints the config module's message, not a stack trace", async () => {
@@ -298,31 +329,25 @@ describe("offline plan", () => {
             accountsOfReport(report.stacks),
             report.stacks.flatMap((s) => s.crossAccount),
         );
-        // One node per kind of principal or resource per account (the key once, whatever its ARN), edges aggregated.
+        // Every configured account, in promotion order, chained invisibly before any grant (the layout keeps that
+        // order); one arrow per pair of accounts, both ways when each holds resources the other's principals use.
+        const a = (role: keyof typeof ACCOUNTS) => `a_${ACCOUNTS[role]}`;
         expect(diagram.split("\n")).to.deep.equal([
-            "flowchart LR",
-            `    subgraph a_${ACCOUNTS.tool}["tool (${ACCOUNTS.tool})"]`,
-            `        n_${ACCOUNTS.tool}_account_root["account root"]`,
-            `        n_${ACCOUNTS.tool}_IAM_roles["IAM roles"]`,
-            "    end",
-            `    subgraph a_${ACCOUNTS.dev}["dev (${ACCOUNTS.dev})"]`,
-            `        n_${ACCOUNTS.dev}_ECR_repositories["ECR repositories"]`,
-            `        n_${ACCOUNTS.dev}_event_bus["event bus"]`,
-            `        n_${ACCOUNTS.dev}_IAM_roles["IAM roles"]`,
-            `        n_${ACCOUNTS.dev}_KMS_key["KMS key"]`,
-            `        n_${ACCOUNTS.dev}_S3_bucket["S3 bucket"]`,
-            "    end",
-            `    subgraph a_${ACCOUNTS.qa}["qa (${ACCOUNTS.qa})"]`,
-            `        n_${ACCOUNTS.qa}_account_root["account root"]`,
-            "    end",
-            `    n_${ACCOUNTS.qa}_account_root -->|"pull images"| n_${ACCOUNTS.dev}_ECR_repositories`,
-            `    n_${ACCOUNTS.dev}_IAM_roles -->|"assume role"| n_${ACCOUNTS.tool}_IAM_roles`,
-            `    n_${ACCOUNTS.tool}_IAM_roles -->|"use key"| n_${ACCOUNTS.dev}_KMS_key`,
-            `    n_${ACCOUNTS.tool}_IAM_roles -->|"read objects, write objects"| n_${ACCOUNTS.dev}_S3_bucket`,
-            `    n_${ACCOUNTS.tool}_account_root -->|"put events"| n_${ACCOUNTS.dev}_event_bus`,
+            "flowchart TB",
+            `    ${a("tool")}["tool (${ACCOUNTS.tool})"]`,
+            `    ${a("dev")}["dev (${ACCOUNTS.dev})"]`,
+            `    ${a("qa")}["qa (${ACCOUNTS.qa})"]`,
+            `    ${a("stage")}["stage (${ACCOUNTS.stage})"]`,
+            `    ${a("prod")}["prod (${ACCOUNTS.prod})"]`,
+            `    ${a("tool")} ~~~ ${a("dev")}`,
+            `    ${a("dev")} ~~~ ${a("qa")}`,
+            `    ${a("qa")} ~~~ ${a("stage")}`,
+            `    ${a("stage")} ~~~ ${a("prod")}`,
+            `    ${a("tool")} <-->|"tool account root → dev:<br>put events<br>tool IAM roles → dev:<br>read objects<br>use key<br>write objects<br>dev IAM roles → tool:<br>assume role"| ${a("dev")}`,
+            `    ${a("qa")} -->|"qa account root → dev:<br>pull images"| ${a("dev")}`,
         ]);
         const md = formatMarkdown(report);
-        expect(md).to.include(`### Accounts and trust\n\n\`\`\`mermaid\n${diagram}\n\`\`\`\n`);
+        expect(md).to.include(`### Cross-account access (5 grants)\n\n\`\`\`mermaid\n${diagram}\n\`\`\`\n`);
         // Grants grouped by kind of principal and resource, with a count and one example.
         expect(md).to.include(
             `| dev | inbound | tool (${ACCOUNTS.tool}) account root | events:PutEvents | event bus in dev (${ACCOUNTS.dev}) | 1 | EventBusPolicy orders-api-bus-policy |\n`,

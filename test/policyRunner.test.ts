@@ -10,7 +10,7 @@ import {
     validateRemediateResourceOfType,
     validateResourceOfType,
 } from "@pulumi/policy";
-import { evaluatePolicies, readPolicyPackConfig } from "../offline/policyRunner";
+import { evaluatePolicies, readPolicyPackConfig } from "../offline/analysis/policyRunner";
 import { res, stackRun } from "../policy-pack/test/fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

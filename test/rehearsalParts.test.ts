@@ -44,7 +44,7 @@ describe("rehearsal: the Dockerfile contract", () => {
             "USER: the final stage runs as root (no USER); add USER 1000 (the task runs as uid 1000)",
             'CMD: ["npm","start"] starts npm, which writes to the read-only root filesystem; start node directly, ' +
                 'e.g. CMD ["node", "src/server.js"]',
-            "ENV API_TOKEN: a secret baked into the image; give it to the task from Secrets Manager (serviceSecrets)",
+            "ENV API_TOKEN: a secret baked into the image; give it to the task from Secrets Manager (the secrets of serviceSettings)",
         ]);
     });
 });
@@ -54,11 +54,44 @@ describe("rehearsal: the buildspecs' SBOM and audit", () => {
 
     it("the SBOM is generated with the image and travels in the image artifact of build-image and promote-image", () => {
         expect(buildspec("build-image.yml")).to.include(
-            'npm exec --yes --package "@cyclonedx/cyclonedx-npm@6.0.1" -- cyclonedx-npm --omit dev --package-lock-only',
+            '"$SBOM_TOOL_DIR/node_modules/.bin/cyclonedx-npm" --omit dev --package-lock-only',
         );
         for (const file of ["build-image.yml", "promote-image.yml"]) {
             expect(parse(buildspec(file)).artifacts.files, file).to.include("sbom.cdx.json");
         }
+    });
+
+    it("the SBOM generator is pinned by version and sha512 integrity and installed without the service's npm settings", () => {
+        const command = (parse(buildspec("build-image.yml")).phases.build.commands as string[]).find((c) =>
+            c.includes("cyclonedx-npm"),
+        )!;
+        const heredoc = (file: string) =>
+            JSON.parse(new RegExp(`cat > "\\$SBOM_TOOL_DIR/${file}" <<'JSON'\n([\\s\\S]*?)\nJSON\n`).exec(command)![1]);
+        expect(heredoc("package.json").dependencies).to.deep.equal({ "@cyclonedx/cyclonedx-npm": "6.0.1" });
+        const lock = heredoc("package-lock.json");
+        expect(lock.packages[""].dependencies).to.deep.equal({ "@cyclonedx/cyclonedx-npm": "6.0.1" });
+        const packages = Object.entries(lock.packages as Record<string, { version: string; integrity: string }>).filter(
+            ([name]) => name !== "",
+        );
+        expect(packages).to.have.length(22);
+        expect(
+            packages.filter(([, p]) => !/^sha512-[A-Za-z0-9+/]{86}==$/.test(p.integrity)).map(([n]) => n),
+        ).to.deep.equal([]);
+        expect(lock.packages["node_modules/@cyclonedx/cyclonedx-npm"].version).to.equal("6.0.1");
+        // Outside the source tree, an empty user config, the pipeline's registry, no install scripts.
+        expect(command).to.include('SBOM_TOOL_DIR="$(mktemp -d)"');
+        expect(command).to.include(
+            '(cd "$SBOM_TOOL_DIR" && npm ci --userconfig empty-npmrc --registry "$SBOM_TOOL_REGISTRY" --ignore-scripts',
+        );
+        expect(parse(buildspec("build-image.yml")).env.variables.SBOM_TOOL_REGISTRY).to.equal(
+            "https://registry.npmjs.org/",
+        );
+    });
+
+    it("no buildspec runs a package it did not pin (npm exec, npx, npm i -g)", () => {
+        const files = fs.readdirSync(path.join(__dirname, "..", "buildspecs")).filter((f) => f.endsWith(".yml"));
+        expect(files).to.have.length(8);
+        expect(files.filter((f) => /npm exec|npx |npm i -g/.test(buildspec(f)))).to.deep.equal([]);
     });
 
     it("publish-release names the SBOM in the manifest; promote-image refuses a manifest without one", () => {

@@ -7,8 +7,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { Log } from "sarif";
-import { ComplianceRecord, evaluateStackCompliance } from "../offline/compliance";
-import { planStack, StackPlan } from "../offline/plan";
+import { ComplianceRecord, evaluateStackCompliance } from "../offline/analysis/compliance";
+import { planStack, StackPlan } from "../offline/analysis/plan";
 import {
     CANNOT_DECIDE,
     componentOf,
@@ -17,8 +17,8 @@ import {
     fingerprint,
     policySarif,
     stableMessage,
-} from "../offline/sarif";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+} from "../offline/report/sarif";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 import { policyMetadata } from "../policy-pack/policies";
 import { defineStack } from "../stacks/program";
 import { main } from "../scripts/plan";

@@ -12,7 +12,7 @@ import {
     KEY_ADMIN_ACTIONS,
 } from "../components/crossAccountKmsKey";
 import { crossAccountTrustPolicy, PipelineRoleTrust } from "../components/pipelineRoleTrust";
-import { runStack } from "../offline/mockRuntime";
+import { runStack } from "../offline/runtime/mockRuntime";
 import { sourceRolePolicy } from "../stacks/toolStack";
 import { planStack, RecordedResource, StackRun } from "./harness";
 import { ACCOUNTS } from "./accounts";
@@ -150,12 +150,19 @@ for (const partition of ["aws", "aws-us-gov"]) {
             expect(KEY_ADMIN_ACTIONS).to.not.include.members(["kms:Decrypt", "kms:Encrypt", "kms:*"]);
         });
 
-        it("key administrator user: administration of the one key only", () => {
-            const keyArn = `arn:${partition}:kms:us-east-1:${DEV}:key/1234`;
-            expect(keyAdministratorUserPolicy(keyArn)).to.deep.equal({
+        it("key administrator user: administration of the one key only, named by its alias", () => {
+            expect(keyAdministratorUserPolicy(partition, "us-east-1", DEV, "alias/cicd-dev-artifacts")).to.deep.equal({
                 Version: "2012-10-17",
                 Statement: [
-                    { Sid: "AdministerArtifactKey", Effect: "Allow", Action: [...KEY_ADMIN_ACTIONS], Resource: keyArn },
+                    {
+                        Sid: "AdministerArtifactKey",
+                        Effect: "Allow",
+                        Action: [...KEY_ADMIN_ACTIONS],
+                        Resource: `arn:${partition}:kms:us-east-1:${DEV}:key/*`,
+                        Condition: {
+                            "ForAnyValue:StringEquals": { "kms:ResourceAliases": ["alias/cicd-dev-artifacts"] },
+                        },
+                    },
                 ],
             });
         });
@@ -359,7 +366,13 @@ describe("security components under mocks", () => {
         expect(one(run, "aws:iam/user:User").inputs.name).to.equal("key-admin");
         expect(byType(run, "aws:iam/accessKey:AccessKey")).to.have.length(0);
         const userPolicy = JSON.parse(one(run, "aws:iam/userPolicy:UserPolicy").inputs.policy);
-        expect(userPolicy.Statement[0].Resource).to.equal(key.state.arn);
+        // The user's ARN in the key policy is the one the user resolves to; its policy names the key by alias.
+        expect(one(run, "aws:iam/user:User").state.arn).to.equal(`arn:aws-us-gov:iam::${DEV}:user/key-admin`);
+        expect(key.dependencies).to.include(one(run, "aws:iam/user:User").urn);
+        expect(userPolicy.Statement[0]).to.deep.include({
+            Resource: `arn:aws-us-gov:kms:us-east-1:${DEV}:key/*`,
+            Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": ["alias/test-artifacts"] } },
+        });
     });
 
     it("CrossAccountKmsKey rejects a deletion window AWS does not allow", async () => {

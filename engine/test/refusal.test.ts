@@ -5,7 +5,7 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { PROJECT_ROOT } from "../../offline/stackFiles";
+import { PROJECT_ROOT } from "../../offline/runtime/stackFiles";
 import { ensureEngine } from "../cli";
 import { PreviewWorkspace, previewStack } from "../preview";
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { Deferred, keyVerdict, resourcePolicy, stackPolicy, UNKNOWN } from "./common";
-import { commandsOf } from "./codepipeline";
+import { Deferred, dependenciesOf, keyVerdict, known, resourcePolicy, stackPolicy, UNKNOWN } from "./common";
+import { commandsOf, IMAGE_SCAN_COMMAND, SECURITY_SCAN_COMMAND, UNIT_TEST_COMMAND } from "./codepipeline";
 
 /** Variable names that hold secrets. */
 export const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
@@ -204,6 +204,138 @@ export const codebuildSourceNoCredentials = resourcePolicy(
     }),
 );
 
+/** The logical lines of a buildspec's commands: comments removed, backslash continuations joined. */
+const logicalLines = (spec: string) =>
+    commandsOf(spec)
+        .replace(/\\\n\s*/g, " ")
+        .split("\n");
+
+/** A command's exit status thrown away: `|| true`, `|| :`, `|| exit 0`, `; exit 0`, `; true` at its end. */
+const MASKED = /\|\|\s*(true|:|exit\s+0)\s*(;|$)|;\s*(true|exit\s+0)\s*$/;
+/** Settings that keep a build going past a failed command. */
+const NEVER_FAILS = /(^\s*(-\s+)?|[;&|]\s*)set\s+\+e\b|\bon-failure\s*:\s*CONTINUE\b/im;
+const GATES: [string, RegExp][] = [
+    ["unit tests", UNIT_TEST_COMMAND],
+    ["security scan", SECURITY_SCAN_COMMAND],
+    ["image scan", IMAGE_SCAN_COMMAND],
+];
+/** Within a gate's buildspec, a linter run as a scanner (its security rules live in its config file). */
+const LINTER = /\beslint\b/;
+
+/**
+ * Why a buildspec's tests or scans can no longer fail the build, or undefined. A masked gate command is accepted
+ * only when it writes a JSON report to a file (`--json ... > FILE`) that a later line reads (the verdict is taken
+ * from the report, as the security scan's npm audit does).
+ */
+export function gateCannotFail(spec: string): string | undefined {
+    const lines = logicalLines(spec);
+    const gates = GATES.filter(([, pattern]) => lines.some((l) => pattern.test(l)));
+    if (gates.length === 0) return undefined;
+    const never = NEVER_FAILS.exec(commandsOf(spec));
+    if (never) return `it runs ${gates.map(([g]) => g).join(", ")} under "${never[0].trim().replace(/^-\s+/, "")}"`;
+    for (const [i, line] of lines.entries()) {
+        const gate = gates.find(([, pattern]) => pattern.test(line)) ?? (LINTER.test(line) ? ["lint"] : undefined);
+        if (!gate || !MASKED.test(line)) continue;
+        const report = /--json\b.*?>\s*("[^"]+"|\S+)/.exec(line)?.[1];
+        const judged =
+            report && report !== "/dev/null" && lines.slice(i + 1).some((l) => l.includes(report.replace(/"/g, "")));
+        if (!judged)
+            return `its ${gate[0]} command ignores its exit status: ${line.trim().replace(/^-\s+/, "").replace(/\s+/g, " ").slice(0, 160)}`;
+    }
+    return undefined;
+}
+
+export const codebuildGatesCanFail = resourcePolicy(
+    {
+        name: "codebuild-gates-can-fail",
+        summary:
+            "A project whose buildspec runs unit tests or a security or image scan can still fail on them: no `|| true`, `|| :`, `; exit 0`, `set +e` or on-failure CONTINUE around the gate commands.",
+        severity: "high",
+        nist: ["SA-11", "RA-5", "SI-2"],
+    },
+    validateResourceOfType(aws.codebuild.Project, (project, args, report) => {
+        const deferred = new Deferred();
+        const spec = deferred.read(() => project.source?.buildspec);
+        deferred.finish();
+        if (typeof spec !== "string") return;
+        const why = gateCannotFail(spec);
+        if (why) {
+            report(
+                `CodeBuild project "${args.name}" cannot fail on its gate: ${why}; required: the build fails when ` +
+                    `the tests or scans fail; fix: remove the masking, or keep the report and fail on its findings.`,
+            );
+        }
+    }),
+);
+
+/** Commands or settings that fetch code or packages without verifying TLS certificates. */
+const TLS_UNVERIFIED =
+    /\bcurl\b[^\n]*\s(-k|--insecure)\b|\bwget\b[^\n]*--no-check-certificate|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0|strict-ssl[\s=]+false|http\.sslVerify[\s=]+false|GIT_SSL_NO_VERIFY|--trusted-host\b|--no-verify-ssl\b/i;
+
+export const codebuildTlsVerified = resourcePolicy(
+    {
+        name: "codebuild-source-tls-verified",
+        summary:
+            "CodeBuild fetches sources and packages with TLS verification: no insecureSsl source and no buildspec command that turns certificate checks off (curl -k, strict-ssl false, NODE_TLS_REJECT_UNAUTHORIZED=0, ...).",
+        severity: "high",
+        nist: ["SC-8", "SI-7"],
+    },
+    validateResourceOfType(aws.codebuild.Project, (project, args, report) => {
+        const deferred = new Deferred();
+        const sources = deferred.read(() => [project.source, ...(project.secondarySources ?? [])]);
+        deferred.finish();
+        if (sources === UNKNOWN) return;
+        const problems: string[] = [];
+        for (const s of sources) {
+            if (s?.insecureSsl === true) problems.push(`source ${s.type} sets insecureSsl true`);
+            const spec = known(() => s?.buildspec);
+            const found = typeof spec === "string" ? TLS_UNVERIFIED.exec(commandsOf(spec)) : null;
+            if (found) problems.push(`its buildspec runs ${JSON.stringify(found[0].trim())}`);
+        }
+        if (problems.length > 0) {
+            report(
+                `CodeBuild project "${args.name}" fetches without TLS verification: ${problems.join("; ")}; required: ` +
+                    `verified TLS; fix: remove insecureSsl and the flag (trust a private CA with its certificate).`,
+            );
+        }
+    }),
+);
+
+const ROLE = "aws:iam/role:Role";
+
+export const codebuildOwnStepRole = stackPolicy(
+    {
+        name: "codebuild-project-own-role",
+        summary:
+            "Every CodeBuild project runs under a service role of its own: no project runs under another step's role (a test step with the deploy role could deploy).",
+        severity: "high",
+        nist: ["AC-6", "AC-5"],
+    },
+    (args, report) => {
+        const projects = args.resources.filter((r) => r.isType(aws.codebuild.Project));
+        if (projects.length < 2) args.notApplicable("fewer than two CodeBuild projects");
+        const byRole = new Map<string, string[]>();
+        for (const p of projects) {
+            const role =
+                known(() => p.props.serviceRole as string | undefined) ??
+                dependenciesOf(p, "serviceRole").find((d) => d.type === ROLE)?.urn;
+            if (role) byRole.set(role, [...(byRole.get(role) ?? []), p.name]);
+        }
+        for (const [role, names] of byRole) {
+            if (names.length < 2) continue;
+            const shown = role.startsWith("urn:") ? `role "${role.split("::").pop()}"` : role;
+            for (const name of names.slice(1)) {
+                report(
+                    `CodeBuild project "${name}" runs under ${shown}, the role of project "${names[0]}"; required: one ` +
+                        `role per project (each step's role holds only that step's permissions); fix: give the project ` +
+                        `its own role.`,
+                    projects.find((p) => p.name === name)!.urn,
+                );
+            }
+        }
+    },
+);
+
 export const codebuildPolicies = [
     codebuildEncryptionKey,
     codebuildS3LogsEncrypted,
@@ -213,3 +345,6 @@ export const codebuildPolicies = [
     codebuildPrivilegedMode,
     codebuildSourceNoCredentials,
 ];
+
+/** What a project's commands can still fail on, how it fetches, which role it runs under. */
+export const codebuildBehaviourPolicies = [codebuildGatesCanFail, codebuildTlsVerified, codebuildOwnStepRole];

@@ -2,8 +2,12 @@ import * as aws from "@pulumi/aws";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import { PIPELINE_STEP_ROLES, PIPELINE_STEP_TAG } from "./pipelineSteps";
 import {
+    accountOfArn,
+    configuredBranch,
     contextOf,
     Deferred,
+    ownAccounts,
+    programAccounts,
     isProtected,
     keyVerdict,
     resourcePolicy,
@@ -26,6 +30,11 @@ export const UNIT_TEST_COMMAND = /\b(npm|yarn|pnpm)\s+(run\s+)?test\b|\bnpx\s+(j
 /** Commands that scan the source for vulnerable dependencies, secrets or insecure code. */
 export const SECURITY_SCAN_COMMAND =
     /\bnpm\s+audit\b|\bsecretlint\b|\bsemgrep\b|\bgitleaks\b|\btrufflehog\b|\btrivy\s+(fs|repo)\b|\bosv-scanner\b|\bgrype\b|eslint-plugin-security|\bsnyk\s+test\b/;
+/** Commands that judge a built image's vulnerability findings (the image scan gate). */
+export const IMAGE_SCAN_COMMAND =
+    /\baws\s+ecr\s+describe-image-scan-findings\b|\baws\s+inspector2\s+list-findings\b|\btrivy\s+image\b|\bgrype\s+\S/;
+/** Commands that push an image to a registry (build or promotion). */
+export const IMAGE_PUSH_COMMAND = /\bdocker\s+push\b|\bdocker\s+buildx\s+build\b[^\n]*--push\b|\bcrane\s+(copy|push)\b/;
 /** Commands that change what runs, by what they deploy to; a CodeBuild project running any of them deploys. */
 export const DEPLOY_COMMANDS: Readonly<Record<string, RegExp>> = {
     ECS: /\baws\s+ecs\s+(update-service|create-service|run-task|start-task)\b/,
@@ -79,7 +88,7 @@ interface Located {
     /** [stage index, runOrder]: compared lexicographically. */
     at: [number, number];
     /** What the action runs: unit tests, security scan, deploy (a CodeBuild action's buildspec, or category). */
-    runs: Set<"unit-tests" | "security-scan" | "deploy">;
+    runs: Set<"unit-tests" | "security-scan" | "image-scan" | "image-push" | "deploy">;
     /** Why it counts as a deploy (the first reason), when it does. */
     deploys?: string;
     /** The CodeBuild project it runs, when one of this stack. */
@@ -115,6 +124,8 @@ function actionsOf(pipeline: Record<string, any>, projects: PolicyResource[], de
                     const commands = typeof spec === "string" ? commandsOf(spec) : "";
                     if (UNIT_TEST_COMMAND.test(commands)) located.runs.add("unit-tests");
                     if (SECURITY_SCAN_COMMAND.test(commands)) located.runs.add("security-scan");
+                    if (IMAGE_SCAN_COMMAND.test(commands)) located.runs.add("image-scan");
+                    if (IMAGE_PUSH_COMMAND.test(commands)) located.runs.add("image-push");
                     const mark = deferred.read(() => project.props.tags?.[PIPELINE_STEP_TAG] as unknown);
                     const command = deployCommandOf(commands);
                     if (mark === "deploy") deploys(`project "${project.name}" is marked ${PIPELINE_STEP_TAG} "deploy"`);
@@ -274,9 +285,124 @@ export const pipelineNoPolling = resourcePolicy(
     }),
 );
 
+export const pipelineImageScanBeforeDeploy = stackPolicy(
+    {
+        name: "codepipeline-image-scan-before-deploy",
+        summary:
+            "A pipeline that pushes an image runs the image scan gate (a project whose buildspec judges the registry's scan findings: describe-image-scan-findings, inspector2 list-findings, trivy image, grype) after the push and before the first deploying action.",
+        severity: "high",
+        nist: ["RA-5", "SI-2", "SA-11"],
+    },
+    eachPipeline((pipeline, actions, report) => {
+        const deploy = firstDeploy(actions);
+        const push = actions.find((a) => a.runs.has("image-push"));
+        if (!deploy || !push) return;
+        const gate = actions.find((a) => a.runs.has("image-scan") && before(a, deploy) && !before(a, push));
+        if (!gate) {
+            const elsewhere = actions.filter((a) => a.runs.has("image-scan")).map(label);
+            report(
+                `Pipeline "${pipeline.name}" pushes an image at ${label(push)} and deploys at ${deployLabel(deploy)} ` +
+                    `without an image scan gate between them${elsewhere.length ? ` (the gate runs at ${elsewhere.join(", ")})` : ""}; ` +
+                    `required: an action whose project judges the image's scan findings (${IMAGE_SCAN_COMMAND.source}) ` +
+                    `after the push and before the deploy; fix: move the gate before "${deploy.stage}".`,
+            );
+        }
+    }),
+);
+
+export const pipelineOwnAccounts = stackPolicy(
+    {
+        name: "codepipeline-own-accounts",
+        summary:
+            "A pipeline, its artifact store key and its actions' roles are of this account; only a Source action may assume a role of the program's tool account.",
+        severity: "high",
+        nist: ["AC-3", "AC-6"],
+    },
+    (args, reportViolation) => {
+        const own = ownAccounts(contextOf(stackProvider(args.resources)));
+        const tool = programAccounts().tool;
+        eachPipeline((pipeline, _actions, report, deferred) => {
+            const problems: string[] = [];
+            const foreign = (what: string, arn: unknown, allowed: readonly string[]) => {
+                if (typeof arn !== "string") return;
+                const account = accountOfArn(arn);
+                if (account && !allowed.includes(account)) problems.push(`${what} ${arn} is of account ${account}`);
+            };
+            const role = deferred.read(() => pipeline.props.roleArn);
+            if (role !== UNKNOWN) foreign("the pipeline role", role, own);
+            const stores = deferred.read(() => (pipeline.props.artifactStores ?? []) as any[]);
+            if (stores !== UNKNOWN)
+                for (const store of stores) {
+                    const key = deferred.read(() => store.encryptionKey?.id);
+                    if (key !== UNKNOWN) foreign("the artifact store key", key, own);
+                }
+            const stages = deferred.read(() => (pipeline.props.stages ?? []) as any[]);
+            if (stages !== UNKNOWN)
+                for (const stage of stages)
+                    for (const a of stage.actions ?? []) {
+                        const arn = deferred.read(() => a.roleArn);
+                        if (arn === UNKNOWN) continue;
+                        const allowed = a.category === "Source" && tool ? [...own, tool] : own;
+                        foreign(`the role of action "${stage.name}/${a.name}"`, arn, allowed);
+                    }
+            if (problems.length > 0) {
+                report(
+                    `Pipeline "${pipeline.name}": ${problems.join("; ")}; required: this account (${own.join(", ") || "unknown"})` +
+                        `${tool ? `, and for Source actions the tool account (${tool})` : ""}; fix: use this account's ` +
+                        `key and roles.`,
+                );
+            }
+        })(args, reportViolation);
+    },
+);
+
+/** The environments whose branches take unreviewed pushes: their pipelines run on every commit. */
+const INTEGRATION_ENVIRONMENTS = ["dev", "qa"];
+
+export const pipelineReviewedBranch = stackPolicy(
+    {
+        name: "codepipeline-reviewed-branch",
+        summary:
+            "In stage and prod, source actions follow the environment's configured branch (<environment>Branch), never the dev or qa branch.",
+        severity: "high",
+        nist: ["CM-3", "CM-5"],
+    },
+    (args, reportViolation) => {
+        const ctx = contextOf(stackProvider(args.resources));
+        if (!isProtected(ctx)) args.notApplicable(`${ctx.environment} may follow any branch`);
+        const expected = configuredBranch(ctx.environment);
+        const integration = INTEGRATION_ENVIRONMENTS.map((e) => [e, configuredBranch(e)] as const).filter(
+            ([, b]) => b !== undefined && b !== expected,
+        );
+        eachPipeline((pipeline, actions, report, deferred) => {
+            for (const a of actions) {
+                if (a.category !== "Source") continue;
+                const branch = deferred.read(() => a.configuration.BranchName);
+                if (branch === UNKNOWN || branch === undefined) continue;
+                const of = integration.find(([, b]) => b === branch)?.[0];
+                if ((expected !== undefined && branch !== expected) || of) {
+                    report(
+                        `Pipeline "${pipeline.name}": source action ${label(a)} follows branch ${JSON.stringify(branch)}` +
+                            `${of ? ` (the ${of} branch)` : ""} in ${ctx.environment}; required: ` +
+                            `${expected ? JSON.stringify(expected) : "the environment's reviewed branch"} ` +
+                            `(${ctx.environment}Branch); fix: set BranchName to it.`,
+                    );
+                }
+            }
+        })(args, reportViolation);
+    },
+);
+
 export const codepipelinePolicies = [
     pipelineArtifactStoreCmk,
     pipelineApprovalBeforeDeploy,
     pipelineTestsAndScansBeforeDeploy,
     pipelineNoPolling,
+];
+
+/** The image scan gate's place, the accounts and the branch a pipeline really uses. */
+export const codepipelineBehaviourPolicies = [
+    pipelineImageScanBeforeDeploy,
+    pipelineOwnAccounts,
+    pipelineReviewedBranch,
 ];

@@ -438,3 +438,24 @@ export const globCovers = (pattern: string, value: string) =>
             .replace(/\?/g, ".")}$`,
         "i",
     ).test(value);
+
+/** The accounts of the program's five environments (the stack's `<environment>AccountId` config), by environment. */
+export function programAccounts(): Record<string, string> {
+    const config = new pulumi.Config(pulumi.getProject());
+    const out: Record<string, string> = {};
+    for (const env of KNOWN_ENVIRONMENTS) {
+        const id = config.get(`${env}AccountId`);
+        if (id) out[env] = id;
+    }
+    return out;
+}
+
+/** The branch whose pushes start an environment's pipeline (the stack's `<environment>Branch` config). */
+export const configuredBranch = (environment: string): string | undefined =>
+    new pulumi.Config(pulumi.getProject()).get(`${environment}Branch`);
+
+/** True when an Allow statement grants `action`: an Action pattern covers it, or NotAction does not list it. */
+export function grantsAction(s: Statement, action: string): boolean {
+    if (s.NotAction !== undefined) return !list(s.NotAction).some((a) => globCovers(a, action));
+    return list(s.Action).some((a) => globCovers(a, action));
+}

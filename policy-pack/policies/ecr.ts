@@ -1,6 +1,16 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { attachments, Deferred, keyVerdict, known, resourcePolicy, stackPolicy, UNKNOWN } from "./common";
+import {
+    attachments,
+    contextOf,
+    Deferred,
+    isProtected,
+    keyVerdict,
+    known,
+    resourcePolicy,
+    stackPolicy,
+    UNKNOWN,
+} from "./common";
 
 export const ecrImmutableTags = resourcePolicy(
     {
@@ -102,4 +112,26 @@ export const ecrLifecyclePolicy = stackPolicy(
     },
 );
 
+export const ecrNoForceDelete = resourcePolicy(
+    {
+        name: "ecr-no-force-delete",
+        summary: "ECR repositories in stage and prod do not set forceDelete (their images survive a stack destroy).",
+        severity: "high",
+        nist: ["CP-9", "SI-12"],
+    },
+    validateResourceOfType(aws.ecr.Repository, (repo, args, report) => {
+        const ctx = contextOf(args.provider);
+        if (!isProtected(ctx)) args.notApplicable(`${ctx.environment} may delete its repositories`);
+        if (repo.forceDelete === true) {
+            report(
+                `ECR repository "${args.name}" sets forceDelete true in ${ctx.environment}; required: forceDelete ` +
+                    `unset or false in stage and prod; fix: remove forceDelete (and protect the repository).`,
+            );
+        }
+    }),
+);
+
 export const ecrPolicies = [ecrImmutableTags, ecrScanOnPush, ecrKmsEncryption, ecrLifecyclePolicy];
+
+/** Retention of images in stage and prod. */
+export const ecrRetentionPolicies = [ecrNoForceDelete];

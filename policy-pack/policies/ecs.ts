@@ -14,6 +14,7 @@ interface Container {
     readonlyRootFilesystem?: boolean;
     logConfiguration?: { logDriver?: string };
     environment?: { name?: string; value?: string }[];
+    linuxParameters?: { capabilities?: { add?: string[]; drop?: string[] } };
 }
 
 /** The containers of JSON text, or undefined when it is not a JSON array. */
@@ -278,6 +279,68 @@ export const ecsImagesImmutable = stackPolicy(
     },
 );
 
+/** Linux capabilities a container may add back after dropping all: binding a port below 1024. */
+export const ALLOWED_ADDED_CAPABILITIES = ["NET_BIND_SERVICE"];
+
+export const ecsCapabilitiesDropped = resourcePolicy(
+    {
+        name: "ecs-container-capabilities-dropped",
+        summary: `Every container drops all Linux capabilities (linuxParameters.capabilities.drop ["ALL"]) and adds back none but ${ALLOWED_ADDED_CAPABILITIES.join(", ")} (no SYS_ADMIN, SYS_PTRACE, NET_ADMIN, ...).`,
+        severity: "high",
+        nist: ["AC-6", "CM-7"],
+    },
+    eachContainer((c, args, report) => {
+        const caps = c.linuxParameters?.capabilities ?? {};
+        const drop = (caps.drop ?? []).map((x) => String(x).toUpperCase());
+        const added = (caps.add ?? [])
+            .map((x) => String(x).toUpperCase().replace(/^CAP_/, ""))
+            .filter((x) => !ALLOWED_ADDED_CAPABILITIES.includes(x));
+        const problems = [
+            drop.includes("ALL") ? undefined : `drops ${drop.length ? JSON.stringify(drop) : "no capabilities"}`,
+            added.length > 0 ? `adds ${JSON.stringify(added)}` : undefined,
+        ].filter((p): p is string => !!p);
+        if (problems.length > 0) {
+            report(
+                `Task definition "${args.name}": container ${c.name} ${problems.join(" and ")}; required: ` +
+                    `linuxParameters.capabilities { drop: ["ALL"] } and no added capability but ` +
+                    `${ALLOWED_ADDED_CAPABILITIES.join(", ")}; fix: set capabilities { drop: ["ALL"] }.`,
+            );
+        }
+    }),
+);
+
+/**
+ * The oldest Fargate Linux platform version accepted: 1.4.0 (ephemeral storage encrypted with AES-256, task
+ * metadata v4, the network stack Fargate patches; FSBP ECS.10 asks for the latest). LATEST resolves to it or newer.
+ */
+export const MIN_FARGATE_PLATFORM = [1, 4, 0];
+
+export const ecsFargatePlatformVersion = resourcePolicy(
+    {
+        name: "ecs-fargate-platform-version",
+        summary: `Fargate services run platform version LATEST or ${MIN_FARGATE_PLATFORM.join(".")} and newer.`,
+        severity: "medium",
+        fsbp: ["ECS.10"],
+        nist: ["SI-2", "CM-6"],
+    },
+    validateResourceOfType(aws.ecs.Service, (service, args, report) => {
+        if (service.launchType !== "FARGATE" && !service.capacityProviderStrategies?.length) return;
+        const version = service.platformVersion ?? "LATEST";
+        if (version === "LATEST") return;
+        const parts = version.split(".").map(Number);
+        const old = MIN_FARGATE_PLATFORM.some((min, i) => {
+            const earlier = MIN_FARGATE_PLATFORM.slice(0, i).every((m, j) => (parts[j] ?? 0) === m);
+            return earlier && (parts[i] ?? 0) < min;
+        });
+        if (old || parts.some(Number.isNaN)) {
+            report(
+                `ECS service "${args.name}" runs Fargate platform version ${version}; required: LATEST or ` +
+                    `${MIN_FARGATE_PLATFORM.join(".")} and newer; fix: set platformVersion "LATEST".`,
+            );
+        }
+    }),
+);
+
 export const ecsPolicies = [
     ecsNoPublicIp,
     ecsCircuitBreaker,
@@ -290,3 +353,6 @@ export const ecsPolicies = [
     ecsContainerInsights,
     ecsImagesImmutable,
 ];
+
+/** Linux capabilities and the Fargate platform. */
+export const ecsRuntimePolicies = [ecsCapabilitiesDropped, ecsFargatePlatformVersion];

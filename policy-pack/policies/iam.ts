@@ -4,7 +4,7 @@ import {
     contextOf,
     Deferred,
     describeStatement,
-    globCovers,
+    grantsAction,
     isAllow,
     known,
     list,
@@ -46,7 +46,7 @@ function permissionDocuments(args: ResourceValidationArgs, deferred: Deferred): 
 }
 
 /** Runs `check` on every Allow statement of the resource's permission policies, then reports what must wait. */
-function eachAllow(check: (s: Statement, i: number, where: string, report: (m: string) => void) => void) {
+export function eachAllow(check: (s: Statement, i: number, where: string, report: (m: string) => void) => void) {
     return (args: ResourceValidationArgs, report: (m: string) => void) => {
         const deferred = new Deferred();
         for (const { where, statements } of permissionDocuments(args, deferred)) {
@@ -61,11 +61,6 @@ const isWildcardAction = (a: string) => a === "*" || /^[\w-]+:\*$/.test(a);
 const allResources = (s: Statement) => list(s.Resource).includes("*") || s.NotResource !== undefined;
 const resourcesText = (s: Statement) =>
     s.NotResource !== undefined ? `NotResource ${JSON.stringify(s.NotResource)}` : 'Resource "*"';
-/** The statement's actions that cover `action` (NotAction covers every action it does not list). */
-function grantsAction(s: Statement, action: string): boolean {
-    if (s.NotAction !== undefined) return !list(s.NotAction).some((a) => globCovers(a, action));
-    return list(s.Action).some((a) => globCovers(a, action));
-}
 
 export const iamNoWildcardAdmin = resourcePolicy(
     {
@@ -373,6 +368,96 @@ export const noCommercialArnsInOtherPartitions = resourcePolicy(
     },
 );
 
+/**
+ * Actions that let a principal give itself or another role more permissions: write or attach a policy to a
+ * role, user or group, or change what a managed policy says (privilege escalation paths, AWS IAM User Guide:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_manage-attach-detach.html).
+ */
+export const POLICY_WRITE_ACTIONS = [
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:AttachUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+];
+
+/** Resources of a statement that name more than one resource: a wildcard anywhere in the ARN, or NotResource. */
+const wildcardResources = (s: Statement): string[] =>
+    s.NotResource !== undefined
+        ? [`NotResource ${JSON.stringify(s.NotResource)}`]
+        : list(s.Resource).filter((r) => /[*?]/.test(r));
+
+export const iamNoPolicyWriteEscalation = resourcePolicy(
+    {
+        name: "iam-no-policy-write-escalation",
+        summary:
+            'No IAM statement allows writing, attaching or versioning policies (iam:PutRolePolicy, AttachRolePolicy, CreatePolicyVersion, ...; wildcards such as iam:Put* and iam:* expanded) on a wildcard of roles, users, groups or policies (role/*, policy/*, "*").',
+        severity: "critical",
+        nist: ["AC-6", "AC-3"],
+    },
+    eachAllow((s, i, where, report) => {
+        const actions = POLICY_WRITE_ACTIONS.filter((a) => grantsAction(s, a));
+        const wide = wildcardResources(s);
+        if (actions.length > 0 && wide.length > 0) {
+            report(
+                `IAM ${where}: ${describeStatement(s, i)} allows ${actions.join(", ")} on ${wide.join(", ")}; ` +
+                    `required: no policy writes on a wildcard of principals or policies (whoever holds it can grant ` +
+                    `itself anything); fix: remove the actions, or name the one role or policy they manage.`,
+            );
+        }
+    }),
+);
+
+/** One hour: the AWS default, and the longest a chained role session lasts anyway. */
+export const MAX_SESSION_SECONDS = 3600;
+
+export const iamRoleSessionDuration = resourcePolicy(
+    {
+        name: "iam-role-session-duration",
+        summary: `Roles keep the default session length: maxSessionDuration at most ${MAX_SESSION_SECONDS} seconds (one hour).`,
+        severity: "medium",
+        nist: ["AC-12", "AC-2"],
+    },
+    validateResourceOfType(aws.iam.Role, (role, args, report) => {
+        const seconds = role.maxSessionDuration;
+        if (seconds !== undefined && seconds > MAX_SESSION_SECONDS) {
+            report(
+                `Role "${args.name}" has maxSessionDuration ${seconds} (${(seconds / 3600).toFixed(1)} h); required: at ` +
+                    `most ${MAX_SESSION_SECONDS}; fix: remove maxSessionDuration or set it to ${MAX_SESSION_SECONDS}.`,
+            );
+        }
+    }),
+);
+
+/** Actions that start a pipeline or route events into a bus: each names the one pipeline or bus it reaches. */
+export const TRIGGER_ACTIONS = ["codepipeline:StartPipelineExecution", "events:PutEvents"];
+
+export const iamTriggersScoped = resourcePolicy(
+    {
+        name: "iam-pipeline-triggers-scoped",
+        summary:
+            'codepipeline:StartPipelineExecution and events:PutEvents (wildcards expanded) are allowed only on named pipelines and event buses, never on a wildcard or Resource "*".',
+        severity: "high",
+        nist: ["AC-6", "CM-5"],
+    },
+    eachAllow((s, i, where, report) => {
+        const actions = TRIGGER_ACTIONS.filter((a) => grantsAction(s, a));
+        const wide = wildcardResources(s);
+        if (actions.length > 0 && wide.length > 0) {
+            report(
+                `IAM ${where}: ${describeStatement(s, i)} allows ${actions.join(", ")} on ${wide.join(", ")}; ` +
+                    `required: the ARN of the one pipeline or event bus it triggers; fix: scope Resource to that ARN.`,
+            );
+        }
+    }),
+);
+
 export const iamPolicies = [
     iamNoWildcardAdmin,
     iamPassRoleScoped,
@@ -385,3 +470,6 @@ export const iamPolicies = [
     iamNoPrivilegedManagedPolicies,
     noCommercialArnsInOtherPartitions,
 ];
+
+/** Privilege escalation, sessions and pipeline triggers. */
+export const iamEscalationPolicies = [iamNoPolicyWriteEscalation, iamRoleSessionDuration, iamTriggersScoped];

@@ -1,18 +1,20 @@
 import type { EnforcementLevel, Policy } from "@pulumi/policy";
-import { codebuildPolicies } from "./codebuild";
-import { codepipelinePolicies } from "./codepipeline";
+import { codebuildBehaviourPolicies, codebuildPolicies } from "./codebuild";
+import { codepipelineBehaviourPolicies, codepipelinePolicies } from "./codepipeline";
 import { metadataOf, PolicyMetadata } from "./common";
-import { ecrPolicies } from "./ecr";
-import { ecsPolicies } from "./ecs";
-import { iamPolicies } from "./iam";
-import { kmsPolicies } from "./kms";
+import { ecrPolicies, ecrRetentionPolicies } from "./ecr";
+import { ecsPolicies, ecsRuntimePolicies } from "./ecs";
+import { iamEscalationPolicies, iamPolicies } from "./iam";
+import { kmsKeyPolicyPolicies, kmsPolicies } from "./kms";
 import { loggingPolicies } from "./logging";
-import { s3Policies } from "./s3";
+import { s3ContentPolicies, s3Policies } from "./s3";
 import { tagPolicies } from "./tags";
 import { resourcePolicyPolicies } from "./resourcePolicies";
-import { loadBalancerPolicies } from "./loadBalancers";
-import { networkPolicies } from "./network";
-import { protectionPolicies } from "./protection";
+import { loadBalancerBehaviourPolicies, loadBalancerPolicies } from "./loadBalancers";
+import { egressPolicies, networkPolicies } from "./network";
+import { protectionPolicies, sourceProtectionPolicies } from "./protection";
+import { eventPolicies } from "./events";
+import { auditPolicies } from "./audit";
 import { peoplePolicies } from "./people";
 import packageJson from "../package.json";
 
@@ -41,6 +43,20 @@ export const allPolicies: Policy[] = [
     ...networkPolicies,
     ...protectionPolicies,
     ...tagPolicies,
+    // Judged by behaviour: event routing, the audit trail, escalation, containers and load balancers, keys and
+    // buckets, pipelines.
+    ...eventPolicies,
+    ...auditPolicies,
+    ...iamEscalationPolicies,
+    ...ecsRuntimePolicies,
+    ...loadBalancerBehaviourPolicies,
+    ...egressPolicies,
+    ...kmsKeyPolicyPolicies,
+    ...s3ContentPolicies,
+    ...ecrRetentionPolicies,
+    ...sourceProtectionPolicies,
+    ...codebuildBehaviourPolicies,
+    ...codepipelineBehaviourPolicies,
 ];
 
 /** Name, summary, severity, AWS FSBP and NIST SP 800-53 ids and default level of every policy. */

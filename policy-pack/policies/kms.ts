@@ -8,13 +8,14 @@ import {
     isPublicPrincipal,
     isProtected,
     list,
+    accountOfArn,
     ownAccounts,
     resourcePolicy,
     Statement,
     statementsOf,
     UNKNOWN,
 } from "./common";
-import { foreignAccountsOf, overlyBroad, positiveValues } from "./principals";
+import { foreignAccountsOf, granteesOf, overlyBroad, positiveValues, sourceNotNarrowed } from "./principals";
 
 /** What another account may do with a key: use it, never administer it. */
 export const CROSS_ACCOUNT_KEY_ACTIONS = [
@@ -143,4 +144,95 @@ export const kmsCrossAccountLeastPrivilege = resourcePolicy(
     }),
 );
 
+export const kmsNoLockoutBypass = resourcePolicy(
+    {
+        name: "kms-key-policy-lockout-check",
+        summary:
+            "Keys and key policies never set bypassPolicyLockoutSafetyCheck: KMS refuses a policy that would lock the account out of its key.",
+        severity: "high",
+        nist: ["AC-3", "SC-12"],
+    },
+    (args, report) => {
+        if (!args.isType(aws.kms.Key) && !args.isType(aws.kms.KeyPolicy)) {
+            args.notApplicable("Policy only applies to aws.kms.Key and aws.kms.KeyPolicy");
+        }
+        if (args.props.bypassPolicyLockoutSafetyCheck === true) {
+            report(
+                `${args.isType(aws.kms.Key) ? "KMS key" : "Key policy"} "${args.name}" sets ` +
+                    `bypassPolicyLockoutSafetyCheck true; required: unset or false (the account must keep ` +
+                    `administering the key); fix: remove bypassPolicyLockoutSafetyCheck.`,
+            );
+        }
+    },
+);
+
+/**
+ * Service principals AWS documents as not sending aws:SourceAccount / aws:SourceArn to KMS, and the most they may
+ * get: EventBridge delivering to an encrypted SNS topic (SNS developer guide, "Configure KMS permissions for AWS
+ * services": the key policy of such a topic cannot use these conditions for events.amazonaws.com).
+ */
+export const SERVICES_WITHOUT_SOURCE_KEYS: Readonly<Record<string, readonly string[]>> = {
+    "events.amazonaws.com": ["kms:GenerateDataKey*", "kms:Decrypt"],
+};
+/** CloudWatch Logs names the log group in the encryption context; its ARN narrows the key to this account's groups. */
+const LOGS_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
+
+export const kmsServiceStatementsNarrowed = resourcePolicy(
+    {
+        name: "kms-key-policy-service-narrowed",
+        summary:
+            "A key policy statement for an AWS service requires aws:SourceAccount or aws:SourceArn of this account (CloudWatch Logs: its log-group encryption context of this account); a service that cannot send them (EventBridge to encrypted topics) gets only kms:GenerateDataKey* and kms:Decrypt.",
+        severity: "high",
+        nist: ["AC-3", "AC-6", "SC-12"],
+    },
+    onKeyPolicies((args, report, statements) => {
+        const own = ownAccounts(contextOf(args.provider));
+        statements.forEach((s, i) => {
+            const services = granteesOf(s).services.map((x) => x.toLowerCase());
+            if (!isAllow(s) || services.length === 0) return;
+            const why = sourceNotNarrowed(s, own);
+            if (!why) return;
+            const logs = positiveValues(s, LOGS_CONTEXT) ?? [];
+            if (logs.length > 0 && logs.every((a) => own.includes(accountOfArn(a) ?? ""))) return;
+            const context = logs.length > 0 ? `; ${LOGS_CONTEXT} ${JSON.stringify(logs)} is not of this account` : "";
+            const exempt = services.every((x) => SERVICES_WITHOUT_SOURCE_KEYS[x]);
+            const allowed = services.flatMap((x) => SERVICES_WITHOUT_SOURCE_KEYS[x] ?? []);
+            const extra = list(s.Action).filter((a) => !allowed.some((x) => x.toLowerCase() === a.toLowerCase()));
+            if (exempt && s.NotAction === undefined && extra.length === 0) return;
+            report(
+                `Key policy of "${args.name}": ${describeStatement(s, i)} lets ${services.join(", ")} use the key on ` +
+                    `behalf of any account (${why}${context}${exempt ? `; and it grants ${s.NotAction !== undefined ? "NotAction" : JSON.stringify(extra)} beyond ${JSON.stringify(allowed)}` : ""}); ` +
+                    `required: StringEquals aws:SourceAccount of this account (${own.join(", ") || "unknown"}) or ` +
+                    `aws:SourceArn of its resources; fix: add the condition.`,
+            );
+        });
+    }),
+);
+
+export const kmsAliasOwnKey = resourcePolicy(
+    {
+        name: "kms-alias-own-key",
+        summary:
+            "KMS aliases point at a key of this account (the roles that find the artifact key by alias, kms:ResourceAliases, must reach this account's key).",
+        severity: "high",
+        nist: ["SC-12", "AC-3"],
+    },
+    validateResourceOfType(aws.kms.Alias, (alias, args, report) => {
+        const own = ownAccounts(contextOf(args.provider));
+        const deferred = new Deferred();
+        const target = deferred.read(() => alias.targetKeyId);
+        deferred.finish();
+        const account = typeof target === "string" ? accountOfArn(target) : undefined;
+        if (account && !own.includes(account)) {
+            report(
+                `KMS alias "${args.name}" points at ${String(target)} of account ${account}; required: a key of this account ` +
+                    `(${own.join(", ") || "unknown"}); fix: set targetKeyId to this stack's key.`,
+            );
+        }
+    }),
+);
+
 export const kmsPolicies = [kmsRotation, kmsDeletionWindow, kmsNoPublicPrincipal, kmsCrossAccountLeastPrivilege];
+
+/** The lockout check, service statements and aliases. */
+export const kmsKeyPolicyPolicies = [kmsNoLockoutBypass, kmsServiceStatementsNarrowed, kmsAliasOwnKey];

@@ -156,6 +156,48 @@ export const elbFipsTlsPolicy = resourcePolicy(
     }),
 );
 
+export const elbTargetGroupHealthCheck = resourcePolicy(
+    {
+        name: "elb-target-group-health-check",
+        summary:
+            "Target groups keep their health check on (healthCheck.enabled not false): unhealthy tasks leave the load balancer and a failed deploy rolls back.",
+        severity: "medium",
+        nist: ["CP-10", "SI-4"],
+    },
+    validateResourceOfType(aws.lb.TargetGroup, (tg, args, report) => {
+        if (tg.targetType === "lambda") return;
+        if (tg.healthCheck?.enabled === false) {
+            report(
+                `Target group "${args.name}" has healthCheck.enabled false; required: a health check; fix: remove ` +
+                    `enabled: false and set the service's health path.`,
+            );
+        }
+    }),
+);
+
+/** Desync mitigation modes that block ambiguous requests (FSBP ELB.12); "monitor" only logs them. */
+export const DESYNC_MODES = ["defensive", "strictest"];
+
+export const elbDesyncMitigation = resourcePolicy(
+    {
+        name: "elb-desync-mitigation",
+        summary: `Application Load Balancers use desync mitigation mode ${DESYNC_MODES.join(" or ")} (the default is defensive; monitor lets HTTP desync requests through).`,
+        severity: "medium",
+        fsbp: ["ELB.12"],
+        nist: ["SI-10", "CM-6"],
+    },
+    validateResourceOfType(aws.lb.LoadBalancer, (lb, args, report) => {
+        if ((lb.loadBalancerType ?? "application") !== "application") return;
+        const mode = lb.desyncMitigationMode ?? "defensive";
+        if (!DESYNC_MODES.includes(mode)) {
+            report(
+                `Load balancer "${args.name}" has desyncMitigationMode ${JSON.stringify(mode)}; required: ` +
+                    `${DESYNC_MODES.join(" or ")}; fix: remove desyncMitigationMode (defensive) or set "strictest".`,
+            );
+        }
+    }),
+);
+
 export const loadBalancerPolicies = [
     elbHttpRedirect,
     elbDropInvalidHeaders,
@@ -163,3 +205,6 @@ export const loadBalancerPolicies = [
     elbTlsPolicy,
     elbFipsTlsPolicy,
 ];
+
+/** Health checks and HTTP desync mitigation. */
+export const loadBalancerBehaviourPolicies = [elbTargetGroupHealthCheck, elbDesyncMitigation];

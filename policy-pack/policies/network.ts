@@ -109,4 +109,52 @@ export const sgNoPublicAdminPorts = resourcePolicy(
     },
 );
 
+/** Egress rules of a security group (inline), a SecurityGroupEgressRule or an egress SecurityGroupRule. */
+function egressRules(args: ResourceValidationArgs, deferred: Deferred): { where: string; rule: any }[] {
+    const p = args.props;
+    switch (args.type) {
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+            return [{ where: `egress rule "${args.name}"`, rule: p }];
+        case "aws:ec2/securityGroupRule:SecurityGroupRule":
+            return p.type === "egress" ? [{ where: `security group rule "${args.name}"`, rule: p }] : [];
+        case "aws:ec2/securityGroup:SecurityGroup": {
+            const egress = deferred.read(() => (p.egress ?? []) as any[]);
+            if (egress === UNKNOWN) return [];
+            return egress.map((rule, i) => ({ where: `security group "${args.name}" egress ${i + 1}`, rule }));
+        }
+        default:
+            return args.notApplicable("Policy only applies to security groups and their egress rules");
+    }
+}
+
+export const sgEgressOnePort = resourcePolicy(
+    {
+        name: "ec2-security-group-egress-scoped",
+        summary:
+            "Security group egress names a protocol (TCP or UDP) and one port per rule: no all-traffic (-1) egress and no port ranges, so a task reaches only the ports it was given.",
+        severity: "high",
+        nist: ["SC-7", "AC-4"],
+    },
+    (args, report) => {
+        const deferred = new Deferred();
+        for (const { where, rule } of egressRules(args, deferred)) {
+            const protocol = String(deferred.peek(() => rule.ipProtocol ?? rule.protocol));
+            const from = deferred.peek(() => rule.fromPort);
+            const to = deferred.peek(() => rule.toPort);
+            const all = protocol === "-1" || protocol === "all";
+            if (all || from === undefined || from !== to) {
+                const found = all ? "all protocols and ports" : `${protocol} ports ${from ?? "?"}-${to ?? "?"}`;
+                report(
+                    `${sentence(where)} allows ${found}; required: TCP or UDP on one port per rule; fix: one rule ` +
+                        `per destination port (the egress entries of serviceSettings for the services' dependencies).`,
+                );
+            }
+        }
+        deferred.finish();
+    },
+);
+
 export const networkPolicies = [sgOnlyAuthorizedPublicPorts, sgNoPublicAdminPorts];
+
+/** Egress. */
+export const egressPolicies = [sgEgressOnePort];

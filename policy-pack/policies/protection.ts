@@ -42,4 +42,32 @@ export const statefulResourcesProtected = stackPolicy(
     },
 );
 
+const REPOSITORY = "aws:codecommit/repository:Repository";
+
+export const sourceRepositoriesProtected = stackPolicy(
+    {
+        name: "source-repositories-protected",
+        summary:
+            "CodeCommit repositories carry the protect resource option in every stack: they hold the only copy of the services' source and history.",
+        severity: "high",
+        nist: ["CP-9", "CM-3"],
+    },
+    (args, report) => {
+        const repositories = args.resources.filter((r) => r.type === REPOSITORY);
+        if (repositories.length === 0) args.notApplicable("no CodeCommit repository in the stack");
+        for (const r of repositories) {
+            if (r.opts.protect !== true) {
+                report(
+                    `CodeCommit repository "${r.name}" is not protected; required: the protect resource option, so ` +
+                        `that no update or destroy deletes the source; fix: pass { protect: true }.`,
+                    r.urn,
+                );
+            }
+        }
+    },
+);
+
 export const protectionPolicies = [statefulResourcesProtected];
+
+/** The source repositories of the tool stack. */
+export const sourceProtectionPolicies = [sourceRepositoriesProtected];

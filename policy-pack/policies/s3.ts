@@ -2,7 +2,10 @@ import * as aws from "@pulumi/aws";
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
 
 import {
+    accountOfArn,
     attachments,
+    grantsAction,
+    ownAccounts,
     contextOf,
     Deferred,
     isProtected,
@@ -284,6 +287,89 @@ export const s3NoForceDestroy = stackPolicy(
     },
 );
 
+/** A Deny for everyone of s3:PutObject (wildcards expanded) when `key` is not one of the values, by a negated operator. */
+function deniesUploadsUnless(s: Statement, key: string): string[] | undefined {
+    if (s.Effect !== "Deny" || !isPublicPrincipal(s.Principal) || !grantsAction(s, "s3:PutObject")) return undefined;
+    for (const [op, block] of Object.entries(s.Condition ?? {})) {
+        if (!/^StringNotEquals(IfExists)?$/.test(op)) continue;
+        for (const [k, v] of Object.entries(block ?? {})) if (k.toLowerCase() === key) return list(v);
+    }
+    return undefined;
+}
+
+export const s3UploadsRequireArtifactKey = stackPolicy(
+    {
+        name: "s3-bucket-uploads-require-stack-key",
+        summary:
+            "Bucket policies deny s3:PutObject unless it is encrypted with SSE-KMS (s3:x-amz-server-side-encryption aws:kms) under a customer-managed key of this account (s3:x-amz-server-side-encryption-aws-kms-key-id).",
+        severity: "high",
+        nist: ["SC-28", "SC-12"],
+    },
+    (args, reportViolation) => {
+        const own = ownAccounts(contextOf(stackProvider(args.resources)));
+        eachBucket((bucket, attached, report) => {
+            const statements = bucketStatements(attached);
+            const sse = statements.map((s) => deniesUploadsUnless(s, "s3:x-amz-server-side-encryption"));
+            const keys = statements.map((s) =>
+                deniesUploadsUnless(s, "s3:x-amz-server-side-encryption-aws-kms-key-id"),
+            );
+            const kmsOnly = sse.some((v) => v && v.length > 0 && v.every((x) => x.startsWith("aws:kms")));
+            const ownKey = keys.some(
+                (v) =>
+                    v && v.length > 0 && v.every((x) => own.includes(accountOfArn(x) ?? "") && /:key\/[^*?]+$/.test(x)),
+            );
+            const missing = [
+                kmsOnly ? undefined : 'StringNotEquals "s3:x-amz-server-side-encryption": "aws:kms"',
+                ownKey
+                    ? undefined
+                    : `StringNotEquals "s3:x-amz-server-side-encryption-aws-kms-key-id" with a key ARN of this account (${own.join(", ") || "unknown"})`,
+            ].filter((m): m is string => !!m);
+            if (missing.length > 0) {
+                report(
+                    `Bucket "${bucket.name}" accepts uploads not encrypted with its key: no Deny of s3:PutObject ` +
+                        `for Principal "*" with ${missing.join(", nor with ")}; required: both denies; fix: add them ` +
+                        `to the bucket's aws.s3.BucketPolicy.`,
+                );
+            }
+        })(args, reportViolation);
+    },
+);
+
+/** Where release manifests live: the record of what each environment promoted. */
+const RELEASES_PREFIX = "releases/";
+
+export const s3LifecycleKeepsReleases = stackPolicy(
+    {
+        name: "s3-lifecycle-keeps-current-versions",
+        summary:
+            "In stage and prod no lifecycle rule expires current object versions across the bucket or of the release manifests (releases/): only a rule limited to a pipeline's artifact prefix may.",
+        severity: "high",
+        nist: ["CP-9", "AU-11", "SI-12"],
+    },
+    (args, reportViolation) => {
+        const ctx = contextOf(stackProvider(args.resources));
+        if (!isProtected(ctx)) args.notApplicable(`${ctx.environment} may expire its objects`);
+        eachBucket((bucket, attached, report) => {
+            for (const lc of attached(T.lifecycle)) {
+                const rules = (known(() => lc.props.rules) ?? []) as any[];
+                for (const rule of rules) {
+                    const e = rule.expiration;
+                    if (rule.status !== "Enabled" || !e || (e.days === undefined && e.date === undefined)) continue;
+                    const prefix = String(rule.filter?.prefix ?? rule.filter?.and?.prefix ?? rule.prefix ?? "");
+                    if (prefix === "" || RELEASES_PREFIX.startsWith(prefix) || prefix.startsWith(RELEASES_PREFIX)) {
+                        report(
+                            `Bucket "${bucket.name}": lifecycle rule ${JSON.stringify(rule.id ?? "(no id)")} expires ` +
+                                `current versions ${prefix ? `under ${JSON.stringify(prefix)}` : "of every object"} in ` +
+                                `${ctx.environment}; required: expiration only under a pipeline's artifact prefix, never ` +
+                                `of ${RELEASES_PREFIX}; fix: add a filter prefix or expire noncurrent versions only.`,
+                        );
+                    }
+                }
+            }
+        })(args, reportViolation);
+    },
+);
+
 export const s3Policies = [
     s3EncryptionCmk,
     s3Versioning,
@@ -294,3 +380,6 @@ export const s3Policies = [
     s3Lifecycle,
     s3NoForceDestroy,
 ];
+
+/** What uploads must be encrypted with, and what a lifecycle may expire. */
+export const s3ContentPolicies = [s3UploadsRequireArtifactKey, s3LifecycleKeepsReleases];

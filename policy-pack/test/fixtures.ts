@@ -1,6 +1,6 @@
 import type { Policy } from "@pulumi/policy";
-import { evaluatePolicies, PolicyPackConfig, PolicyVerdict } from "../../offline/policyRunner";
-import type { RecordedResource, StackRun } from "../../offline/mockRuntime";
+import { evaluatePolicies, PolicyPackConfig, PolicyVerdict } from "../../offline/analysis/policyRunner";
+import type { RecordedResource, StackRun } from "../../offline/runtime/mockRuntime";
 
 /** Small recorded stacks for policy tests: an explicit "aws" provider plus the resources given. */
 export const PROJECT = "devsecops-pipelines";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { validatePolicyPackConfig } from "../../offline/policyRunner";
+import { validatePolicyPackConfig } from "../../offline/analysis/policyRunner";
 import { allPolicies } from "../policies";
 import { ecsPolicies } from "../policies/ecs";
 import { iamPolicies } from "../policies/iam";

@@ -52,9 +52,13 @@ describe("policy metadata", () => {
             "EC2.18",
             "EC2.53",
             "ECS.12",
+            "EC2.6",
+            "CloudWatch.15",
+            "ECS.10",
+            "ELB.12",
         ]) {
             expect(fsbp.has(id), id).to.equal(true);
         }
-        expect(policyMetadata.length).to.equal(67);
+        expect(policyMetadata.length).to.equal(94);
     });
 });

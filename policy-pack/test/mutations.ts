@@ -1,4 +1,4 @@
-import type { RecordedResource, StackRun } from "../../offline/mockRuntime";
+import type { RecordedResource, StackRun } from "../../offline/runtime/mockRuntime";
 import { PIPELINE_STEP_TAG } from "../../domain/pipelineSteps";
 import { DEPLOY_COMMAND } from "../policies/codepipeline";
 
@@ -12,6 +12,8 @@ export interface Mutation {
     readonly stack: string;
     /** What changed, on which resource. */
     readonly what: string;
+    /** The type of the resource changed, removed or added. */
+    readonly type: string;
     readonly run: StackRun;
 }
 
@@ -63,7 +65,19 @@ class Builder {
 
     replace(kind: string, what: string, target: RecordedResource, next: RecordedResource): void {
         const resources = this.run.resources.map((r) => (r === target ? next : r));
-        this.out.push({ kind, stack: this.run.stack, what, run: { ...this.run, resources } });
+        this.out.push({ kind, stack: this.run.stack, what, type: target.type, run: { ...this.run, resources } });
+    }
+
+    /** A copy of the run without `target`. */
+    remove(kind: string, what: string, target: RecordedResource): void {
+        const resources = this.run.resources.filter((r) => r !== target);
+        this.out.push({
+            kind,
+            stack: this.run.stack,
+            what: `${what} (${target.name})`,
+            type: target.type,
+            run: { ...this.run, resources },
+        });
     }
 
     /** A copy of the run with a new resource of the stack's provider, depending on `on`. */
@@ -87,6 +101,8 @@ class Builder {
             kind,
             stack: this.run.stack,
             what,
+            // An added resource attached to another mutates that one (an access key mutates its user).
+            type: on[0]?.type ?? type,
             run: { ...this.run, resources: [...this.run.resources, added] },
         });
     }
@@ -809,6 +825,422 @@ function partitions(b: Builder): void {
     }
 }
 
+/** The stack's config value of a program key (`devBranch`, `toolAccountId`, ...). */
+const configOf = (b: Builder, key: string) => String(b.run.config[`${b.run.project}:${key}`] ?? "");
+const withPattern = (fn: (p: Record<string, any>) => void) => (i: Inputs) => {
+    const p = JSON.parse(i.eventPattern);
+    fn(p);
+    i.eventPattern = JSON.stringify(p);
+};
+
+function eventRouting(b: Builder): void {
+    for (const rule of b.of("aws:cloudwatch/eventRule:EventRule")) {
+        if (!String(rule.inputs.eventPattern ?? "").includes("aws.codecommit")) continue;
+        b.change(
+            "events",
+            "branch filter removed (every branch)",
+            rule,
+            withPattern((p) => delete p.detail),
+        );
+        b.change(
+            "events",
+            "repository filter removed (every repository)",
+            rule,
+            withPattern((p) => delete p.resources),
+        );
+        b.change(
+            "events",
+            "branch filter widened to a prefix",
+            rule,
+            withPattern((p) => void (p.detail.referenceName = [{ prefix: "" }])),
+        );
+        b.change(
+            "events",
+            "branch filter turned into anything-but",
+            rule,
+            withPattern((p) => void (p.detail.referenceName = [{ "anything-but": ["main"] }])),
+        );
+        b.change(
+            "events",
+            "source filter removed",
+            rule,
+            withPattern((p) => void (delete p.source, delete p.resources)),
+        );
+    }
+    for (const t of b.of("aws:cloudwatch/eventTarget:EventTarget")) {
+        const partition = partitionOf(t);
+        b.change(
+            "events",
+            "target bus of a foreign account",
+            t,
+            (i) => void (i.arn = `arn:${partition}:events:us-gov-west-1:${FOREIGN_ACCOUNT}:event-bus/default`),
+        );
+        if (t.inputs.roleArn)
+            b.change(
+                "events",
+                "target role of a foreign account",
+                t,
+                (i) => void (i.roleArn = `arn:${partition}:iam::${FOREIGN_ACCOUNT}:role/events`),
+            );
+    }
+    for (const r of b.of("aws:iam/rolePolicy:RolePolicy")) {
+        b.document(
+            "events",
+            r,
+            "policy",
+            [
+                [
+                    "start or forward role widened to every pipeline or bus",
+                    (_d, s) => void (s.Resource = String(s.Resource).replace(/[^:/]+$/, "*")),
+                ],
+                ["start or forward role on Resource *", (_d, s) => void (s.Resource = "*")],
+                [
+                    "start or forward role given codepipeline:* and events:*",
+                    (_d, s) => void ((s.Action = ["codepipeline:*", "events:*"]), (s.Resource = "*")),
+                ],
+            ],
+            (s) => /StartPipelineExecution|PutEvents/.test(JSON.stringify(s.Action)),
+        );
+    }
+}
+
+function auditTrail(b: Builder): void {
+    for (const log of b.of("aws:ec2/flowLog:FlowLog")) {
+        b.remove("audit", "flow log removed", log);
+        b.change("audit", "flow log narrowed to ACCEPT", log, (i) => void (i.trafficType = "ACCEPT"));
+        b.change("audit", "flow log narrowed to REJECT", log, (i) => void (i.trafficType = "REJECT"));
+        b.change(
+            "audit",
+            "flow log sent to another account",
+            log,
+            (i) => void (i.logDestination = String(i.logDestination).replace(/:\d{12}:/, `:${FOREIGN_ACCOUNT}:`)),
+        );
+        b.change(
+            "audit",
+            "flow log delivered by a role of another account",
+            log,
+            (i) => void (i.iamRoleArn = String(i.iamRoleArn).replace(/::\d{12}:/, `::${FOREIGN_ACCOUNT}:`)),
+        );
+    }
+    for (const vpc of b.of("awsx:ec2:Vpc")) {
+        b.add("audit", "a second VPC without a flow log", vpc.type, "m-vpc", clone(vpc.inputs));
+    }
+    for (const alarm of b.of("aws:cloudwatch/metricAlarm:MetricAlarm")) {
+        b.change("audit", "failure alarm without action", alarm, (i) => void delete i.alarmActions);
+        b.change("audit", "failure alarm actions disabled", alarm, (i) => void (i.actionsEnabled = false));
+        b.change(
+            "audit",
+            "failure alarm notifies a topic of another account",
+            alarm,
+            (i) => void (i.alarmActions = [String(i.alarmActions[0]).replace(/:\d{12}:/, `:${FOREIGN_ACCOUNT}:`)]),
+        );
+    }
+    for (const sub of b.of("aws:sns/topicSubscription:TopicSubscription")) {
+        b.change(
+            "audit",
+            "subscription over plain HTTP to an outside endpoint",
+            sub,
+            (i) => void Object.assign(i, { protocol: "http", endpoint: "http://hooks.example.com/release" }),
+        );
+        b.change(
+            "audit",
+            "subscription to a queue of another account",
+            sub,
+            (i) =>
+                void Object.assign(i, {
+                    protocol: "sqs",
+                    endpoint: `arn:${partitionOf(sub)}:sqs:us-gov-west-1:${FOREIGN_ACCOUNT}:copy`,
+                }),
+        );
+    }
+    for (const param of b.of("aws:ssm/parameter:Parameter")) {
+        b.change(
+            "audit",
+            "plaintext parameter named as a secret",
+            param,
+            (i) => void Object.assign(i, { name: "/cicd/orders-api/db-password", insecureValue: "hunter2" }),
+        );
+        b.change(
+            "audit",
+            "plaintext parameter holding a database URL with password",
+            param,
+            (i) => void (i.insecureValue = "postgres://app:hunter2@db.internal:5432/orders"),
+        );
+    }
+}
+
+function escalation(b: Builder): void {
+    const partition = partitionOf(b.run.resources.find((r) => r.type === "aws:iam/role:Role") ?? b.run.resources[0]);
+    const own = configOf(b, `${b.environment}AccountId`);
+    const grant = (Action: string | string[], Resource: string) => (d: Doc) =>
+        void d.Statement.push({ Effect: "Allow", Action, Resource });
+    for (const r of b.of("aws:iam/rolePolicy:RolePolicy")) {
+        const doc = parseDoc(r.inputs.policy);
+        if (!doc) continue;
+        const edits: [string, (d: Doc) => void][] = [
+            ["iam:PutRolePolicy on role/*", grant("iam:PutRolePolicy", `arn:${partition}:iam::${own}:role/*`)],
+            ["iam:AttachRolePolicy on role/*", grant("iam:AttachRolePolicy", `arn:${partition}:iam::${own}:role/*`)],
+            [
+                "iam:CreatePolicyVersion on policy/*",
+                grant("iam:CreatePolicyVersion", `arn:${partition}:iam::${own}:policy/*`),
+            ],
+            ["iam:Put* on *", grant("iam:Put*", "*")],
+            ["iam:*Policy* on role/cicd-*", grant("iam:*Policy*", `arn:${partition}:iam::${own}:role/cicd-*`)],
+            [
+                "iam:UpdateAssumeRolePolicy on role/*",
+                grant("iam:UpdateAssumeRolePolicy", `arn:${partition}:iam::${own}:role/*`),
+            ],
+        ];
+        for (const [what, edit] of edits) {
+            const next = clone(doc);
+            edit(next);
+            b.change("escalation", what, r, (i) => void (i.policy = JSON.stringify(next)));
+        }
+    }
+    for (const role of b.of("aws:iam/role:Role")) {
+        b.change("escalation", "12-hour sessions", role, (i) => void (i.maxSessionDuration = 43200));
+        b.change("escalation", "2-hour sessions", role, (i) => void (i.maxSessionDuration = 7200));
+    }
+}
+
+function containersAndBalancers(b: Builder): void {
+    for (const td of b.of("aws:ecs/taskDefinition:TaskDefinition")) {
+        const edit = (what: string, fn: (c: Record<string, any>) => void) =>
+            b.change("containers", what, td, (i) => {
+                const cs = JSON.parse(i.containerDefinitions) as Record<string, any>[];
+                fn(cs[0]);
+                i.containerDefinitions = JSON.stringify(cs);
+            });
+        edit("SYS_ADMIN added", (c) => void (c.linuxParameters.capabilities.add = ["SYS_ADMIN"]));
+        edit("SYS_PTRACE added", (c) => void (c.linuxParameters.capabilities.add = ["SYS_PTRACE"]));
+        edit("drop-all removed", (c) => void delete c.linuxParameters.capabilities.drop);
+        edit("linuxParameters removed", (c) => void delete c.linuxParameters);
+    }
+    for (const s of b.of("aws:ecs/service:Service")) {
+        b.change("containers", "Fargate platform 1.3.0", s, (i) => void (i.platformVersion = "1.3.0"));
+        b.change("containers", "Fargate platform 1.2.0", s, (i) => void (i.platformVersion = "1.2.0"));
+    }
+    for (const tg of b.of("aws:lb/targetGroup:TargetGroup")) {
+        b.change("containers", "health check disabled", tg, (i) => void (i.healthCheck = { enabled: false }));
+    }
+    for (const lb of b.of("aws:lb/loadBalancer:LoadBalancer")) {
+        b.change("containers", "desync mitigation monitor", lb, (i) => void (i.desyncMitigationMode = "monitor"));
+    }
+    for (const rule of b.of("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) {
+        b.change(
+            "containers",
+            "egress widened to all traffic",
+            rule,
+            (i) => void (Object.assign(i, { ipProtocol: "-1" }), delete i.fromPort, delete i.toPort),
+        );
+        b.change(
+            "containers",
+            "egress widened to all TCP ports",
+            rule,
+            (i) => void Object.assign(i, { fromPort: 0, toPort: 65535 }),
+        );
+    }
+    for (const sg of b.of("aws:ec2/securityGroup:SecurityGroup").slice(0, 1)) {
+        b.change(
+            "containers",
+            "inline all-traffic egress",
+            sg,
+            (i) => void (i.egress = [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }]),
+        );
+    }
+}
+
+function keysAndBuckets(b: Builder): void {
+    for (const key of b.of("aws:kms/key:Key")) {
+        b.change("keys-buckets", "lockout safety check bypassed", key, (i) => {
+            i.bypassPolicyLockoutSafetyCheck = true;
+        });
+        b.document(
+            "keys-buckets",
+            key,
+            "policy",
+            [
+                ["service statement without aws:SourceAccount", (_d, s) => void delete s.Condition],
+                [
+                    "service statement for another account",
+                    (_d, s) => void (s.Condition = { StringEquals: { "aws:SourceAccount": FOREIGN_ACCOUNT } }),
+                ],
+            ],
+            (s) => isAllow(s) && servicePrincipals(s).length > 0 && conditionKeys(s).length > 0,
+        );
+        b.document(
+            "keys-buckets",
+            key,
+            "policy",
+            [
+                ["unconditioned service statement given kms:*", (_d, s) => void (s.Action = "kms:*")],
+                [
+                    "unconditioned service statement given kms:CreateGrant",
+                    (_d, s) => void (s.Action = [s.Action, "kms:CreateGrant"].flat()),
+                ],
+            ],
+            (s) => isAllow(s) && servicePrincipals(s).length > 0 && conditionKeys(s).length === 0,
+        );
+    }
+    for (const alias of b.of("aws:kms/alias:Alias")) {
+        b.change(
+            "keys-buckets",
+            "alias pointed at a key of another account",
+            alias,
+            (i) => void (i.targetKeyId = `arn:${partitionOf(alias)}:kms:us-gov-west-1:${FOREIGN_ACCOUNT}:key/0a1b2c3d`),
+        );
+    }
+    for (const bp of b.of("aws:s3/bucketPolicy:BucketPolicy")) {
+        b.document(
+            "keys-buckets",
+            bp,
+            "policy",
+            [["upload encryption deny removed", (d, s) => void d.Statement.splice(d.Statement.indexOf(s), 1)]],
+            (s) => s.Effect === "Deny" && /x-amz-server-side-encryption/.test(JSON.stringify(s.Condition)),
+        );
+        b.document(
+            "keys-buckets",
+            bp,
+            "policy",
+            [
+                [
+                    "upload key deny names a key of another account",
+                    (_d, s) => {
+                        const block = s.Condition.StringNotEqualsIfExists;
+                        const k = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+                        block[k] = String(block[k]).replace(/:\d{12}:/, `:${FOREIGN_ACCOUNT}:`);
+                    },
+                ],
+                ["upload key deny narrowed to GetObject", (_d, s) => void (s.Action = "s3:GetObject")],
+            ],
+            (s) => s.Effect === "Deny" && /aws-kms-key-id/.test(JSON.stringify(s.Condition)),
+        );
+    }
+    for (const lc of b.of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
+        if (!b.isProtected) continue;
+        b.change("keys-buckets", "current versions of every object expire", lc, (i) => {
+            i.rules = [...i.rules, { id: "expire-all", status: "Enabled", filter: {}, expiration: { days: 30 } }];
+        });
+        b.change("keys-buckets", "release manifests expire", lc, (i) => {
+            i.rules = [
+                ...i.rules,
+                { id: "expire-releases", status: "Enabled", filter: { prefix: "releases/" }, expiration: { days: 7 } },
+            ];
+        });
+    }
+    for (const repo of b.of("aws:ecr/repository:Repository")) {
+        if (b.isProtected) b.change("keys-buckets", "forceDelete on", repo, (i) => void (i.forceDelete = true));
+    }
+    for (const lp of b.of("aws:ecr/lifecyclePolicy:LifecyclePolicy")) {
+        b.remove("keys-buckets", "ECR lifecycle policy removed", lp);
+    }
+    for (const repo of b.of("aws:codecommit/repository:Repository")) {
+        b.replace("keys-buckets", `protect dropped (${repo.name})`, repo, { ...repo, protect: false });
+    }
+}
+
+/** `spec` with what `pattern` matches replaced. */
+const respec = (spec: string, pattern: RegExp, replace: (found: string) => string) => spec.replace(pattern, replace);
+
+function pipelineBehaviour(b: Builder): void {
+    const projects = b.of("aws:codebuild/project:Project");
+    const deployRole = projects.find((p) => p.inputs.tags?.[PIPELINE_STEP_TAG] === "deploy")?.inputs.serviceRole;
+    for (const p of projects) {
+        const spec = String(p.inputs.source?.buildspec ?? "");
+        const set = (what: string, next: string) => {
+            if (next !== spec)
+                b.change("pipelines", what, p, (i) => void (i.source = { ...i.source, buildspec: next }));
+        };
+        if (deployRole && p.inputs.serviceRole !== deployRole && p.inputs.tags?.[PIPELINE_STEP_TAG] !== "deploy")
+            b.change("pipelines", "project under the deploy step's role", p, (i) => void (i.serviceRole = deployRole));
+        b.change("pipelines", "source without TLS verification", p, (i) => void (i.source.insecureSsl = true));
+        set(
+            "buildspec fetches with curl -k",
+            spec.replace(/(\n\s+commands:\n)(\s+)/, "$1$2- curl -k -o tool.sh https://tools.example.com/tool.sh\n$2"),
+        );
+        set(
+            "buildspec turns npm strict-ssl off",
+            spec.replace(/(\n\s+commands:\n)(\s+)/, "$1$2- npm config set strict-ssl false\n$2"),
+        );
+        set(
+            "unit tests || true",
+            respec(spec, /^(\s+- npm test)$/m, (l) => `${l} || true`),
+        );
+        set(
+            "unit tests ; exit 0",
+            respec(spec, /^(\s+- npm test)$/m, (l) => `${l}; exit 0`),
+        );
+        set(
+            "secrets scan || true",
+            respec(spec, /\|\| SECRETS=\$\?/, () => "|| true"),
+        );
+        set(
+            "static analysis || :",
+            respec(spec, /\|\| LINT=\$\?/, () => "|| :"),
+        );
+        set(
+            "scan under set +e",
+            /secretlint|describe-image-scan-findings/.test(spec)
+                ? spec.replace(/(\n\s+commands:\n)(\s+)/, "$1$2- set +e\n$2")
+                : spec,
+        );
+        set(
+            "gate phase on-failure CONTINUE",
+            /describe-image-scan-findings|npm test/.test(spec)
+                ? spec.replace(/(\n(\s+)build:\n)/, "$1$2    on-failure: CONTINUE\n")
+                : spec,
+        );
+    }
+    const tool = configOf(b, "toolAccountId");
+    for (const pl of b.of("aws:codepipeline/pipeline:Pipeline")) {
+        const partition = partitionOf(pl);
+        b.change(
+            "pipelines",
+            "artifact store key of another account",
+            pl,
+            (i) =>
+                void (i.artifactStores[0].encryptionKey.id = String(i.artifactStores[0].encryptionKey.id).replace(
+                    /:\d{12}:/,
+                    `:${FOREIGN_ACCOUNT}:`,
+                )),
+        );
+        b.change(
+            "pipelines",
+            "pipeline role of another account",
+            pl,
+            (i) => void (i.roleArn = String(i.roleArn).replace(/::\d{12}:/, `::${FOREIGN_ACCOUNT}:`)),
+        );
+        b.change("pipelines", "source role of another account", pl, (i) => {
+            i.stages[0].actions[0].roleArn = `arn:${partition}:iam::${FOREIGN_ACCOUNT}:role/source`;
+        });
+        if (tool)
+            b.change("pipelines", "build action role in the tool account", pl, (i) => {
+                i.stages[1].actions[0].roleArn = `arn:${partition}:iam::${tool}:role/build`;
+            });
+        if (b.isProtected) {
+            b.change("pipelines", "follows the dev branch", pl, (i) => {
+                i.stages[0].actions[0].configuration.BranchName = configOf(b, "devBranch");
+            });
+            b.change("pipelines", "follows a feature branch", pl, (i) => {
+                i.stages[0].actions[0].configuration.BranchName = "feature/unreviewed";
+            });
+        }
+        const gate = (a: Action) =>
+            /describe-image-scan-findings/.test(
+                String(projects.find((p) => p.inputs.name === a.configuration?.ProjectName)?.inputs.source?.buildspec),
+            );
+        b.change("pipelines", "image scan gate moved after deploy", pl, (i) => {
+            const ss = i.stages as Stage[];
+            const moved = ss.flatMap((s) => s.actions.filter(gate));
+            for (const s of ss) s.actions = s.actions.filter((a) => !gate(a));
+            ss.push({ name: "After", actions: moved.map((a) => ({ ...a, runOrder: 1 })) });
+        });
+        b.change("pipelines", "image scan gate removed", pl, (i) => {
+            for (const s of i.stages as Stage[]) s.actions = s.actions.filter((a) => !gate(a));
+        });
+    }
+}
+
 /** A mutation's family: what it changes, without the resource and statement it changes it on. */
 export const familyOf = (m: Mutation) => `${m.kind}: ${m.what.replace(/ \(.*\)$/, "").replace(/ in [^ ]+$/, "")}`;
 
@@ -841,6 +1273,12 @@ export function allMutationsOf(run: StackRun, environment: string): Mutation[] {
         protection,
         providers,
         partitions,
+        eventRouting,
+        auditTrail,
+        escalation,
+        containersAndBalancers,
+        keysAndBuckets,
+        pipelineBehaviour,
     ])
         add(b);
     return b.out;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as path from "path";
-import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunner";
+import { evaluatePolicies, readPolicyPackConfig } from "../../offline/analysis/policyRunner";
 import { planStack } from "../../test/harness";
 import { allPolicies } from "../policies";
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ecsPolicies } from "../policies/ecs";
 import { loggingPolicies } from "../policies/logging";
 import { tagPolicies } from "../policies/tags";
-import { evaluatePolicies } from "../../offline/policyRunner";
+import { evaluatePolicies } from "../../offline/analysis/policyRunner";
 import { check, res, stackRun } from "./fixtures";
 
 const KEY = "arn:aws-us-gov:kms:us-gov-west-1:271828182845:key/1234";

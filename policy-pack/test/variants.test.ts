@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import * as path from "path";
-import { runStack } from "../../offline/mockRuntime";
-import { evaluatePolicies, readPolicyPackConfig } from "../../offline/policyRunner";
+import { runStack } from "../../offline/runtime/mockRuntime";
+import { evaluatePolicies, readPolicyPackConfig } from "../../offline/analysis/policyRunner";
 import { defineStack } from "../../stacks/program";
 import { asUserWould } from "../../test/harness";
 
@@ -34,9 +34,9 @@ function commercial(stack: string): Record<string, unknown> {
     if (stack === "stage" || stack === "prod") {
         overrides.certificateArn = arn("acm", "certificate/3f9c2a6e-8b1d-4e57-9a0c-2d6b7e1f4c85");
         overrides.keyAdministrators = [arn("iam", "role/KeyAdministrators", true)];
-        overrides.serviceSecrets = [
-            `orders-api:DATABASE_URL=${arn("secretsmanager", "secret:orders-api/database-url-Xy34Zw")}`,
-        ];
+        overrides.serviceSettings = {
+            "orders-api": { secrets: { DATABASE_URL: arn("secretsmanager", "secret:orders-api/database-url-Xy34Zw") } },
+        };
     }
     return overrides;
 }

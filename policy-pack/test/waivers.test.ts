@@ -11,7 +11,7 @@ import {
     evaluatePolicies,
     readPolicyPackConfig,
     validatePolicyPackConfig,
-} from "../../offline/policyRunner";
+} from "../../offline/analysis/policyRunner";
 import { check, PROJECT, res, stackRun, urnOf } from "./fixtures";
 
 const TODAY = "2026-06-15";

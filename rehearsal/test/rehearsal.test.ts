@@ -7,19 +7,13 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { advisoryRegistry, LocalRegistry, LODASH_COMMAND_INJECTION, refusingRegistry } from "../auditRegistry";
+import type { StackRun } from "../../offline/runtime/mockRuntime";
 import { containerPortParameterName } from "../../targets/fargate/service";
-import {
-    ACCOUNTS,
-    artifactKeyArn,
-    pulumiRevision,
-    rehearse,
-    RehearsalResult,
-    REGION,
-    targetGroupArn,
-} from "../pipeline";
+import { artifactBucketName, formatArn } from "../../domain/naming";
+import { ACCOUNTS, PARTITION, rehearse, RehearsalOptions, RehearsalResult, REGION, targetGroupArn } from "../pipeline";
 
 const SAMPLE = path.join(__dirname, "..", "..", "examples", "orders-api");
-const bucket = (account: string) => `cicd-artifacts-${account}-${REGION}`;
+const bucket = (account: string) => artifactBucketName(account, REGION);
 
 /** A copy of the sample named orders-api, changed by `plant`. */
 function copyOfSample(plant: (dir: string) => void = () => undefined): string {
@@ -47,14 +41,14 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         serviceDir: string,
         auditRegistry = advisories.url,
         environments?: ("dev" | "qa")[],
-        ports: { containerPort?: number; servedContainerPort?: number } = {},
+        more: Pick<RehearsalOptions, "containerPort" | "servedContainerPort" | "registration"> = {},
     ) =>
         rehearse({
             serviceDir,
             workDir: fs.mkdtempSync(path.join(os.tmpdir(), "rehearsal-")),
             auditRegistry,
             environments: environments ?? ["dev"],
-            ...ports,
+            ...more,
         });
 
     before(async () => {
@@ -94,7 +88,7 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
             expect(r.s3(bucket(account), sbomKey)).to.equal(devSbom);
             expect(r.s3Meta(bucket(account), sbomKey)).to.deep.equal({
                 sse: "aws:kms",
-                kmsKeyId: artifactKeyArn(account),
+                kmsKeyId: r.vars(env).ARTIFACT_KEY_ARN,
                 contentType: "application/vnd.cyclonedx+json",
             });
         }
@@ -105,12 +99,9 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         // the bootstrap image, and everything else (secrets, cpu, memory, ports, roles, tags) as Pulumi set it.
         for (const env of ["dev", "qa"] as const) {
             const service = r.ecsService(env);
-            const pulumi = pulumiRevision(env, "orders-api", {
-                CONTAINER_NAME: "app",
-                REPOSITORY_URI: `${ACCOUNTS[env]}.dkr.ecr.${REGION}.amazonaws.com/orders-api`,
-            });
+            const pulumi = r.pulumiRevision(env);
             expect(service.taskDefinition).to.not.equal(pulumi.arn);
-            expect(service.desiredCount).to.equal(2);
+            expect(service.desiredCount).to.equal(Number(r.vars(env).ECS_DESIRED_COUNT));
             expect(service.deployments!.map((d) => [d.status, d.rolloutState, d.taskDefinition])).to.deep.equal([
                 ["PRIMARY", "COMPLETED", service.taskDefinition],
             ]);
@@ -124,7 +115,7 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
             expect(deployed.tags).to.deep.equal(pulumi.tags);
             // No port change: the load balancer entry and the recorded port stay as pulumi up left them.
             expect(service.loadBalancers).to.deep.equal([
-                { targetGroupArn: targetGroupArn(env, "orders-api"), containerName: "app", containerPort: 3000 },
+                { targetGroupArn: targetGroupArn(env, "orders-api"), containerName: "orders-api", containerPort: 3000 },
             ]);
             expect(r.parameter(env, containerPortParameterName("orders-api"))).to.deep.equal({
                 value: "3000",
@@ -141,13 +132,20 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
             servedContainerPort: 3000,
         });
         expect(r.stoppedAt, JSON.stringify(r.actions.filter((a) => !a.ok))).to.equal(undefined);
-        const arn = (n: number) => `arn:aws-us-gov:ecs:${REGION}:${ACCOUNTS.dev}:task-definition/orders-api:${n}`;
+        const arn = (n: number) =>
+            formatArn({
+                partition: PARTITION,
+                service: "ecs",
+                region: REGION,
+                accountId: ACCOUNTS.dev,
+                resource: `task-definition/orders-api:${n}`,
+            });
         const portParameter = containerPortParameterName("orders-api");
         // Revisions 1 and 2 served 3000, pulumi up registered 3 on 8080; the deploy step registers 4 from it.
         const service = r.ecsService("dev");
         expect(service.taskDefinition).to.equal(arn(4));
         expect(service.loadBalancers).to.deep.equal([
-            { targetGroupArn: targetGroupArn("dev", "orders-api"), containerName: "app", containerPort: 8080 },
+            { targetGroupArn: targetGroupArn("dev", "orders-api"), containerName: "orders-api", containerPort: 8080 },
         ]);
         expect(service.deployments!.map((d) => [d.status, d.rolloutState, d.taskDefinition])).to.deep.equal([
             ["PRIMARY", "COMPLETED", arn(4)],
@@ -163,14 +161,14 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         const calls = r.calls();
         const deployCalls = calls.filter((c) => /^aws (ecs update-service|ssm put-parameter) /.test(c));
         expect(deployCalls).to.deep.equal([
-            `aws ecs update-service --cluster orders-api-dev --service orders-api --task-definition ${arn(4)} ` +
+            `aws ecs update-service --cluster ${r.vars("dev").ECS_CLUSTER_NAME} --service orders-api --task-definition ${arn(4)} ` +
                 "--load-balancers file://load-balancers.json --output json",
             `aws ssm put-parameter --name ${portParameter} --value 8080 --overwrite --output json`,
         ]);
         expect(r.parameter("dev", portParameter)).to.deep.equal({ value: "8080", version: 2 });
         const deploy = r.actions.find((a) => a.action === "DeployToFargate")!;
         expect(deploy.output).to.include(
-            "Switching the load balancer entry of app from port 3000 to 8080 with this revision",
+            "Switching the load balancer entry of orders-api from port 3000 to 8080 with this revision",
         );
         expect(deploy.output).to.include(
             `Recorded port 8080 in ${portParameter} (was 3000): the next pulumi up removes the security group rules of port 3000`,
@@ -187,7 +185,14 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         );
         const r = await run(dir, advisories.url, ["dev"], { containerPort: 8080, servedContainerPort: 3000 });
         expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Deploy", actions: ["DeployToFargate"] });
-        const arn = (n: number) => `arn:aws-us-gov:ecs:${REGION}:${ACCOUNTS.dev}:task-definition/orders-api:${n}`;
+        const arn = (n: number) =>
+            formatArn({
+                partition: PARTITION,
+                service: "ecs",
+                region: REGION,
+                accountId: ACCOUNTS.dev,
+                resource: `task-definition/orders-api:${n}`,
+            });
         const deploy = failure(r, "DeployToFargate");
         expect(deploy.failedStep).to.equal(
             "build: Waiting up to $DEPLOYMENT_TIMEOUT_MINUTES minutes for deployment $DEPLOYMENT_ID of $ECS_SERVICE_NAME",
@@ -203,7 +208,7 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         const service = r.ecsService("dev");
         expect(service.taskDefinition).to.equal(arn(2));
         expect(service.loadBalancers).to.deep.equal([
-            { targetGroupArn: targetGroupArn("dev", "orders-api"), containerName: "app", containerPort: 3000 },
+            { targetGroupArn: targetGroupArn("dev", "orders-api"), containerName: "orders-api", containerPort: 3000 },
         ]);
         expect(service.deployments!.map((d) => [d.status, d.rolloutState, d.taskDefinition])).to.deep.equal([
             ["PRIMARY", "COMPLETED", arn(2)],
@@ -216,6 +221,42 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
         expect(r.taskLog()).to.match(
             /^node src\/server\.js \(PORT=8080; container port 8080 on 127\.0\.0\.1:\d+\)\norders-api listening on 8080\nThe task did not answer GET \/health on container port 8080 with 200 within 15 s \(last status 0\)\n$/,
         );
+    });
+
+    it("a registry-level action scoped to the repository stops dev at the scan gate with AWS's AccessDeniedException", async () => {
+        const gateRole = "cicd-dev-orders-api-image-scan-gate";
+        const repository = `arn:aws-us-gov:ecr:${REGION}:${ACCOUNTS.dev}:repository/orders-api`;
+        // The role as it was before the scan gate fix: GetRegistryScanningConfiguration has no resource type, so a
+        // statement scoped to the repository never matches it.
+        const narrowed = (stack: StackRun): StackRun => {
+            if (stack.stack !== "dev") return stack;
+            const policy = stack.resources.find(
+                (x) => x.type === "aws:iam/rolePolicy:RolePolicy" && x.inputs.role === gateRole,
+            )!;
+            const document = JSON.parse(policy.inputs.policy);
+            const statement = document.Statement.find((x: { Sid?: string }) => x.Sid === "ReadRegistryScanType");
+            statement.Resource = repository;
+            policy.inputs.policy = JSON.stringify(document);
+            return stack;
+        };
+        const r = await run(copyOfSample(), advisories.url, ["dev"], { registration: narrowed });
+        expect(r.stoppedAt).to.deep.equal({ env: "dev", stage: "Build", actions: ["ImageScanGate"] });
+        const gate = failure(r, "ImageScanGate");
+        expect(gate.output).to.match(
+            new RegExp(
+                "An error occurred \\(AccessDeniedException\\) when calling the GetRegistryScanningConfiguration operation: " +
+                    `User: arn:aws-us-gov:sts::${ACCOUNTS.dev}:assumed-role/${gateRole}/AWSCodeBuild-[0-9a-f-]{36} is not ` +
+                    "authorized to perform: ecr:GetRegistryScanningConfiguration on resource: \\* because no " +
+                    "identity-based policy allows the ecr:GetRegistryScanningConfiguration action\n",
+            ),
+        );
+        // Every step before it made all its calls with its registered role.
+        expect(r.actions.filter((a) => a.ok).map((a) => a.action)).to.deep.equal([
+            "Source",
+            "UnitTests",
+            "SecurityScan",
+            "BuildImage",
+        ]);
     });
 
     it("a committed AWS key stops dev at the security scan's secrets scan", async () => {

@@ -13,6 +13,7 @@ import {
     stepTable,
     TargetBuild,
 } from "../../components/buildProjects";
+import { formatArn, ssmParameterArn } from "../../domain/naming";
 import { DEPLOY_ENV, ECS_TASKS_SERVICE, SCALE_UP_ENV, TASK_DEFINITION_SERVICE_TAG } from "./service";
 
 /** EcsServiceTarget with its outputs resolved: what the steps' role statements read. */
@@ -107,8 +108,9 @@ export const MAX_DEPLOYMENT_TIMEOUT_MINUTES = 2160 - DEPLOY_BUILD_MARGIN_MINUTES
 
 /** ARN pattern of every revision of the service's task definition family. */
 function familyRevisions(input: BuildRolePolicyInput, target: ResolvedEcsService): string {
-    const { partition: p, region, accountId } = input;
-    return `arn:${p}:ecs:${region}:${accountId}:task-definition/${target.taskDefinitionFamily}:*`;
+    const { partition, region, accountId } = input;
+    const resource = `task-definition/${target.taskDefinitionFamily}:*`;
+    return formatArn({ partition, service: "ecs", region, accountId, resource });
 }
 
 /**
@@ -149,8 +151,7 @@ export function deployRoleStatements(
 ): aws.iam.PolicyStatement[] {
     const { partition: p, region, accountId } = input;
     const family = familyRevisions(input, target);
-    // A parameter name starting with "/" loses it in the ARN: parameter/<name without the slash>.
-    const parameter = (name: string) => `arn:${p}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
+    const parameter = (name: string) => ssmParameterArn(p, region, accountId, name);
     return [
         {
             Sid: "ReadPulumiTaskDefinitionArn",

@@ -10,6 +10,8 @@ import {
     DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEMORY,
 } from "../../domain/defaults";
+import { arnPattern, formatArn } from "../../domain/naming";
+import { SECRET_RESOURCE } from "../../domain/serviceSettings";
 import {
     containerPortParameterName,
     LOG_GROUP_PREFIX,
@@ -17,7 +19,7 @@ import {
     TASK_DEFINITION_SERVICE_TAG,
     taskDefinitionParameterName,
 } from "./contract";
-import { serviceTrustPolicy } from "../../components/policyDocuments";
+import { knownArn, serviceTrustPolicy } from "../../components/policyDocuments";
 
 /*
  * How the service and the pipeline share it (first deploy and every later `pulumi up`)
@@ -165,6 +167,11 @@ export interface FargateServiceArgs {
     readonly accessLogs?: { readonly bucket: pulumi.Input<string>; readonly prefix?: string };
     /** Run in this cluster. Default: create a cluster with Container Insights. */
     readonly cluster?: ExistingCluster;
+    /**
+     * Names the created cluster and the execution and task roles (fargateResourceNames), so their ARNs, and the
+     * deploy step's policy that names them, are known at preview. Default: Pulumi's auto-names.
+     */
+    readonly namePrefix?: string;
     /** Seconds the service ignores failing load balancer health checks of a new task. Default 60. */
     readonly healthCheckGracePeriodSeconds?: number;
     /** Protect data: log group protected and retained, load balancer deletion protection. Default false. */
@@ -272,7 +279,7 @@ export const ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com";
 /** Trust policy of the task role: ECS tasks of this account and region only (confused-deputy guard). */
 export function taskRoleTrustPolicy(partition: string, region: string, accountId: string): aws.iam.PolicyDocument {
     return serviceTrustPolicy(ECS_TASKS_SERVICE, {
-        sourceArn: `arn:${partition}:ecs:${region}:${accountId}:*`,
+        sourceArn: formatArn({ partition, service: "ecs", region, accountId, resource: "*" }),
         sourceAccount: accountId,
     });
 }
@@ -368,9 +375,7 @@ export function validateFargateServiceArgs(args: FargateServiceArgs): void {
     if (!Number.isInteger(count) || count < 0) problem("desiredCount", count, "a whole number >= 0");
     const path = args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH;
     if (!URL_PATH.test(path)) problem("healthCheckPath", path, 'a URL path starting with "/"');
-    const secretArn = new RegExp(
-        `^arn:${args.partition}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:[\\w/+=.@-]+-[A-Za-z0-9]{6}(:[^:]*:[^:]*:[^:]*)?$`,
-    );
+    const secretArn = arnPattern({ partition: args.partition }, "secretsmanager", SECRET_RESOURCE);
     if (Object.keys(args.environment ?? {}).includes(PORT_VARIABLE)) {
         problem(
             "environment.PORT",
@@ -432,6 +437,33 @@ export const HTTPS_PORT = 443;
 
 type Parent = { readonly parent: pulumi.Resource };
 
+/** Names of the cluster and roles a service creates under `prefix` (FargateServiceArgs.namePrefix). */
+export function fargateResourceNames(prefix: string): { cluster: string; executionRole: string; taskRole: string } {
+    return { cluster: prefix, executionRole: `${prefix}-execution`, taskRole: `${prefix}-task` };
+}
+
+/** ARNs of a service's cluster, ECS service and roles, computed from their names (known at preview). */
+export function fargateKnownArns(p: {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly namePrefix: string;
+    readonly serviceName: string;
+}): { clusterArn: string; serviceArn: string; executionRoleArn: string; taskRoleArn: string } {
+    const names = fargateResourceNames(p.namePrefix);
+    const ecs = (resource: string) =>
+        knownArn({ partition: p.partition, service: "ecs", region: p.region, accountId: p.accountId, resource });
+    const role = (name: string) =>
+        knownArn({ partition: p.partition, service: "iam", accountId: p.accountId, resource: `role/${name}` });
+    return {
+        clusterArn: ecs(`cluster/${names.cluster}`),
+        // The long ARN format, with the cluster's name (default for services created since 2021).
+        serviceArn: ecs(`service/${names.cluster}/${p.serviceName}`),
+        executionRoleArn: role(names.executionRole),
+        taskRoleArn: role(names.taskRole),
+    };
+}
+
 /** The cluster the service runs in: the given one, or a new cluster with Container Insights. */
 function serviceCluster(
     name: string,
@@ -441,10 +473,18 @@ function serviceCluster(
     if (args.cluster) return { arn: pulumi.output(args.cluster.arn), name: pulumi.output(args.cluster.name) };
     const cluster = new aws.ecs.Cluster(
         `${name}-cluster`,
-        { settings: [{ name: "containerInsights", value: "enabled" }] },
+        {
+            ...(args.namePrefix ? { name: fargateResourceNames(args.namePrefix).cluster } : {}),
+            settings: [{ name: "containerInsights", value: "enabled" }],
+        },
         parent,
     );
     return { arn: cluster.arn, name: cluster.name };
+}
+
+/** Name of the service's log group. */
+export function serviceLogGroupName(serviceName: string): string {
+    return `${LOG_GROUP_PREFIX}${serviceName}`;
 }
 
 /** The service's KMS-encrypted log group, protected and retained with `protect`. */
@@ -453,7 +493,7 @@ function serviceLogGroup(name: string, args: FargateServiceArgs, parent: Parent)
     return new aws.cloudwatch.LogGroup(
         `${name}-logs`,
         {
-            name: `${LOG_GROUP_PREFIX}${args.serviceName}`,
+            name: serviceLogGroupName(args.serviceName),
             retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
             kmsKeyId: args.logKmsKeyArn,
         },
@@ -471,6 +511,7 @@ function serviceRoles(
     const execution = new aws.iam.Role(
         `${name}-execution`,
         {
+            ...(args.namePrefix ? { name: fargateResourceNames(args.namePrefix).executionRole } : {}),
             description: `ECS agent for ${args.serviceName}: pull its image, write its logs, read its secrets`,
             assumeRolePolicy: pulumi.jsonStringify(
                 executionRoleTrustPolicy(args.partition, args.region, args.accountId),
@@ -485,7 +526,14 @@ function serviceRoles(
             policy: pulumi.jsonStringify(
                 executionRolePolicyDocument({
                     repositoryArn: args.repositoryArn,
-                    logGroupArn: logGroup.arn,
+                    // Known at preview: the log group's ARN from its name.
+                    logGroupArn: knownArn({
+                        partition: args.partition,
+                        service: "logs",
+                        region: args.region,
+                        accountId: args.accountId,
+                        resource: `log-group:${serviceLogGroupName(args.serviceName)}`,
+                    }),
                     secretArns: (args.secrets ?? []).map((s) => secretArnOf(s.valueFrom)),
                     secretsKmsKeyArns: args.secretsKmsKeyArns ?? [],
                     region: args.region,
@@ -498,6 +546,7 @@ function serviceRoles(
     const task = new aws.iam.Role(
         `${name}-task`,
         {
+            ...(args.namePrefix ? { name: fargateResourceNames(args.namePrefix).taskRole } : {}),
             description: `Application role of ${args.serviceName}`,
             assumeRolePolicy: pulumi.jsonStringify(taskRoleTrustPolicy(args.partition, args.region, args.accountId)),
         },
@@ -533,14 +582,15 @@ function serviceTaskDefinition(
                     image: pulumi.interpolate`${args.repositoryUrl}:${BOOTSTRAP_IMAGE_TAG}`,
                     containerPort: args.containerPort ?? DEFAULT_CONTAINER_PORT,
                     healthCheckPath: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
-                    logGroupName: logGroup.name,
+                    logGroupName: serviceLogGroupName(args.serviceName),
                     region: args.region,
                     secrets: args.secrets ?? [],
                     environment: args.environment ?? {},
                 }),
             ),
         },
-        parent,
+        // After the log group its containers write to, as when it read the group's name.
+        { ...parent, dependsOn: [logGroup] },
     );
 }
 

@@ -6,7 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ServiceConfig } from "../../domain/config";
 import { DeployTarget, TargetScope } from "../../components/deployTarget";
 import { EcsServiceTarget, fargateBuild } from "./deployStep";
-import { containerPortParameterName, FargateService, taskDefinitionParameterName } from "./service";
+import {
+    containerPortParameterName,
+    DEFAULT_DESIRED_COUNT,
+    FargateService,
+    fargateKnownArns,
+    fargateResourceNames,
+    taskDefinitionParameterName,
+} from "./service";
 
 /** Default minutes the deploy step waits for its deployment to complete. */
 export const DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES = 30;
@@ -47,10 +54,11 @@ export function fargateTarget(args: FargateTargetArgs): DeployTarget<EcsServiceT
         artifact: "image",
         create: (scope: TargetScope) => {
             const fargate = serviceOnFargate(args, scope);
-            const facts = ecsServiceTarget(args, fargate);
+            const facts = ecsServiceTarget(args, scope);
             return {
                 build: fargateBuild(facts, fargate.containerName),
                 endpoint: fargate.loadBalancerDnsName,
+                resources: fargate,
             };
         },
     };
@@ -82,6 +90,7 @@ function serviceOnFargate(args: FargateTargetArgs, scope: TargetScope): FargateS
             secrets: service.secrets,
             secretsKmsKeyArns: service.secretsKmsKeyArns,
             egress: service.egress,
+            namePrefix: fargateNamePrefix(scope),
             certificateArn: args.certificateArn,
             protect: args.protect,
         },
@@ -89,18 +98,33 @@ function serviceOnFargate(args: FargateTargetArgs, scope: TargetScope): FargateS
     );
 }
 
-/** What the deploy and scale-up steps read of the service. */
-function ecsServiceTarget(args: FargateTargetArgs, fargate: FargateService): EcsServiceTarget {
+/** Prefix of the names of a pipeline's cluster and roles (`<env>-<service>-service`, as the component is named). */
+function fargateNamePrefix(scope: TargetScope): string {
+    return `${scope.name}-service`;
+}
+
+/**
+ * What the deploy and scale-up steps read of the service: names and ARNs computed from the names it gives its
+ * cluster and roles, so the steps' policies are known at preview (the build projects wait for the service).
+ */
+function ecsServiceTarget(args: FargateTargetArgs, scope: TargetScope): EcsServiceTarget {
+    const known = fargateKnownArns({
+        partition: args.partition,
+        region: args.region,
+        accountId: args.accountId,
+        namePrefix: fargateNamePrefix(scope),
+        serviceName: args.service.name,
+    });
     return {
-        clusterName: fargate.clusterName,
-        clusterArn: fargate.clusterArn,
-        serviceName: fargate.serviceName,
-        serviceArn: fargate.serviceArn,
-        desiredCount: fargate.desiredCount,
+        clusterName: fargateResourceNames(fargateNamePrefix(scope)).cluster,
+        clusterArn: known.clusterArn,
+        serviceName: args.service.name,
+        serviceArn: known.serviceArn,
+        desiredCount: args.service.desiredCount ?? DEFAULT_DESIRED_COUNT,
         taskDefinitionFamily: args.service.name,
         taskDefinitionParameterName: taskDefinitionParameterName(args.service.name),
         containerPortParameterName: containerPortParameterName(args.service.name),
-        taskRoleArns: [fargate.taskRoleArn, fargate.executionRoleArn],
+        taskRoleArns: [known.taskRoleArn, known.executionRoleArn],
         deploymentTimeoutMinutes: args.deploymentTimeoutMinutes ?? DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES,
     };
 }

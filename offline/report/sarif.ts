@@ -11,11 +11,11 @@ import * as path from "path";
 import type { Severity } from "@pulumi/policy";
 import { SarifBuilder, SarifResultBuilder, SarifRuleBuilder, SarifRunBuilder } from "node-sarif-builder";
 import type { Location, Log, Notification, Result } from "sarif";
-import packJson from "../policy-pack/package.json";
-import { POLICY_PACK_NAME, policyMetadata, PolicyMetadata } from "../policy-pack/policies";
-import type { ComplianceRecord } from "./compliance";
-import type { StackPlan } from "./plan";
-import { PROJECT_ROOT } from "./stackFiles";
+import packJson from "../../policy-pack/package.json";
+import { POLICY_PACK_NAME, policyMetadata, PolicyMetadata } from "../../policy-pack/policies";
+import type { ComplianceRecord } from "../analysis/compliance";
+import type { StackPlan } from "../analysis/plan";
+import { PROJECT_ROOT } from "../runtime/stackFiles";
 
 /** The schema URI written into the log (`$schema`): the OASIS SARIF 2.1.0 schema. */
 export const SARIF_SCHEMA_URI =

@@ -19,10 +19,10 @@ import {
     POLICY_PACK_ENFORCEMENT_LEVEL,
     POLICY_PACK_NAME,
     POLICY_PACK_VERSION,
-} from "../policy-pack/policies";
-import { forgetStackConfig } from "../policy-pack/policies/common";
-import { setWaivedSink, WaivedReport } from "../policy-pack/policies/waivers";
-import type { RecordedResource, StackRun } from "./mockRuntime";
+} from "../../policy-pack/policies";
+import { forgetStackConfig } from "../../policy-pack/policies/common";
+import { setWaivedSink, WaivedReport } from "../../policy-pack/policies/waivers";
+import type { RecordedResource, StackRun } from "../runtime/mockRuntime";
 
 // The analyzer's own unknown sentinels and the proxy that throws on reading one (internal to @pulumi/policy).
 // eslint-disable-next-line @typescript-eslint/no-require-imports

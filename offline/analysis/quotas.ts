@@ -2,7 +2,7 @@
  * Account quotas that a growing number of services reaches first: what one stack would use of each, against the
  * default quota. The counts are what the stack registers; other stacks or consoles in the same account add to them.
  */
-import { isUnknown } from "./values";
+import { isUnknown } from "../runtime/values";
 
 export interface QuotaUsage {
     /** What is counted, e.g. "IAM roles per account". */

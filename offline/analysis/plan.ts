@@ -4,16 +4,17 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../domain/config";
-import { artifactBucketName } from "../domain/naming";
-import { defineStack } from "../stacks/program";
+import { AwsConstraintError, constraintProblems } from "../../awsFacts/constraints";
+import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../../domain/config";
+import { artifactBucketName } from "../../domain/naming";
+import { defineStack } from "../../stacks/program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
-import { formerUrns } from "./aliases";
-import { ComputedOutputs, RecordedResource, runStack, StackRun } from "./mockRuntime";
+import { formerUrns } from "../runtime/aliases";
+import { ComputedOutputs, RecordedResource, runStack, StackRun } from "../runtime/mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
 import { QuotaUsage, quotaUsage } from "./quotas";
-import { PROJECT_ROOT } from "./stackFiles";
-import { plainJson } from "./values";
+import { PROJECT_ROOT } from "../runtime/stackFiles";
+import { plainJson } from "../runtime/values";
 
 /** Version of the JSON report's shape; bumped on any incompatible change. */
 export const REPORT_VERSION = 1;
@@ -62,7 +63,7 @@ export interface StackPlan {
         readonly retained: string[];
     };
     readonly crossAccount: CrossAccountGrant[];
-    /** What the stack uses of the account quotas that bite first (see offline/quotas.ts). */
+    /** What the stack uses of the account quotas that bite first (see offline/analysis/quotas.ts). */
     readonly quotas: QuotaUsage[];
     readonly policy: PolicyResult;
 }
@@ -77,7 +78,7 @@ export interface SnapshotResource {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     readonly inputs: Record<string, unknown>;
-    /** URNs it had before, from its and its parents' aliases (offline/aliases.ts): the diff matches it to them. */
+    /** URNs it had before, from its and its parents' aliases (offline/runtime/aliases.ts): the diff matches it to them. */
     readonly formerUrns?: readonly string[];
 }
 
@@ -180,6 +181,9 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
     } catch (e) {
         return failed(stack, stackFile, "config", e);
     }
+    // Inputs AWS would refuse (its resource schemas and documented constraints), as the stand-in provider's Check.
+    const refused = constraintProblems(run.resources, config.region);
+    if (refused.length > 0) return failed(stack, stackFile, "program", new AwsConstraintError(refused));
     let crossAccount: CrossAccountGrant[];
     try {
         crossAccount = summariseCrossAccount(run.resources, config);
@@ -256,7 +260,9 @@ function failedPlan(stack: string, stackFile: string, kind: "config" | "program"
         error: {
             kind,
             message: error.message,
-            ...(error instanceof StackConfigError ? { problems: [...error.problems] } : {}),
+            ...(error instanceof StackConfigError || error instanceof AwsConstraintError
+                ? { problems: [...error.problems] }
+                : {}),
         },
         resources: { total: 0, byType: {}, tree: [], protected: [], retained: [] },
         crossAccount: [],

@@ -2,8 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { projectType } from "../domain/configDocs";
-import { configKey } from "../domain/configSchema";
+import { projectType } from "../../domain/configDocs";
+import { configKey } from "../../domain/configSchema";
 import { PROJECT_ROOT } from "./stackFiles";
 
 const projects = new Map<string, string>();

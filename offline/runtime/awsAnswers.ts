@@ -1,4 +1,5 @@
-import { partitionOfRegion } from "../domain/config";
+import { PARTITION_DNS, REGION_FACTS, zoneNames } from "../../awsFacts/regions";
+import { partitionOfRegion } from "../../domain/config";
 
 /** The account and region a stack's AWS provider is pinned to: what AWS would answer about "who and where". */
 export interface AwsPlacement {
@@ -8,6 +9,7 @@ export interface AwsPlacement {
 
 /** Partition of a region by AWS's naming: GovCloud, China and ISO regions have partitions of their own. */
 export function partitionFor(region: string): string {
+    if (REGION_FACTS[region]) return REGION_FACTS[region].partition;
     if (region.startsWith("cn-")) return "aws-cn";
     if (region.startsWith("us-isob-")) return "aws-iso-b";
     if (region.startsWith("us-iso-")) return "aws-iso";
@@ -16,13 +18,15 @@ export function partitionFor(region: string): string {
 
 /** DNS suffix of a partition (China's differs; GovCloud keeps amazonaws.com). */
 export function dnsSuffixFor(partition: string): string {
-    return partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+    return PARTITION_DNS[partition]?.dnsSuffix ?? "amazonaws.com";
 }
 
 /** What exists in the account before the run: by default nothing (a stack that was never deployed). */
 export interface AwsWorld {
     /** SSM parameters by name (String values), e.g. what a deploy step recorded. */
     readonly ssmParameters?: Readonly<Record<string, string>>;
+    /** The account the credentials belong to; by default the provider's pinned account. */
+    readonly callerAccount?: string;
 }
 
 /**
@@ -43,7 +47,7 @@ export function answerInvoke(
                 id: partition,
                 partition,
                 dnsSuffix: dnsSuffixFor(partition),
-                reverseDnsPrefix: partition === "aws-cn" ? "cn.com.amazonaws" : "com.amazonaws",
+                reverseDnsPrefix: PARTITION_DNS[partition]?.reverseDnsPrefix ?? "com.amazonaws",
             };
         case "aws:index/getCallerIdentity:getCallerIdentity":
             // Without credentials the caller is only known as "someone in the pinned account".
@@ -56,8 +60,10 @@ export function answerInvoke(
         case "aws:index/getRegion:getRegion":
             return { id: at.region, name: at.region, region: at.region, description: at.region };
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
-            const names = ["a", "b", "c"].map((z) => `${at.region}${z}`);
-            return { id: at.region, names, zoneIds: [], groupNames: [at.region] };
+            // From the per-region table; a region it does not hold gets no answer rather than an invented one.
+            // Zone ids map to names per account, so they are not known without credentials.
+            const names = zoneNames(at.region);
+            return names && { id: at.region, names, zoneIds: [], groupNames: [at.region] };
         }
         case "aws:ssm/getParametersByPath:getParametersByPath":
             return parametersByPath(args, at, partition, world.ssmParameters ?? {});

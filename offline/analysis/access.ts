@@ -4,7 +4,7 @@
  * document is computed from values AWS assigns at deploy, "cannot tell at preview".
  */
 import { AccountContext, accountOfArn, POLICY_PROPERTIES, resourceAccountOf } from "./crossAccount";
-import { isUnknown, showValue, unwrapSecret } from "./values";
+import { isUnknown, showValue, unwrapSecret } from "../runtime/values";
 
 export interface AccessAtom {
     readonly effect: string;

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StackSnapshot } from "./plan";
-import { PROJECT_ROOT } from "./stackFiles";
+import { PROJECT_ROOT } from "../runtime/stackFiles";
 
 /** What `--snapshot FILE` writes: the stacks' plans with the resources they registered. */
 export interface RevisionSnapshot {

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { partitionOfRegion, StackConfigError } from "../domain/config";
+import { partitionOfRegion, StackConfigError } from "../../domain/config";
 import { AliasSpec } from "./aliases";
 import { answerInvoke, AwsWorld, dnsSuffixFor } from "./awsAnswers";
 import { PROJECT_ROOT, readProjectFile, resolveStack } from "./stackFiles";
@@ -25,7 +25,7 @@ export interface RecordedResource {
     readonly ignoreChanges: readonly string[];
     /** Former names (or URNs) the resource answers to. */
     readonly aliases?: readonly string[];
-    /** The same aliases as the engine receives them: a URN, or a spec of what differs (see offline/aliases.ts). */
+    /** The same aliases as the engine receives them: a URN, or a spec of what differs (see offline/runtime/aliases.ts). */
     readonly aliasSpecs?: readonly AliasSpec[];
     readonly dependencies: readonly string[];
     /** The plugin version the SDK asked for (set on providers). */

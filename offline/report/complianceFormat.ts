@@ -1,7 +1,7 @@
 /** Renders the compliance evidence: CSV and Markdown for people, JSON for tools, written into one directory. */
 import * as fs from "fs";
 import * as path from "path";
-import { ComplianceRecord, ComplianceReport, ControlSummary, RESULTS, StackCompliance } from "./compliance";
+import { ComplianceRecord, ComplianceReport, ControlSummary, RESULTS, StackCompliance } from "../analysis/compliance";
 
 /** The files `--compliance DIR` writes, by name. */
 export const COMPLIANCE_FILES = {

@@ -4,11 +4,11 @@
  * NIST SP 800-53 control and per AWS FSBP control. The records are the verdict other writers (SARIF) reuse.
  */
 import type { Policy } from "@pulumi/policy";
-import { defineStack } from "../stacks/program";
-import { allPolicies, POLICY_PACK_NAME } from "../policy-pack/policies";
-import { metadataOf } from "../policy-pack/policies/common";
-import type { WaivedReport } from "../policy-pack/policies/waivers";
-import { runStack, StackRun } from "./mockRuntime";
+import { defineStack } from "../../stacks/program";
+import { allPolicies, POLICY_PACK_NAME } from "../../policy-pack/policies";
+import { metadataOf } from "../../policy-pack/policies/common";
+import type { WaivedReport } from "../../policy-pack/policies/waivers";
+import { runStack, StackRun } from "../runtime/mockRuntime";
 import { displayPath, policyPackConfigFor } from "./plan";
 import type { PolicyEvaluator, StackPlan } from "./plan";
 import {

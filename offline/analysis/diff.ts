@@ -4,14 +4,14 @@
  * resources deleted or replaced (data loss), the policy verdict before and after. Pure functions over snapshots,
  * so fixtures and plans of another revision (read from JSON) compare alike.
  */
-import type { StackRole } from "../domain/config";
+import type { StackRole } from "../../domain/config";
 import { AccessChange, accessDocuments, diffAccess } from "./access";
 import { CrossAccountGrant } from "./crossAccount";
 import { EXIT, PlanStatus, PolicyResult, SnapshotResource, StackPlan, StackSnapshot } from "./plan";
 import { PolicyViolation } from "./policyRunner";
 import { QuotaUsage } from "./quotas";
 import { replacingProperties, STATEFUL_TYPES } from "./resourceRules";
-import { containsUnknown, isSecret, isUnknown, showValue } from "./values";
+import { containsUnknown, isSecret, isUnknown, showValue } from "../runtime/values";
 
 /** Version of the diff report's shape. */
 export const DIFF_REPORT_VERSION = 1;
@@ -164,7 +164,7 @@ const topLevel = (path: string) => path.split(/[.[]/)[0];
 
 /**
  * The base's resources under the URNs the head gives them: a head resource whose former URN (its aliases, see
- * offline/aliases.ts) is a base resource's claims that resource, as the engine does, so a moved resource compares as
+ * offline/runtime/aliases.ts) is a base resource's claims that resource, as the engine does, so a moved resource compares as
  * itself instead of a delete and a create. `moved` counts them; `rename` gives a base URN its head URN, for the
  * verdicts and grants that name it.
  */

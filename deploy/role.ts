@@ -317,7 +317,7 @@ export function deployPermissions(types: Iterable<string>): DeployPermissions {
     if (unknown.length > 0) {
         throw new Error(
             `no deploy permissions for ${unknown.join(", ")}: add the IAM actions that create, update, tag and ` +
-                "delete them to TYPE_PERMISSIONS in engine/deployRole.ts and to the deploy policy of bootstrap/account.yaml",
+                "delete them to TYPE_PERMISSIONS in deploy/role.ts and to the deploy policy of bootstrap/account.yaml",
         );
     }
     const entries = list.map((t) => TYPE_PERMISSIONS[t]);
