@@ -30,7 +30,7 @@ export type IdentitySource =
 export const PERMISSION_SET_PREFIX = `${NAME_PREFIX}-`;
 
 /** Longest session of a person role (seconds); break-glass gets the shortest IAM allows. */
-export const PERSON_SESSION_SECONDS = 4 * 3600;
+export const PERSON_SESSION_SECONDS = 3600;
 /** IAM's shortest MaxSessionDuration (3600 to 43200 seconds, CreateRole API reference). */
 export const BREAK_GLASS_SESSION_SECONDS = 3600;
 /** The MFA of a break-glass session is at most this old (seconds) when the role is assumed. */
@@ -187,9 +187,10 @@ export const PIPELINE_OPERATIONS = [
     "codepipeline:EnableStageTransition",
     "codepipeline:PutApprovalResult",
     "codepipeline:RetryStageExecution",
-    "codepipeline:StartPipelineExecution",
     "codepipeline:StopPipelineExecution",
 ];
+/** A release is started on the pipeline itself (its ARN exactly), never on its stages' and actions' ARNs. */
+export const PIPELINE_START = "codepipeline:StartPipelineExecution";
 
 /** What break-glass may do to the program's keys: restore their policy, rotation, and cancel a deletion. */
 export const KEY_REPAIRS = ["kms:CancelKeyDeletion", "kms:EnableKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy"];
@@ -204,14 +205,16 @@ export const LOG_READS = ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:Get
 /**
  * The calls an experiment makes, per service, verb by verb: never a whole service (`<service>:*`, which takes in its
  * future actions too). Each pattern names actions with a resource type, as the Resource it is scoped to needs;
- * account-wide reads (Describe*, List* without a resource type) come from the metadata reads on "*".
+ * account-wide reads (Describe*, List* without a resource type) come from the metadata reads on "*". Nothing that
+ * starts a pipeline or puts events (the pack scopes those to one pipeline or bus): an experiment's pipeline starts
+ * from its own source.
  */
 const COMMON_VERBS = ["Create*", "Delete*", "Describe*", "Get*", "List*", "Put*", "Update*", "Tag*", "Untag*"];
 export const EXPERIMENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
     cloudwatch: ["Delete*", "Describe*", "Get*", "List*", "Put*", "Tag*", "Untag*", "Enable*", "Disable*"],
     codebuild: ["Create*", "Delete*", "Describe*", "Get*", "List*", "Put*", "Update*", "Start*", "Stop*", "Retry*"],
     codecommit: [...COMMON_VERBS, "Merge*"],
-    codepipeline: ["Create*", "Delete*", "Get*", "List*", "Put*", "Update*", "Tag*", "Untag*", "Start*", "Stop*"],
+    codepipeline: ["Create*", "Delete*", "Get*", "List*", "Put*", "Update*", "Tag*", "Untag*", "Stop*"],
     ecr: [
         ...COMMON_VERBS,
         "Start*",
@@ -232,7 +235,20 @@ export const EXPERIMENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
         "Register*",
         "Deregister*",
     ],
-    events: [...COMMON_VERBS, "Enable*", "Disable*"],
+    events: [
+        "Create*",
+        "Delete*",
+        "Describe*",
+        "List*",
+        "PutRule",
+        "PutTargets",
+        "RemoveTargets",
+        "Update*",
+        "Tag*",
+        "Untag*",
+        "Enable*",
+        "Disable*",
+    ],
     logs: [...COMMON_VERBS, "Start*"],
     s3: [...COMMON_VERBS, "Abort*", "Restore*"],
     secretsmanager: [...COMMON_VERBS, "Stop*", "Restore*", "Rotate*"],
@@ -414,6 +430,12 @@ function operatorStatements(s: PersonScope): Statement[] {
             ? []
             : [
                   { Sid: "OperatePipelines", Effect: "Allow", Action: PIPELINE_OPERATIONS, Resource: pipelineArns(s) },
+                  {
+                      Sid: "StartReleases",
+                      Effect: "Allow",
+                      Action: PIPELINE_START,
+                      Resource: s.pipelineNames.map((p) => arn(s, "codepipeline", p)),
+                  },
                   {
                       Sid: "RollBackServices",
                       Effect: "Allow",

@@ -77,6 +77,7 @@ describe("AWS constraint checker", () => {
             "devsecops:registry:ContainerRegistry",
             "devsecops:security:ArtifactBucket",
             "devsecops:security:CrossAccountKmsKey",
+            "devsecops:security:PersonRoles",
             "devsecops:security:PipelineRoleTrust",
             "devsecops:service:FargateService",
             "pulumi:providers:aws",
