@@ -295,6 +295,7 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     "devsecops:registry:ContainerRegistry": COMPONENT,
     "devsecops:security:ArtifactBucket": COMPONENT,
     "devsecops:security:CrossAccountKmsKey": COMPONENT,
+    "devsecops:security:PersonRoles": COMPONENT,
     "devsecops:security:PipelineRoleTrust": COMPONENT,
     "devsecops:service:FargateService": COMPONENT,
     "pulumi:providers:aws": COMPONENT,

@@ -31,6 +31,11 @@ function commercial(stack: string): Record<string, unknown> {
         "aws:allowedAccountIds": [account],
         ...Object.fromEntries(STACKS.map((s) => [`${s}AccountId`, COMMERCIAL[s]])),
     };
+    // People sign in through the account's own SAML provider; break-glass users live in the tool account.
+    if (stack !== "dev") overrides.peopleSamlProviderArn = arn("iam", "saml-provider/OrganizationIdP", true);
+    if (stack === "qa" || stack === "stage" || stack === "prod") {
+        overrides.breakGlassUserArns = [`arn:aws:iam::${COMMERCIAL.tool}:user/break-glass/alice`];
+    }
     if (stack === "stage" || stack === "prod") {
         overrides.certificateArn = arn("acm", "certificate/3f9c2a6e-8b1d-4e57-9a0c-2d6b7e1f4c85");
         overrides.keyAdministrators = [arn("iam", "role/KeyAdministrators", true)];
