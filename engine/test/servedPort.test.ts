@@ -110,15 +110,17 @@ describe("a containerPort change of a running service: the real engine and the o
         ]);
         const targetGroup = only(engine.resources, "aws:lb/targetGroup:TargetGroup", `${PREFIX}-tg`);
         expect(targetGroup.inputs.port).to.equal(8080);
-        // The revision's containers embed the ECR repository's URL, which AWS computes: unknown at the preview of a
-        // stack that holds nothing, in the engine as in the plan (compared below); their content is checked with
-        // the mock runtime's deployed outputs.
+        // The revision's containers are known at preview (the repository's URL is built from its name): the new
+        // revision maps and serves 8080, in the engine as in the plan (compared below).
         const taskDefinition = only(
             engine.resources,
             "aws:ecs/taskDefinition:TaskDefinition",
             `${PREFIX}-task-definition`,
         );
-        expect(taskDefinition.inputs.containerDefinitions).to.equal(UNKNOWN);
+        const [previewed] = JSON.parse(taskDefinition.inputs.containerDefinitions as string);
+        expect(previewed.image).to.equal(`271828182845.dkr.ecr.us-gov-west-1.amazonaws.com/${SERVICE}:bootstrap`);
+        expect(previewed.portMappings).to.deep.equal([{ containerPort: 8080, protocol: "tcp" }]);
+        expect(previewed.environment).to.deep.equal([{ name: "PORT", value: "8080" }]);
 
         const run = await runStack("dev", defineStack, { stackFile, outputs: "preview", world });
         expect(run.error).to.equal(undefined);
