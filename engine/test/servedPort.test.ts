@@ -1,5 +1,5 @@
 /**
- * A containerPort change of a running service (issue 10 item 8) with the real CLI: dev previewed with containerPort
+ * A containerPort change of a running service with the real CLI: dev previewed with containerPort
  * 8080 while its deploy step recorded 3000 in SSM (the stand-in aws plugin reads the account from
  * STANDIN_AWS_WORLD_ENV, the mock runtime from RunOptions.world). The ECS service keeps the served port, Pulumi's
  * revision maps the new one, the security groups take both, and the engine and the offline plan agree on every
