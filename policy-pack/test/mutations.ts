@@ -1003,6 +1003,37 @@ function escalation(b: Builder): void {
     }
 }
 
+/** The roles people sign in to (tagged PersonRole): boundary, break-glass MFA, admin in prod. */
+function people(b: Builder): void {
+    for (const role of b.of("aws:iam/role:Role").filter((r) => r.inputs.tags?.PersonRole)) {
+        b.change(
+            "people",
+            "person role without its permissions boundary",
+            role,
+            (i) => void delete i.permissionsBoundary,
+        );
+        if (role.inputs.tags.PersonRole !== "break-glass") continue;
+        const trust = parseDoc(role.inputs.assumeRolePolicy);
+        if (!trust) continue;
+        const withoutMfa = clone(trust);
+        for (const st of withoutMfa.Statement) delete st.Condition;
+        b.change(
+            "people",
+            "break-glass trust without MFA",
+            role,
+            (i) => void (i.assumeRolePolicy = JSON.stringify(withoutMfa)),
+        );
+    }
+    if (b.environment !== "prod") return;
+    for (const r of b.of("aws:iam/rolePolicy:RolePolicy").filter((p) => /-people-/.test(p.name))) {
+        const doc = parseDoc(r.inputs.policy);
+        if (!doc) continue;
+        const admin = clone(doc);
+        admin.Statement.push({ Effect: "Allow", Action: "*", Resource: "*" });
+        b.change("people", "person role with admin in prod", r, (i) => void (i.policy = JSON.stringify(admin)));
+    }
+}
+
 function containersAndBalancers(b: Builder): void {
     for (const td of b.of("aws:ecs/taskDefinition:TaskDefinition")) {
         const edit = (what: string, fn: (c: Record<string, any>) => void) =>
@@ -1276,6 +1307,7 @@ export function allMutationsOf(run: StackRun, environment: string): Mutation[] {
         eventRouting,
         auditTrail,
         escalation,
+        people,
         containersAndBalancers,
         keysAndBuckets,
         pipelineBehaviour,
