@@ -4,6 +4,7 @@ import {
     isAllow,
     known,
     list,
+    ownAccounts,
     parseJsonish,
     stackPolicy,
     stackProvider,
@@ -105,6 +106,65 @@ export const breakGlassMfa = stackPolicy(
     },
 );
 
+/** An Identity Center session role of `account` (aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<set>_*). */
+const ssoSessionRole = (account: string) =>
+    new RegExp(
+        `^arn:[a-z-]+:iam::${account}:role/aws-reserved/sso\\.amazonaws\\.com/(\\*|[a-z0-9-]+/)?\\*?AWSReservedSSO_[\\w+=,.@-]+_\\*$`,
+    );
+
+/** Why an Allow of a person role's trust lets in more than the identity source, or undefined when it does not. */
+function trustWidening(s: Statement, accounts: readonly string[]): string | undefined {
+    const principal = (s.Principal ?? {}) as Record<string, unknown>;
+    const federated = list(principal.Federated as string | string[] | undefined);
+    const aws = list(principal.AWS as string | string[] | undefined);
+    const actions = list(s.Action);
+    if (federated.length > 0) {
+        const audience = (s.Condition?.StringEquals as Record<string, unknown> | undefined)?.["SAML:aud"];
+        if (!federated.every((f) => /:saml-provider\//.test(f))) return `trusts ${federated.join(", ")}`;
+        if (!actions.every((a) => a === "sts:AssumeRoleWithSAML")) return `allows ${actions.join(", ")}`;
+        return audience ? undefined : "has no SAML:aud condition";
+    }
+    if (aws.length === 0) return "trusts no AWS or SAML principal it names";
+    const sessions = list(
+        (s.Condition?.ArnLike as Record<string, unknown> | undefined)?.["aws:PrincipalArn"] as string | string[],
+    );
+    if (!aws.every((a) => accounts.some((acct) => a === `arn:${a.split(":")[1]}:iam::${acct}:root`))) {
+        return `trusts ${aws.join(", ")}`;
+    }
+    if (sessions.length === 0) return "trusts the whole account (no aws:PrincipalArn condition)";
+    const foreign = sessions.filter((arn) => !accounts.some((acct) => ssoSessionRole(acct).test(arn)));
+    return foreign.length > 0 ? `admits ${foreign.join(", ")}` : undefined;
+}
+
+export const personRoleTrustNarrowed = stackPolicy(
+    {
+        name: "iam-person-role-trust-narrowed",
+        summary:
+            "A role for people (break-glass aside) trusts only the identity source: the SAML provider with its audience, or the account's Identity Center session roles.",
+        severity: "critical",
+        nist: ["AC-2", "AC-3", "IA-2"],
+    },
+    (args, report) => {
+        const accounts = ownAccounts(contextOf(stackProvider(args.resources)));
+        const roles = personRoles(args.resources).filter((r) => r.person !== BREAK_GLASS);
+        if (roles.length === 0) args.notApplicable("no person role other than break-glass in the stack");
+        for (const { role, person } of roles) {
+            const trust = statementsOf(parseJsonish(known(() => role.props.assumeRolePolicy))) ?? [];
+            for (const [i, s] of trust.entries()) {
+                const widening = isAllow(s) ? trustWidening(s, accounts) : undefined;
+                if (!widening) continue;
+                report(
+                    `Role "${role.name}" (${person}): trust ${s.Sid ? `statement "${s.Sid}"` : `statement ${i + 1}`} ` +
+                        `${widening}; required: the SAML provider with SAML:aud, or this account's root narrowed by ` +
+                        `ArnLike aws:PrincipalArn to its AWSReservedSSO_ session roles; fix: use personTrustPolicy ` +
+                        `(components/personRoles.ts).`,
+                    role.urn,
+                );
+            }
+        }
+    },
+);
+
 /** An Allow of every action ("*", "*:*" or NotAction) on every resource ("*" or NotResource). */
 function isAdmin(s: Statement): boolean {
     if (!isAllow(s)) return false;
@@ -164,4 +224,4 @@ export const noPersonAdminInProd = stackPolicy(
     },
 );
 
-export const peoplePolicies = [personRoleBoundary, breakGlassMfa, noPersonAdminInProd];
+export const peoplePolicies = [personRoleBoundary, personRoleTrustNarrowed, breakGlassMfa, noPersonAdminInProd];

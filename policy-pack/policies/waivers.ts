@@ -65,6 +65,7 @@ export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
     "iam-passrole-scoped",
     "iam-person-role-boundary",
     "iam-break-glass-mfa",
+    "iam-person-role-trust-narrowed",
     "iam-person-role-no-admin-in-prod",
     "iam-trust-policy-not-public",
     "iam-cross-account-trust-narrowed",

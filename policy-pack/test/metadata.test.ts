@@ -59,6 +59,6 @@ describe("policy metadata", () => {
         ]) {
             expect(fsbp.has(id), id).to.equal(true);
         }
-        expect(policyMetadata.length).to.equal(94);
+        expect(policyMetadata.length).to.equal(95);
     });
 });

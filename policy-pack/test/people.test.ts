@@ -110,4 +110,55 @@ describe("person role policies", () => {
         const inDev = await check(peoplePolicies, resources, { stack: "dev" });
         expect(inDev.filter(([p]) => p === "iam-person-role-no-admin-in-prod")).to.deep.equal([]);
     });
+
+    it("a person role trusts only the identity source: Identity Center session roles of the account, or SAML with its audience", async () => {
+        const sso = (condition?: object) =>
+            doc({
+                Sid: "IdentityCenterPermissionSet",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws-us-gov:iam::${PROD}:root` },
+                Action: "sts:AssumeRole",
+                ...(condition ? { Condition: condition } : {}),
+            });
+        const session = (account: string, set: string) => ({
+            ArnLike: {
+                "aws:PrincipalArn": `arn:aws-us-gov:iam::${account}:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_${set}_*`,
+            },
+        });
+        const roles = [
+            person("ok", "developer", { assumeRolePolicy: sso(session(PROD, "cicd-developer")) }),
+            person("whole-account", "developer", { assumeRolePolicy: sso() }),
+            person("any-role", "auditor", {
+                assumeRolePolicy: sso({ ArnLike: { "aws:PrincipalArn": `arn:aws-us-gov:iam::${PROD}:role/*` } }),
+            }),
+            person("foreign", "operator", { assumeRolePolicy: sso(session("999999999999", "cicd-operator")) }),
+            person("no-audience", "operator", {
+                assumeRolePolicy: doc({ ...JSON.parse(samlTrust).Statement[0], Condition: undefined }),
+            }),
+        ];
+        const required =
+            "required: the SAML provider with SAML:aud, or this account's root narrowed by ArnLike aws:PrincipalArn to its AWSReservedSSO_ session roles; fix: use personTrustPolicy (components/personRoles.ts).";
+        expect(await check(peoplePolicies, roles, { stack: "prod" })).to.deep.equal([
+            [
+                "iam-person-role-trust-narrowed",
+                "whole-account",
+                `Role "whole-account" (developer): trust statement "IdentityCenterPermissionSet" trusts the whole account (no aws:PrincipalArn condition); ${required}`,
+            ],
+            [
+                "iam-person-role-trust-narrowed",
+                "any-role",
+                `Role "any-role" (auditor): trust statement "IdentityCenterPermissionSet" admits arn:aws-us-gov:iam::${PROD}:role/*; ${required}`,
+            ],
+            [
+                "iam-person-role-trust-narrowed",
+                "foreign",
+                `Role "foreign" (operator): trust statement "IdentityCenterPermissionSet" admits arn:aws-us-gov:iam::999999999999:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_cicd-operator_*; ${required}`,
+            ],
+            [
+                "iam-person-role-trust-narrowed",
+                "no-audience",
+                `Role "no-audience" (operator): trust statement "IdentityProvider" has no SAML:aud condition; ${required}`,
+            ],
+        ]);
+    });
 });
