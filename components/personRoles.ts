@@ -1,7 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { StackRole } from "../domain/config";
-import { accountRootArn, NAME_PREFIX, PERMISSIONS_BOUNDARY_NAME, roleArn } from "../domain/naming";
+import {
+    accountRootArn,
+    bucketArn,
+    formatArn,
+    NAME_PREFIX,
+    PERMISSIONS_BOUNDARY_NAME,
+    roleArn,
+} from "../domain/naming";
 import { narrowedAccountPrincipal } from "./policyDocuments";
 
 /**
@@ -296,7 +303,7 @@ export const EXPERIMENT_SERVICES = [
 ];
 
 const arn = (s: PersonScope, service: string, resource: string) =>
-    `arn:${s.partition}:${service}:${s.region}:${s.accountId}:${resource}`;
+    formatArn({ partition: s.partition, service, region: s.region, accountId: s.accountId, resource });
 
 /**
  * Actions of these lists without a resource type (the Service Authorization Reference lists none for them): they
@@ -329,8 +336,9 @@ export const ACCOUNT_LEVEL_ACTIONS = new Set([
 
 /** Every resource of `service` in the scope's account (S3 bucket ARNs carry no account or region). */
 function ofThisAccount(s: PersonScope, service: string): string {
-    if (service === "s3") return `arn:${s.partition}:s3:::*`;
-    if (service === "iam") return `arn:${s.partition}:iam::${s.accountId}:*`;
+    if (service === "s3") return bucketArn(s.partition, `*`);
+    if (service === "iam")
+        return formatArn({ partition: s.partition, service: "iam", accountId: s.accountId, resource: "*" });
     return arn(s, service, "*");
 }
 
@@ -386,7 +394,7 @@ function developerStatements(s: PersonScope): Statement[] {
             Sid: "ExperimentBuckets",
             Effect: "Allow",
             Action: experimentActions("s3"),
-            Resource: [`arn:${s.partition}:s3:::*`, `arn:${s.partition}:s3:::*/*`],
+            Resource: [bucketArn(s.partition, `*`), bucketArn(s.partition, `*/*`)],
         },
         ...reads(s, "MetadataReads", [...METADATA_READS, "ecr:GetAuthorizationToken", "logs:DescribeQueries"]),
         {
@@ -401,8 +409,8 @@ function developerStatements(s: PersonScope): Statement[] {
             Effect: "Deny",
             NotAction: METADATA_READS,
             Resource: [
-                `arn:${s.partition}:s3:::${NAME_PREFIX}-*`,
-                `arn:${s.partition}:s3:::${NAME_PREFIX}-*/*`,
+                bucketArn(s.partition, `${NAME_PREFIX}-*`),
+                bucketArn(s.partition, `${NAME_PREFIX}-*/*`),
                 arn(s, "ssm", `parameter/${NAME_PREFIX}/*`),
                 arn(s, "events", `rule/${NAME_PREFIX}-*`),
                 ...pipelineArns(s),
@@ -480,7 +488,7 @@ function breakGlassStatements(s: PersonScope): Statement[] {
             Sid: "RepairProgramBucketPolicies",
             Effect: "Allow",
             Action: ["s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock"],
-            Resource: `arn:${s.partition}:s3:::${NAME_PREFIX}-*`,
+            Resource: bucketArn(s.partition, `${NAME_PREFIX}-*`),
         },
         {
             Sid: "NoOtherIdentityOrKeyChanges",
