@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, LOG_RETENTION_DAYS } from "../domain/config";
 import { arnPrefix, bucketArn, buildRoleName, formatArn, NAME_PREFIX, pipelineName } from "../domain/naming";
 import { PIPELINE_STEP_TAG, pipelineStepRole } from "../domain/pipelineSteps";
-import { previousEnvironment } from "../domain/promotion";
+import { ENVIRONMENT_TRAITS, previousEnvironment } from "../domain/environments";
 import { RELEASES_PREFIX } from "./artifactBucket";
 import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
 import { keyByAlias, knownArn, serviceTrustPolicy } from "./policyDocuments";
@@ -359,7 +359,7 @@ export function reportGroupNameOf(
 
 /** The steps of an environment, in pipeline order: dev builds the image, later environments promote it. */
 export function buildProjectKeys(env: EnvironmentName, steps: StepTable = BUILD_STEPS): BuildProjectKey[] {
-    const imageStep = env === "dev" ? "building" : "promoting";
+    const imageStep = ENVIRONMENT_TRAITS[env].image;
     return Object.keys(steps).filter((key) => {
         const runsIn = steps[key].runsIn;
         return runsIn === undefined || runsIn === imageStep;

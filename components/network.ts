@@ -4,6 +4,7 @@ import * as awsxEc2 from "@pulumi/awsx/ec2";
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../domain/config";
 import { DEFAULT_VPC_CIDR } from "../domain/defaults";
+import { ENVIRONMENT_TRAITS } from "../domain/environments";
 import { formatArn } from "../domain/naming";
 import { knownArn, serviceTrustPolicy } from "./policyDocuments";
 
@@ -89,7 +90,7 @@ export interface ServiceNetworkArgs {
 
 /** dev and qa share one NAT gateway; stage and prod get one per zone so a zone outage keeps egress. */
 export function natGatewaysFor(env: EnvironmentName): NatGateways {
-    return env === "stage" || env === "prod" ? "OnePerAz" : "Single";
+    return ENVIRONMENT_TRAITS[env].natGateways;
 }
 
 /** The awsx VPC arguments for a new VPC: two zones, public and private subnets, NAT for the private ones. */

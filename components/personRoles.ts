@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { StackRole } from "../domain/config";
+import { hasTrait } from "../domain/environments";
 import {
     accountRootArn,
     bucketArn,
@@ -380,7 +381,8 @@ function pipelineArns(s: PersonScope): string[] {
 
 /** The developer: broad in dev (the services of the boundary, in this account), metadata elsewhere. */
 function developerStatements(s: PersonScope): Statement[] {
-    if (s.stack !== "dev") return [...reads(s, "MetadataReads", METADATA_READS), noData, noIdentityOrKeyChanges];
+    if (!hasTrait(s.stack, (t) => t.developerOwned))
+        return [...reads(s, "MetadataReads", METADATA_READS), noData, noIdentityOrKeyChanges];
     const everyService = EXPERIMENT_SERVICES.map((svc) => `${svc}:*`);
     const experimentActions = (svc: string) => EXPERIMENT_ACTIONS[svc].map((verb) => `${svc}:${verb}`);
     return [

@@ -15,6 +15,7 @@ import {
     MAX_KEY_DELETION_WINDOW_DAYS,
     MIN_KEY_DELETION_WINDOW_DAYS,
 } from "./defaults";
+import { ENVIRONMENTS, EnvironmentName, environmentsWhere } from "./environments";
 import { isIpv4Cidr, isNetworkAddress, parseIpv4Cidr } from "./ipv4";
 import { PARTITIONS, partitionOfRegion, REGIONS } from "./regions";
 
@@ -24,14 +25,13 @@ import { PARTITIONS, partitionOfRegion, REGIONS } from "./regions";
  * (`npm run config:docs`; a test fails when they drift).
  */
 
-export const ENVIRONMENTS = ["dev", "qa", "stage", "prod"] as const;
-export type EnvironmentName = (typeof ENVIRONMENTS)[number];
+export { ENVIRONMENTS, type EnvironmentName };
 export type StackRole = "tool" | EnvironmentName;
 export const STACK_ROLES: readonly StackRole[] = ["tool", ...ENVIRONMENTS];
 /** Environments whose pipeline must stop at a manual approval before deploying. */
-export const APPROVAL_REQUIRED: readonly EnvironmentName[] = ["stage", "prod"];
+export const APPROVAL_REQUIRED: readonly EnvironmentName[] = environmentsWhere((t) => t.approvalRequired);
 /** Environments whose data-bearing resources are protected and retained on destroy. */
-export const PROTECTED_ENVIRONMENTS: readonly EnvironmentName[] = ["stage", "prod"];
+export const PROTECTED_ENVIRONMENTS: readonly EnvironmentName[] = environmentsWhere((t) => t.protectedData);
 export const REQUIRED_TAGS = ["Project", "Environment", "CostCenter", "Owner", "ManagedBy"] as const;
 /** Where people sign in to the person roles; none creates no person role. */
 export const PEOPLE_IDENTITY_SOURCES = ["saml", "identity-center", "none"] as const;

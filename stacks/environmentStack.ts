@@ -27,7 +27,7 @@ import {
 import { defineAccountBudget } from "./budget";
 import { definePersonRoles } from "./people";
 import { StackContext } from "./context";
-import { nextEnvironment, previousEnvironment } from "../domain/promotion";
+import { nextEnvironment, previousEnvironment } from "../domain/environments";
 
 /** Name of the IAM user that administers the artifact key when config asks for one. */
 export function keyAdminUserName(env: EnvironmentName): string {

@@ -2,6 +2,7 @@
 // buildspec, or what CodePipeline, ECS, EventBridge or VPC Flow Logs make with it) and those it must not. Every
 // name is read from the registered resources of the five stacks (never written here), and each row is evaluated by
 // test/access.test.ts against the policies the stacks register, with the target's resource policy.
+import { ENVIRONMENTS, EnvironmentName } from "../domain/environments";
 import type { RecordedResource, StackRun } from "../offline/runtime/mockRuntime";
 import { accountOf, PolicyDocument, RegisteredRole, registeredRoles } from "./iamEvaluator";
 import { readTemplate, resolveTemplate } from "./cfnTemplate";
@@ -11,8 +12,8 @@ export type Context = Record<string, string | string[]>;
 /** One call: `[action, resource, context the request carries, expected decision]`. */
 export type Row = readonly [action: string, resource: string, context: Context | undefined, expected: Expected];
 
-export const ENVIRONMENTS = ["dev", "qa", "stage", "prod"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
+export { ENVIRONMENTS };
+export type Environment = EnvironmentName;
 
 /** What the rows of one environment name, read from its stack's registration. */
 export interface EnvFacts {

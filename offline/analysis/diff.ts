@@ -5,6 +5,7 @@
  * so fixtures and plans of another revision (read from JSON) compare alike.
  */
 import type { StackRole } from "../../domain/config";
+import { environmentsWhere } from "../../domain/environments";
 import { AccessChange, accessDocuments, diffAccess } from "./access";
 import { CrossAccountGrant } from "./crossAccount";
 import { EXIT, PlanStatus, PolicyResult, SnapshotResource, StackPlan, StackSnapshot } from "./plan";
@@ -17,7 +18,7 @@ import { containsUnknown, isSecret, isUnknown, showValue } from "../runtime/valu
 export const DIFF_REPORT_VERSION = 1;
 
 /** Stacks whose widened access needs the extra approval (exit 3). */
-export const GATED_ENVIRONMENTS: readonly StackRole[] = ["stage", "prod"];
+export const GATED_ENVIRONMENTS: readonly StackRole[] = environmentsWhere((t) => t.gatedChanges);
 
 export interface PropertyChange {
     /** Path of the property, e.g. `policy.Statement[1].Action` or `tags.Owner`. */
