@@ -25,6 +25,11 @@ const STALE_LOCK_MS = 10 * 60 * 1000;
 
 /** The plan tooling laid over the base revision (what imports the program, never imported by it). */
 const TOOLING = ["offline", "scripts"];
+/**
+ * Folders the tooling shares with the program: a file the base revision lacks (a module added since, which this
+ * checkout's tooling imports) is copied in; the base's own files are never replaced, so its program runs as it was.
+ */
+const SHARED_WITH_PROGRAM = ["domain", "awsFacts"];
 
 function git(args: string[], cwd: string): string {
     const r = spawnSync("git", args, { cwd, encoding: "utf8" });
@@ -63,6 +68,9 @@ export async function snapshotRevision(
         for (const part of TOOLING) {
             fs.rmSync(path.join(tree, part), { recursive: true, force: true });
             fs.cpSync(path.join(root, part), path.join(tree, part), { recursive: true });
+        }
+        for (const part of SHARED_WITH_PROGRAM) {
+            fs.cpSync(path.join(root, part), path.join(tree, part), { recursive: true, force: false });
         }
         const out = path.join(dir, `snapshot-${process.pid}.json`);
         const stacks = options.stacks
