@@ -38,10 +38,10 @@ export const PEOPLE_IDENTITY_SOURCES = ["saml", "identity-center", "none"] as co
 export type PeopleIdentitySource = (typeof PEOPLE_IDENTITY_SOURCES)[number];
 
 /**
- * Where a service runs (its `target` in `services`). One so far; a second one is a value here and a target of its
- * own under targets/.
+ * Where a service runs (its `target` in `services`): each a value here and a target of its own under targets/
+ * (targets/fargate/, targets/lambda/).
  */
-export const DEPLOY_TARGETS = ["fargate"] as const;
+export const DEPLOY_TARGETS = ["fargate", "lambda"] as const;
 export type DeployTargetName = (typeof DEPLOY_TARGETS)[number];
 export const DEFAULT_DEPLOY_TARGET: DeployTargetName = "fargate";
 
@@ -295,7 +295,7 @@ function serviceEntry() {
         {
             name: text(SERVICE_EXPECTED).superRefine(serviceName),
             target: z
-                .enum(DEPLOY_TARGETS, { error: `one of ${DEPLOY_TARGETS.join(", ")} (the only deploy targets so far)` })
+                .enum(DEPLOY_TARGETS, { error: `one of ${DEPLOY_TARGETS.join(", ")} (the deploy targets)` })
                 .optional(),
         },
         SERVICE_ENTRY_EXPECTED,
@@ -518,7 +518,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         type: "array<string|object>",
         scope: "project",
         required: true,
-        description: `The NodeJS services: each gets a CodeCommit repository (tool) and a pipeline, ECR repository, load balancer and deploy target (environments). Each a name (lowercase letters, digits and single hyphens) or { name, target }; target is where it runs: ${DEPLOY_TARGETS.join(", ")} (the default, and the only one so far).`,
+        description: `The NodeJS services: each gets a CodeCommit repository (tool) and a pipeline, ECR repository, load balancer and deploy target (environments). Each a name (lowercase letters, digits and single hyphens) or { name, target }; target is where it runs: ${DEPLOY_TARGETS.join(", ")} (fargate is the default).`,
         schema: list(serviceEntry(), "a list of at least one service name, e.g. [orders-api]")
             .min(1, "a list of at least one service name, e.g. [orders-api]")
             .superRefine((entries, ctx) => {

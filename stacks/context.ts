@@ -10,4 +10,6 @@ export interface StackContext {
     readonly dnsSuffix: string;
     /** Environment stacks: the port each running service receives traffic on, when its deploy step recorded one. */
     readonly servedContainerPorts: ReadonlyMap<string, number>;
+    /** Environment stacks: the image each Lambda service's deploy step recorded, when it recorded one. */
+    readonly deployedImages: ReadonlyMap<string, string>;
 }

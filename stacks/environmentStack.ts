@@ -5,6 +5,9 @@ import { pipelineArtifactPrefix, projectRoleName } from "../components/buildProj
 import { ServicePipeline } from "../components/servicePipeline";
 import { natGatewaysFor, ServiceNetwork } from "../components/network";
 import { fargateTarget } from "../targets/fargate/target";
+import { lambdaTarget } from "../targets/lambda/target";
+import { DeployTarget } from "../components/deployTarget";
+import { DeployTargetName } from "../domain/configSchema";
 import {
     DEFAULT_PUBLISHER_SERVICES,
     notificationTopicName,
@@ -14,7 +17,7 @@ import {
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
 import { eventBusPolicy } from "../components/pushTrigger";
-import { EnvironmentName } from "../domain/config";
+import { EnvironmentName, ServiceConfig } from "../domain/config";
 import {
     artifactBucketName,
     artifactKeyAlias,
@@ -33,6 +36,48 @@ import { nextEnvironment, previousEnvironment } from "../domain/environments";
 export function keyAdminUserName(env: EnvironmentName): string {
     return `cicd-${env}-key-administrator`;
 }
+
+/** What the environment gives every deploy target of its services. */
+interface TargetShared {
+    readonly network: ServiceNetwork;
+    readonly logKmsKeyArn: pulumi.Input<string>;
+    /** The account's notification topic. */
+    readonly topicArn: string;
+}
+
+/** Each deploy target (a service's `target`) from the stack and the service. */
+const DEPLOY_TARGETS: Record<
+    DeployTargetName,
+    (ctx: StackContext, service: ServiceConfig, shared: TargetShared) => DeployTarget
+> = {
+    fargate: (ctx, service, shared) =>
+        fargateTarget({
+            partition: ctx.partition,
+            region: ctx.config.region,
+            accountId: ctx.config.accountId,
+            service,
+            servedContainerPort: ctx.servedContainerPorts.get(service.name),
+            network: shared.network,
+            logKmsKeyArn: shared.logKmsKeyArn,
+            logRetentionDays: ctx.config.logRetentionDays,
+            certificateArn: ctx.config.certificateArn,
+            protect: ctx.config.protectResources,
+        }) as DeployTarget,
+    lambda: (ctx, service, shared) =>
+        lambdaTarget({
+            partition: ctx.partition,
+            region: ctx.config.region,
+            accountId: ctx.config.accountId,
+            service,
+            deployedImage: ctx.deployedImages.get(service.name),
+            network: shared.network,
+            logKmsKeyArn: shared.logKmsKeyArn,
+            logRetentionDays: ctx.config.logRetentionDays,
+            certificateArn: ctx.config.certificateArn,
+            alarmTopicArn: shared.topicArn,
+            protect: ctx.config.protectResources,
+        }) as DeployTarget,
+};
 
 /** An environment account: artifact key and bucket shared by the pipelines of all its services. */
 export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName): Record<string, unknown> {
@@ -154,17 +199,10 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         const pipeline = new ServicePipeline(
             `${env}-${service.name}`,
             {
-                target: fargateTarget({
-                    partition,
-                    region: config.region,
-                    accountId: config.accountId,
-                    service,
-                    servedContainerPort: ctx.servedContainerPorts.get(service.name),
+                target: DEPLOY_TARGETS[service.target](ctx, service, {
                     network,
                     logKmsKeyArn: key.keyArn,
-                    logRetentionDays: config.logRetentionDays,
-                    certificateArn: config.certificateArn,
-                    protect: config.protectResources,
+                    topicArn: topicArnOf(partition, config.region, config.accountId, topicName),
                 }),
                 partition,
                 region: config.region,

@@ -4,6 +4,8 @@ import { StackConfigError } from "../domain/config";
 import { permissionsBoundaryArn } from "../domain/naming";
 import { StackContext } from "./context";
 import { defineEnvironmentStack } from "./environmentStack";
+import { readDeployedImages } from "./lambdaImages";
+import { ecrRegistryHost } from "../components/buildProjects";
 import { readServedContainerPorts } from "./servedPorts";
 import { loadStackConfig } from "./stackConfig";
 import { defineToolStack } from "./toolStack";
@@ -37,12 +39,21 @@ export async function defineStack(): Promise<Record<string, unknown>> {
                   provider,
                   config.services.map((s) => s.name),
               );
+    const deployedImages =
+        config.role === "tool"
+            ? new Map<string, string>()
+            : await readDeployedImages(
+                  provider,
+                  config.services.filter((s) => s.target === "lambda").map((s) => s.name),
+                  (service) => `${ecrRegistryHost(config.accountId, config.region, reported.dnsSuffix)}/${service}`,
+              );
     const ctx: StackContext = {
         config,
         provider,
         partition: reported.partition,
         dnsSuffix: reported.dnsSuffix,
         servedContainerPorts,
+        deployedImages,
     };
     const outputs = config.role === "tool" ? defineToolStack(ctx) : defineEnvironmentStack(ctx, config.role);
     return {

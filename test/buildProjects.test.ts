@@ -16,6 +16,7 @@ import {
     stepFacts,
 } from "../components/buildProjects";
 import { EcsServiceTarget, FARGATE_PIPELINE_STEPS, fargateBuild } from "../targets/fargate/deployStep";
+import { LAMBDA_STEPS } from "../targets/lambda/deployStep";
 
 // The steps of a Fargate pipeline: the common ones and the target's deploy and scale-up.
 const STEPS = FARGATE_PIPELINE_STEPS;
@@ -62,7 +63,12 @@ const specs = Object.fromEntries(
 
 describe("buildspecs", () => {
     it("every project key has a version 0.2 buildspec that runs in bash, and no partition-specific literal", () => {
-        expect(fs.readdirSync(BUILDSPEC_DIR).sort()).to.deep.equal(Object.values(BUILDSPEC_FILES).sort());
+        // The Fargate pipeline's buildspecs and the Lambda target's deploy step.
+        const lambdaOnly = Object.values(stepFacts(LAMBDA_STEPS, (step) => step.buildspec));
+        expect(lambdaOnly).to.deep.equal(["deploy-lambda.yml"]);
+        expect(fs.readdirSync(BUILDSPEC_DIR).sort()).to.deep.equal(
+            [...Object.values(BUILDSPEC_FILES), ...lambdaOnly].sort(),
+        );
         for (const [key, spec] of Object.entries(specs)) {
             expect(spec.version, key).to.equal(0.2);
             expect(spec.env.shell, key).to.equal("bash");

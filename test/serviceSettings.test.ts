@@ -209,7 +209,7 @@ describe("services as names or { name, target }", () => {
             "dev",
             asUserWould({
                 services: [
-                    { name: "orders-api", target: "lambda" },
+                    { name: "orders-api", target: "ecs" },
                     { name: "billing-api", repo: "x" },
                     42,
                     { target: "fargate" },
@@ -218,9 +218,9 @@ describe("services as names or { name, target }", () => {
         );
         expect(run.error).to.be.instanceOf(StackConfigError);
         expect((run.error as StackConfigError).problems).to.deep.equal([
-            'devsecops-pipelines:services[0].target: found "lambda", expected one of fargate (the only deploy targets so far)',
+            'devsecops-pipelines:services[0].target: found "ecs", expected one of fargate, lambda (the deploy targets)',
             'devsecops-pipelines:services[1].repo: found "x", expected one of the properties name, target',
-            "devsecops-pipelines:services[2]: found 42, expected a service name, or { name, target } with target one of fargate",
+            "devsecops-pipelines:services[2]: found 42, expected a service name, or { name, target } with target one of fargate, lambda",
             "devsecops-pipelines:services[3].name: found nothing, expected 3-32 lowercase letters, digits or hyphens, starting with a letter",
         ]);
     });
