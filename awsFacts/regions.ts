@@ -82,3 +82,20 @@ export function accountRefusal(
     const refused = (allowed.length > 0 && !allowed.includes(caller)) || forbidden.includes(caller);
     return refused ? `AWS account ID not allowed: ${caller}` : undefined;
 }
+
+/** A list-valued provider input as the engine hands it: an array, or its JSON text (`allowedAccountIds`). */
+export function listInput(value: unknown): string[] {
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value === "string" && value.startsWith("[")) return (JSON.parse(value) as unknown[]).map(String);
+    return [];
+}
+
+/**
+ * The account check of one aws provider, as the real provider makes it at Configure: the caller is the account the
+ * credentials belong to (`callerAccount`), else the provider's pinned account (the first of allowedAccountIds).
+ */
+export function providerAccountRefusal(inputs: Record<string, unknown>, callerAccount?: string): string | undefined {
+    const allowed = listInput(inputs.allowedAccountIds);
+    const caller = callerAccount ?? allowed[0];
+    return caller ? accountRefusal(caller, allowed, listInput(inputs.forbiddenAccountIds)) : undefined;
+}

@@ -14,7 +14,7 @@
  *   STANDIN_AWS_WORLD_ENV names a JSON AwsWorld (what a test says was deployed before, e.g. SSM parameters).
  */
 import { checkResource } from "../../awsFacts/constraints";
-import { accountRefusal } from "../../awsFacts/regions";
+import { listInput, providerAccountRefusal } from "../../awsFacts/regions";
 import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/runtime/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
@@ -52,7 +52,7 @@ export function configFailures(inputs: Record<string, unknown>): { property: str
             reason: "Missing region: set aws:region in the stack file or the region of the explicit provider.",
         });
     }
-    const accounts = parseList(inputs.allowedAccountIds);
+    const accounts = listInput(inputs.allowedAccountIds);
     for (const account of accounts) {
         if (!/^\d{12}$/.test(account)) {
             failures.push({ property: "allowedAccountIds", reason: `"${account}" is not a 12-digit AWS account id` });
@@ -61,15 +61,9 @@ export function configFailures(inputs: Record<string, unknown>): { property: str
     return failures;
 }
 
-function parseList(value: unknown): string[] {
-    if (Array.isArray(value)) return value.map(String);
-    if (typeof value === "string" && value.startsWith("[")) return (JSON.parse(value) as unknown[]).map(String);
-    return [];
-}
-
 /** The placement a configured provider answers for. Without allowedAccountIds the account is unknowable. */
 export function placementOf(inputs: Record<string, unknown>): AwsPlacement | undefined {
-    const [account] = parseList(inputs.allowedAccountIds);
+    const [account] = listInput(inputs.allowedAccountIds);
     return typeof inputs.region === "string" && account ? { region: inputs.region, account } : undefined;
 }
 
@@ -114,11 +108,8 @@ const handlers = {
         const inputs = configInputs(call.request);
         placement = placementOf(inputs);
         // The account check the real provider makes once it knows the caller (here: the account the test's world
-        // names, else the pinned one).
-        const caller = world.callerAccount ?? placement?.account;
-        const refusal =
-            caller &&
-            accountRefusal(caller, parseList(inputs.allowedAccountIds), parseList(inputs.forbiddenAccountIds));
+        // names, else the pinned one); the offline plan makes the same check.
+        const refusal = providerAccountRefusal(inputs, world.callerAccount);
         if (refusal) {
             refuse(callback, refusal);
             return;

@@ -5,11 +5,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AwsConstraintError, constraintProblems } from "../../awsFacts/constraints";
+import { providerAccountRefusal } from "../../awsFacts/regions";
 import { STACK_ROLES, StackConfig, StackConfigError, validateStackConfig } from "../../domain/config";
 import { artifactBucketName } from "../../domain/naming";
 import { defineStack } from "../../stacks/program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
 import { formerUrns } from "../runtime/aliases";
+import type { AwsWorld } from "../runtime/awsAnswers";
 import { ComputedOutputs, RecordedResource, runStack, StackRun } from "../runtime/mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
 import { QuotaUsage, quotaUsage } from "./quotas";
@@ -130,6 +132,8 @@ export interface PlanOptions {
     readonly evaluate?: PolicyEvaluator | null;
     /** AWS-computed outputs: "preview" (default, unknown as in `pulumi preview`) or "deployed". */
     readonly outputs?: ComputedOutputs;
+    /** What the account holds and whose credentials run the plan; default: nothing, each provider's own account. */
+    readonly world?: AwsWorld;
 }
 
 /** Where a stack's policy pack config lives by default. */
@@ -168,6 +172,7 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
             overrides: options.overrides,
             projectValues: options.projectValues,
             outputs: options.outputs ?? "preview",
+            world: options.world,
         });
     } catch (e) {
         return failed(stack, stackFile, "config", e);
@@ -181,6 +186,9 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
     } catch (e) {
         return failed(stack, stackFile, "config", e);
     }
+    // A provider the caller's account may not use fails before any resource, as the real provider's Configure.
+    const accountRefusals = providerAccountRefusals(run.resources, options.world?.callerAccount);
+    if (accountRefusals.length > 0) return failed(stack, stackFile, "program", new Error(accountRefusals.join("\n")));
     // Inputs AWS would refuse (its resource schemas and documented constraints), as the stand-in provider's Check.
     const refused = constraintProblems(run.resources, config.region);
     if (refused.length > 0) return failed(stack, stackFile, "program", new AwsConstraintError(refused));
@@ -235,6 +243,16 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
     };
     const former = formerUrns(run.resources);
     return { plan, resources: byUrn(run.resources).map((r) => snapshotResource(r, former.get(r.urn) ?? [])) };
+}
+
+/** Each aws provider whose allowed accounts do not hold the caller's: "<provider URN>: AWS account ID not allowed: <id>". */
+export function providerAccountRefusals(resources: readonly RecordedResource[], callerAccount?: string): string[] {
+    return resources
+        .filter((r) => r.type === "pulumi:providers:aws")
+        .flatMap((r) => {
+            const refusal = providerAccountRefusal(r.inputs, callerAccount);
+            return refusal ? [`${r.urn}: ${refusal}`] : [];
+        });
 }
 
 function snapshotResource(r: RecordedResource, formerUrns: readonly string[]): SnapshotResource {
