@@ -75,8 +75,8 @@ export const INSPECTOR_FINDINGS_ACTIONS = ["inspector2:ListFindings"] as const;
 /** Stages of a service's pipeline that run build steps, in order; the approval, where required, precedes Deploy. */
 export const STEP_STAGES = ["Build", "Deploy", "Release"] as const;
 export type StepStage = (typeof STEP_STAGES)[number];
-/** Artifacts passed between actions: the source, and what the image steps write (image.json). */
-export type StepArtifact = "source" | "image";
+/** Artifacts passed between actions: the source, what the image steps write (image.json), the SBOM (dev). */
+export type StepArtifact = "source" | "image" | "sbom";
 
 export interface BuildStep<T = unknown> {
     /** Pipeline stage of its action; actions of a stage run one after another in row order. Required. */
@@ -85,8 +85,15 @@ export interface BuildStep<T = unknown> {
     readonly action: string;
     /** Category of its action (CodeBuild actions take Build or Test). Required. */
     readonly category: "Build" | "Test";
-    /** Artifact its action reads. Required. */
+    /** Artifact its action reads, its primary source (the buildspec runs in it). Required. */
     readonly input: StepArtifact;
+    /**
+     * Artifacts its action reads besides `input`, those a step of the environment writes: CodePipeline passes a
+     * CodeBuild action several input artifacts, the first (PrimarySource) is where the buildspec runs, and CodeBuild
+     * unpacks each other one into CODEBUILD_SRC_DIR_<artifact> (CodePipeline user guide, CodeBuild action
+     * reference, PrimarySource). Default: none.
+     */
+    readonly secondaryInputs?: readonly StepArtifact[];
     /** Artifact its action writes. Default: none. */
     readonly output?: StepArtifact;
     /**
@@ -106,7 +113,7 @@ export interface BuildStep<T = unknown> {
     readonly privileged: boolean;
     /** Runs the service's own code or its dependencies' install scripts: the npm token and no write. Required. */
     readonly runsUntrustedCode: boolean;
-    /** Writes an output artifact (image.json, the SBOM) into the pipeline's artifacts. Required. */
+    /** Writes its output artifact (image.json, the SBOM) into the pipeline's artifacts, and no other. Required. */
     readonly writesArtifacts: boolean;
     /** Artifact key actions: ARTIFACT_KEY_READ, or CROSS_ACCOUNT_KEY_USE to encrypt what it writes. Required. */
     readonly artifactKeyUse: readonly string[];
@@ -189,6 +196,25 @@ export const BUILD_STEPS = stepTable({
         statements: pushToOwnRepository,
         actionVariables: commitIdFromSource,
     },
+    // The SBOM of the image's commit, apart from the privileged image build: its pinned generator reads the
+    // source's lockfile, and its role can neither push images nor write releases, only its own artifact.
+    generateSbom: {
+        stage: "Build",
+        action: "GenerateSbom",
+        category: "Build",
+        input: "source",
+        secondaryInputs: ["image"],
+        output: "sbom",
+        suffix: "sbom",
+        buildspec: "generate-sbom.yml",
+        runsIn: "building",
+        computeType: DEFAULT_COMPUTE_TYPE,
+        privileged: false,
+        runsUntrustedCode: false,
+        writesArtifacts: true,
+        artifactKeyUse: CROSS_ACCOUNT_KEY_USE,
+        actionVariables: commitIdFromSource,
+    },
     promoteImage: {
         stage: "Build",
         action: "PromoteImage",
@@ -226,6 +252,8 @@ export const BUILD_STEPS = stepTable({
         action: "PublishRelease",
         category: "Build",
         input: "image",
+        // dev's SBOM comes from its own step; promotion carries it in the image artifact.
+        secondaryInputs: ["sbom"],
         suffix: "publish-release",
         buildspec: "publish-release.yml",
         computeType: DEFAULT_COMPUTE_TYPE,
@@ -424,6 +452,15 @@ export function pipelineArtifactPrefix(env: EnvironmentName, service: string): s
 }
 
 /**
+ * The objects of one output artifact: CodePipeline writes each under `<pipeline prefix><artifact name>/`, the name
+ * cut to its first 10 characters (CodePipeline user guide, Troubleshooting, "Pipeline artifact folder names appear
+ * to be truncated"); the step artifacts' names are shorter.
+ */
+export function outputArtifactObjects(input: BuildRolePolicyInput, output: StepArtifact): string {
+    return `${input.artifactBucketArn}/${pipelineArtifactPrefix(input.env, input.serviceName)}${output}/*`;
+}
+
+/**
  * Name of the role of one project. The image step keeps the service's build role name (buildRoleName): the
  * previous environment's bucket, key and repository trust exactly that role for promotion.
  */
@@ -439,7 +476,7 @@ export function projectRoleName(
 
 /**
  * The permissions of one project's role: exactly what its step needs. Every step writes its own log group, reads its
- * input artifact (a step that writesArtifacts also writes them) and uses the artifact key (artifactKeyUse); then come
+ * input artifacts (a step that writesArtifacts also writes its output, and no other) and uses the artifact key (artifactKeyUse); then come
  * the step's own statements, its report group and, for untrusted code, the npm token. Tests and scans get nothing
  * else; only the image steps push to the repository (and, promoting, read the previous environment); the scan gate
  * reads findings; only publish-release writes `releases/`; only deploy registers task definitions and passes the
@@ -455,7 +492,7 @@ export function projectRolePolicy(
     const step = stepOf(steps, key);
     const projectName = buildProjectName(env, serviceName, key, steps);
     const artifacts = `${input.artifactBucketArn}/${pipelineArtifactPrefix(env, serviceName)}*`;
-    const writesArtifacts = step.writesArtifacts;
+    const ownArtifact = step.writesArtifacts && step.output ? outputArtifactObjects(input, step.output) : undefined;
     const statements: aws.iam.PolicyStatement[] = [
         {
             Sid: "WriteOwnLogs",
@@ -470,11 +507,15 @@ export function projectRolePolicy(
             }),
         },
         {
-            Sid: writesArtifacts ? "ReadWritePipelineArtifacts" : "ReadPipelineArtifacts",
+            Sid: "ReadPipelineArtifacts",
             Effect: "Allow",
-            Action: ["s3:GetObject", "s3:GetObjectVersion", ...(writesArtifacts ? ["s3:PutObject"] : [])],
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
             Resource: artifacts,
         },
+        // Its own output artifact only: never an artifact a later step reads from another step (image.json).
+        ...(ownArtifact
+            ? [{ Sid: "WriteOwnArtifact", Effect: "Allow" as const, Action: "s3:PutObject", Resource: ownArtifact }]
+            : []),
         { Sid: "ArtifactBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: input.artifactBucketArn },
         {
             Sid: "UseArtifactKey",

@@ -31,6 +31,7 @@ import { PushEventRule } from "./pushTrigger";
 /** Artifact names passed between actions. */
 export const SOURCE_ARTIFACT = "source";
 export const IMAGE_ARTIFACT = "image";
+export const SBOM_ARTIFACT = "sbom";
 /** Variable namespace of the source action (its CommitId names the image and the release). */
 export const SOURCE_NAMESPACE = "SourceVariables";
 /** The pipeline's component type before deploy targets: its alias, which keeps its resources. */
@@ -58,7 +59,7 @@ function codeBuild(
     name: string,
     category: "Build" | "Test",
     project: pulumi.Input<string>,
-    input: string,
+    inputs: readonly string[],
     runOrder: number,
     options: { output?: string; environmentVariables?: string } = {},
 ): Action {
@@ -69,20 +70,34 @@ function codeBuild(
         provider: "CodeBuild",
         version: "1",
         runOrder,
-        inputArtifacts: [input],
+        inputArtifacts: [...inputs],
         ...(options.output ? { outputArtifacts: [options.output] } : {}),
         configuration: {
             ProjectName: project,
+            // With several input artifacts CodePipeline requires the one the buildspec runs in.
+            ...(inputs.length > 1 ? { PrimarySource: inputs[0] } : {}),
             ...(options.environmentVariables ? { EnvironmentVariables: options.environmentVariables } : {}),
         },
     };
 }
 
-const ARTIFACTS: Readonly<Record<StepArtifact, string>> = { source: SOURCE_ARTIFACT, image: IMAGE_ARTIFACT };
+const ARTIFACTS: Readonly<Record<StepArtifact, string>> = {
+    source: SOURCE_ARTIFACT,
+    image: IMAGE_ARTIFACT,
+    sbom: SBOM_ARTIFACT,
+};
+
+/** The artifacts of one step's action: its input, then each secondary input a step of this environment writes. */
+export function stepInputs(key: BuildProjectKey, env: EnvironmentName, steps: StepTable): StepArtifact[] {
+    const written = new Set(buildProjectKeys(env, steps).map((k) => steps[k].output));
+    const step = steps[key];
+    return [step.input, ...(step.secondaryInputs ?? []).filter((artifact) => written.has(artifact))];
+}
 
 /** The action of one step: its row's stage layout, run order `runOrder` in its stage. */
 function stepAction(key: BuildProjectKey, step: BuildStep, input: StageLayoutInput, runOrder: number): Action {
-    return codeBuild(step.action, step.category, input.projects[key]!, ARTIFACTS[step.input], runOrder, {
+    const inputs = stepInputs(key, input.env, input.steps).map((artifact) => ARTIFACTS[artifact]);
+    return codeBuild(step.action, step.category, input.projects[key]!, inputs, runOrder, {
         output: step.output && ARTIFACTS[step.output],
         environmentVariables: actionEnvironmentVariables(key, SOURCE_NAMESPACE, input.steps),
     });

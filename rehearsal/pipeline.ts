@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { StackRun } from "../offline/runtime/mockRuntime";
 import { BuildProjectKey, buildProjectName, stepFacts } from "../components/buildProjects";
-import { IMAGE_ARTIFACT, pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/servicePipeline";
+import { pipelineStages, SOURCE_ARTIFACT, SOURCE_NAMESPACE } from "../components/servicePipeline";
 import {
     BOOTSTRAP_IMAGE_TAG,
     containerDefinitions,
@@ -396,6 +396,7 @@ async function rehearseEnvironments(ctx: {
             unitTests: "unitTests",
             securityScan: "securityScan",
             image,
+            generateSbom: "generateSbom",
             imageScanGate: "imageScanGate",
             deploy: "deploy",
             publishRelease: "publishRelease",
@@ -469,7 +470,7 @@ async function runAction(
     },
 ): Promise<{ ok: boolean; failedStep?: string; output: string }> {
     const config = action.configuration as Record<string, string>;
-    const input = (action.inputArtifacts as string[] | undefined)?.[0];
+    const [input, ...secondaryInputs] = (action.inputArtifacts as string[] | undefined) ?? [];
     const inputDir = input ? path.join(ctx.artifacts, input) : undefined;
     if (action.provider === "CodeCommit") {
         const out = path.join(ctx.artifacts, SOURCE_ARTIFACT);
@@ -484,6 +485,14 @@ async function runAction(
     const buildDir = path.join(ctx.artifacts, "..", "builds", action.name as string);
     fs.rmSync(buildDir, { recursive: true, force: true });
     copyTree(inputDir!, buildDir);
+    // Each secondary input in its own copy, named as CodeBuild names it: CODEBUILD_SRC_DIR_<artifact>.
+    const secondaryDirs: Record<string, string> = {};
+    for (const artifact of secondaryInputs) {
+        const dir = `${buildDir}-${artifact}`;
+        fs.rmSync(dir, { recursive: true, force: true });
+        copyTree(path.join(ctx.artifacts, artifact), dir);
+        secondaryDirs[`CODEBUILD_SRC_DIR_${artifact}`] = dir;
+    }
     const projectName = buildProjectName(ctx.env, ctx.service, key, FARGATE_PIPELINE_STEPS);
     const env = {
         ...ctx.vars,
@@ -492,12 +501,13 @@ async function runAction(
         REHEARSAL_AUTHORIZER: ctx.authorizerUrl,
         CODEBUILD_RESOLVED_SOURCE_VERSION: ctx.commit,
         CODEBUILD_BUILD_ID: `${projectName}:${randomUUID()}`,
+        ...secondaryDirs,
         ...actionEnv(config.EnvironmentVariables, ctx.commit, ctx.executionId),
     };
     const r: BuildResult = await runBuildspec(BUILDSPEC_FILES[key], buildDir, env, ctx.state);
     const outputs = (action.outputArtifacts as string[] | undefined) ?? [];
-    if (r.status === 0 && outputs.includes(IMAGE_ARTIFACT)) {
-        const out = path.join(ctx.artifacts, IMAGE_ARTIFACT);
+    for (const output of r.status === 0 ? outputs : []) {
+        const out = path.join(ctx.artifacts, output);
         fs.mkdirSync(out, { recursive: true });
         for (const f of artifactFiles(BUILDSPEC_FILES[key])) fs.copyFileSync(path.join(buildDir, f), path.join(out, f));
     }

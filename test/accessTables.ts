@@ -362,10 +362,33 @@ const buildImage: Table = (f, e) => [
     ["ecr:BatchDeleteImage", e.repository, undefined, "Denied"],
     ["ecr:SetRepositoryPolicy", e.repository, undefined, "Denied"],
     ["s3:PutObject", release(e), sseKms(e.keyArn), "Denied"],
+    // Its own artifact only: not the source, not the SBOM step's.
+    ["s3:PutObject", artifact(e), sseKms(e.keyArn), "Denied"],
+    ["s3:PutObject", artifact(e, "sbom"), sseKms(e.keyArn), "Denied"],
     ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "Denied"],
     ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
     ...others(f, e).map((o): Row => ["ecr:PutImage", o.repository, undefined, "Denied"]),
     ...noOtherEnvironment(f, e),
+];
+
+/**
+ * generate-sbom.yml (dev): read the source and image.json, write its own SBOM artifact. Its pinned generator reads
+ * the source's lockfile: it can neither push an image, nor write a release, nor change another step's artifact.
+ */
+const generateSbom: Table = (f, e) => [
+    ...stepBasics(e, "sbom"),
+    ["s3:PutObject", artifact(e, "sbom"), sseKms(e.projects.sbom.inputs.encryptionKey), "Allowed"],
+    ["kms:GenerateDataKey", e.keyArn, viaS3(e), "Allowed"],
+    // The image.json the scan gate, the deploy and the release read, and the source, are not its own.
+    ["s3:PutObject", artifact(e, "image"), sseKms(e.keyArn), "Denied"],
+    ["s3:PutObject", artifact(e), sseKms(e.keyArn), "Denied"],
+    ["s3:DeleteObject", artifact(e, "image"), undefined, "Denied"],
+    ["ecr:GetAuthorizationToken", "*", undefined, "Denied"],
+    ["ecr:BatchGetImage", e.repository, undefined, "Denied"],
+    ["sns:Publish", e.topicArn, undefined, "Denied"],
+    ...noImageOrDeploy(f, e),
+    ...noOtherEnvironment(f, e),
+    ...assumesNoRole(f),
 ];
 
 /** promote-image.yml (qa, stage, prod): read the previous release and SBOM, pull by digest there, push here. */
@@ -887,6 +910,7 @@ export const TABLES: Readonly<Record<string, Table>> = {
     "unit-tests": untrusted("unit-tests"),
     "security-scan": untrusted("security-scan"),
     "build-image": buildImage,
+    sbom: generateSbom,
     "promote-image": promoteImage,
     "image-scan-gate": imageScanGate,
     deploy,

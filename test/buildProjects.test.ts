@@ -138,7 +138,7 @@ describe("buildspecs", () => {
         expect(build).to.include('--output-file "$SCANNERS_DIR/eslint.sarif" . || LINT=$?');
     });
 
-    it("build-image: ECR login on the configured registry, commit tag, push, digest from ECR, both files as artifacts", () => {
+    it("build-image: ECR login on the configured registry, commit tag, push, digest from ECR, image.json as its artifact", () => {
         const spec = specs.buildImage;
         const all = commands(spec);
         expect(all).to.include(
@@ -151,7 +151,7 @@ describe("buildspecs", () => {
         expect(all).to.include("--query 'imageDetails[0].imageDigest' --output text");
         expect(all).to.include('IMAGE_URI="$REPOSITORY_URI@$DIGEST"');
         expect(all).to.include("> image.json");
-        expect(spec.artifacts).to.deep.equal({ files: ["image.json", "sbom.cdx.json"] });
+        expect(spec.artifacts).to.deep.equal({ files: ["image.json"] });
     });
 
     it("promote-image: reads the previous release manifest, pulls by digest, pushes with the commit tag, checks the digest", () => {
@@ -260,8 +260,11 @@ for (const partition of ["aws", "aws-us-gov"]) {
                   }
                 : {}),
         });
-        /** The statements every project has: its own log group, its input artifact (read), the bucket's location. */
-        const base = (env: "dev" | "qa", account: string, suffix: string, write = false) => [
+        /**
+         * The statements every project has: its own log group, its input artifacts (read), the objects of its output
+         * artifact `writes` (written), the bucket's location.
+         */
+        const base = (env: "dev" | "qa", account: string, suffix: string, writes?: string) => [
             {
                 Sid: "WriteOwnLogs",
                 Effect: "Allow",
@@ -269,11 +272,21 @@ for (const partition of ["aws", "aws-us-gov"]) {
                 Resource: `arn:${partition}:logs:${GOV}:${account}:log-group:/aws/codebuild/orders-api-${env}-${suffix}:*`,
             },
             {
-                Sid: write ? "ReadWritePipelineArtifacts" : "ReadPipelineArtifacts",
+                Sid: "ReadPipelineArtifacts",
                 Effect: "Allow",
-                Action: ["s3:GetObject", "s3:GetObjectVersion", ...(write ? ["s3:PutObject"] : [])],
+                Action: ["s3:GetObject", "s3:GetObjectVersion"],
                 Resource: `${bucketArn(partition, account)}/orders-api-${env}/*`,
             },
+            ...(writes
+                ? [
+                      {
+                          Sid: "WriteOwnArtifact",
+                          Effect: "Allow",
+                          Action: "s3:PutObject",
+                          Resource: `${bucketArn(partition, account)}/orders-api-${env}/${writes}/*`,
+                      },
+                  ]
+                : []),
             {
                 Sid: "ArtifactBucket",
                 Effect: "Allow",
@@ -366,12 +379,12 @@ for (const partition of ["aws", "aws-us-gov"]) {
 
         it("only the image projects write pipeline artifacts and push to the repository; promotion also reads the previous environment", () => {
             expect(projectRolePolicy("buildImage", input("dev", DEV)).Statement).to.deep.equal([
-                ...base("dev", DEV, "build-image", true),
+                ...base("dev", DEV, "build-image", "image"),
                 keyUse(DEV),
                 ...pushPull(DEV),
             ]);
             expect(projectRolePolicy("promoteImage", input("qa", QA)).Statement).to.deep.equal([
-                ...base("qa", QA, "promote-image", true),
+                ...base("qa", QA, "promote-image", "image"),
                 keyUse(QA),
                 ...pushPull(QA),
                 {
@@ -393,6 +406,13 @@ for (const partition of ["aws", "aws-us-gov"]) {
                     Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
                     Resource: `arn:${partition}:ecr:${GOV}:${DEV}:repository/orders-api`,
                 },
+            ]);
+        });
+
+        it("the SBOM step reads the source and image.json, writes its own artifact with the key, nothing else", () => {
+            expect(projectRolePolicy("generateSbom", input("dev", DEV)).Statement).to.deep.equal([
+                ...base("dev", DEV, "sbom", "sbom"),
+                keyUse(DEV),
             ]);
         });
 
@@ -645,6 +665,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "unitTests",
             "securityScan",
             "buildImage",
+            "generateSbom",
             "imageScanGate",
             "deploy",
             "scaleUp",
@@ -654,6 +675,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-unit-tests",
             "orders-api-dev-security-scan",
             "orders-api-dev-build-image",
+            "orders-api-dev-sbom",
             "orders-api-dev-image-scan-gate",
             "orders-api-dev-deploy",
             "orders-api-dev-scale-up",
@@ -751,6 +773,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-unit-tests": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-security-scan": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-build-image": "BUILD_GENERAL1_MEDIUM",
+            "orders-api-dev-sbom": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-image-scan-gate": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-deploy": "BUILD_GENERAL1_SMALL",
             "orders-api-dev-publish-release": "BUILD_GENERAL1_SMALL",
@@ -767,6 +790,7 @@ describe("PipelineBuildProjects under mocks", () => {
             "orders-api-dev-unit-tests": "test",
             "orders-api-dev-security-scan": "test",
             "orders-api-dev-build-image": "build",
+            "orders-api-dev-sbom": "build",
             "orders-api-dev-image-scan-gate": "test",
             "orders-api-dev-deploy": "deploy",
             "orders-api-dev-scale-up": "deploy",
@@ -781,7 +805,8 @@ describe("PipelineBuildProjects under mocks", () => {
             [qa, qaArgs],
         ] as const) {
             const logGroups = byType(run, "aws:cloudwatch/logGroup:LogGroup");
-            expect(logGroups).to.have.length(7);
+            // dev's SBOM step is the eighth.
+            expect(logGroups).to.have.length(args.env === "dev" ? 8 : 7);
             for (const group of logGroups) {
                 expect(group.inputs).to.deep.include({ retentionInDays: 90, kmsKeyId: args.kmsKeyArn });
             }

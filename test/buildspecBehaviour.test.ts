@@ -101,16 +101,46 @@ describe("buildspecs run against fake aws and docker", function () {
             environment: "dev",
             imageTag: IMAGE_TAG,
         });
-        // The CycloneDX SBOM of the production dependencies, from the lockfile, goes with the image artifact; the
-        // generator is installed from its own lockfile with an empty user config and the pipeline's registry.
-        const sbomCalls = r.calls.filter((c) => c.startsWith("npm ci") || c.startsWith("cyclonedx-npm"));
-        expect(sbomCalls).to.deep.equal([
+        // The SBOM is generate-sbom's, in a project of its own: the privileged image build installs and runs nothing else.
+        expect(r.calls.filter((c) => c.startsWith("npm") || c.startsWith("cyclonedx-npm"))).to.deep.equal([]);
+        expect(() => r.file("sbom.cdx.json")).to.throw("the build wrote no sbom.cdx.json");
+    });
+
+    /** generate-sbom's input: the source (its working directory) and build-image's image.json as a second artifact. */
+    const sbomRun = (image: object) =>
+        run("generateSbom", {
+            env: { SERVICE_NAME: "orders-api", COMMIT_ID: COMMIT, CODEBUILD_SRC_DIR_image: "image-artifact" },
+            files: { "image-artifact/image.json": JSON.stringify(image) },
+        });
+
+    it("generate-sbom installs its pinned generator apart from the source and writes the SBOM of the image's commit", () => {
+        const r = sbomRun({ service: "orders-api", commitId: COMMIT, imageDigest: DIGEST });
+        expect(r.status, r.stderr).to.equal(0);
+        // The generator is installed from its own lockfile with an empty user config and the pipeline's registry.
+        expect(r.calls.filter((c) => c.startsWith("npm") || c.startsWith("cyclonedx-npm"))).to.deep.equal([
             "npm ci --userconfig empty-npmrc --registry https://registry.npmjs.org/ --ignore-scripts --omit optional " +
                 "--no-audit --no-fund",
             "cyclonedx-npm --omit dev --package-lock-only --output-reproducible --spec-version 1.6 --mc-type application " +
                 "--output-format JSON --output-file sbom.cdx.json",
         ]);
         expect(JSON.parse(r.file("sbom.cdx.json")).bomFormat).to.equal("CycloneDX");
+        // It calls no AWS API and runs no docker.
+        expect(r.calls.filter((c) => c.startsWith("aws") || c.startsWith("docker"))).to.deep.equal([]);
+    });
+
+    it("generate-sbom refuses an image artifact of another commit, and a missing one, before installing anything", () => {
+        const other = "f".repeat(40);
+        const r = sbomRun({ service: "orders-api", commitId: other, imageDigest: DIGEST });
+        expect(r.status).not.to.equal(0);
+        expect(r.stderr).to.include(
+            `image.json describes {"service":"orders-api","commitId":"${other}"}, but the source is orders-api at '${COMMIT}'`,
+        );
+        expect(r.calls.filter((c) => c.startsWith("npm"))).to.deep.equal([]);
+        const missing = run("generateSbom", { env: { SERVICE_NAME: "orders-api", COMMIT_ID: COMMIT } });
+        expect(missing.status).not.to.equal(0);
+        expect(missing.stderr).to.include(
+            "No image artifact: expected image.json of build-image in CODEBUILD_SRC_DIR_image",
+        );
     });
 
     it("build-image never adopts an image it did not build: a retry of the same commit builds and pushes again", () => {
@@ -372,6 +402,19 @@ describe("buildspecs run against fake aws and docker", function () {
             expect(r.status).not.to.equal(0);
             expect(r.stderr).to.include(`The ENHANCED scan of ${image} is still PENDING after 0s`);
         });
+    });
+
+    it("publish-release in dev publishes the SBOM of generate-sbom's artifact (its secondary input)", () => {
+        const r = run("publishRelease", {
+            env: {
+                ...qaEnv,
+                PIPELINE_EXECUTION_ID: "99999999-8888-7777-6666-555555555555",
+                CODEBUILD_SRC_DIR_sbom: "sbom-artifact",
+            },
+            files: { "image.json": qaImage, "sbom-artifact/sbom.cdx.json": SBOM },
+        });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.s3Object(QA_BUCKET, SBOM_KEY)).to.equal(SBOM);
     });
 
     it("publish-release writes the manifest under releases/<service>/<commit>.json with the artifact key", () => {

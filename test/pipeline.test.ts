@@ -13,6 +13,7 @@ const projects = {
     unitTests: "orders-api-dev-unit-tests",
     securityScan: "orders-api-dev-security-scan",
     image: "orders-api-dev-build-image",
+    generateSbom: "orders-api-dev-sbom",
     imageScanGate: "orders-api-dev-image-scan-gate",
     deploy: "orders-api-dev-deploy",
     publishRelease: "orders-api-dev-publish-release",
@@ -68,8 +69,11 @@ describe("pipeline layout", () => {
             ["UnitTests", "Test", 1, ["source"], undefined, projects.unitTests],
             ["SecurityScan", "Test", 2, ["source"], undefined, projects.securityScan],
             ["BuildImage", "Build", 3, ["source"], ["image"], projects.image],
-            ["ImageScanGate", "Test", 4, ["image"], undefined, projects.imageScanGate],
+            // The SBOM of the source, beside the image it built: the source is where its buildspec runs.
+            ["GenerateSbom", "Build", 4, ["source", "image"], ["sbom"], projects.generateSbom],
+            ["ImageScanGate", "Test", 5, ["image"], undefined, projects.imageScanGate],
         ]);
+        expect((stages[1] as any).actions[3].configuration.PrimarySource).to.equal("source");
         // The deploy is a CodeBuild build of Pulumi's revision with the promoted image, not the ECS deploy action.
         expect((stages[2] as any).actions).to.deep.equal([
             {
@@ -94,11 +98,12 @@ describe("pipeline layout", () => {
             },
         ]);
         const release = (stages[3] as any).actions[0];
-        expect([release.name, release.category, release.inputArtifacts]).to.deep.equal([
-            "PublishRelease",
-            "Build",
-            ["image"],
-        ]);
+        expect([
+            release.name,
+            release.category,
+            release.inputArtifacts,
+            release.configuration.PrimarySource,
+        ]).to.deep.equal(["PublishRelease", "Build", ["image", "sbom"], "image"]);
         expect(JSON.parse(release.configuration.EnvironmentVariables)).to.deep.equal([
             { name: "PIPELINE_EXECUTION_ID", value: "#{codepipeline.PipelineExecutionId}", type: "PLAINTEXT" },
         ]);
@@ -129,6 +134,9 @@ describe("pipeline layout", () => {
             "Deploy/ScaleUpService/2",
             "Release/PublishRelease/1",
         ]);
+        // Promotion carries the SBOM in the image artifact: no SBOM artifact, so the release reads one input.
+        const release = (stages[4] as any).actions[0];
+        expect([release.inputArtifacts, release.configuration.PrimarySource]).to.deep.equal([["image"], undefined]);
         expect(stages.flatMap((s: any) => s.actions.map((a: any) => a.provider))).not.to.include("ECS");
         expect((stages[2] as any).actions).to.deep.equal([
             {

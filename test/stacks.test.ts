@@ -59,8 +59,10 @@ describe("environment stacks from their real stack files", () => {
                         [
                             "1:Test:CodeBuild:UnitTests",
                             "2:Test:CodeBuild:SecurityScan",
-                            env === "dev" ? "3:Build:CodeBuild:BuildImage" : "3:Build:CodeBuild:PromoteImage",
-                            "4:Test:CodeBuild:ImageScanGate",
+                            ...(env === "dev"
+                                ? ["3:Build:CodeBuild:BuildImage", "4:Build:CodeBuild:GenerateSbom"]
+                                : ["3:Build:CodeBuild:PromoteImage"]),
+                            `${env === "dev" ? 5 : 4}:Test:CodeBuild:ImageScanGate`,
                         ],
                     ],
                     ...(approval ? [["Approval", ["1:Approval:Manual:ApproveRelease"]]] : []),

@@ -88,7 +88,13 @@ describe("the deploy step (deploy-task-definition.yml) under the pipeline gates"
         expect(DEPLOY_COMMAND.test(commands)).to.equal(true);
         expect(UNIT_TEST_COMMAND.test(commands)).to.equal(false);
         expect(SECURITY_SCAN_COMMAND.test(commands)).to.equal(false);
-        for (const file of ["promote-image.yml", "build-image.yml", "publish-release.yml", "image-scan-gate.yml"]) {
+        for (const file of [
+            "promote-image.yml",
+            "build-image.yml",
+            "generate-sbom.yml",
+            "publish-release.yml",
+            "image-scan-gate.yml",
+        ]) {
             expect(DEPLOY_COMMAND.test(commandsOf(buildspec(file))), file).to.equal(false);
         }
     });
@@ -100,6 +106,7 @@ describe("the deploy step (deploy-task-definition.yml) under the pipeline gates"
             "unit-tests": "test",
             "security-scan": "test",
             "build-image": "build",
+            sbom: "build",
             "promote-image": "build",
             "image-scan-gate": "test",
             deploy: "deploy",
