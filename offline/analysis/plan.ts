@@ -10,6 +10,7 @@ import { artifactBucketName } from "../../domain/naming";
 import { defineStack } from "../../stacks/program";
 import { CrossAccountGrant, crossAccountGrants, policySourcesOf } from "./crossAccount";
 import { formerUrns } from "../runtime/aliases";
+import { AwsWorld } from "../runtime/awsAnswers";
 import { ComputedOutputs, RecordedResource, runStack, StackRun } from "../runtime/mockRuntime";
 import { evaluatePolicies, PolicyVerdict, PolicyViolation, readPolicyPackConfig } from "./policyRunner";
 import { QuotaUsage, quotaUsage } from "./quotas";
@@ -130,6 +131,8 @@ export interface PlanOptions {
     readonly evaluate?: PolicyEvaluator | null;
     /** AWS-computed outputs: "preview" (default, unknown as in `pulumi preview`) or "deployed". */
     readonly outputs?: ComputedOutputs;
+    /** What the account holds that data sources read (e.g. the deploy steps' SSM records). Default: nothing. */
+    readonly world?: AwsWorld;
 }
 
 /** Where a stack's policy pack config lives by default. */
@@ -168,6 +171,7 @@ export async function snapshotStack(stack: string, options: PlanOptions = {}): P
             overrides: options.overrides,
             projectValues: options.projectValues,
             outputs: options.outputs ?? "preview",
+            world: options.world,
         });
     } catch (e) {
         return failed(stack, stackFile, "config", e);
