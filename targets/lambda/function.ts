@@ -657,7 +657,8 @@ function lambdaFunction(
             name: args.serviceName,
             packageType: "Image",
             imageUri: parts.image,
-            role: parts.executionRole.arn,
+            // Known at preview, from the role's name: the pack judges the role's policy with the function.
+            role: lambdaKnownArns(args).executionRoleArn,
             memorySize: args.memory ?? DEFAULT_MEMORY,
             timeout: args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
             reservedConcurrentExecutions: args.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY,
@@ -668,7 +669,7 @@ function lambdaFunction(
             loggingConfig: { logFormat: "Text", logGroup: lambdaLogGroupName(args.serviceName) },
         },
         // The pipeline publishes the versions (note 4 and 5 at the top of this file).
-        { ...parent, dependsOn: [parts.logGroup], ignoreChanges: ["imageUri", "publish"] },
+        { ...parent, dependsOn: [parts.logGroup, parts.executionRole], ignoreChanges: ["imageUri", "publish"] },
     );
 }
 
