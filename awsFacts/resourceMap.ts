@@ -136,6 +136,31 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
             statistic: "Statistic",
             threshold: "Threshold",
             treatMissingData: "TreatMissingData",
+            actionsEnabled: "ActionsEnabled",
+            tags: TAGS,
+        },
+    },
+    "aws:codedeploy/application:Application": {
+        cfn: "AWS::CodeDeploy::Application",
+        properties: { name: "ApplicationName", computePlatform: "ComputePlatform", tags: TAGS },
+    },
+    "aws:codedeploy/deploymentGroup:DeploymentGroup": {
+        cfn: "AWS::CodeDeploy::DeploymentGroup",
+        properties: {
+            appName: "ApplicationName",
+            deploymentGroupName: "DeploymentGroupName",
+            serviceRoleArn: "ServiceRoleArn",
+            deploymentConfigName: "DeploymentConfigName",
+            deploymentStyle: "DeploymentStyle",
+            autoRollbackConfiguration: "AutoRollbackConfiguration",
+            // The provider's alarm names are CloudFormation's list of { Name }.
+            alarmConfiguration: {
+                to: "AlarmConfiguration",
+                as: (c: any) =>
+                    typeof c === "object" && c !== null && Array.isArray(c.alarms)
+                        ? { ...c, alarms: c.alarms.map((name: unknown) => ({ name })) }
+                        : c,
+            },
             tags: TAGS,
         },
     },
@@ -327,6 +352,40 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
             tags: TAGS,
         },
     },
+    "aws:lambda/function:Function": {
+        cfn: "AWS::Lambda::Function",
+        properties: {
+            name: "FunctionName",
+            packageType: "PackageType",
+            imageUri: "Code.ImageUri",
+            runtime: "Runtime",
+            role: "Role",
+            memorySize: "MemorySize",
+            timeout: "Timeout",
+            reservedConcurrentExecutions: "ReservedConcurrentExecutions",
+            architectures: "Architectures",
+            publish: { unchecked: "publishes a version on create (AWS::Lambda::Version in CloudFormation)" },
+            vpcConfig: "VpcConfig",
+            environment: "Environment",
+            loggingConfig: "LoggingConfig",
+            tags: TAGS,
+        },
+    },
+    "aws:lambda/alias:Alias": {
+        cfn: "AWS::Lambda::Alias",
+        properties: { name: "Name", functionName: "FunctionName", functionVersion: "FunctionVersion" },
+    },
+    "aws:lambda/permission:Permission": {
+        cfn: "AWS::Lambda::Permission",
+        properties: {
+            action: "Action",
+            function: "FunctionName",
+            principal: "Principal",
+            sourceArn: "SourceArn",
+            sourceAccount: "SourceAccount",
+            qualifier: { unchecked: "the alias or version, part of FunctionName in CloudFormation" },
+        },
+    },
     "aws:lb/listener:Listener": {
         cfn: "AWS::ElasticLoadBalancingV2::Listener",
         properties: {
@@ -392,6 +451,11 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
             },
             tags: TAGS,
         },
+    },
+    "aws:lb/targetGroupAttachment:TargetGroupAttachment": {
+        cfn: "AWS::ElasticLoadBalancingV2::TargetGroup",
+        definition: "TargetDescription",
+        properties: { targetGroupArn: PARENT, targetId: "Id" },
     },
     "aws:s3/bucket:Bucket": {
         cfn: "AWS::S3::Bucket",

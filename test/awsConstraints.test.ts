@@ -29,6 +29,16 @@ describe("AWS constraint checker", () => {
     before(async function () {
         this.timeout(120000);
         for (const stack of STACKS) snapshots[stack] = await snapshotStack(stack, { evaluate: null });
+        // A stack with a Lambda service whose deploy step recorded its image: the Lambda target's types too.
+        snapshots.lambda = await snapshotStack("prod", {
+            evaluate: null,
+            projectValues: { services: ["orders-api", { name: "billing-fn", target: "lambda" }] },
+            world: {
+                ssmParameters: {
+                    "/cicd/lambda/billing-fn/image": `173205080756.dkr.ecr.us-gov-west-1.amazonaws.com/billing-fn@sha256:${"a".repeat(64)}`,
+                },
+            },
+        });
         // A budget where AWS Budgets holds it (a commercial account; the checked-in stacks are GovCloud's).
         snapshots.budget = await snapshotStack("dev", {
             evaluate: null,
@@ -80,6 +90,7 @@ describe("AWS constraint checker", () => {
             "devsecops:security:PersonRoles",
             "devsecops:security:PipelineRoleTrust",
             "devsecops:service:FargateService",
+            "devsecops:service:LambdaService",
             "pulumi:providers:aws",
         ]);
     });

@@ -132,7 +132,7 @@ export interface PlanOptions {
     readonly evaluate?: PolicyEvaluator | null;
     /** AWS-computed outputs: "preview" (default, unknown as in `pulumi preview`) or "deployed". */
     readonly outputs?: ComputedOutputs;
-    /** What the account holds and whose credentials run the plan; default: nothing, each provider's own account. */
+    /** What the account holds (data sources read it, e.g. the deploy steps' SSM records) and whose credentials run the plan; default: nothing, each provider's own account. */
     readonly world?: AwsWorld;
 }
 

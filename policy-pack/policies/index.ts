@@ -4,6 +4,7 @@ import { codepipelineBehaviourPolicies, codepipelinePolicies } from "./codepipel
 import { metadataOf, PolicyMetadata } from "./common";
 import { ecrPolicies, ecrRetentionPolicies } from "./ecr";
 import { ecsPolicies, ecsRuntimePolicies } from "./ecs";
+import { lambdaPolicies } from "./lambda";
 import { iamEscalationPolicies, iamPolicies } from "./iam";
 import { kmsKeyPolicyPolicies, kmsPolicies } from "./kms";
 import { loggingPolicies } from "./logging";
@@ -38,6 +39,7 @@ export const allPolicies: Policy[] = [
     ...codepipelinePolicies,
     ...ecrPolicies,
     ...ecsPolicies,
+    ...lambdaPolicies,
     ...loggingPolicies,
     ...loadBalancerPolicies,
     ...networkPolicies,

@@ -85,7 +85,20 @@ export const lambdaNoPublicAccess = resourcePolicy(
     },
     validateResourceOfType(aws.lambda.Permission, (permission, args, report) => {
         const own = ownAccounts(contextOf(args.provider));
-        const problem = permissionProblem(permission, own);
+        // A source condition unknown at preview (the target group's ARN) is set all the same.
+        const deferred = new Deferred();
+        const set = (read: () => string | undefined) => {
+            const value = deferred.peek(read);
+            return value === UNKNOWN ? "(known after apply)" : value;
+        };
+        const problem = permissionProblem(
+            {
+                principal: set(() => permission.principal),
+                sourceArn: set(() => permission.sourceArn),
+                sourceAccount: set(() => permission.sourceAccount),
+            },
+            own,
+        );
         if (problem) {
             report(
                 `Lambda permission "${args.name}" grants ${permission.action} to ${problem}; required: a principal of ` +
@@ -134,13 +147,30 @@ export const lambdaSupportedRuntime = resourcePolicy(
     }),
 );
 
-/** The function's subnets and security groups, or UNKNOWN while the preview does not know them. */
-function placementOf(fn: PolicyResource, deferred: Deferred) {
+/** The function's subnets (each id, or its position while unknown); UNKNOWN while the list itself is unknown. */
+function subnetsOf(fn: PolicyResource, deferred: Deferred): string[] | typeof UNKNOWN {
+    const values = deferred.read(() => (fn.props.vpcConfig as { subnetIds?: unknown } | undefined)?.subnetIds);
+    if (values === UNKNOWN) return UNKNOWN;
+    if (!Array.isArray(values)) return [];
+    // By index: mapping the array would read an unknown element outside peek.
+    return Array.from({ length: values.length }, (_, i) => {
+        const id = deferred.peek(() => String(values[i]));
+        return id === UNKNOWN ? `#${i}` : id;
+    });
+}
+
+/**
+ * Whether the function has subnets and security groups: a list the preview does not know yet is set all the same
+ * (the program passes the network's subnets and its own group).
+ */
+function placedInVpc(fn: PolicyResource, deferred: Deferred): { subnets: number; groups: number } | typeof UNKNOWN {
     const config = deferred.read(() => fn.props.vpcConfig as { subnetIds?: unknown; securityGroupIds?: unknown });
     if (config === UNKNOWN) return UNKNOWN;
-    const subnets = deferred.read(() => list(config?.subnetIds));
-    const groups = deferred.read(() => list(config?.securityGroupIds));
-    return subnets === UNKNOWN || groups === UNKNOWN ? UNKNOWN : { subnets, groups };
+    const count = (key: "subnetIds" | "securityGroupIds") => {
+        const values = deferred.peek(() => config?.[key]);
+        return values === UNKNOWN ? 1 : Array.isArray(values) ? values.length : 0;
+    };
+    return { subnets: count("subnetIds"), groups: count("securityGroupIds") };
 }
 
 export const lambdaInVpc = stackPolicy(
@@ -155,12 +185,12 @@ export const lambdaInVpc = stackPolicy(
         if (!args.resources.some((r) => VPC_TYPES.includes(r.type))) return;
         const deferred = new Deferred();
         for (const fn of args.resources.filter((r) => r.type === FUNCTION)) {
-            const placement = placementOf(fn, deferred);
+            const placement = placedInVpc(fn, deferred);
             if (placement === UNKNOWN) continue;
-            if (placement.subnets.length === 0 || placement.groups.length === 0) {
+            if (placement.subnets === 0 || placement.groups === 0) {
                 report(
-                    `Lambda function "${fn.name}" has no VPC placement (subnets ${placement.subnets.length}, security ` +
-                        `groups ${placement.groups.length}) in a stack with a VPC; required: vpcConfig with the private ` +
+                    `Lambda function "${fn.name}" has no VPC placement (subnets ${placement.subnets}, security ` +
+                        `groups ${placement.groups}) in a stack with a VPC; required: vpcConfig with the private ` +
                         `subnets and a security group; fix: set vpcConfig.`,
                 );
             }
@@ -188,10 +218,10 @@ export const lambdaMultiAz = stackPolicy(
                 .map((s) => [deferred.peek(() => s.props.id as string), deferred.peek(() => s.props.availabilityZone)]),
         );
         for (const fn of args.resources.filter((r) => r.type === FUNCTION)) {
-            const placement = placementOf(fn, deferred);
-            if (placement === UNKNOWN || placement.subnets.length === 0) continue;
+            const subnets = subnetsOf(fn, deferred);
+            if (subnets === UNKNOWN || subnets.length === 0) continue;
             // A subnet of the stack counts by its zone; another (an existing VPC's) by itself.
-            const zones = new Set(placement.subnets.map((s) => zoneOf.get(s) ?? s));
+            const zones = new Set(subnets.map((s) => zoneOf.get(s) ?? s));
             if (zones.size < MIN_FUNCTION_SUBNETS) {
                 report(
                     `Lambda function "${fn.name}" has subnets in ${zones.size} Availability Zone; required: at least ` +

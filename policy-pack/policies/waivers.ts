@@ -88,6 +88,10 @@ export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
     "kms-key-policy-service-narrowed",
     "codebuild-project-own-role",
     "codepipeline-own-accounts",
+    "lambda-no-public-access",
+    "lambda-function-url-iam-auth",
+    "lambda-in-vpc",
+    "lambda-execution-role-no-wildcard",
     // Secrets and credentials (IA-5, SC-28).
     "codebuild-no-plaintext-secrets",
     "codebuild-source-no-credentials",

@@ -56,9 +56,13 @@ describe("policy metadata", () => {
             "CloudWatch.15",
             "ECS.10",
             "ELB.12",
+            "Lambda.1",
+            "Lambda.2",
+            "Lambda.3",
+            "Lambda.5",
         ]) {
             expect(fsbp.has(id), id).to.equal(true);
         }
-        expect(policyMetadata.length).to.equal(95);
+        expect(policyMetadata.length).to.equal(101);
     });
 });

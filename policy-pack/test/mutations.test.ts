@@ -84,3 +84,25 @@ describe("mutation suite: the pack blocks security-relevant changes to the real 
         expect(blocked / results.length, passed.join("\n")).to.be.at.least(REQUIRED_BLOCK_RATE);
     });
 });
+
+describe("mutation suite: a stack with a Lambda service", function () {
+    this.timeout(900000);
+
+    it("the pack blocks every mutation of the Lambda target's resources", async () => {
+        const image = `173205080756.dkr.ecr.us-gov-west-1.amazonaws.com/billing-fn@sha256:${"a".repeat(64)}`;
+        const run = await runStack("prod", defineStack, {
+            outputs: "deployed",
+            projectValues: { services: ["orders-api", { name: "billing-fn", target: "lambda" }] },
+            world: { ssmParameters: { "/cicd/lambda/billing-fn/image": image } },
+        });
+        if (run.error) throw run.error;
+        const config = configOf("prod");
+        expect((await mandatory(run, config)).map((v) => v.policyName)).to.deep.equal([]);
+        const lambda = allMutationsOf(run, "prod").filter((m) => m.kind === "lambda");
+        const passed: string[] = [];
+        for (const m of lambda) if ((await mandatory(m.run, config)).length === 0) passed.push(m.what);
+        console.log(`      Lambda mutations blocked: ${lambda.length - passed.length}/${lambda.length}`);
+        expect(passed).to.deep.equal([]);
+        expect(lambda.length).to.be.greaterThan(10);
+    });
+});

@@ -1275,6 +1275,81 @@ function pipelineBehaviour(b: Builder): void {
 /** A mutation's family: what it changes, without the resource and statement it changes it on. */
 export const familyOf = (m: Mutation) => `${m.kind}: ${m.what.replace(/ \(.*\)$/, "").replace(/ in [^ ]+$/, "")}`;
 
+/** The Lambda target's resources: who may invoke the function, where it runs, what its execution role holds. */
+function lambdaFunctions(b: Builder): void {
+    const functions = b.of("aws:lambda/function:Function");
+    for (const permission of b.of("aws:lambda/permission:Permission")) {
+        b.change("lambda", "invocation granted to anyone", permission, (i) => ({ ...i, principal: "*" }));
+        b.change("lambda", "invocation granted to a foreign account", permission, (i) => ({
+            ...i,
+            principal: FOREIGN_ACCOUNT,
+        }));
+        b.change("lambda", "service invocation without sourceArn", permission, (i) => {
+            delete i.sourceArn;
+        });
+    }
+    for (const fn of functions) {
+        b.change("lambda", "function outside the VPC", fn, (i) => {
+            delete i.vpcConfig;
+        });
+        b.change("lambda", "function in one subnet", fn, (i) => ({
+            ...i,
+            vpcConfig: { ...i.vpcConfig, subnetIds: [i.vpcConfig.subnetIds[0]] },
+        }));
+        b.change("lambda", "function from a .zip on a deprecated runtime", fn, (i) => ({
+            ...i,
+            packageType: "Zip",
+            runtime: "nodejs16.x",
+            imageUri: undefined,
+        }));
+        b.add(
+            "lambda",
+            `anonymous function URL (${fn.name})`,
+            "aws:lambda/functionUrl:FunctionUrl",
+            `${fn.name}-url`,
+            {
+                functionName: fn.inputs.name,
+                authorizationType: "NONE",
+            },
+            [fn],
+        );
+        const roleName = String(fn.inputs.role).split("/").pop();
+        const role = b.of("aws:iam/role:Role").find((r) => r.inputs.name === roleName);
+        if (role) {
+            b.add(
+                "lambda",
+                `managed policy on the execution role (${role.name})`,
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                `${role.name}-admin`,
+                {
+                    role: roleName,
+                    policyArn: `arn:${partitionOf(role)}:iam::aws:policy/AdministratorAccess`,
+                },
+                [role],
+            );
+        }
+        for (const policy of b.of("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === roleName)) {
+            b.document(
+                "lambda",
+                policy,
+                "policy",
+                [
+                    ["wildcard action in the execution role", (_d, s) => void (s.Action = `${serviceOf(s.Action)}:*`)],
+                    ["execution role statement on every resource", (_d, s) => void (s.Resource = "*")],
+                ],
+                (s) => isAllow(s) && s.Resource !== "*",
+            );
+        }
+    }
+    for (const alarm of b
+        .of("aws:cloudwatch/metricAlarm:MetricAlarm")
+        .filter((a) => a.inputs.namespace === "AWS/Lambda")) {
+        b.change("lambda", "rollback alarm notifying no one", alarm, (i) => {
+            delete i.alarmActions;
+        });
+    }
+}
+
 /**
  * The mutations of one recorded stack (of `environment`): of each family, the first and the last (on different
  * resources or statements), so that the suite stays fast while every family is tried on every stack.
@@ -1311,6 +1386,7 @@ export function allMutationsOf(run: StackRun, environment: string): Mutation[] {
         containersAndBalancers,
         keysAndBuckets,
         pipelineBehaviour,
+        lambdaFunctions,
     ])
         add(b);
     return b.out;

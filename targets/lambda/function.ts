@@ -213,9 +213,14 @@ export function lambdaLogGroupName(serviceName: string): string {
     return `${LAMBDA_LOG_GROUP_PREFIX}${serviceName}`;
 }
 
-/** Trust of the execution role: Lambda, for functions of this account only (confused-deputy guard). */
-export function lambdaExecutionTrustPolicy(accountId: string): aws.iam.PolicyDocument {
-    return serviceTrustPolicy(LAMBDA_SERVICE, { sourceAccount: accountId });
+/**
+ * Trust of the execution role: Lambda, without a source condition, as the Lambda developer guide's execution role
+ * trusts it: Lambda is not documented to set aws:SourceAccount or aws:SourceArn when it assumes the role (the pack's
+ * iam-service-trust-narrowed-to-account leaves it out for that reason). What narrows it is iam:PassRole: only a
+ * caller allowed to pass this role can give it to a function (the deploy step passes none).
+ */
+export function lambdaExecutionTrustPolicy(): aws.iam.PolicyDocument {
+    return serviceTrustPolicy(LAMBDA_SERVICE);
 }
 
 /**
@@ -404,7 +409,7 @@ function functionExecutionRole(
         {
             name: roleName,
             description: `Lambda function ${args.serviceName}: write its logs, its VPC interfaces, read its secrets`,
-            assumeRolePolicy: pulumi.jsonStringify(lambdaExecutionTrustPolicy(args.accountId)),
+            assumeRolePolicy: pulumi.jsonStringify(lambdaExecutionTrustPolicy()),
         },
         parent,
     );
@@ -456,8 +461,8 @@ function functionSecurityGroup(name: string, args: LambdaServiceArgs, parent: Pa
 /**
  * The internet-facing ALB and its Lambda target group. Lambda function URLs are not available in AWS GovCloud (US)
  * ("AWS Lambda in AWS GovCloud (US)", GovCloud user guide), so the load balancer is the entry point in both
- * partitions. The group's health check is off: it would invoke the function (ELB user guide, "Lambda functions as
- * targets").
+ * partitions. The load balancer invokes the function directly, not over the network, so its security group needs no
+ * outbound rule, and the group's health check stays off (ELB user guide, "Use Lambda functions as targets").
  */
 function functionLoadBalancing(
     name: string,
@@ -580,7 +585,8 @@ function functionAlarms(name: string, args: LambdaServiceArgs, parent: Parent): 
 
 /**
  * CodeDeploy for Lambda: the application, its service role and the deployment group that shifts the alias
- * gradually and rolls back on a failed deployment or an alarm. CodeDeploy is available in both GovCloud regions.
+ * gradually and rolls back on a failed deployment or an alarm. CloudFormation's per-region type list (awsFacts/schemas.json,
+ * from @aws/cloudformation-validate) has AWS::CodeDeploy::Application and DeploymentGroup in both GovCloud regions.
  */
 function functionCodeDeploy(
     name: string,
@@ -651,7 +657,8 @@ function lambdaFunction(
             name: args.serviceName,
             packageType: "Image",
             imageUri: parts.image,
-            role: parts.executionRole.arn,
+            // Known at preview, from the role's name: the pack judges the role's policy with the function.
+            role: lambdaKnownArns(args).executionRoleArn,
             memorySize: args.memory ?? DEFAULT_MEMORY,
             timeout: args.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
             reservedConcurrentExecutions: args.reservedConcurrency ?? DEFAULT_RESERVED_CONCURRENCY,
@@ -662,7 +669,7 @@ function lambdaFunction(
             loggingConfig: { logFormat: "Text", logGroup: lambdaLogGroupName(args.serviceName) },
         },
         // The pipeline publishes the versions (note 4 and 5 at the top of this file).
-        { ...parent, dependsOn: [parts.logGroup], ignoreChanges: ["imageUri", "publish"] },
+        { ...parent, dependsOn: [parts.logGroup, parts.executionRole], ignoreChanges: ["imageUri", "publish"] },
     );
 }
 
