@@ -216,7 +216,20 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
             ...LB_TAGS,
         ],
     },
-    "aws:s3/bucket:Bucket": { actions: ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging"] },
+    // A destroy of a bucket with forceDestroy (dev, qa) first empties it: every object version and delete marker is
+    // listed (ListObjectVersions) and deleted by version id (pulumi/pulumi-aws#1132, fixed upstream by
+    // hashicorp/terraform-provider-aws#24020); without these the versioned bucket's destroy fails BucketNotEmpty.
+    // Stage and prod retain their bucket (protect, no forceDestroy). No widening in effect: the role already
+    // writes the bucket's policy.
+    "aws:s3/bucket:Bucket": {
+        actions: [
+            "s3:CreateBucket",
+            "s3:DeleteBucket",
+            "s3:DeleteObjectVersion",
+            "s3:ListBucketVersions",
+            "s3:PutBucketTagging",
+        ],
+    },
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": { actions: ["s3:PutLifecycleConfiguration"] },
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": { actions: ["s3:PutBucketOwnershipControls"] },
     "aws:s3/bucketPolicy:BucketPolicy": { actions: ["s3:DeleteBucketPolicy", "s3:PutBucketPolicy"] },

@@ -1,8 +1,15 @@
 import { expect } from "chai";
 import { planStack, StackRun } from "./harness";
 import { ACCOUNTS } from "./accounts";
-import { Decision, evaluate, evaluateRegistered, PolicyDocument, RegisteredRole } from "./iamEvaluator";
-import { ENVIRONMENTS, Expected, Facts, factsOf, kindOf, Row, rowsOf } from "./accessTables";
+import {
+    Decision,
+    evaluate,
+    evaluateRegistered,
+    PolicyDocument,
+    RegisteredRole,
+    registeredTargetPolicy,
+} from "./iamEvaluator";
+import { ENVIRONMENTS, Expected, Facts, factsOf, kindOf, Row, rowsOf, serviceRows } from "./accessTables";
 
 const STACKS = ["tool", ...ENVIRONMENTS];
 
@@ -29,6 +36,49 @@ async function mismatches(facts: Facts, only?: (role: RegisteredRole) => boolean
                 return `${role.stack} ${role.name} [${kindOf(facts, role)}]: ${action} on ${resource}${ctx} -> ${decision}, expected ${expected}`;
             });
         }),
+    );
+    return lines.filter((l) => l !== "");
+}
+
+/**
+ * The evaluator resolves variable condition keys written with a slash (aws:RequestTag/<key>) but drops KMS's colon
+ * form (kms:EncryptionContext:<key>) as missing: both sides are renamed to a slash-form key of the same semantics
+ * (one single-valued string from the request), as test/controlPlane.test.ts does.
+ */
+function encryptionContextStandIn<T>(x: T): T {
+    return JSON.parse(
+        JSON.stringify(x).replace(
+            /kms:EncryptionContext:([A-Za-z0-9_:-]+)/g,
+            (_, key: string) => `aws:RequestTag/kms-encryption-context-${key.replace(/:/g, "-")}`,
+        ),
+    );
+}
+
+/**
+ * Evaluates every service principal's row of `envs` against the registered resource policies (the service holds no
+ * identity policy) and returns one line per row whose decision differs: `<env> <service>: <action> on <resource>
+ * <context> -> <decision>, expected <expected>`.
+ */
+async function serviceMismatches(facts: Facts, envs: readonly string[] = ENVIRONMENTS): Promise<string[]> {
+    const lines = await Promise.all(
+        ENVIRONMENTS.filter((env) => envs.includes(env)).flatMap((env) =>
+            serviceRows(facts, facts.envs[env]).map(async ([service, action, resource, context, expected]) => {
+                const target = registeredTargetPolicy(facts.runs, action, resource);
+                const decision = await evaluate(service, [], {
+                    action,
+                    resource,
+                    context: encryptionContextStandIn({
+                        "aws:SecureTransport": "true",
+                        ...(target.account ? { "aws:ResourceAccount": target.account } : {}),
+                        ...context,
+                    }),
+                    ...(target.policy ? { resourcePolicy: encryptionContextStandIn(target.policy) } : {}),
+                    resourceAccount: target.account || undefined,
+                });
+                if (matches(decision, expected)) return "";
+                return `${env} ${service}: ${action} on ${resource} ${JSON.stringify(context ?? {})} -> ${decision}, expected ${expected}`;
+            }),
+        ),
     );
     return lines.filter((l) => l !== "");
 }
@@ -152,6 +202,29 @@ describe("access by evaluation: every role's table against the registered polici
         const decide = (role: RegisteredRole) => evaluateRegistered(runs, role, "iam:PutRolePolicy", pipelineRole);
         expect(await decide(developer)).to.equal("ImplicitlyDenied");
         expect(await decide({ ...developer, boundary: undefined })).to.equal("Allowed");
+    });
+
+    it("every service principal's row is decided by the resource policies as its table says", async () => {
+        // 35 rows per environment and 3 per build project (dev 8, qa, stage and prod 7 each).
+        expect(ENVIRONMENTS.flatMap((env) => serviceRows(facts, facts.envs[env]))).to.have.length(4 * 35 + 3 * 29);
+        expect(await serviceMismatches(facts)).to.deep.equal([]);
+    });
+
+    it("a planted over-wide topic policy fails the service rows: EventBridge of any account may publish", async () => {
+        const runs = await runsWith({
+            stack: "qa",
+            edit: (run) => {
+                const policy = run.resources.find((r) => r.type === "aws:sns/topicPolicy:TopicPolicy")!;
+                const document = JSON.parse(policy.inputs.policy) as PolicyDocument;
+                delete document.Statement.find((statement) => statement.Sid === "ServicePublish")!.Condition;
+                policy.inputs.policy = JSON.stringify(document);
+                return run;
+            },
+        });
+        const qa = factsOf(runs).envs.qa;
+        expect(await serviceMismatches(factsOf(runs), ["qa"])).to.deep.equal([
+            `qa events.amazonaws.com: sns:Publish on ${qa.topicArn} {"aws:SourceAccount":"${ACCOUNTS.dev}"} -> Allowed, expected Denied`,
+        ]);
     });
 
     it("a registry-level action scoped to the repository is denied: the statement never matches", async () => {

@@ -925,6 +925,117 @@ export const TABLES: Readonly<Record<string, Table>> = {
     forwarder: forwarderRole,
 };
 
+// ---- service principals: what AWS services do as themselves, judged by the resource policies alone ----
+
+/** One call of a service principal: `[service, action, resource, context, expected]`. */
+export type ServiceRow = readonly [
+    service: string,
+    action: string,
+    resource: string,
+    context: Context | undefined,
+    expected: Expected,
+];
+
+const sourceAccount = (account: string): Context => ({ "aws:SourceAccount": account });
+const ruleArn = (e: EnvFacts, rule: string) => `arn:${e.partition}:events:${e.region}:${e.account}:rule/${rule}`;
+
+/**
+ * What CodeBuild, CodePipeline, ECS tasks, EventBridge, CloudWatch and CloudWatch Logs do in an environment as
+ * service principals: assume the roles whose trust names them (for this account, this rule, these tasks only), use
+ * the artifact key where its policy names them, publish to the topic; and what no service may do (another account's
+ * calls, another service's roles, the bucket, the bus), which the services do through roles.
+ */
+export function serviceRows(f: Facts, e: EnvFacts): ServiceRow[] {
+    const other = others(f, e)[0];
+    const projectRoles = Object.values(e.projects).map((p) => p.inputs.serviceRole as string);
+    const startRule = ruleArn(e, `cicd-${e.env}-${e.service}-start`);
+    const task: Context = {
+        ...sourceAccount(e.account),
+        "aws:SourceArn": `arn:${e.partition}:ecs:${e.region}:${e.account}:task/${e.service}/0a1b2c3d`,
+    };
+    const logGroup = (account: string): Context => ({
+        "kms:EncryptionContext:aws:logs:arn": `arn:${e.partition}:logs:${e.region}:${account}:log-group:/aws/codebuild/x`,
+    });
+    const logs = `logs.${e.region}.amazonaws.com`;
+    const via = { ...viaSns(e) };
+    return [
+        // Trust: each service assumes its own roles, for this account (and this rule, these tasks) only.
+        ...projectRoles.flatMap((role): ServiceRow[] => [
+            ["codebuild.amazonaws.com", "sts:AssumeRole", role, sourceAccount(e.account), "Allowed"],
+            ["codebuild.amazonaws.com", "sts:AssumeRole", role, sourceAccount(other.account), "Denied"],
+            ["codepipeline.amazonaws.com", "sts:AssumeRole", role, sourceAccount(e.account), "Denied"],
+        ]),
+        ["codepipeline.amazonaws.com", "sts:AssumeRole", roleOf(f, e, "pipeline"), sourceAccount(e.account), "Allowed"],
+        [
+            "codepipeline.amazonaws.com",
+            "sts:AssumeRole",
+            roleOf(f, e, "pipeline"),
+            sourceAccount(other.account),
+            "Denied",
+        ],
+        ["codebuild.amazonaws.com", "sts:AssumeRole", roleOf(f, e, "pipeline"), sourceAccount(e.account), "Denied"],
+        ["ecs-tasks.amazonaws.com", "sts:AssumeRole", e.taskRoleArn, task, "Allowed"],
+        ["ecs-tasks.amazonaws.com", "sts:AssumeRole", e.executionRoleArn, task, "Allowed"],
+        [
+            "ecs-tasks.amazonaws.com",
+            "sts:AssumeRole",
+            e.taskRoleArn,
+            { ...task, ...sourceAccount(other.account) },
+            "Denied",
+        ],
+        ["ecs-tasks.amazonaws.com", "sts:AssumeRole", roleOf(f, e, "deploy"), task, "Denied"],
+        ["codebuild.amazonaws.com", "sts:AssumeRole", e.taskRoleArn, sourceAccount(e.account), "Denied"],
+        [
+            "events.amazonaws.com",
+            "sts:AssumeRole",
+            roleOf(f, e, "start"),
+            { ...sourceAccount(e.account), "aws:SourceArn": startRule },
+            "Allowed",
+        ],
+        [
+            "events.amazonaws.com",
+            "sts:AssumeRole",
+            roleOf(f, e, "start"),
+            { ...sourceAccount(e.account), "aws:SourceArn": ruleArn(e, "another-rule") },
+            "Denied",
+        ],
+        ["events.amazonaws.com", "sts:AssumeRole", roleOf(f, e, "pipeline"), sourceAccount(e.account), "Denied"],
+        // Key: EventBridge and CloudWatch encrypt what they publish to the topic; Logs encrypts this account's logs.
+        ["events.amazonaws.com", "kms:GenerateDataKey", e.keyArn, via, "Allowed"],
+        ["events.amazonaws.com", "kms:Decrypt", e.keyArn, via, "Allowed"],
+        ["events.amazonaws.com", "kms:Encrypt", e.keyArn, via, "Denied"],
+        ["events.amazonaws.com", "kms:CreateGrant", e.keyArn, via, "Denied"],
+        ["cloudwatch.amazonaws.com", "kms:GenerateDataKey", e.keyArn, sourceAccount(e.account), "Allowed"],
+        ["cloudwatch.amazonaws.com", "kms:GenerateDataKey", e.keyArn, sourceAccount(other.account), "Denied"],
+        [logs, "kms:Encrypt", e.keyArn, logGroup(e.account), "Allowed"],
+        [logs, "kms:GenerateDataKey", e.keyArn, logGroup(e.account), "Allowed"],
+        [logs, "kms:Decrypt", e.keyArn, logGroup(e.account), "Allowed"],
+        [logs, "kms:Encrypt", e.keyArn, logGroup(other.account), "Denied"],
+        ["codebuild.amazonaws.com", "kms:Decrypt", e.keyArn, viaS3(e), "Denied"],
+        ["codepipeline.amazonaws.com", "kms:GenerateDataKey", e.keyArn, viaS3(e), "Denied"],
+        ["ecs-tasks.amazonaws.com", "kms:Decrypt", e.keyArn, sourceAccount(e.account), "Denied"],
+        // Topic: EventBridge rules and CloudWatch alarms of this account publish, over TLS; no other service.
+        ["events.amazonaws.com", "sns:Publish", e.topicArn, sourceAccount(e.account), "Allowed"],
+        ["cloudwatch.amazonaws.com", "sns:Publish", e.topicArn, sourceAccount(e.account), "Allowed"],
+        ["events.amazonaws.com", "sns:Publish", e.topicArn, sourceAccount(other.account), "Denied"],
+        [
+            "events.amazonaws.com",
+            "sns:Publish",
+            e.topicArn,
+            { ...sourceAccount(e.account), "aws:SecureTransport": "false" },
+            "ExplicitlyDenied",
+        ],
+        ["codepipeline.amazonaws.com", "sns:Publish", e.topicArn, sourceAccount(e.account), "Denied"],
+        ["events.amazonaws.com", "sns:Subscribe", e.topicArn, sourceAccount(e.account), "Denied"],
+        // Bucket and bus: the services reach them through their roles only, never as themselves.
+        ["codepipeline.amazonaws.com", "s3:GetObject", artifact(e), sourceAccount(e.account), "Denied"],
+        ["codebuild.amazonaws.com", "s3:PutObject", artifact(e, "image"), sseKms(e.keyArn), "Denied"],
+        ["events.amazonaws.com", "s3:GetObject", release(e), sourceAccount(e.account), "Denied"],
+        ["events.amazonaws.com", "events:PutEvents", e.busArn, sourceAccount(f.tool.account), "Denied"],
+        ["codepipeline.amazonaws.com", "events:PutEvents", e.busArn, sourceAccount(e.account), "Denied"],
+    ];
+}
+
 /** The environment a role acts for: its stack's, or for the tool account's roles the one they are named after. */
 export function environmentOf(f: Facts, role: RegisteredRole): EnvFacts {
     if (role.stack !== "tool") return f.envs[role.stack as Environment];

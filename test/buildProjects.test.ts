@@ -154,7 +154,7 @@ describe("buildspecs", () => {
         expect(spec.artifacts).to.deep.equal({ files: ["image.json"] });
     });
 
-    it("promote-image: reads the previous release manifest, pulls by digest, pushes with the commit tag, checks the digest", () => {
+    it("promote-image: reads the previous release manifest, pulls by digest, pushes with the commit and digest tag, checks the digest", () => {
         const spec = specs.promoteImage;
         const all = commands(spec);
         expect(all).to.include('export RELEASE_KEY="releases/$SERVICE_NAME/$COMMIT.json"');
@@ -163,8 +163,9 @@ describe("buildspecs", () => {
         );
         expect(all).to.include("has not passed $PREVIOUS_ENVIRONMENT");
         expect(all).to.include('docker pull "$PREVIOUS_REPOSITORY_URI@$DIGEST"');
-        expect(all).to.include('docker tag "$PREVIOUS_REPOSITORY_URI@$DIGEST" "$REPOSITORY_URI:$COMMIT"');
-        expect(all).to.include('docker push "$REPOSITORY_URI:$COMMIT"');
+        expect(all).to.include('export IMAGE_TAG="$COMMIT-${DIGEST#sha256:}"');
+        expect(all).to.include('docker tag "$PREVIOUS_REPOSITORY_URI@$DIGEST" "$REPOSITORY_URI:$IMAGE_TAG"');
+        expect(all).to.include('docker push "$REPOSITORY_URI:$IMAGE_TAG"');
         expect(all).to.include('if [[ "$PUSHED" != "$DIGEST" ]]; then');
         expect(spec.artifacts).to.deep.equal({ files: ["image.json", "sbom.cdx.json"] });
     });

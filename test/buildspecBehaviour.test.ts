@@ -67,6 +67,8 @@ const devRelease = JSON.stringify({
 });
 /** What dev's bucket holds for a promotion: the manifest and its SBOM. */
 const devReleaseObjects = { [`releases/orders-api/${COMMIT}.json`]: devRelease, [SBOM_KEY]: SBOM };
+/** The tag promotion gives the image: the commit and the digest it released. */
+const PROMOTED_TAG = `${COMMIT}-${DIGEST.slice("sha256:".length)}`;
 const qaImage = JSON.stringify({
     service: "orders-api",
     commitId: COMMIT,
@@ -210,7 +212,7 @@ describe("buildspecs run against fake aws and docker", function () {
         expect(r.calls.filter((c) => c.startsWith("docker"))).to.deep.equal([]);
     });
 
-    it("promote-image copies the released digest and tags it with the commit", () => {
+    it("promote-image copies the released digest and tags it with the commit and the digest", () => {
         const r = run("promoteImage", {
             env: qaEnv,
             s3: { [DEV_BUCKET]: devReleaseObjects },
@@ -221,10 +223,14 @@ describe("buildspecs run against fake aws and docker", function () {
             `docker login --username AWS --password-stdin ${registry(DEV)}`,
             `docker login --username AWS --password-stdin ${registry(QA)}`,
             `docker pull ${registry(DEV)}/orders-api@${DIGEST}`,
-            `docker tag ${registry(DEV)}/orders-api@${DIGEST} ${registry(QA)}/orders-api:${COMMIT}`,
-            `docker push ${registry(QA)}/orders-api:${COMMIT}`,
+            `docker tag ${registry(DEV)}/orders-api@${DIGEST} ${registry(QA)}/orders-api:${PROMOTED_TAG}`,
+            `docker push ${registry(QA)}/orders-api:${PROMOTED_TAG}`,
         ]);
-        expect(JSON.parse(r.file("image.json"))).to.deep.equal({ ...JSON.parse(qaImage), promotedFrom: "dev" });
+        expect(JSON.parse(r.file("image.json"))).to.deep.equal({
+            ...JSON.parse(qaImage),
+            promotedFrom: "dev",
+            imageTag: PROMOTED_TAG,
+        });
     });
 
     it("promote-image fails when the pushed digest differs from the released one", () => {
@@ -235,16 +241,34 @@ describe("buildspecs run against fake aws and docker", function () {
         });
         expect(r.status).not.to.equal(0);
         expect(r.stderr).to.include(
-            `Digest changed in promotion: dev released ${DIGEST}, ${registry(QA)}/orders-api:${COMMIT} is ${OTHER_DIGEST}`,
+            `Digest changed in promotion: dev released ${DIGEST}, ${registry(QA)}/orders-api:${PROMOTED_TAG} is ${OTHER_DIGEST}`,
         );
     });
 
-    it("promote-image fails when the commit tag already holds another digest, and skips the copy when it holds this one", () => {
+    it("promote-image of a rebuilt commit: an earlier digest of the same commit does not stop the new one", () => {
+        // dev rebuilt the commit (Release change) and released DIGEST; qa holds the first build's image already.
+        const earlier = `${COMMIT}-${OTHER_DIGEST.slice("sha256:".length)}`;
+        const r = run("promoteImage", {
+            env: qaEnv,
+            s3: { [DEV_BUCKET]: devReleaseObjects },
+            ecrTags: { "orders-api": { [earlier]: OTHER_DIGEST } },
+            pushDigest: DIGEST,
+        });
+        expect(r.status, r.stderr).to.equal(0);
+        expect(r.calls).to.include(`docker push ${registry(QA)}/orders-api:${PROMOTED_TAG}`);
+        expect(JSON.parse(r.file("image.json")).imageDigest).to.equal(DIGEST);
+    });
+
+    it("promote-image fails when its tag already holds another digest, and skips the copy when it holds this one", () => {
         const s3 = { [DEV_BUCKET]: devReleaseObjects };
-        const conflict = run("promoteImage", { env: qaEnv, s3, ecrTags: { "orders-api": { [COMMIT]: OTHER_DIGEST } } });
+        const conflict = run("promoteImage", {
+            env: qaEnv,
+            s3,
+            ecrTags: { "orders-api": { [PROMOTED_TAG]: OTHER_DIGEST } },
+        });
         expect(conflict.status).not.to.equal(0);
         expect(conflict.stderr).to.include(`exists with digest ${OTHER_DIGEST}, but dev released ${DIGEST}`);
-        const again = run("promoteImage", { env: qaEnv, s3, ecrTags: { "orders-api": { [COMMIT]: DIGEST } } });
+        const again = run("promoteImage", { env: qaEnv, s3, ecrTags: { "orders-api": { [PROMOTED_TAG]: DIGEST } } });
         expect(again.status, again.stderr).to.equal(0);
         expect(again.calls.some((c) => c.startsWith("docker pull"))).to.equal(false);
     });

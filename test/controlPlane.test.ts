@@ -344,6 +344,9 @@ function deployRows(p: Plane, s: Stack): Row[] {
         ["iam:PassRole", own(`${s}-network-flow-logs-role-6e72284`), passedTo("vpc-flow-logs"), "Allowed"],
         ["s3:CreateBucket", artifactBucket(p, s), undefined, "Allowed"],
         ["s3:PutBucketPolicy", artifactBucket(p, s), undefined, "Allowed"],
+        // A destroy with forceDestroy empties the versioned bucket: every version, by its id.
+        ["s3:ListBucketVersions", artifactBucket(p, s), undefined, "Allowed"],
+        ["s3:DeleteObjectVersion", `${artifactBucket(p, s)}/releases/orders-api/x.json`, undefined, "Allowed"],
         ["kms:CreateKey", "*", { "aws:RequestTag/Project": PROJECT, "aws:TagKeys": ["Project"] }, "Allowed"],
         ["kms:PutKeyPolicy", programKey(p, s), tagged, "Allowed"],
         ["kms:EnableKeyRotation", programKey(p, s), tagged, "Allowed"],
@@ -434,6 +437,8 @@ function deployRows(p: Plane, s: Stack): Row[] {
         // Bucket and key policies: only the program's.
         ["s3:PutBucketPolicy", `arn:${p.partition}:s3:::other-team-data`, undefined, "Denied"],
         ["s3:DeleteBucket", `arn:${p.partition}:s3:::other-team-data`, undefined, "Denied"],
+        ["s3:DeleteObjectVersion", `arn:${p.partition}:s3:::other-team-data/x`, undefined, "Denied"],
+        ["s3:ListBucketVersions", `arn:${p.partition}:s3:::other-team-data`, undefined, "Denied"],
         ["kms:PutKeyPolicy", arn(p, s, "kms", "key/0fedcba9-8765-4321-0fed-cba987654321"), undefined, "Denied"],
         [
             "kms:PutKeyPolicy",

@@ -66,7 +66,7 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
                 `${env} Source/Source`,
                 `${env} Build/UnitTests`,
                 `${env} Build/SecurityScan`,
-                `${env} Build/${env === "dev" ? "BuildImage" : "PromoteImage"}`,
+                ...(env === "dev" ? [`dev Build/BuildImage`, `dev Build/GenerateSbom`] : [`qa Build/PromoteImage`]),
                 `${env} Build/ImageScanGate`,
                 `${env} Deploy/DeployToFargate`,
                 `${env} Deploy/ScaleUpService`,
