@@ -32,7 +32,7 @@ export interface TypeRule {
 }
 
 const PROVIDER_ONLY = { unchecked: "a behaviour of the AWS provider, not sent to AWS" };
-const PARENT = { unchecked: "names the resource it belongs to (checked on that resource)" };
+export const PARENT = { unchecked: "names the resource it belongs to (checked on that resource)" };
 const ATTRIBUTE = { unchecked: "a load balancer attribute (key-value pair), not a schema property" };
 
 /** Pulumi's tag map as CloudFormation's list of Key/Value pairs. */

@@ -1,8 +1,9 @@
 /**
  * What a preview of one stack amounts to, read the same way from the engine's events (`pulumi preview --json`
  * with streaming events) and from the offline plan: every resource (type, name, parent, inputs) and every policy
- * report (policy, resource, level, message). Two snapshots of the same stack are expected to be equal, except for
- * the children of provider-side components (awsx), which only the engine constructs.
+ * report (policy, resource, level, message), with the resource options the engine's events carry (protect,
+ * retainOnDelete; aliases and ignoreChanges show only against a prior state). Two snapshots of the same stack are
+ * expected to be equal, except for the children of provider-side components (awsx), which only the engine constructs.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StackRun } from "../offline/runtime/mockRuntime";
@@ -27,6 +28,22 @@ export interface ResourceSnapshot {
     readonly name: string;
     readonly parent?: string;
     readonly inputs: Record<string, unknown>;
+    /** The options set on it, each present only when true (the engine's events omit false ones). */
+    readonly options?: ResourceOptionsSnapshot;
+}
+
+export interface ResourceOptionsSnapshot {
+    readonly protect?: true;
+    readonly retainOnDelete?: true;
+}
+
+/** The options object of a snapshot: only those set, or nothing. */
+function optionsOf(protect: unknown, retainOnDelete: unknown): { options?: ResourceOptionsSnapshot } {
+    const options = {
+        ...(protect === true ? { protect } : {}),
+        ...(retainOnDelete === true ? { retainOnDelete } : {}),
+    };
+    return Object.keys(options).length > 0 ? { options: options as ResourceOptionsSnapshot } : {};
 }
 
 export interface PolicyReportSnapshot {
@@ -70,6 +87,7 @@ export function fromEngineEvents(stack: string, events: readonly Record<string, 
                 name: nameOf(pre.new.urn),
                 ...(pre.new.parent && !pre.new.parent.includes(`::${ROOT_TYPE}::`) ? { parent: pre.new.parent } : {}),
                 inputs: pre.new.inputs ?? {},
+                ...optionsOf(pre.new.protect, pre.new.retainOnDelete),
             });
         }
         const policy = event.policyEvent;
@@ -104,6 +122,7 @@ export function fromPlan(run: StackRun, verdict: PolicyVerdict): StackSnapshot {
                 inputs: r.type.startsWith("pulumi:providers:")
                     ? providerInputs(r.inputs, r.version)
                     : (engineValue(r.inputs) as Record<string, unknown>),
+                ...optionsOf(r.protect, r.retainOnDelete),
             }))
             .sort(byUrn),
         policyReports: verdict.violations
@@ -162,6 +181,10 @@ export function differences(engine: StackSnapshot, plan: StackSnapshot): string[
             continue;
         }
         if (mine.parent !== r.parent) out.push(`${r.urn}: parent ${r.parent} (engine) vs ${mine.parent} (plan)`);
+        const [engineOptions, planOptions] = [JSON.stringify(r.options ?? {}), JSON.stringify(mine.options ?? {})];
+        if (engineOptions !== planOptions) {
+            out.push(`${r.urn}: options ${engineOptions} (engine) vs ${planOptions} (plan)`);
+        }
         // A provider-side component's inputs are what its plugin registers, not the program's arguments.
         if (remote.has(r.urn)) continue;
         const a = JSON.stringify(sortKeys(r.inputs));

@@ -6,7 +6,8 @@
  *   - `npm run plan -- --all` as a spawned process (what CI pays), and its ratio to the floor;
  *   - `npm run plan -- --all --base HEAD` (the base revision planned in a worktree beside the working tree), and its
  *     ratio to the plan (target <= 2.5x);
- *   - in one process: loading, each stack's plan (program + policy verdict), peak RSS;
+ *   - in one process: loading, each stack's plan (program + policy verdict), peak RSS, and where a warm plan's time
+ *     goes (the program under the mock runtime, the AWS constraint checks, the policy verdict; five stacks summed);
  *   - all five stacks as the services per account grow (1, 5, 25);
  *   - the real engine: `npm run preview -- --all` once (the CLI built beforehand, not timed), per stack and in all,
  *     beside the offline plan (skip with --no-engine).
@@ -34,6 +35,8 @@ interface ChildFigures {
     allColdMs: number;
     allWarmMs: number;
     rssAfterAllMb: number;
+    /** A warm plan of the five stacks in its parts, summed over the stacks. */
+    parts: { programMs: number; constraintsMs: number; verdictMs: number };
     scaling: { services: number; ms: number; resources: number }[];
     peakRssMb: number;
 }
@@ -54,6 +57,10 @@ async function child(): Promise<void> {
     const { planStack } = await import("../offline/analysis/plan");
     const { listStacks } = await import("../offline/runtime/stackFiles");
     const { deployOrder } = await import("./plan");
+    const { packEvaluator, policyPackConfigFor } = await import("../offline/analysis/plan");
+    const { runStack } = await import("../offline/runtime/mockRuntime");
+    const { constraintProblems } = await import("../awsFacts/constraints");
+    const { defineStack } = await import("../stacks/program");
     const loadMs = performance.now() - t0;
     const stacks = deployOrder(listStacks());
     const times: Record<string, number> = {};
@@ -76,6 +83,18 @@ async function child(): Promise<void> {
     start = performance.now();
     await all();
     const allWarmMs = performance.now() - start;
+    const parts = { programMs: 0, constraintsMs: 0, verdictMs: 0 };
+    for (const stack of stacks) {
+        start = performance.now();
+        const run = await runStack(stack, defineStack, { outputs: "preview" });
+        parts.programMs += performance.now() - start;
+        start = performance.now();
+        constraintProblems(run.resources, run.config["aws:region"]);
+        parts.constraintsMs += performance.now() - start;
+        start = performance.now();
+        await packEvaluator(run, policyPackConfigFor(stack));
+        parts.verdictMs += performance.now() - start;
+    }
     const scaling: ChildFigures["scaling"] = [];
     for (const n of SERVICE_COUNTS) {
         // The stack files' own service first (their serviceSecrets name it), then svc-02, svc-03, ...
@@ -97,6 +116,7 @@ async function child(): Promise<void> {
         allColdMs,
         allWarmMs,
         rssAfterAllMb,
+        parts,
         scaling,
         peakRssMb: process.resourceUsage().maxRSS / 1024,
     };
@@ -154,6 +174,10 @@ function parent(): void {
         `  all five, first run                                              ${fmt(figures.allColdMs)}`,
         `  all five, again (warm)                                           ${fmt(figures.allWarmMs)}`,
         `  peak RSS after all five                                          ${figures.rssAfterAllMb.toFixed(0).padStart(6)} MB`,
+        "  where a warm plan of the five goes:",
+        `    the program under the mock runtime                             ${fmt(figures.parts.programMs)}`,
+        `    AWS constraint checks (schemas and documented constraints)     ${fmt(figures.parts.constraintsMs)}`,
+        `    the policy pack's verdict                                      ${fmt(figures.parts.verdictMs)}`,
         "",
         `All five stacks as services per account grow (warm, fastest of ${REPEATS}):`,
         ...figures.scaling.map(

@@ -6,7 +6,8 @@
  *   a config the real provider would refuse before calling AWS (no region, an account id that is not 12 digits);
  * - Check returns the inputs with the failures of the AWS constraint checker the offline plan runs too
  *   (awsFacts/constraints.ts: AWS's resource schema for the type, and the documented constraints it leaves out),
- *   each with its property path, as the real provider refuses a value; Diff compares old and new inputs;
+ *   each with its property path, as the real provider refuses a value; Diff compares old and new inputs and names
+ *   the changed ones that replace the resource (AWS's create-only properties, the rules the offline diff uses);
  * - Create at preview returns the inputs and nothing else, so every output AWS computes (ids, ARNs) stays
  *   unknown, as in a real preview; Create, Update and Delete outside a preview are refused;
  * - Invoke answers the data sources in offline/runtime/awsAnswers.ts for the configured region and the pinned account
@@ -15,6 +16,7 @@
  */
 import { checkResource } from "../../awsFacts/constraints";
 import { listInput, providerAccountRefusal } from "../../awsFacts/regions";
+import { replacingProperties } from "../../offline/analysis/resourceRules";
 import { answerInvoke, AwsPlacement, AwsWorld } from "../../offline/runtime/awsAnswers";
 import { grpc, pluginInfo, protos, serve } from "./plugin";
 
@@ -102,7 +104,7 @@ const handlers = {
         callback(null, res);
     },
     diffConfig(call: Call, callback: Callback) {
-        callback(null, diffOf(call.request));
+        callback(null, diffResponse(inputDiff(call.request)));
     },
     configure(call: Call, callback: Callback) {
         const inputs = configInputs(call.request);
@@ -131,7 +133,11 @@ const handlers = {
         callback(null, res);
     },
     diff(call: Call, callback: Callback) {
-        callback(null, diffOf(call.request));
+        const diff = inputDiff(call.request);
+        callback(
+            null,
+            diffResponse({ ...diff, replaces: replacingProperties(typeOfUrn(call.request.getUrn()), diff.changed) }),
+        );
     },
     create(call: Call, callback: Callback) {
         if (!call.request.getPreview()) {
@@ -178,12 +184,20 @@ const handlers = {
     },
 };
 
-/** DIFF_SOME with the top-level keys that differ, or DIFF_NONE. */
-function diffOf(req: any): any {
+/** The top-level input keys that differ between old and new inputs (the provider's own `__`-keys aside). */
+export function changedInputs(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
+    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])].filter((k) => !k.startsWith("__"));
+    return keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
+}
+
+function inputDiff(req: any): { changed: string[]; replaces: string[] } {
     const olds: Record<string, unknown> = req.getOlds()?.toJavaScript() ?? {};
     const news: Record<string, unknown> = req.getNews()?.toJavaScript() ?? {};
-    const keys = [...new Set([...Object.keys(olds), ...Object.keys(news)])];
-    const changed = keys.filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
+    return { changed: changedInputs(olds, news), replaces: [] };
+}
+
+/** DIFF_SOME with the keys that differ and those that replace (created before the old one is deleted), or DIFF_NONE. */
+function diffResponse({ changed, replaces }: { changed: string[]; replaces: string[] }): any {
     const res = new provproto.DiffResponse();
     res.setChanges(
         changed.length > 0
@@ -191,6 +205,8 @@ function diffOf(req: any): any {
             : provproto.DiffResponse.DiffChanges.DIFF_NONE,
     );
     res.setDiffsList(changed);
+    res.setReplacesList(replaces);
+    res.setDeletebeforereplace(false);
     return res;
 }
 

@@ -1,7 +1,9 @@
 /**
  * What the diff needs to know about AWS resource types: which hold data (a delete or replace loses it) and which
- * property changes make the provider replace a resource instead of updating it in place.
+ * property changes make the provider replace a resource instead of updating it in place. The engine's stand-in
+ * `aws` provider answers Diff from the same rules, so both previews name the same replacements.
  */
+import { createOnlyInputs } from "../../awsFacts/replacement";
 
 /** Resource types whose deletion or replacement loses data, with what is lost. */
 export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
@@ -77,12 +79,52 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, ReplaceRule>> = {
     "aws:budgets/budget:Budget": { properties: ["name", "namePrefix", "accountId"] },
 };
 
+/**
+ * Properties CloudFormation's schema marks create-only that the AWS provider nonetheless updates in place (its
+ * resource is built on another API than CloudFormation's type).
+ */
+export const UPDATED_IN_PLACE: Readonly<Record<string, readonly string[]>> = {
+    // UpdateBudget replaces the notifications in place (terraform-provider-aws aws_budgets_budget: no ForceNew).
+    "aws:budgets/budget:Budget": ["notifications"],
+    // UpdateUser renames a user in place.
+    "aws:iam/user:User": ["name"],
+    // ModifySecurityGroupRules changes a rule in place; only its group replaces it (aws_vpc_security_group_*_rule).
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+        "cidrIpv4",
+        "fromPort",
+        "ipProtocol",
+        "referencedSecurityGroupId",
+        "toPort",
+    ],
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": [
+        "cidrIpv4",
+        "fromPort",
+        "ipProtocol",
+        "referencedSecurityGroupId",
+        "toPort",
+    ],
+};
+
 const NAME_PROPERTIES = ["name", "namePrefix"];
+
+/**
+ * Every top-level property whose change replaces a resource of this type: the create-only properties of AWS's
+ * schema (awsFacts/replacement.ts) less UPDATED_IN_PLACE, with REPLACE_ON_CHANGE's (or, for a type it does not
+ * list, `name` and `namePrefix`); undefined when every property but `allExcept` replaces.
+ */
+export function replacingInputs(type: string): string[] | undefined {
+    const rule = REPLACE_ON_CHANGE[type];
+    if (rule?.allExcept) return undefined;
+    const inPlace = UPDATED_IN_PLACE[type] ?? [];
+    const fromSchema = (createOnlyInputs(type) ?? []).filter((p) => !inPlace.includes(p));
+    const listed = rule ? rule.properties : type.startsWith("aws:") ? NAME_PROPERTIES : [];
+    return [...new Set([...listed, ...fromSchema])].sort();
+}
 
 /** Which of the changed top-level properties replace a resource of this type. */
 export function replacingProperties(type: string, changed: readonly string[]): string[] {
     const rule = REPLACE_ON_CHANGE[type];
     if (rule?.allExcept) return changed.filter((p) => !rule.allExcept!.includes(p));
-    const properties = rule ? rule.properties : type.startsWith("aws:") ? NAME_PROPERTIES : [];
+    const properties = replacingInputs(type) ?? [];
     return changed.filter((p) => properties.includes(p));
 }
