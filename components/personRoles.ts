@@ -213,9 +213,8 @@ export const LOG_READS = ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:Get
 /**
  * The calls an experiment makes, per service, verb by verb: never a whole service (`<service>:*`, which takes in its
  * future actions too). Each pattern names actions with a resource type, as the Resource it is scoped to needs;
- * account-wide reads (Describe*, List* without a resource type) come from the metadata reads on "*". Nothing that
- * starts a pipeline or puts events (the pack scopes those to one pipeline or bus): an experiment's pipeline starts
- * from its own source.
+ * account-wide reads (Describe*, List* without a resource type) come from the metadata reads on "*". Starting a
+ * pipeline and putting events are granted apart, on named pipelines and the account's bus (the pack's scoping).
  */
 const COMMON_VERBS = ["Create*", "Delete*", "Describe*", "Get*", "List*", "Put*", "Update*", "Tag*", "Untag*"];
 export const EXPERIMENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
@@ -385,6 +384,18 @@ function developerStatements(s: PersonScope): Statement[] {
         return [...reads(s, "MetadataReads", METADATA_READS), noData, noIdentityOrKeyChanges];
     const everyService = EXPERIMENT_SERVICES.map((svc) => `${svc}:*`);
     const experimentActions = (svc: string) => EXPERIMENT_ACTIONS[svc].map((verb) => `${svc}:${verb}`);
+    // Developers own dev: they start its pipelines (a release of their branch) on the pipelines' exact ARNs.
+    const startTheirPipelines: Statement[] =
+        s.pipelineNames.length === 0
+            ? []
+            : [
+                  {
+                      Sid: "StartTheirPipelines",
+                      Effect: "Allow",
+                      Action: PIPELINE_START,
+                      Resource: s.pipelineNames.map((p) => arn(s, "codepipeline", p)),
+                  },
+              ];
     return [
         {
             Sid: "Experiments",
@@ -399,17 +410,27 @@ function developerStatements(s: PersonScope): Statement[] {
             Resource: [bucketArn(s.partition, `*`), bucketArn(s.partition, `*/*`)],
         },
         ...reads(s, "MetadataReads", [...METADATA_READS, "ecr:GetAuthorizationToken", "logs:DescribeQueries"]),
+        ...startTheirPipelines,
+        // Events for their experiments' rules, on the account's default bus only. No one forges the pushes the
+        // pipelines' rules match: a put event's source cannot start with "aws."
+        // (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_EventBridgePutEventsV2Parameters.html).
+        {
+            Sid: "PutEventsOnTheAccountsBus",
+            Effect: "Allow",
+            Action: "events:PutEvents",
+            Resource: arn(s, "events", "event-bus/default"),
+        },
         {
             Sid: "NotTheProgramsTaggedResources",
             Effect: "Deny",
-            NotAction: METADATA_READS,
+            NotAction: [...METADATA_READS, PIPELINE_START],
             Resource: "*",
             Condition: { StringEquals: { "aws:ResourceTag/Project": s.projectTag } },
         },
         {
             Sid: "NotTheProgramsNamedResources",
             Effect: "Deny",
-            NotAction: METADATA_READS,
+            NotAction: [...METADATA_READS, PIPELINE_START],
             Resource: [
                 bucketArn(s.partition, `${NAME_PREFIX}-*`),
                 bucketArn(s.partition, `${NAME_PREFIX}-*/*`),
@@ -609,9 +630,12 @@ export function permissionSetPolicy(
 
 /**
  * The EventBridge pattern of a break-glass sign-in: CloudTrail's AssumeRole event of the role, which CloudTrail
- * records in the role's account too (cross-account role assumption, "Logging IAM and AWS STS API calls with AWS
- * CloudTrail", https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html), in the region of the
- * STS endpoint used.
+ * records in the role's account too (https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html).
+ * STS is regional, unlike IAM (whose events arrive in us-east-1, or us-gov-west-1): the event arrives in the region
+ * that served the call, the regional endpoint's, the only kind outside the commercial partition; the commercial
+ * global endpoint serves a call in the region it comes from, or in us-east-1 from an opt-in region
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-sts-regionalized-endpoints.html). The rule listens in
+ * the stack's region: break-glass users call that region's endpoint (docs/access.md).
  */
 export function breakGlassUsePattern(breakGlassRoleArn: string): Record<string, unknown> {
     return {

@@ -4,13 +4,16 @@
  * creates missing stacks with PULUMI_SECRETS_PROVIDER and runs `up` (or `preview`) with the policy pack, stack by
  * stack, stopping at the first failure. Without a backend, `--preview-only` runs offline, as `npm run preview` does:
  * the real CLI, stand-in providers, a throwaway file backend and passphrase. Exit 0 when every stack succeeded, 1 when
- * one failed (later stacks were not run), 2 on bad arguments, no backend for an update, or no CLI.
+ * one failed (later stacks were not run), 2 on bad arguments, no backend for an update, or no CLI. `--save-plan DIR`
+ * previews and saves each stack's plan (and the fingerprint of its state) in DIR; `--plan DIR` applies exactly
+ * those plans, refusing a stack whose state moved since.
  */
+import * as path from "path";
 import { ensureEngine } from "../engine/cli";
 import { deployStacks, DeployMode, DeployTarget, StackDeploy } from "../deploy/stacks";
 import { PreviewWorkspace } from "../engine/preview";
 import { listStacks } from "../offline/runtime/stackFiles";
-import { parseFlags } from "./flags";
+import { parseFlags, UsageError } from "./flags";
 import { deployOrder } from "./plan";
 
 export const USAGE = `usage: npm run deploy -- (--all | --stack NAME) [options]
@@ -21,6 +24,9 @@ export const USAGE = `usage: npm run deploy -- (--all | --stack NAME) [options]
                           --preview-only when PULUMI_BACKEND_URL is not set); an update there fails at its
                           first resource, as no AWS is reached
   --secrets-provider URL  secrets provider of stacks created now (default: $PULUMI_SECRETS_PROVIDER)
+  --save-plan DIR         preview existing stacks and save each one's plan, and its state's fingerprint, in DIR
+  --plan DIR              update exactly the plans saved in DIR (pulumi up --plan); a stack whose state moved
+                          since its plan was saved is refused
   --build                 use the CLI built from engine/ even when a compatible \`pulumi\` is on PATH
 exit: 0 every stack succeeded, 1 a stack failed (the rest were not run), 2 bad arguments, no backend or no CLI`;
 
@@ -31,17 +37,29 @@ export interface DeployArgs {
     offline: boolean;
     secretsProvider?: string;
     build: boolean;
+    /** Save the plans here (with --preview-only implied). */
+    savePlan?: string;
+    /** Apply the plans saved here. */
+    plan?: string;
 }
 
 export function parseArgs(argv: readonly string[]): DeployArgs {
     const flags = parseFlags(argv, {
-        valued: ["--secrets-provider"],
+        valued: ["--secrets-provider", "--save-plan", "--plan"],
         switches: ["--preview-only", "--offline", "--build"],
     });
+    const savePlan = flags.values.get("--save-plan");
+    const plan = flags.values.get("--plan");
+    if (savePlan !== undefined && plan !== undefined) throw new UsageError("--save-plan and --plan exclude each other");
+    if (plan !== undefined && flags.switches.has("--preview-only")) {
+        throw new UsageError("--plan applies a saved plan: it excludes --preview-only");
+    }
     return {
         stacks: flags.stacks,
         all: flags.all,
-        previewOnly: flags.switches.has("--preview-only"),
+        previewOnly: flags.switches.has("--preview-only") || savePlan !== undefined,
+        savePlan,
+        plan,
         offline: flags.switches.has("--offline"),
         secretsProvider: flags.values.get("--secrets-provider"),
         build: flags.switches.has("--build"),
@@ -112,7 +130,14 @@ export async function main(argv: readonly string[], io: Io = processIo, env = pr
                     ? `\n=== ${r.stack}: ${mode} succeeded in ${r.seconds.toFixed(1)} s\n`
                     : `\n=== ${r.stack}: ${mode} failed in ${r.seconds.toFixed(1)} s\n${r.error}\n`,
             );
-        const results = await deployStacks(stacks, mode, target, { onOutput: io.out, onDone: report });
+        const results = await deployStacks(
+            stacks,
+            mode,
+            target,
+            { onOutput: io.out, onDone: report },
+            // The CLI runs in the workspace's directory: the plans' directory is resolved here.
+            (args.savePlan ?? args.plan) ? path.resolve(args.savePlan ?? args.plan!) : undefined,
+        );
         const failed = results.find((r) => !r.ok);
         const seconds = ((Date.now() - started) / 1000).toFixed(1);
         if (!failed) {

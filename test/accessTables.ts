@@ -778,8 +778,20 @@ function developerInDev(f: Facts, e: EnvFacts): Row[] {
         ["cloudwatch:PutMetricAlarm", here("cloudwatch", "alarm:experiment"), undefined, "Allowed"],
         ["ecr:GetAuthorizationToken", "*", undefined, "Allowed"],
         ...metadata(e),
+        // Developers own dev: they start its pipelines and put events on its bus, nowhere else.
+        ["codepipeline:StartPipelineExecution", e.pipelineArn, projectTag(e), "Allowed"],
+        ["events:PutEvents", here("events", "event-bus/default"), undefined, "Allowed"],
+        ["events:PutEvents", here("events", "event-bus/experiment"), undefined, "Denied"],
+        ...others(f, e).flatMap((o): Row[] => [
+            ["codepipeline:StartPipelineExecution", o.pipelineArn, undefined, "Denied"],
+            [
+                "events:PutEvents",
+                `arn:${o.partition}:events:${o.region}:${o.account}:event-bus/default`,
+                undefined,
+                "Denied",
+            ],
+        ]),
         // The program's own, by name or by its Project tag.
-        ["codepipeline:StartPipelineExecution", e.pipelineArn, undefined, "ExplicitlyDenied"],
         ["codepipeline:UpdatePipeline", e.pipelineArn, undefined, "ExplicitlyDenied"],
         ["codepipeline:PutApprovalResult", approval(e), undefined, "ExplicitlyDenied"],
         ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn, ...projectTag(e) }, "ExplicitlyDenied"],

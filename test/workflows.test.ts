@@ -220,6 +220,7 @@ describe("GitHub workflows", () => {
             COMMAND: "${{ inputs.command }}",
             PULUMI_BACKEND_URL: "${{ vars.PULUMI_BACKEND_URL }}",
             PULUMI_SECRETS_PROVIDER: "${{ vars.PULUMI_SECRETS_PROVIDER }}",
+            PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
         });
         const creds = job.steps.find((s: { uses?: string }) =>
             s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
@@ -227,7 +228,8 @@ describe("GitHub workflows", () => {
         expect(creds.with["aws-region"]).to.equal("${{ vars.AWS_REGION || 'us-gov-west-1' }}");
         expect(creds.with["role-to-assume"]).to.equal(
             "arn:${{ vars.AWS_PARTITION }}:iam::${{ vars[format('{0}_ACCOUNT_ID', inputs.stack)] }}:role/" +
-                "${{ inputs.command == 'up' && vars.PULUMI_DEPLOY_ROLE_NAME || vars.PULUMI_PREVIEW_ROLE_NAME }}",
+                "${{ (inputs.command == 'up' || inputs.command == 'apply') && vars.PULUMI_DEPLOY_ROLE_NAME || " +
+                "vars.PULUMI_PREVIEW_ROLE_NAME }}",
         );
         const login = job.steps.find((s: { name?: string }) => s.name === STACK_STEP);
         expect(login.run).to.include('pulumi login "$PULUMI_BACKEND_URL"');
@@ -409,15 +411,80 @@ describe("GitHub workflows", () => {
         const deploy = parse("deploy.yml");
         expect(deploy.on).to.deep.equal({ push: { branches: ["main"] }, workflow_dispatch: null });
         expect(deploy.concurrency).to.deep.equal({ group: "deploy", "cancel-in-progress": false });
-        const order = ["tool", "dev", "qa", "stage", "prod"];
-        expect(Object.keys(deploy.jobs)).to.deep.equal(order);
-        order.forEach((stack, i) => {
-            const job = deploy.jobs[stack];
+        // Tool, dev and qa update directly; stage and prod save a plan (no environment: the preview role), then
+        // apply it in their environment, after its reviewers approved what the plan job showed.
+        const jobs: [string, Record<string, string>][] = [
+            ["tool", { stack: "tool", command: "up", environment: "tool" }],
+            ["dev", { stack: "dev", command: "up", environment: "dev" }],
+            ["qa", { stack: "qa", command: "up", environment: "qa" }],
+            ["stage-plan", { stack: "stage", command: "plan" }],
+            ["stage-apply", { stack: "stage", command: "apply", environment: "stage" }],
+            ["prod-plan", { stack: "prod", command: "plan" }],
+            ["prod-apply", { stack: "prod", command: "apply", environment: "prod" }],
+        ];
+        expect(Object.keys(deploy.jobs)).to.deep.equal(jobs.map(([name]) => name));
+        jobs.forEach(([name, inputs], i) => {
+            const job = deploy.jobs[name];
             expect(job.uses).to.equal("./.github/workflows/pulumi-stack.yml");
-            expect(job.with).to.deep.equal({ stack, command: "up", environment: stack });
-            expect(job.needs).to.equal(i === 0 ? undefined : order[i - 1]);
+            expect(job.with, name).to.deep.equal(inputs);
+            expect(job.needs, name).to.equal(i === 0 ? undefined : jobs[i - 1][0]);
             expect(job.permissions).to.deep.equal({ contents: "read", "id-token": "write" });
+            // Main only, also for a manual run from another branch.
+            expect(job.if, name).to.equal("${{ github.ref == 'refs/heads/main' }}");
         });
+    });
+
+    it("stage and prod: the plan job saves the plan and shows it with the access widened; apply runs exactly that plan", () => {
+        const job = parse("pulumi-stack.yml").jobs.pulumi;
+        const step = (name: string) => job.steps.find((s: { name?: string }) => s.name === name);
+        const names = job.steps.map((s: { name?: string; uses?: string }) => s.name ?? s.uses?.split("@")[0]);
+        const checkout = job.steps.find((s: { uses?: string }) => s.uses?.startsWith("actions/checkout@"));
+        expect(checkout.with["fetch-depth"]).to.equal("${{ inputs.command == 'plan' && '0' || '1' }}");
+        const offline = step("Offline plan, policy gate and the access widened since the previous commit of main");
+        expect(offline.if).to.equal("${{ inputs.command == 'plan' }}");
+        expect(offline.env).to.deep.equal({ BASE_SHA: "${{ github.event.before }}" });
+        expect(offline.run).to.include('npm run plan -- --stack "$STACK" "${base[@]}" --markdown reports/plan.md');
+        expect(offline.run).to.include('[ "$code" -eq 0 ] || [ "$code" -eq 3 ]');
+        expect(step("Offline plan and policy gate first").if).to.equal("${{ inputs.command != 'plan' }}");
+        const save = step("Save the plan for the approval (pulumi preview --save-plan, policy pack)");
+        expect(save).to.deep.equal({
+            name: "Save the plan for the approval (pulumi preview --save-plan, policy pack)",
+            if: "${{ inputs.command == 'plan' }}",
+            run:
+                "set -o pipefail\n" +
+                'npm run --silent deploy -- --stack "$STACK" --save-plan plans | tee reports/preview.txt\n',
+        });
+        const summary = step("The approval's summary, the change and the access it widens");
+        expect(summary.if).to.equal(
+            "${{ always() && inputs.command == 'plan' && hashFiles('reports/plan.md') != '' }}",
+        );
+        expect(summary.run).to.include("cat reports/plan.md");
+        expect(summary.run).to.include('} >> "$GITHUB_STEP_SUMMARY"');
+        expect(step("Keep the saved plan for the apply job").with).to.deep.equal({
+            name: "pulumi-plan-${{ inputs.stack }}",
+            path: "plans/",
+            "retention-days": 7,
+            "if-no-files-found": "error",
+        });
+        expect(step("Fetch the approved plan").with).to.deep.equal({
+            name: "pulumi-plan-${{ inputs.stack }}",
+            path: "plans",
+        });
+        expect(step("Apply exactly the approved plan (pulumi up --plan); a stack that moved is refused")).to.deep.equal(
+            {
+                name: "Apply exactly the approved plan (pulumi up --plan); a stack that moved is refused",
+                if: "${{ inputs.command == 'apply' }}",
+                run: 'npm run deploy -- --stack "$STACK" --plan plans',
+            },
+        );
+        // The plan is saved after the stack is selected and the budget's token written, and applied after them too.
+        const at = (name: string) => names.indexOf(name);
+        expect(at("Save the plan for the approval (pulumi preview --save-plan, policy pack)")).to.be.greaterThan(
+            at("Web identity token for the budget role of the paired standard account"),
+        );
+        expect(at("Apply exactly the approved plan (pulumi up --plan); a stack that moved is refused")).to.equal(
+            at("Fetch the approved plan") + 1,
+        );
     });
 
     it("Dependabot keeps the actions and npm current; CODEOWNERS guards stage, prod and the policy configs", () => {

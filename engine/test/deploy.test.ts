@@ -98,10 +98,10 @@ describe("npm run deploy and the workflow commands, with the real CLI", function
                 PULUMI_SECRETS_PROVIDER: "passphrase",
             };
         });
-        const step = (command: string) =>
+        const step = (command: string, extra: NodeJS.ProcessEnv = {}) =>
             run("bash", ["-e", "-c", stackStep(STACK_STEP)], {
                 cwd: ws.project,
-                env: { ...stepEnv, COMMAND: command },
+                env: { ...stepEnv, COMMAND: command, ...extra },
             });
 
         it("a preview before the first deploy: the stack does not exist and the preview role may not create it", async () => {
@@ -130,6 +130,43 @@ describe("npm run deploy and the workflow commands, with the real CLI", function
             expect(output).to.include(`backend ${stepEnv.PULUMI_BACKEND_URL}`);
             expect(output).to.match(/stand-in aws provider: cannot create urn:pulumi:dev::devsecops-pipelines::/);
             expect(output).to.include("deploy: dev failed; no stack after it");
+        });
+
+        it("a stack created by a job needs nothing committed back: the next checkout decrypts with the state's provider", async () => {
+            const stackFile = path.join(ws.project, "Pulumi.dev.yaml");
+            const created = fs.readFileSync(stackFile, "utf8");
+            // The checkout of the next job: the stack file as committed (without the lines `stack select --create`
+            // wrote), plus a secure value someone set since with the stack's provider.
+            const committed = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+            const secured = await run(
+                "pulumi",
+                ["config", "set", "--secret", "--stack", "dev", "devsecops-pipelines:probeSecret", "probe-value"],
+                { cwd: ws.project, env: stepEnv },
+            );
+            expect(secured.code, secured.output).to.equal(0);
+            const secure = YAML.parse(fs.readFileSync(stackFile, "utf8")).config["devsecops-pipelines:probeSecret"];
+            const checkout = YAML.parse(committed);
+            checkout.config["devsecops-pipelines:probeSecret"] = secure;
+            try {
+                const jobEnv = YAML.parse(
+                    fs.readFileSync(path.join(ROOT, ".github", "workflows", "pulumi-stack.yml"), "utf8"),
+                ).jobs.pulumi.env;
+                expect(jobEnv.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER).to.equal("true");
+                fs.writeFileSync(stackFile, YAML.stringify(checkout));
+                const next = await step("preview", { PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true" });
+                expect(next.code, next.output).to.equal(0);
+                // Without the fallback the CLI makes a new key for the stack file, which cannot decrypt the value:
+                // the job stops with the command that sets it again.
+                fs.writeFileSync(stackFile, YAML.stringify(checkout));
+                const stuck = await step("preview", { PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "false" });
+                expect(stuck.code).to.equal(1);
+                expect(stuck.output).to.match(
+                    /::error::the secure values of Pulumi\.dev\.yaml do not decrypt with stack dev's secrets provider \(.+\): set each again with the stack's provider and commit Pulumi\.dev\.yaml: pulumi config set --secret --stack dev devsecops-pipelines:probeSecret <value>; \n/,
+                );
+                expect(stuck.output).not.to.include("probe-value");
+            } finally {
+                fs.writeFileSync(stackFile, created);
+            }
         });
     });
 
