@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../domain/config";
 import { DEFAULT_VPC_CIDR } from "../domain/defaults";
 import { ENVIRONMENT_TRAITS } from "../domain/environments";
-import { formatArn } from "../domain/naming";
-import { knownArn, serviceTrustPolicy } from "./policyDocuments";
+import { formatArn, logGroupArn } from "../domain/naming";
+import { serviceTrustPolicy } from "./policyDocuments";
 
 /** CIDR of a new VPC (stated once, in domain/defaults.ts, for the config too). */
 export { DEFAULT_VPC_CIDR };
@@ -122,6 +122,13 @@ export function vpcFlowLogs(
         },
         { parent },
     );
+    // Known at preview: the log group's ARN from its name.
+    const groupArn = logGroupArn(
+        settings.partition,
+        settings.region,
+        settings.accountId,
+        `${FLOW_LOG_GROUP_PREFIX}${name}`,
+    );
     const role = new aws.iam.Role(
         `${name}-flow-logs-role`,
         {
@@ -136,18 +143,7 @@ export function vpcFlowLogs(
         `${name}-flow-logs-policy`,
         {
             role: role.id,
-            // Known at preview: the log group's ARN from its name.
-            policy: pulumi.jsonStringify(
-                flowLogDeliveryPolicy(
-                    knownArn({
-                        partition: settings.partition,
-                        service: "logs",
-                        region: settings.region,
-                        accountId: settings.accountId,
-                        resource: `log-group:${FLOW_LOG_GROUP_PREFIX}${name}`,
-                    }),
-                ),
-            ),
+            policy: pulumi.jsonStringify(flowLogDeliveryPolicy(groupArn)),
         },
         { parent },
     );
@@ -157,11 +153,11 @@ export function vpcFlowLogs(
             vpcId,
             trafficType: FLOW_LOG_TRAFFIC_TYPE,
             logDestinationType: "cloud-watch-logs",
-            logDestination: logGroup.arn,
+            logDestination: groupArn,
             iamRoleArn: role.arn,
             maxAggregationInterval: FLOW_LOG_AGGREGATION_SECONDS,
         },
-        { parent, dependsOn: [policy] },
+        { parent, dependsOn: [logGroup, policy] },
     );
 }
 

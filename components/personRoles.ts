@@ -658,6 +658,8 @@ export interface PersonRolesArgs {
     readonly breakGlassUserArns?: readonly string[];
     /** SNS topic alerted when break-glass is assumed. Required with breakGlassUserArns. */
     readonly alarmTopicArn?: pulumi.Input<string>;
+    /** Resources the alarm's target waits for (the topic, when its ARN is built from its name). Default: none. */
+    readonly alarmTopicDependsOn?: pulumi.Resource[];
 }
 
 /** The person roles of one account, their inline policies, and the alarm on a break-glass sign-in. */
@@ -717,7 +719,7 @@ export class PersonRoles extends pulumi.ComponentResource {
             new aws.cloudwatch.EventTarget(
                 `${name}-break-glass-used-target`,
                 { rule: rule.name, targetId: "notify", arn: args.alarmTopicArn! },
-                { parent: this },
+                { parent: this, dependsOn: args.alarmTopicDependsOn ?? [] },
             );
         }
         this.registerOutputs({ roleArns: this.roleArns });

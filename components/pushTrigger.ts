@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { defaultEventBusArn, eventRuleArn } from "../domain/naming";
+import { defaultEventBusArn, eventRuleArn, roleArn } from "../domain/naming";
 import { CrossAccountPrincipals, narrowedAccountPrincipal, serviceTrustPolicy } from "./policyDocuments";
 
 export const EVENTS_SERVICE = "events.amazonaws.com";
@@ -57,6 +57,8 @@ export interface EventRoleRuleArgs {
     readonly branch: string;
     /** ARN the matched events go to (an event bus or a pipeline). Required. */
     readonly targetArn: pulumi.Input<string>;
+    /** Resources the target waits for (the target itself, when its ARN is built from a name). Default: none. */
+    readonly targetDependsOn?: pulumi.Resource[];
     /** Name of the role EventBridge assumes to reach the target. Required. */
     readonly roleName: string;
     /** The only permission of that role (e.g. events:PutEvents on one bus). Required. */
@@ -105,8 +107,15 @@ export class PushEventRule extends pulumi.ComponentResource {
         );
         new aws.cloudwatch.EventTarget(
             `${name}-target`,
-            { rule: rule.name, eventBusName: "default", targetId: "target", arn: args.targetArn, roleArn: role.arn },
-            { parent: this, dependsOn: [policy] },
+            {
+                rule: rule.name,
+                eventBusName: "default",
+                targetId: "target",
+                arn: args.targetArn,
+                // Known at preview: the role's ARN from its name (the target waits for the role's policy).
+                roleArn: roleArn(args.partition, args.accountId, args.roleName),
+            },
+            { parent: this, dependsOn: [role, policy, ...(args.targetDependsOn ?? [])] },
         );
         this.ruleArn = rule.arn;
         this.roleArn = role.arn;

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName, ServiceConfig } from "../domain/config";
 import {
     codeCommitRepositoryArn,
+    codePipelineArn,
     pipelineName,
     pipelineRoleName,
     roleArn,
@@ -417,6 +418,11 @@ function pipelineServiceRole(
     return { role, policy };
 }
 
+/** The pipeline's ARN, from its name. */
+function pipelineArnOf(args: ServicePipelineArgs): string {
+    return codePipelineArn(args.partition, args.region, args.accountId, pipelineName(args.env, args.service.name));
+}
+
 /** The tool account's source role of this environment and service. */
 function sourceRoleArnOf(args: ServicePipelineArgs): string {
     return roleArn(args.partition, args.toolAccountId, sourceRoleName(args.env, args.service.name));
@@ -440,7 +446,8 @@ function codePipeline(
             name: pipelineName(env, service.name),
             pipelineType: "V2",
             executionMode: "QUEUED",
-            roleArn: parts.role.arn,
+            // Known at preview: the role's ARN from its name (the pipeline waits for the role and its policy).
+            roleArn: roleArn(args.partition, args.accountId, pipelineRoleName(env, service.name)),
             artifactStores: [
                 {
                     location: args.artifactBucketName,
@@ -459,7 +466,7 @@ function codePipeline(
                 approvalTopicArn: args.notificationTopicArn,
             }),
         },
-        { ...parent, dependsOn: [parts.rolePolicy] },
+        { ...parent, dependsOn: [parts.role, parts.rolePolicy] },
     );
 }
 
@@ -486,18 +493,12 @@ function pipelineStartRule(
                 service.repositoryName,
             ),
             branch: args.branch,
-            targetArn: pipeline.arn,
             roleName: startRuleName(env, service.name),
             // Known at preview: the pipeline's ARN from its name.
-            targetPolicy: startPipelinePolicy(
-                knownArn({
-                    partition: args.partition,
-                    service: "codepipeline",
-                    region: args.region,
-                    accountId: args.accountId,
-                    resource: pipelineName(env, service.name),
-                }),
-            ),
+            targetArn: pipelineArnOf(args),
+            targetPolicy: startPipelinePolicy(pipelineArnOf(args)),
+            // Created after the pipeline it starts, as when it read the pipeline's ARN.
+            targetDependsOn: [pipeline],
         },
         parent,
     );
@@ -521,10 +522,11 @@ function failureNotifications(
         {
             name: failedRuleName,
             description: `Failed executions of the ${env} pipeline of ${service.name}`,
-            eventPattern: pulumi.jsonStringify(pipeline.arn.apply(failedExecutionPattern)),
+            // Known at preview: the pipeline's ARN from its name.
+            eventPattern: JSON.stringify(failedExecutionPattern(pipelineArnOf(args))),
             state: "ENABLED",
         },
-        parent,
+        { ...parent, dependsOn: [pipeline] },
     );
     new aws.cloudwatch.EventTarget(
         `${name}-failed-target`,

@@ -117,6 +117,16 @@ export function ssmParameterArn(partition: string, region: string, accountId: st
     });
 }
 
+/** ARN of a CodePipeline pipeline (`arn:<partition>:codepipeline:<region>:<account>:<name>`). */
+export function codePipelineArn(partition: string, region: string, accountId: string, name: string): string {
+    return formatArn({ partition, service: "codepipeline", region, accountId, resource: name });
+}
+
+/** ARN of a CloudWatch Logs log group, as a flow log's logDestination names it (no trailing `:*`). */
+export function logGroupArn(partition: string, region: string, accountId: string, name: string): string {
+    return formatArn({ partition, service: "logs", region, accountId, resource: `log-group:${name}` });
+}
+
 /** ARN of a CodeCommit repository. */
 export function codeCommitRepositoryArn(partition: string, region: string, accountId: string, name: string): string {
     return formatArn({ partition, service: "codecommit", region, accountId, resource: name });

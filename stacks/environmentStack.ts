@@ -251,7 +251,9 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         people: definePersonRoles(
             ctx,
             config.services.map((s) => pipelineName(env, s.name)),
-            notifications.topicArn,
+            // Known at preview: the topic's ARN from its name.
+            topicArnOf(partition, config.region, config.accountId, topicName),
+            [notifications],
         ),
     };
 }

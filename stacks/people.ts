@@ -11,6 +11,7 @@ export function definePersonRoles(
     ctx: StackContext,
     pipelineNames: readonly string[],
     alarmTopicArn?: pulumi.Input<string>,
+    alarmTopicDependsOn?: pulumi.Resource[],
 ): Record<string, unknown> | undefined {
     const { config, partition } = ctx;
     const people = config.people;
@@ -32,6 +33,7 @@ export function definePersonRoles(
                     : { kind: "identity-center" },
             breakGlassUserArns: people.breakGlassUserArns,
             alarmTopicArn,
+            alarmTopicDependsOn,
         },
         { provider: ctx.provider },
     );

@@ -304,6 +304,22 @@ describe("compliance evidence", () => {
             }
         });
 
+        it("undecided at preview: only the artifact bucket policy, which names the key by its AWS-assigned ARN", () => {
+            const bucketPolicyRows = (env: string) => [
+                `resource-policy-cross-account-narrowed ${env}-artifacts-policy`,
+                `resource-policy-no-public-access ${env}-artifacts-policy`,
+                "s3-bucket-tls-only (stack)",
+                "s3-bucket-uploads-require-stack-key (stack)",
+            ];
+            for (const [stack, s] of evidence) {
+                const rows = s.records
+                    .filter((r) => r.result === "cannot-decide")
+                    .map((r) => `${r.policy} ${r.resourceName ?? "(stack)"}`)
+                    .sort();
+                expect(rows, stack).to.deep.equal(stack === "tool" ? [] : bucketPolicyRows(stack));
+            }
+        });
+
         it("typed resource policies judge exactly the resources of their type", () => {
             for (const stack of ["dev", "prod"]) {
                 const run = runs.get(stack)!;

@@ -165,8 +165,9 @@ export function complianceRecords(
         const notApplicable = new Set<string>();
         for (const o of observed.outcomes) {
             if (o.policyName !== policy.name) continue;
-            // A resource policy's stack validation only audits its waivers: its problems are rows, its run is not.
-            if (scope === "resource" && o.phase === "stack") continue;
+            // A resource policy's stack validation audits its waivers and decides what its resources left unknown:
+            // its problems are rows, its run is not, unless it could not decide (then the stack's row says so).
+            if (scope === "resource" && o.phase === "stack" && o.outcome !== "unknown") continue;
             if (o.outcome === "not-applicable") {
                 notApplicable.add(o.reason ?? "Policy does not apply");
                 continue;

@@ -28,8 +28,19 @@ export interface RecordedResource {
     /** The same aliases as the engine receives them: a URN, or a spec of what differs (see offline/runtime/aliases.ts). */
     readonly aliasSpecs?: readonly AliasSpec[];
     readonly dependencies: readonly string[];
+    /** Each input property's dependencies (URNs), as the engine hands them to a stack policy. */
+    readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     /** The plugin version the SDK asked for (set on providers). */
     readonly version?: string;
+}
+
+/** The request's dependencies per input property (the SDK sends them for every input it resolved). */
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+        out[key] = deps.getUrnsList();
+    });
+    return out;
 }
 
 /** One alias of a registration request (the engine's Alias message: a URN, or a spec whose empty fields are unchanged). */
@@ -190,6 +201,7 @@ async function runRecorded(
                                 .map((a: any) => (a.hasSpec() ? a.getSpec().getName() : a.getUrn())),
                             aliasSpecs: req.getAliasesList().map(aliasSpecOf),
                             dependencies: req.getDependenciesList(),
+                            propertyDependencies: propertyDependenciesOf(req),
                             ...(req.getVersion() ? { version: req.getVersion() } : {}),
                         });
                     }

@@ -4,7 +4,9 @@ import {
     accountOfArn,
     contextOf,
     Deferred,
+    createdHere,
     known,
+    NON_SECRET_SOURCES,
     ownAccounts,
     resourcePolicy,
     stackPolicy,
@@ -19,6 +21,13 @@ import { secretLooking } from "./codebuild";
 /** VPCs the stack creates: the provider's resource, or awsx's component (its VPC is created inside). */
 const VPC_TYPES = ["aws:ec2/vpc:Vpc", "awsx:ec2:Vpc"];
 const FLOW_LOG = "aws:ec2/flowLog:FlowLog";
+
+/** The resource types whose ARN a flow log's property names: one of them created by this stack is of this account. */
+const OWN_ARN_SOURCES: Record<string, readonly string[]> = {
+    logDestination: ["aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"],
+    iamRoleArn: ["aws:iam/role:Role"],
+    deliverCrossAccountRole: [],
+};
 
 export const vpcFlowLogsAllTraffic = stackPolicy(
     {
@@ -55,8 +64,15 @@ export const vpcFlowLogsAllTraffic = stackPolicy(
             const problems: string[] = [];
             if (traffic !== UNKNOWN && traffic !== "ALL") problems.push(`trafficType ${JSON.stringify(traffic)}`);
             for (const property of ["logDestination", "iamRoleArn", "deliverCrossAccountRole"]) {
-                const value = deferred.read(() => log.props[property] as string | undefined);
-                if (value === UNKNOWN || !value) continue;
+                const value = deferred.peek(() => log.props[property] as string | undefined);
+                // Unknown at preview: decided when the value comes from a resource this stack creates of the type
+                // the property names (its provider's account is this account); else it waits for `pulumi up`.
+                if (value === UNKNOWN) {
+                    if (!createdHere(log, property, OWN_ARN_SOURCES[property]))
+                        deferred.read(() => log.props[property]);
+                    continue;
+                }
+                if (!value) continue;
                 const account = accountOfArn(value);
                 if (property === "deliverCrossAccountRole" || (account && !own.includes(account)))
                     problems.push(`${property} ${value} of account ${account ?? "(unknown)"}`);
@@ -156,7 +172,8 @@ export const ssmSecretsSecureString = resourcePolicy(
         const deferred = new Deferred();
         const type = deferred.read(() => parameter.type);
         const name = deferred.read(() => parameter.name ?? args.name);
-        const value = deferred.read(() => parameter.insecureValue ?? parameter.value);
+        // A value unknown at preview is decided by the stack validation below.
+        const value = deferred.peek(() => parameter.insecureValue ?? parameter.value);
         deferred.finish();
         if (type === UNKNOWN || type === "SecureString") return;
         const why =
@@ -169,6 +186,21 @@ export const ssmSecretsSecureString = resourcePolicy(
             );
         }
     }),
+    undefined,
+    (args) => {
+        // A value unknown at preview is an output of what it depends on: decided when that is only resources whose
+        // outputs are never secrets (a task definition's ARN); else left to `pulumi up`.
+        const deferred = new Deferred();
+        for (const parameter of args.resources.filter((r) => r.isType(aws.ssm.Parameter))) {
+            if (deferred.peek(() => parameter.props.type) === "SecureString") continue;
+            for (const property of ["insecureValue", "value"]) {
+                if (deferred.peek(() => parameter.props[property]) !== UNKNOWN) continue;
+                if (!createdHere(parameter, property, NON_SECRET_SOURCES))
+                    deferred.read(() => parameter.props[property]);
+            }
+        }
+        deferred.finish();
+    },
 );
 
 export const auditPolicies = [vpcFlowLogsAllTraffic, alarmHasActions, snsSubscriptionSecure, ssmSecretsSecureString];

@@ -1,6 +1,16 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { Deferred, dependenciesOf, keyVerdict, known, resourcePolicy, stackPolicy, UNKNOWN } from "./common";
+import {
+    createdHere,
+    Deferred,
+    dependenciesOf,
+    keyVerdict,
+    known,
+    NON_SECRET_SOURCES,
+    resourcePolicy,
+    stackPolicy,
+    UNKNOWN,
+} from "./common";
 import { commandsOf, IMAGE_SCAN_COMMAND, SECURITY_SCAN_COMMAND, UNIT_TEST_COMMAND } from "./codepipeline";
 
 /** Variable names that hold secrets. */
@@ -137,10 +147,10 @@ export const codebuildNoPlaintextSecrets = resourcePolicy(
         const variables = deferred.read(() => (args.props.environment?.environmentVariables ?? []) as any[]);
         for (const v of variables === UNKNOWN ? [] : variables) {
             if ((v.type ?? "PLAINTEXT") !== "PLAINTEXT") continue;
-            // Names decide now; a value unknown during preview is checked at `pulumi up`.
+            // Names decide now; a value unknown during preview is decided by the stack validation below.
             const what = secretLooking(
                 v.name,
-                deferred.read(() => v.value),
+                deferred.peek(() => v.value),
             );
             if (what) {
                 report(
@@ -149,6 +159,22 @@ export const codebuildNoPlaintextSecrets = resourcePolicy(
                         `there and set value to the secret or parameter name.`,
                 );
             }
+        }
+        deferred.finish();
+    },
+    undefined,
+    (args) => {
+        // A PLAINTEXT value unknown at preview is an output of what `environment` depends on: decided when that is
+        // only resources whose outputs are never secrets (the artifact key's ARN); else left to `pulumi up`.
+        const deferred = new Deferred();
+        for (const project of args.resources.filter((r) => r.isType(aws.codebuild.Project))) {
+            const variables = deferred.read(() => (project.props.environment?.environmentVariables ?? []) as any[]);
+            if (variables === UNKNOWN) continue;
+            const unknown = variables.filter(
+                (v) => (v.type ?? "PLAINTEXT") === "PLAINTEXT" && deferred.peek(() => v.value) === UNKNOWN,
+            );
+            if (unknown.length === 0 || createdHere(project, "environment", NON_SECRET_SOURCES)) continue;
+            for (const v of unknown) deferred.read(() => v.value);
         }
         deferred.finish();
     },

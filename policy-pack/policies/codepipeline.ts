@@ -5,11 +5,13 @@ import {
     accountOfArn,
     configuredBranch,
     contextOf,
+    createdHere,
     Deferred,
     ownAccounts,
     programAccounts,
     isProtected,
     keyVerdict,
+    KMS_KEY,
     resourcePolicy,
     stackPolicy,
     stackProvider,
@@ -333,8 +335,11 @@ export const pipelineOwnAccounts = stackPolicy(
             const stores = deferred.read(() => (pipeline.props.artifactStores ?? []) as any[]);
             if (stores !== UNKNOWN)
                 for (const store of stores) {
-                    const key = deferred.read(() => store.encryptionKey?.id);
+                    // Unknown at preview: decided when the stores depend only on keys this stack creates.
+                    const key = deferred.peek(() => store.encryptionKey?.id);
                     if (key !== UNKNOWN) foreign("the artifact store key", key, own);
+                    else if (!createdHere(pipeline, "artifactStores", [KMS_KEY]))
+                        deferred.read(() => store.encryptionKey?.id);
                 }
             const stages = deferred.read(() => (pipeline.props.stages ?? []) as any[]);
             if (stages !== UNKNOWN)

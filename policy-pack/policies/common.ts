@@ -107,6 +107,7 @@ export function resourcePolicy(
     input: MetaInput,
     validateResource: ResourceValidation,
     configSchema?: PolicyConfigSchema,
+    decideUnknowns?: StackValidation,
 ): ResourceValidationPolicy {
     const meta = register(input, "resource");
     const validations = Array.isArray(validateResource) ? validateResource : [validateResource];
@@ -114,7 +115,16 @@ export function resourcePolicy(
     const policy: ResourceValidationPolicy & Pick<StackValidationPolicy, "validateStack"> = {
         ...common(meta, configSchema),
         validateResource: Array.isArray(validateResource) ? wrapped : wrapped[0],
-        validateStack: (args, report) => waiverAudit(meta.name, args, report, true, waiverContext),
+        validateStack: async (args, report) => {
+            waiverAudit(meta.name, args, report, !decideUnknowns, waiverContext);
+            // What a resource's own inputs leave unknown at preview, decided by what the value depends on (only
+            // a stack validation sees dependencies); what it cannot decide is reported as undecided.
+            if (decideUnknowns) {
+                const config = args.getConfig<Record<string, unknown>>()[WAIVERS_PROPERTY];
+                const urns = args.resources.map((r) => r.urn);
+                await decideUnknowns(args, waiverFilter(meta.name, config, report, undefined, waiverContext, urns));
+            }
+        },
     };
     return policy;
 }
@@ -398,6 +408,15 @@ export function dependenciesOf(resource: PolicyResource, property: string): Poli
     return resource.propertyDependencies?.[property] ?? resource.dependencies;
 }
 
+/**
+ * True when `property` of `resource` depends only on resources this stack creates, each of one of `types`: an
+ * unknown value there is an output of such a resource (of this stack's account), whatever AWS assigns.
+ */
+export function createdHere(resource: PolicyResource, property: string, types: readonly string[] = []): boolean {
+    const sources = dependenciesOf(resource, property);
+    return sources.length > 0 && sources.every((d) => types.includes(d.type));
+}
+
 /** AWS-managed keys are addressed as alias/aws/<service>; they cannot be shared with another account. */
 export const AWS_MANAGED_KEY = /(^|:)alias\/aws\//;
 
@@ -428,6 +447,13 @@ export function keyVerdict(
 }
 
 export const KMS_KEY = "aws:kms/key:Key";
+
+/**
+ * Resource types none of whose outputs is a plain-text secret: a key's ARN, id and policy; a task definition's
+ * ARN, family and revision (its container definitions' environment is judged by ecs-no-secrets-in-environment).
+ * A value unknown at preview that depends only on such resources of the stack is decided not to be a secret.
+ */
+export const NON_SECRET_SOURCES: readonly string[] = [KMS_KEY, "aws:ecs/taskDefinition:TaskDefinition"];
 
 /** Glob match of an IAM pattern (`*`, `?`) against a value, case-insensitive (IAM actions are). */
 export const globCovers = (pattern: string, value: string) =>

@@ -219,9 +219,10 @@ export const kmsAliasOwnKey = resourcePolicy(
     },
     validateResourceOfType(aws.kms.Alias, (alias, args, report) => {
         const own = ownAccounts(contextOf(args.provider));
-        const deferred = new Deferred();
-        const target = deferred.read(() => alias.targetKeyId);
-        deferred.finish();
+        // An id AWS assigns (unknown at preview) decides too: an alias and its key are always of the same account
+        // and Region, AWS refuses any other target (AWS::KMS::Alias, CloudFormation template reference), so only
+        // a known ARN of another account is a finding, caught here before AWS refuses it at `pulumi up`.
+        const target = new Deferred().peek(() => alias.targetKeyId);
         const account = typeof target === "string" ? accountOfArn(target) : undefined;
         if (account && !own.includes(account)) {
             report(

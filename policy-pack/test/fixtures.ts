@@ -57,6 +57,8 @@ export interface Res {
     name: string;
     inputs: Record<string, any>;
     dependsOn?: Res[];
+    /** Each input property's dependencies, as the engine hands them to a stack policy (also dependencies). */
+    propertyDependsOn?: Record<string, Res[]>;
     custom?: boolean;
     parent?: Res;
     /** The protect resource option. */
@@ -91,7 +93,12 @@ export function stackRun(resources: Res[], stack = "dev", options: FixtureOption
             protect: r.protect ?? false,
             retainOnDelete: false,
             ignoreChanges: [],
-            dependencies: (r.dependsOn ?? []).map((d) => urnOf(stack, d)),
+            dependencies: [...(r.dependsOn ?? []), ...Object.values(r.propertyDependsOn ?? {}).flat()].map((d) =>
+                urnOf(stack, d),
+            ),
+            propertyDependencies: Object.fromEntries(
+                Object.entries(r.propertyDependsOn ?? {}).map(([k, deps]) => [k, deps.map((d) => urnOf(stack, d))]),
+            ),
         })),
     ];
     return { project: PROJECT, stack, config: options.stackConfig ?? {}, resources: recorded, calls: [] };

@@ -100,3 +100,36 @@ describe("legitimate variants pass the pack with zero mandatory violations", fun
         });
     }
 });
+
+describe("what the preview of a variant leaves undecided: only the artifact bucket policy (its key's ARN)", function () {
+    this.timeout(120000);
+    const bucketPolicyReports = (stack: string) =>
+        stack === "tool"
+            ? []
+            : [
+                  `resource-policy-cross-account-narrowed on ${stack}-artifacts-policy`,
+                  `resource-policy-no-public-access on ${stack}-artifacts-policy`,
+                  "s3-bucket-tls-only on stack",
+                  "s3-bucket-uploads-require-stack-key on stack",
+              ];
+    for (const [variant, stacks, overridesOf] of VARIANTS.filter(
+        ([v]) => v === "an existing VPC" || v === "three services",
+    )) {
+        it(variant, async () => {
+            for (const stack of stacks) {
+                const config = readPolicyPackConfig(path.join(__dirname, "..", "config", `${stack}.json`));
+                const run = await runStack(stack, defineStack, {
+                    ...asUserWould(overridesOf(stack)),
+                    outputs: "preview",
+                });
+                expect(run.error, `${variant}: ${stack}`).to.equal(undefined);
+                const verdict = await evaluatePolicies(run, { config });
+                const undecided = verdict.violations
+                    .filter((v) => v.message.startsWith("can't run "))
+                    .map((v) => `${v.policyName} on ${v.resourceName ?? "stack"}`)
+                    .sort();
+                expect(undecided, `${variant}: ${stack}`).to.deep.equal(bucketPolicyReports(stack));
+            }
+        });
+    }
+});
