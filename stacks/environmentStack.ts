@@ -12,6 +12,7 @@ import {
     topicArnOf,
 } from "../components/notifications";
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
+import { alarmArn, ServiceDashboard } from "../components/serviceAlarms";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
 import { eventBusPolicy } from "../components/pushTrigger";
 import { EnvironmentName } from "../domain/config";
@@ -150,6 +151,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
     const previous = previousEnvironment(env);
     const pipelines: Record<string, pulumi.Output<string>> = {};
     const endpoints: Record<string, pulumi.Output<string>> = {};
+    const watchedServices: { name: string; alarmArns: string[] }[] = [];
     for (const service of config.services) {
         const pipeline = new ServicePipeline(
             `${env}-${service.name}`,
@@ -165,6 +167,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                     logRetentionDays: config.logRetentionDays,
                     certificateArn: config.certificateArn,
                     protect: config.protectResources,
+                    delivery: config.delivery,
                 }),
                 partition,
                 region: config.region,
@@ -179,6 +182,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 kmsKeyArn: key.keyArn,
                 kmsKeyAlias: artifactKeyAlias(env),
                 notificationTopicArn: topicArnOf(partition, config.region, config.accountId, topicName),
+                alarmEvaluationMinutes: config.delivery.alarms.evaluationMinutes,
                 logRetentionDays: config.logRetentionDays,
                 previous: previous && {
                     env: previous,
@@ -201,7 +205,17 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         );
         pipelines[service.name] = pipeline.pipelineName;
         endpoints[service.name] = pipeline.endpoint;
+        watchedServices.push({
+            name: service.name,
+            alarmArns: pipeline.alarmNames.map((n) => alarmArn(partition, config.region, config.accountId, n)),
+        });
     }
+    // One dashboard per account: every service's alarms.
+    const dashboard = new ServiceDashboard(
+        `${env}-services`,
+        { env, region: config.region, services: watchedServices },
+        opts,
+    );
 
     return {
         artifactKeyArn: key.keyArn,
@@ -209,6 +223,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         notificationTopicArn: notifications.topicArn,
         pipelines,
         endpoints,
+        dashboard: dashboard.dashboardName,
         budget: defineAccountBudget(ctx),
         people: definePersonRoles(
             ctx,

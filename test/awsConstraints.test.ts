@@ -80,6 +80,8 @@ describe("AWS constraint checker", () => {
             "devsecops:security:PersonRoles",
             "devsecops:security:PipelineRoleTrust",
             "devsecops:service:FargateService",
+            "devsecops:service:ServiceAlarms",
+            "devsecops:service:ServiceDashboard",
             "pulumi:providers:aws",
         ]);
     });
