@@ -134,6 +134,35 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
             namespace: "Namespace",
             period: "Period",
             statistic: "Statistic",
+            extendedStatistic: "ExtendedStatistic",
+            datapointsToAlarm: "DatapointsToAlarm",
+            okActions: { to: "OKActions" },
+            // The provider's metric queries are the schema's Metrics: metric.stat/period are MetricStat's.
+            metricQueries: {
+                to: "Metrics",
+                as: (queries) =>
+                    Array.isArray(queries)
+                        ? queries.map((q: any) =>
+                              q?.metric
+                                  ? {
+                                        id: q.id,
+                                        returnData: q.returnData,
+                                        metricStat: {
+                                            metric: {
+                                                namespace: q.metric.namespace,
+                                                metricName: q.metric.metricName,
+                                                dimensions: Object.entries(q.metric.dimensions ?? {}).map(
+                                                    ([name, value]) => ({ name, value }),
+                                                ),
+                                            },
+                                            stat: q.metric.stat,
+                                            period: q.metric.period,
+                                        },
+                                    }
+                                  : q,
+                          )
+                        : queries,
+            },
             threshold: "Threshold",
             treatMissingData: "TreatMissingData",
             actionsEnabled: "ActionsEnabled",
@@ -163,6 +192,10 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
             },
             tags: TAGS,
         },
+    },
+    "aws:cloudwatch/dashboard:Dashboard": {
+        cfn: "AWS::CloudWatch::Dashboard",
+        properties: { dashboardName: "DashboardName", dashboardBody: "DashboardBody" },
     },
     "aws:codebuild/project:Project": {
         cfn: "AWS::CodeBuild::Project",
@@ -268,6 +301,15 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
             name: "ServiceName",
             cluster: "Cluster",
             deploymentCircuitBreaker: "DeploymentConfiguration.DeploymentCircuitBreaker",
+            deploymentConfiguration: {
+                to: "DeploymentConfiguration",
+                // The provider takes the bake as a string; the schema's BakeTimeInMinutes is an integer.
+                as: (c: any) =>
+                    typeof c === "object" && c !== null && typeof c.bakeTimeInMinutes === "string"
+                        ? { ...c, bakeTimeInMinutes: Number(c.bakeTimeInMinutes) }
+                        : c,
+            },
+            alarms: "DeploymentConfiguration.Alarms",
             deploymentMaximumPercent: "DeploymentConfiguration.MaximumPercent",
             deploymentMinimumHealthyPercent: "DeploymentConfiguration.MinimumHealthyPercent",
             desiredCount: "DesiredCount",
@@ -402,6 +444,16 @@ export const RESOURCE_MAP: Readonly<Record<string, TypeRule>> = {
                 names: { redirect: "RedirectConfig", fixedResponse: "FixedResponseConfig", forward: "ForwardConfig" },
             },
             tags: TAGS,
+        },
+    },
+    "aws:lb/listenerRule:ListenerRule": {
+        cfn: "AWS::ElasticLoadBalancingV2::ListenerRule",
+        properties: {
+            listenerArn: "ListenerArn",
+            priority: "Priority",
+            conditions: { to: "Conditions", names: { pathPattern: "PathPatternConfig" } },
+            actions: { to: "Actions", names: { forward: "ForwardConfig", arn: "TargetGroupArn" } },
+            tags: { unchecked: "ListenerRule's schema has no Tags; the provider tags the rule through AddTags" },
         },
     },
     "aws:lb/loadBalancer:LoadBalancer": {

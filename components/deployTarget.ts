@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { EnvironmentName } from "../domain/config";
 import { TargetBuild } from "./buildProjects";
+import { WatchedAlarm } from "./serviceAlarms";
 
 /** What a target is given to create its resources. */
 export interface TargetScope {
@@ -29,6 +30,12 @@ export interface DeployedTarget<T = unknown> {
     readonly endpoint: pulumi.Output<string>;
     /** What the build projects wait for: its facts are names, not outputs. Default: nothing. */
     readonly resources?: pulumi.Resource;
+    /**
+     * What the service's alarms watch (ServiceAlarms creates them, routed to the environment's topic); those that
+     * roll back are named by serviceAlarmName(scope.name, suffix), which the target may give its deployments.
+     * Default: nothing watched.
+     */
+    readonly watched?: readonly WatchedAlarm[];
 }
 
 /** A place a service's pipeline deploys to. */

@@ -28,6 +28,8 @@ import { CROSS_ACCOUNT_KEY_USE } from "./crossAccountKmsKey";
 import { DeployedTarget, DeployTarget } from "./deployTarget";
 import { keyByAlias, knownArn, serviceTrustPolicy } from "./policyDocuments";
 import { PushEventRule } from "./pushTrigger";
+import { ServiceAlarms } from "./serviceAlarms";
+import { DEFAULT_ALARM_EVALUATION_MINUTES } from "../domain/defaults";
 
 /** Artifact names passed between actions. */
 export const SOURCE_ARTIFACT = "source";
@@ -267,6 +269,8 @@ export interface ServicePipelineArgs {
     /** SNS topic (encrypted with the artifact key) for approvals, failures and the failure alarm: its ARN, known
      * before it exists (PipelineNotifications names it). Required. */
     readonly notificationTopicArn: string;
+    /** Consecutive one-minute breaches before a service alarm fires. Default DEFAULT_ALARM_EVALUATION_MINUTES. */
+    readonly alarmEvaluationMinutes?: number;
     /** Retention of build and service logs, days. Required. */
     readonly logRetentionDays: number;
     /** Where this environment promotes from. Default: none (dev, which builds). */
@@ -566,6 +570,8 @@ export class ServicePipeline extends pulumi.ComponentResource {
     public readonly repositoryUrl: pulumi.Output<string>;
     /** Where the deployed service answers (the target's endpoint, e.g. its load balancer's DNS name). */
     public readonly endpoint: pulumi.Output<string>;
+    /** The service's alarms (ServiceAlarms), routed to the notification topic. */
+    public readonly alarmNames: string[];
 
     constructor(name: string, args: ServicePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         // Its resources were created under the FargatePipeline type: the alias keeps them (and their children).
@@ -592,12 +598,23 @@ export class ServicePipeline extends pulumi.ComponentResource {
         const pipeline = codePipeline(name, args, { role, rolePolicy: policy, builds }, parent);
         pipelineStartRule(name, args, pipeline, parent);
         failureNotifications(name, args, pipeline, parent);
+        const alarms = new ServiceAlarms(
+            `${name}-alarms`,
+            {
+                pipeline: name,
+                watched: target.watched ?? [],
+                notificationTopicArn: args.notificationTopicArn,
+                thresholds: { evaluationMinutes: args.alarmEvaluationMinutes ?? DEFAULT_ALARM_EVALUATION_MINUTES },
+            },
+            parent,
+        );
 
         this.pipelineArn = pipeline.arn;
         this.pipelineName = pipeline.name;
         this.roleArn = role.arn;
         this.repositoryUrl = registry.repositoryUrl;
         this.endpoint = target.endpoint;
+        this.alarmNames = alarms.alarmNames;
         this.registerOutputs({
             pipelineArn: this.pipelineArn,
             pipelineName: this.pipelineName,

@@ -49,6 +49,9 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
             "logs:UntagResource",
         ],
     },
+    "aws:cloudwatch/dashboard:Dashboard": {
+        actions: ["cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
+    },
     "aws:cloudwatch/metricAlarm:MetricAlarm": {
         actions: [
             "cloudwatch:DeleteAlarms",
@@ -196,6 +199,15 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
             ...LB_TAGS,
         ],
     },
+    "aws:lb/listenerRule:ListenerRule": {
+        actions: [
+            "elasticloadbalancing:CreateRule",
+            "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:ModifyRule",
+            "elasticloadbalancing:SetRulePriorities",
+            ...LB_TAGS,
+        ],
+    },
     "aws:lb/loadBalancer:LoadBalancer": {
         actions: [
             "elasticloadbalancing:CreateLoadBalancer",
@@ -311,6 +323,8 @@ export const TYPE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     "devsecops:security:PersonRoles": COMPONENT,
     "devsecops:security:PipelineRoleTrust": COMPONENT,
     "devsecops:service:FargateService": COMPONENT,
+    "devsecops:service:ServiceAlarms": COMPONENT,
+    "devsecops:service:ServiceDashboard": COMPONENT,
     "pulumi:providers:aws": COMPONENT,
 };
 

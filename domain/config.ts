@@ -20,6 +20,7 @@ import {
     CONFIG_KEYS,
     closestKey,
     DeployTargetName,
+    DeploymentStrategy,
     editDistance,
     EnvironmentName,
     issuesByPath,
@@ -154,6 +155,22 @@ export interface StackConfig {
     readonly secretKeys: readonly string[];
     /** The person roles; undefined when peopleIdentitySource is none. */
     readonly people?: PeopleConfig;
+    /** How deploys reach the services, and what their alarms watch. */
+    readonly delivery: DeliveryConfig;
+}
+
+/** How a deploy reaches a service (deploymentStrategy, bakeTimeMinutes) and the thresholds of its alarms. */
+export interface DeliveryConfig {
+    readonly strategy: DeploymentStrategy;
+    readonly bakeTimeMinutes: number;
+    readonly alarms: AlarmThresholds;
+}
+
+/** The thresholds of a service's alarms (alarmErrorRatePercent, alarmLatencyP99Ms, alarmEvaluationMinutes). */
+export interface AlarmThresholds {
+    readonly errorRatePercent: number;
+    readonly latencyP99Ms: number;
+    readonly evaluationMinutes: number;
 }
 
 /** Raw config as the Pulumi CLI hands it to the program: key -> string (objects and arrays as JSON). */
@@ -261,6 +278,15 @@ function stackConfigOf(f: Facts, stackFile: string, secretKeys: string[]): Stack
         imageScan: { maxCritical: v.imageScanMaxCritical, maxHigh: v.imageScanMaxHigh },
         secretKeys,
         people: peopleOf(f),
+        delivery: {
+            strategy: v.deploymentStrategy,
+            bakeTimeMinutes: v.bakeTimeMinutes,
+            alarms: {
+                errorRatePercent: v.alarmErrorRatePercent,
+                latencyP99Ms: v.alarmLatencyP99Ms,
+                evaluationMinutes: v.alarmEvaluationMinutes,
+            },
+        },
     };
 }
 

@@ -5,6 +5,7 @@ import {
     EnvironmentName,
     FARGATE_SIZES,
     PROTECTED_ENVIRONMENTS,
+    ROLLING_ALLOWED,
     ServiceEntry,
     serviceEntryName,
     STACK_ROLES,
@@ -148,6 +149,7 @@ export const CONFIG_RULES: readonly Rule[] = [
     certificateOfAccount,
     samlProviderOfAccount,
     breakGlassUsersValid,
+    gradualDeliveryOutsideDev,
 ];
 
 export function partitionMatchesRegion(f: Facts): Problem[] {
@@ -285,6 +287,19 @@ export function keyDeletionWindowLongest(f: Facts): Problem[] {
             key: "keyDeletionWindowDays",
             found: days,
             expected: `${MAX_KEY_DELETION_WINDOW_DAYS} in ${f.role} (the longest window AWS allows)`,
+        },
+    ];
+}
+
+export function gradualDeliveryOutsideDev(f: Facts): Problem[] {
+    const strategy: string | undefined = f.values.deploymentStrategy;
+    const env = f.role;
+    if (strategy !== "rolling" || !env || env === "tool" || ROLLING_ALLOWED.includes(env)) return [];
+    return [
+        {
+            key: "deploymentStrategy",
+            found: strategy,
+            expected: `"blueGreen" in ${env} (all at once is allowed in ${ROLLING_ALLOWED.join(", ")} only)`,
         },
     ];
 }

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import {
+    DEFAULT_ALARM_ERROR_RATE_PERCENT,
+    DEFAULT_ALARM_EVALUATION_MINUTES,
+    DEFAULT_ALARM_LATENCY_P99_MS,
+    DEFAULT_BAKE_TIME_MINUTES,
     DEFAULT_BUDGET_THRESHOLDS_PERCENT,
+    DEFAULT_DEPLOYMENT_STRATEGY,
     DEFAULT_CONTAINER_PORT,
     DEFAULT_CPU,
     DEFAULT_DESIRED_COUNT,
@@ -44,6 +49,18 @@ export type PeopleIdentitySource = (typeof PEOPLE_IDENTITY_SOURCES)[number];
 export const DEPLOY_TARGETS = ["fargate", "lambda"] as const;
 export type DeployTargetName = (typeof DEPLOY_TARGETS)[number];
 export const DEFAULT_DEPLOY_TARGET: DeployTargetName = "fargate";
+
+/**
+ * How a deploy moves traffic to the new revision (deploymentStrategy): blueGreen starts the new revision beside the
+ * old, shifts all traffic, bakes with the service's alarms as rollback triggers, then stops the old; rolling
+ * replaces the tasks at once (allowed only where ROLLING_ALLOWED says).
+ */
+export const DEPLOYMENT_STRATEGIES = ["blueGreen", "rolling"] as const;
+export type DeploymentStrategy = (typeof DEPLOYMENT_STRATEGIES)[number];
+/** Environments that may deploy all at once (rolling); every other environment shifts gradually. */
+export const ROLLING_ALLOWED: readonly EnvironmentName[] = ["dev"];
+/** Longest bake ECS allows (DeploymentConfiguration BakeTimeInMinutes, 0-1440). */
+export const MAX_BAKE_TIME_MINUTES = 1440;
 
 /** CloudWatch Logs accepts only these retention periods (PutRetentionPolicy, retentionInDays). */
 export const LOG_RETENTION_DAYS = [
@@ -867,6 +884,53 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
         schema: list(text("an IAM user ARN"), "a list of IAM user ARNs").superRefine(
             unique(() => "a user listed once"),
         ),
+    }),
+    key({
+        key: "deploymentStrategy",
+        type: "string",
+        scope: "stack",
+        required: false,
+        default: DEFAULT_DEPLOYMENT_STRATEGY,
+        description: `How a deploy reaches the service: blueGreen (ECS blue/green: the new revision beside the old, traffic shifted, baked with the service's alarms as rollback triggers) or rolling (all at once; ${ROLLING_ALLOWED.join(", ")} only).`,
+        schema: z.enum(DEPLOYMENT_STRATEGIES as unknown as [string, ...string[]], {
+            error: DEPLOYMENT_STRATEGIES.join(", "),
+        }),
+    }),
+    key({
+        key: "bakeTimeMinutes",
+        type: "integer",
+        scope: "stack",
+        required: false,
+        default: DEFAULT_BAKE_TIME_MINUTES,
+        description: `With blueGreen: minutes the new revision serves all traffic, watched by the alarms, before the old revision is stopped (1 to ${MAX_BAKE_TIME_MINUTES}).`,
+        schema: wholeNumber(1, MAX_BAKE_TIME_MINUTES),
+    }),
+    key({
+        key: "alarmErrorRatePercent",
+        type: "integer",
+        scope: "stack",
+        required: false,
+        default: DEFAULT_ALARM_ERROR_RATE_PERCENT,
+        description: "Share of a service's requests answered 5xx (percent, 1 to 100) that trips its error alarm.",
+        schema: wholeNumber(1, 100),
+    }),
+    key({
+        key: "alarmLatencyP99Ms",
+        type: "integer",
+        scope: "stack",
+        required: false,
+        default: DEFAULT_ALARM_LATENCY_P99_MS,
+        description: "p99 response time of a service (milliseconds, 10 to 60000) that trips its latency alarm.",
+        schema: wholeNumber(10, 60_000),
+    }),
+    key({
+        key: "alarmEvaluationMinutes",
+        type: "integer",
+        scope: "stack",
+        required: false,
+        default: DEFAULT_ALARM_EVALUATION_MINUTES,
+        description: "Consecutive minutes (1 to 60) a service metric must breach before its alarm fires.",
+        schema: wholeNumber(1, 60),
     }),
 ];
 

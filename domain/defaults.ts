@@ -31,3 +31,13 @@ export const DEFAULT_IMAGE_SCAN_MAX_HIGH = 0;
 export const DEFAULT_BUDGET_THRESHOLDS_PERCENT: readonly number[] = [80, 100];
 /** Where people sign in to the person roles (peopleIdentitySource): an IAM SAML provider of each account. */
 export const DEFAULT_PEOPLE_IDENTITY_SOURCE = "saml";
+/** How a new revision takes traffic (deploymentStrategy): ECS blue/green, shifted after a bake. */
+export const DEFAULT_DEPLOYMENT_STRATEGY = "blueGreen";
+/** Minutes the new revision serves all traffic, watched by the alarms, before the old one is stopped (bakeTimeMinutes). */
+export const DEFAULT_BAKE_TIME_MINUTES = 10;
+/** Share of requests answered 5xx, percent, that trips the service's error alarm (alarmErrorRatePercent). */
+export const DEFAULT_ALARM_ERROR_RATE_PERCENT = 5;
+/** p99 response time, milliseconds, that trips the service's latency alarm (alarmLatencyP99Ms). */
+export const DEFAULT_ALARM_LATENCY_P99_MS = 1000;
+/** Consecutive minutes a metric must breach before its alarm fires (alarmEvaluationMinutes). */
+export const DEFAULT_ALARM_EVALUATION_MINUTES = 3;

@@ -15,6 +15,7 @@ import {
     topicArnOf,
 } from "../components/notifications";
 import { CrossAccountKmsKey } from "../components/crossAccountKmsKey";
+import { alarmArn, ServiceDashboard } from "../components/serviceAlarms";
 import { CrossAccountPrincipals } from "../components/policyDocuments";
 import { eventBusPolicy } from "../components/pushTrigger";
 import { EnvironmentName, ServiceConfig } from "../domain/config";
@@ -62,6 +63,7 @@ const DEPLOY_TARGETS: Record<
             logRetentionDays: ctx.config.logRetentionDays,
             certificateArn: ctx.config.certificateArn,
             protect: ctx.config.protectResources,
+            delivery: ctx.config.delivery,
         }) as DeployTarget,
     lambda: (ctx, service, shared) =>
         lambdaTarget({
@@ -195,6 +197,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
     const previous = previousEnvironment(env);
     const pipelines: Record<string, pulumi.Output<string>> = {};
     const endpoints: Record<string, pulumi.Output<string>> = {};
+    const watchedServices: { name: string; alarmArns: string[] }[] = [];
     for (const service of config.services) {
         const pipeline = new ServicePipeline(
             `${env}-${service.name}`,
@@ -217,6 +220,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
                 kmsKeyArn: key.keyArn,
                 kmsKeyAlias: artifactKeyAlias(env),
                 notificationTopicArn: topicArnOf(partition, config.region, config.accountId, topicName),
+                alarmEvaluationMinutes: config.delivery.alarms.evaluationMinutes,
                 logRetentionDays: config.logRetentionDays,
                 previous: previous && {
                     env: previous,
@@ -239,7 +243,17 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         );
         pipelines[service.name] = pipeline.pipelineName;
         endpoints[service.name] = pipeline.endpoint;
+        watchedServices.push({
+            name: service.name,
+            alarmArns: pipeline.alarmNames.map((n) => alarmArn(partition, config.region, config.accountId, n)),
+        });
     }
+    // One dashboard per account: every service's alarms.
+    const dashboard = new ServiceDashboard(
+        `${env}-services`,
+        { env, region: config.region, services: watchedServices },
+        opts,
+    );
 
     return {
         artifactKeyArn: key.keyArn,
@@ -247,6 +261,7 @@ export function defineEnvironmentStack(ctx: StackContext, env: EnvironmentName):
         notificationTopicArn: notifications.topicArn,
         pipelines,
         endpoints,
+        dashboard: dashboard.dashboardName,
         budget: defineAccountBudget(ctx),
         people: definePersonRoles(
             ctx,

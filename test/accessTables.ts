@@ -193,6 +193,14 @@ export function kindOf(facts: Facts, role: RegisteredRole): string | undefined {
     if (used("aws:ecs/taskDefinition:TaskDefinition", "taskRoleArn").length > 0) return "task";
     if (used("aws:ecs/taskDefinition:TaskDefinition", "executionRoleArn").length > 0) return "execution";
     if (used("aws:ec2/flowLog:FlowLog", "iamRoleArn").length > 0) return "flow-logs";
+    const shifts = facts.runs.some((run) =>
+        run.resources.some(
+            (r) =>
+                r.type === "aws:ecs/service:Service" &&
+                (r.inputs.loadBalancers ?? []).some((lb: any) => lb.advancedConfiguration?.roleArn === role.arn),
+        ),
+    );
+    if (shifts) return "ecs-infrastructure";
     const sourceAction = facts.runs.some((run) =>
         run.resources.some(
             (r) =>
@@ -582,6 +590,24 @@ const taskRole: Table = (f, e) => [
     ["sts:AssumeRole", toolRoleOf(f, e.env, "source"), undefined, "Denied"],
 ];
 
+/** ECS with the blue/green infrastructure role: read load balancing, shift the service's own traffic only. */
+const ecsInfrastructureRole: Table = (f, e) => {
+    const elb = (resource: string) => `arn:${e.partition}:elasticloadbalancing:${e.region}:${e.account}:${resource}`;
+    const otherRule = elb("listener-rule/app/another/0123456789abcdef/0123456789abcdef/0123456789abcdef");
+    const otherGroup = elb("targetgroup/another/0123456789abcdef");
+    return [
+        ["elasticloadbalancing:DescribeTargetHealth", "*", undefined, "Allowed"],
+        ["elasticloadbalancing:DescribeRules", "*", undefined, "Allowed"],
+        ["elasticloadbalancing:ModifyRule", otherRule, undefined, "Denied"],
+        ["elasticloadbalancing:RegisterTargets", otherGroup, undefined, "Denied"],
+        ["elasticloadbalancing:DeleteLoadBalancer", "*", undefined, "Denied"],
+        ["ecs:UpdateService", e.serviceArn, { "ecs:cluster": e.clusterArn }, "Denied"],
+        ["iam:PassRole", e.taskRoleArn, passedTo("ecs-tasks.amazonaws.com"), "Denied"],
+        ["s3:GetObject", artifact(e), undefined, "Denied"],
+        ["sts:AssumeRole", roleOf(f, e, "deploy"), undefined, "Denied"],
+    ];
+};
+
 /** ECS with the execution role: pull the service's image, write its container logs. */
 const executionRole: Table = (f, e) => [
     ["ecr:GetAuthorizationToken", "*", undefined, "Allowed"],
@@ -932,6 +958,7 @@ export const TABLES: Readonly<Record<string, Table>> = {
     start: startRole,
     task: taskRole,
     execution: executionRole,
+    "ecs-infrastructure": ecsInfrastructureRole,
     "flow-logs": flowLogsRole,
     source: sourceRole,
     forwarder: forwarderRole,

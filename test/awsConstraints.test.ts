@@ -91,6 +91,8 @@ describe("AWS constraint checker", () => {
             "devsecops:security:PipelineRoleTrust",
             "devsecops:service:FargateService",
             "devsecops:service:LambdaService",
+            "devsecops:service:ServiceAlarms",
+            "devsecops:service:ServiceDashboard",
             "pulumi:providers:aws",
         ]);
     });

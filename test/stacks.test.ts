@@ -155,7 +155,7 @@ describe("environment stacks from their real stack files", () => {
                 });
                 const target = named(run, "aws:cloudwatch/eventTarget:EventTarget", `${env}-orders-api-failed-target`);
                 expect([target.inputs.rule, target.inputs.arn]).to.deep.equal([rule.state.name, topic.state.arn]);
-                const [alarm] = all(run, "aws:cloudwatch/metricAlarm:MetricAlarm");
+                const alarm = named(run, "aws:cloudwatch/metricAlarm:MetricAlarm", `${env}-orders-api-failed-alarm`);
                 expect(alarm.inputs).to.deep.include({
                     namespace: "AWS/Events",
                     metricName: "TriggeredRules",

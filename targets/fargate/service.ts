@@ -2,7 +2,9 @@ import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../../domain/config";
+import { DeploymentStrategy } from "../../domain/configSchema";
 import {
+    DEFAULT_BAKE_TIME_MINUTES,
     DEFAULT_CONTAINER_PORT,
     DEFAULT_CPU,
     DEFAULT_DESIRED_COUNT,
@@ -176,6 +178,15 @@ export interface FargateServiceArgs {
     readonly healthCheckGracePeriodSeconds?: number;
     /** Protect data: log group protected and retained, load balancer deletion protection. Default false. */
     readonly protect?: boolean;
+    /**
+     * How deploys reach the service: blueGreen or rolling. Default rolling, the component alone; the stacks pass
+     * the config's deploymentStrategy (DEFAULT_DEPLOYMENT_STRATEGY, blueGreen, unless a stack file says otherwise).
+     */
+    readonly deploymentStrategy?: DeploymentStrategy;
+    /** With blueGreen: minutes the new revision bakes before the old is stopped. Default DEFAULT_BAKE_TIME_MINUTES. */
+    readonly bakeTimeMinutes?: number;
+    /** CloudWatch alarms whose breach during a deployment rolls it back (serviceAlarmName). Default none. */
+    readonly rollbackAlarmNames?: readonly string[];
 }
 
 /** Everything a container definition needs; Inputs allowed so the component can pass Outputs. */
@@ -744,13 +755,25 @@ function serviceSecurityGroups(
     return { alb, service };
 }
 
-/** The internet-facing ALB, its target group and listeners; returns the listener the service depends on. */
+/** The service's load balancer, target group(s) and the listener it depends on. */
+interface LoadBalancing {
+    loadBalancer: aws.lb.LoadBalancer;
+    targetGroup: aws.lb.TargetGroup;
+    forwardListener: aws.lb.Listener;
+    /** With blueGreen: the second target group and the rule whose weights ECS shifts. */
+    blueGreen?: { green: aws.lb.TargetGroup; productionRule: aws.lb.ListenerRule };
+}
+
+/**
+ * The internet-facing ALB, its target group and listeners; with blueGreen, a second target group and the
+ * production rule. Returns the listener the service depends on.
+ */
 function serviceLoadBalancing(
     name: string,
     args: FargateServiceArgs,
     albSecurityGroup: aws.ec2.SecurityGroup,
     parent: Parent,
-): { loadBalancer: aws.lb.LoadBalancer; targetGroup: aws.lb.TargetGroup; forwardListener: aws.lb.Listener } {
+): LoadBalancing {
     const loadBalancer = new aws.lb.LoadBalancer(
         `${name}-alb`,
         {
@@ -791,7 +814,122 @@ function serviceLoadBalancing(
         { ...parent, ignoreChanges: ["port"] },
     );
     const forwardListener = serviceListeners(name, args, loadBalancer, targetGroup, parent);
-    return { loadBalancer, targetGroup, forwardListener };
+    if (deploymentStrategyOf(args) !== "blueGreen") return { loadBalancer, targetGroup, forwardListener };
+    const green = new aws.lb.TargetGroup(
+        `${name}-tg-green`,
+        {
+            name: pulumi.output(args.vpcId).apply((vpcId) => greenTargetGroupName(args.serviceName, vpcId)),
+            port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
+            protocol: "HTTP",
+            targetType: "ip",
+            vpcId: args.vpcId,
+            deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+            healthCheck: {
+                enabled: true,
+                path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+                ...TARGET_HEALTH_CHECK,
+            },
+        },
+        { ...parent, ignoreChanges: ["port"] },
+    );
+    // ECS blue/green shifts traffic by rewriting the weights of a listener rule that forwards to both groups (ECS
+    // developer guide, "Application Load Balancer resources for blue/green, linear, and canary deployments"): the
+    // rule starts with all traffic on the first group; its actions are ECS's after that.
+    const productionRule = new aws.lb.ListenerRule(
+        `${name}-production-rule`,
+        {
+            listenerArn: forwardListener.arn,
+            priority: PRODUCTION_RULE_PRIORITY,
+            conditions: [{ pathPattern: { values: ["/*"] } }],
+            actions: [
+                {
+                    type: "forward",
+                    forward: {
+                        targetGroups: [
+                            { arn: targetGroup.arn, weight: 100 },
+                            { arn: green.arn, weight: 0 },
+                        ],
+                    },
+                },
+            ],
+        },
+        { ...parent, ignoreChanges: ["actions"] },
+    );
+    return { loadBalancer, targetGroup, forwardListener, blueGreen: { green, productionRule } };
+}
+
+/** Priority of the production listener rule ECS blue/green shifts (the only rule of the listener). */
+export const PRODUCTION_RULE_PRIORITY = 1;
+/** The service principal ECS itself assumes roles as (the infrastructure role of blue/green deployments). */
+export const ECS_SERVICE = "ecs.amazonaws.com";
+
+/** The deployment strategy of the service (args, else the config's default). */
+export function deploymentStrategyOf(args: Pick<FargateServiceArgs, "deploymentStrategy">): DeploymentStrategy {
+    return args.deploymentStrategy ?? "rolling";
+}
+
+/** Name of a service's second (green) target group of blue/green deployments. */
+export function greenTargetGroupName(serviceName: string, vpcId: string): string {
+    return replacementSafeName(serviceName, "target-group-green", vpcId);
+}
+
+/**
+ * The role ECS assumes to move traffic between the target groups during a blue/green deployment (ECS developer
+ * guide, "Amazon ECS infrastructure IAM role for load balancers"), trusted by ECS of this account only. Its policy
+ * is the AWS-managed AmazonECSInfrastructureRolePolicyForLoadBalancers narrowed to this service: the ELB describe
+ * calls (no resource-level permissions), targets of its two groups, its listener and its production rule.
+ */
+function loadBalancerInfrastructureRole(
+    name: string,
+    args: FargateServiceArgs,
+    lb: LoadBalancing & { blueGreen: NonNullable<LoadBalancing["blueGreen"]> },
+    parent: Parent,
+): aws.iam.Role {
+    const role = new aws.iam.Role(
+        `${name}-ecs-infrastructure`,
+        {
+            ...(args.namePrefix ? { name: `${args.namePrefix}-ecs-infrastructure` } : {}),
+            description: `ECS shifts the load balancer traffic of ${args.serviceName} during blue/green deployments`,
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy(ECS_SERVICE, { sourceAccount: args.accountId })),
+        },
+        parent,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-ecs-infrastructure-policy`,
+        {
+            role: role.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "ReadLoadBalancing",
+                        Effect: "Allow",
+                        Action: [
+                            "elasticloadbalancing:DescribeListeners",
+                            "elasticloadbalancing:DescribeRules",
+                            "elasticloadbalancing:DescribeTargetGroups",
+                            "elasticloadbalancing:DescribeTargetHealth",
+                        ],
+                        Resource: "*",
+                    },
+                    {
+                        Sid: "ServiceTargets",
+                        Effect: "Allow",
+                        Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+                        Resource: [lb.targetGroup.arn, lb.blueGreen.green.arn],
+                    },
+                    {
+                        Sid: "ShiftProductionTraffic",
+                        Effect: "Allow",
+                        Action: ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"],
+                        Resource: [lb.forwardListener.arn, lb.blueGreen.productionRule.arn],
+                    },
+                ],
+            }),
+        },
+        parent,
+    );
+    return role;
 }
 
 /** With a certificate: HTTPS on 443 and a permanent redirect on 80. Without: plain HTTP on 80 (dev only). */
@@ -847,9 +985,20 @@ function ecsService(
         serviceSecurityGroup: aws.ec2.SecurityGroup;
         targetGroup: aws.lb.TargetGroup;
         forwardListener: aws.lb.Listener;
+        blueGreen?: LoadBalancing["blueGreen"];
+        infrastructureRole?: aws.iam.Role;
     },
     parent: Parent,
 ): aws.ecs.Service {
+    const blueGreen =
+        parts.blueGreen && parts.infrastructureRole
+            ? {
+                  alternateTargetGroupArn: parts.blueGreen.green.arn,
+                  productionListenerRule: parts.blueGreen.productionRule.arn,
+                  roleArn: parts.infrastructureRole.arn,
+              }
+            : undefined;
+    const alarmNames = [...(args.rollbackAlarmNames ?? [])];
     return new aws.ecs.Service(
         `${name}-service`,
         {
@@ -870,9 +1019,21 @@ function ecsService(
                     containerName: args.serviceName,
                     // The port the running revision maps; the deploy step switches it (note 5 at the top).
                     containerPort: servedPort(args),
+                    ...(blueGreen ? { advancedConfiguration: blueGreen } : {}),
                 },
             ],
             deploymentCircuitBreaker: { enable: true, rollback: true },
+            // ECS's own blue/green (no CodeDeploy): the new revision beside the old, all traffic shifted, then a
+            // bake with the alarms as rollback triggers ("Amazon ECS blue/green deployments", ECS developer guide).
+            ...(blueGreen
+                ? {
+                      deploymentConfiguration: {
+                          strategy: "BLUE_GREEN",
+                          bakeTimeInMinutes: String(args.bakeTimeMinutes ?? DEFAULT_BAKE_TIME_MINUTES),
+                      },
+                  }
+                : {}),
+            ...(alarmNames.length > 0 ? { alarms: { alarmNames, enable: true, rollback: true } } : {}),
             deploymentMinimumHealthyPercent: DEPLOYMENT_MINIMUM_HEALTHY_PERCENT,
             deploymentMaximumPercent: DEPLOYMENT_MAXIMUM_PERCENT,
             healthCheckGracePeriodSeconds: args.healthCheckGracePeriodSeconds ?? DEFAULT_HEALTH_CHECK_GRACE_SECONDS,
@@ -881,8 +1042,12 @@ function ecsService(
             enableExecuteCommand: false,
             waitForSteadyState: false,
         },
-        // The target group must be attached to the load balancer before the service registers with it.
-        { ...parent, dependsOn: [parts.forwardListener], ignoreChanges: SERVICE_IGNORE_CHANGES },
+        // The target groups must be attached to the load balancer before the service registers with them.
+        {
+            ...parent,
+            dependsOn: [parts.forwardListener, ...(parts.blueGreen ? [parts.blueGreen.productionRule] : [])],
+            ignoreChanges: SERVICE_IGNORE_CHANGES,
+        },
     );
 }
 
@@ -898,6 +1063,9 @@ export class FargateService extends pulumi.ComponentResource {
     /** The container whose image the deploy step replaces. */
     public readonly containerName: string;
     public readonly loadBalancerDnsName: pulumi.Output<string>;
+    /** The load balancer's and target groups' ARN suffixes: the dimensions of their CloudWatch metrics. */
+    public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+    public readonly targetGroupArnSuffixes: pulumi.Output<string>[];
     public readonly taskRoleArn: pulumi.Output<string>;
     public readonly taskRoleName: pulumi.Output<string>;
     public readonly executionRoleArn: pulumi.Output<string>;
@@ -933,6 +1101,10 @@ export class FargateService extends pulumi.ComponentResource {
                 serviceSecurityGroup: securityGroups.service,
                 targetGroup: lb.targetGroup,
                 forwardListener: lb.forwardListener,
+                blueGreen: lb.blueGreen,
+                infrastructureRole: lb.blueGreen
+                    ? loadBalancerInfrastructureRole(name, args, { ...lb, blueGreen: lb.blueGreen }, parent)
+                    : undefined,
             },
             parent,
         );
@@ -943,6 +1115,10 @@ export class FargateService extends pulumi.ComponentResource {
         this.serviceArn = service.arn;
         this.containerName = args.serviceName;
         this.loadBalancerDnsName = lb.loadBalancer.dnsName;
+        this.loadBalancerArnSuffix = lb.loadBalancer.arnSuffix;
+        this.targetGroupArnSuffixes = [lb.targetGroup, ...(lb.blueGreen ? [lb.blueGreen.green] : [])].map(
+            (group) => group.arnSuffix,
+        );
         this.taskRoleArn = roles.task.arn;
         this.taskRoleName = roles.task.name;
         this.executionRoleArn = roles.execution.arn;

@@ -3,7 +3,16 @@
  * scale-up steps (deployStep.ts) that put the promoted image into Pulumi's newest task definition.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ServiceConfig } from "../../domain/config";
+import { DeliveryConfig, ServiceConfig } from "../../domain/config";
+import {
+    DEFAULT_ALARM_ERROR_RATE_PERCENT,
+    DEFAULT_ALARM_EVALUATION_MINUTES,
+    DEFAULT_ALARM_LATENCY_P99_MS,
+    DEFAULT_BAKE_TIME_MINUTES,
+    DEFAULT_DEPLOYMENT_STRATEGY,
+} from "../../domain/defaults";
+import { rollbackAlarmNames } from "../../components/serviceAlarms";
+import { fargateWatchedAlarms } from "./alarms";
 import { DeployTarget, TargetScope } from "../../components/deployTarget";
 import { EcsServiceTarget, fargateBuild } from "./deployStep";
 import {
@@ -45,7 +54,20 @@ export interface FargateTargetArgs {
     readonly protect?: boolean;
     /** Minutes the deploy step waits for its deployment to complete. Default DEFAULT_DEPLOYMENT_TIMEOUT_MINUTES (30). */
     readonly deploymentTimeoutMinutes?: number;
+    /** How deploys reach the service and the thresholds of its alarms. Default: DEFAULT_DELIVERY. */
+    readonly delivery?: DeliveryConfig;
 }
+
+/** The config's defaults (domain/defaults.ts): blue/green with a bake, and the default thresholds. */
+export const DEFAULT_DELIVERY: DeliveryConfig = {
+    strategy: DEFAULT_DEPLOYMENT_STRATEGY,
+    bakeTimeMinutes: DEFAULT_BAKE_TIME_MINUTES,
+    alarms: {
+        errorRatePercent: DEFAULT_ALARM_ERROR_RATE_PERCENT,
+        latencyP99Ms: DEFAULT_ALARM_LATENCY_P99_MS,
+        evaluationMinutes: DEFAULT_ALARM_EVALUATION_MINUTES,
+    },
+};
 
 /** A pipeline's Fargate target: the service `<pipeline>-service` (FargateService) and its deploy steps. */
 export function fargateTarget(args: FargateTargetArgs): DeployTarget<EcsServiceTarget> {
@@ -53,19 +75,39 @@ export function fargateTarget(args: FargateTargetArgs): DeployTarget<EcsServiceT
         kind: "fargate",
         artifact: "image",
         create: (scope: TargetScope) => {
-            const fargate = serviceOnFargate(args, scope);
+            const delivery = args.delivery ?? DEFAULT_DELIVERY;
+            // The alarms' names are known before the service: it lists those that roll back in its deployments.
+            const watch = (parts: Parameters<typeof fargateWatchedAlarms>[0]) =>
+                fargateWatchedAlarms(parts, delivery.alarms);
+            const fargate = serviceOnFargate(args, scope, {
+                delivery,
+                rollbackAlarmNames: rollbackAlarmNames(scope.name, watch(PLACEHOLDER_PARTS)),
+            });
             const facts = ecsServiceTarget(args, scope);
             return {
                 build: fargateBuild(facts, fargate.containerName),
                 endpoint: fargate.loadBalancerDnsName,
                 resources: fargate,
+                watched: watch({
+                    loadBalancerArnSuffix: fargate.loadBalancerArnSuffix,
+                    targetGroupArnSuffixes: fargate.targetGroupArnSuffixes,
+                    clusterName: fargate.clusterName,
+                    serviceName: args.service.name,
+                }),
             };
         },
     };
 }
 
+/** Which alarms roll back depends on no resource: the names are listed before the service exists. */
+const PLACEHOLDER_PARTS = { loadBalancerArnSuffix: "", targetGroupArnSuffixes: [], clusterName: "", serviceName: "" };
+
 /** The service on Fargate, sized by the service config. */
-function serviceOnFargate(args: FargateTargetArgs, scope: TargetScope): FargateService {
+function serviceOnFargate(
+    args: FargateTargetArgs,
+    scope: TargetScope,
+    deployments: { delivery: DeliveryConfig; rollbackAlarmNames: string[] },
+): FargateService {
     const { service } = args;
     return new FargateService(
         `${scope.name}-service`,
@@ -93,6 +135,9 @@ function serviceOnFargate(args: FargateTargetArgs, scope: TargetScope): FargateS
             namePrefix: fargateNamePrefix(scope),
             certificateArn: args.certificateArn,
             protect: args.protect,
+            deploymentStrategy: deployments.delivery.strategy,
+            bakeTimeMinutes: deployments.delivery.bakeTimeMinutes,
+            rollbackAlarmNames: deployments.rollbackAlarmNames,
         },
         { parent: scope.parent },
     );
