@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CONTAINER_PORTS, isContainerPort, SERVICE_NAME, URL_PATH } from "../../domain/config";
-import { DeploymentStrategy } from "../../domain/configSchema";
+import { DeploymentStrategy, ELB_NAME_PREFIX_LENGTH } from "../../domain/configSchema";
 import {
     DEFAULT_BAKE_TIME_MINUTES,
     DEFAULT_CONTAINER_PORT,
@@ -268,7 +268,7 @@ export function replacementSafeName(serviceName: string, ...parts: (string | num
         .createHash("sha256")
         .update([serviceName, ...parts].join("|"))
         .digest("hex");
-    return `${serviceName.slice(0, 23)}-${hash.slice(0, 8)}`;
+    return `${serviceName.slice(0, ELB_NAME_PREFIX_LENGTH)}-${hash.slice(0, 8)}`;
 }
 
 /** Name of a service's load balancer: new with a new VPC (a load balancer cannot move between VPCs). */
@@ -877,14 +877,10 @@ export function greenTargetGroupName(serviceName: string, vpcId: string): string
  * The role ECS assumes to move traffic between the target groups during a blue/green deployment (ECS developer
  * guide, "Amazon ECS infrastructure IAM role for load balancers"), trusted by ECS of this account only. Its policy
  * is the AWS-managed AmazonECSInfrastructureRolePolicyForLoadBalancers narrowed to this service: the ELB describe
- * calls (no resource-level permissions), targets of its two groups, its listener and its production rule.
+ * calls (no resource-level permissions), targets of its target groups, its load balancer's listeners and rules,
+ * by name (serviceLoadBalancingArn), so the policy is known at preview.
  */
-function loadBalancerInfrastructureRole(
-    name: string,
-    args: FargateServiceArgs,
-    lb: LoadBalancing & { blueGreen: NonNullable<LoadBalancing["blueGreen"]> },
-    parent: Parent,
-): aws.iam.Role {
+function loadBalancerInfrastructureRole(name: string, args: FargateServiceArgs, parent: Parent): aws.iam.Role {
     const role = new aws.iam.Role(
         `${name}-ecs-infrastructure`,
         {
@@ -916,13 +912,16 @@ function loadBalancerInfrastructureRole(
                         Sid: "ServiceTargets",
                         Effect: "Allow",
                         Action: ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
-                        Resource: [lb.targetGroup.arn, lb.blueGreen.green.arn],
+                        Resource: serviceLoadBalancingArn(args, "targetgroup/"),
                     },
                     {
                         Sid: "ShiftProductionTraffic",
                         Effect: "Allow",
                         Action: ["elasticloadbalancing:ModifyListener", "elasticloadbalancing:ModifyRule"],
-                        Resource: [lb.forwardListener.arn, lb.blueGreen.productionRule.arn],
+                        Resource: [
+                            serviceLoadBalancingArn(args, "listener/app/"),
+                            serviceLoadBalancingArn(args, "listener-rule/app/"),
+                        ],
                     },
                 ],
             }),
@@ -930,6 +929,22 @@ function loadBalancerInfrastructureRole(
         parent,
     );
     return role;
+}
+
+/**
+ * The ARNs of this service's target groups, or of its load balancer's listeners or rules (`kind`), known at preview:
+ * their names start with the service's first ELB_NAME_PREFIX_LENGTH characters (replacementSafeName), and the rest
+ * (the name's hash of the VPC id, the ids ELB assigns) is matched by `*`. ARN formats: Elastic Load Balancing's
+ * resource types in the Service Authorization Reference (targetgroup/<name>/<id>,
+ * listener/app/<load balancer name>/<id>/<id>, listener-rule/app/<load balancer name>/<id>/<id>/<id>).
+ */
+function serviceLoadBalancingArn(
+    args: Pick<FargateServiceArgs, "partition" | "region" | "accountId" | "serviceName">,
+    kind: "targetgroup/" | "listener/app/" | "listener-rule/app/",
+): string {
+    const { partition, region, accountId, serviceName } = args;
+    const resource = `${kind}${serviceName.slice(0, ELB_NAME_PREFIX_LENGTH)}-*/*`;
+    return formatArn({ partition, service: "elasticloadbalancing", region, accountId, resource });
 }
 
 /** With a certificate: HTTPS on 443 and a permanent redirect on 80. Without: plain HTTP on 80 (dev only). */
@@ -1102,9 +1117,7 @@ export class FargateService extends pulumi.ComponentResource {
                 targetGroup: lb.targetGroup,
                 forwardListener: lb.forwardListener,
                 blueGreen: lb.blueGreen,
-                infrastructureRole: lb.blueGreen
-                    ? loadBalancerInfrastructureRole(name, args, { ...lb, blueGreen: lb.blueGreen }, parent)
-                    : undefined,
+                infrastructureRole: lb.blueGreen ? loadBalancerInfrastructureRole(name, args, parent) : undefined,
             },
             parent,
         );
