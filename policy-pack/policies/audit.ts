@@ -203,4 +203,37 @@ export const ssmSecretsSecureString = resourcePolicy(
     },
 );
 
-export const auditPolicies = [vpcFlowLogsAllTraffic, alarmHasActions, snsSubscriptionSecure, ssmSecretsSecureString];
+/** The accounts a dashboard body names: of its alarm ARNs and of its metrics' `accountId`. */
+function dashboardAccounts(body: string): string[] {
+    const alarms = [...body.matchAll(/arn:[^:"]+:cloudwatch:[^:"]*:(\d{12}):alarm:/g)].map((m) => m[1]);
+    const metrics = [...body.matchAll(/"accountId"\s*:\s*"(\d{12})"/g)].map((m) => m[1]);
+    return [...new Set([...alarms, ...metrics])];
+}
+
+export const dashboardOwnAccount = resourcePolicy(
+    {
+        name: "cloudwatch-dashboard-own-account",
+        summary: "A dashboard shows only its own account's alarms and metrics: each account watches itself.",
+        severity: "medium",
+        nist: ["AC-4", "SI-4"],
+    },
+    validateResourceOfType(aws.cloudwatch.Dashboard, (dashboard, args, report) => {
+        const ctx = contextOf(args.provider);
+        if (typeof dashboard.dashboardBody !== "string" || ctx.account === undefined) return;
+        const foreign = dashboardAccounts(dashboard.dashboardBody).filter((a) => a !== ctx.account);
+        if (foreign.length > 0) {
+            report(
+                `Dashboard "${args.name}" shows alarms or metrics of account ${foreign.join(", ")}; required: only ` +
+                    `this account's (${ctx.account}); fix: build the dashboard from this stack's alarms.`,
+            );
+        }
+    }),
+);
+
+export const auditPolicies = [
+    vpcFlowLogsAllTraffic,
+    alarmHasActions,
+    snsSubscriptionSecure,
+    ssmSecretsSecureString,
+    dashboardOwnAccount,
+];

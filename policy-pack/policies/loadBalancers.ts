@@ -1,10 +1,12 @@
 import * as aws from "@pulumi/aws";
 import { PolicyResource, validateResourceOfType } from "@pulumi/policy";
 import {
+    accountOfArn,
     contextOf,
     Deferred,
     dependenciesOf,
     isProtected,
+    known,
     resourcePolicy,
     stackPolicy,
     stackProvider,
@@ -198,12 +200,55 @@ export const elbDesyncMitigation = resourcePolicy(
     }),
 );
 
+/**
+ * The target group ARNs a listener rule's action forwards to (targetGroupArn, or forward.targetGroups[].arn).
+ * Undefined while unknown: at preview only an output of a resource of this stack is unknown (the ARN its own
+ * target group gets), never a value of another account.
+ */
+const forwardedGroups = (action: any): unknown[] => [
+    known(() => action.targetGroupArn),
+    ...((known(() => action.forward?.targetGroups) ?? []) as any[]).map((g) => known(() => g.arn)),
+];
+/** A redirect that keeps the request's host: unset, or the `#{host}` placeholder. */
+const keepsHost = (host: unknown) => host === undefined || host === null || host === "#{host}";
+
+export const elbListenerRuleStaysInService = resourcePolicy(
+    {
+        name: "elb-listener-rule-stays-in-service",
+        summary:
+            "Listener rules forward only to target groups of the stack's own account and redirect only to the request's own host.",
+        severity: "high",
+        nist: ["SC-7", "AC-4"],
+    },
+    validateResourceOfType(aws.lb.ListenerRule, (rule, args, report) => {
+        const ctx = contextOf(args.provider);
+        for (const action of (rule.actions ?? []) as any[]) {
+            if (action.type === "redirect" && !keepsHost(action.redirect?.host)) {
+                report(
+                    `Listener rule "${args.name}" redirects to host ${action.redirect.host}: the service's traffic ` +
+                        `would leave it; required: the request's own host; fix: remove redirect.host or set it to "#{host}".`,
+                );
+            }
+            for (const arn of action.type === "forward" ? forwardedGroups(action) : []) {
+                const account = typeof arn === "string" ? accountOfArn(arn) : undefined;
+                if (account !== undefined && ctx.account !== undefined && account !== ctx.account) {
+                    report(
+                        `Listener rule "${args.name}" forwards to target group ${arn} of account ${account}; required: ` +
+                            `target groups of this account (${ctx.account}); fix: forward to the service's own target groups.`,
+                    );
+                }
+            }
+        }
+    }),
+);
+
 export const loadBalancerPolicies = [
     elbHttpRedirect,
     elbDropInvalidHeaders,
     elbDeletionProtection,
     elbTlsPolicy,
     elbFipsTlsPolicy,
+    elbListenerRuleStaysInService,
 ];
 
 /** Health checks and HTTP desync mitigation. */

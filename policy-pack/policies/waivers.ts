@@ -92,6 +92,7 @@ export const NOT_WAIVABLE_IN_PROD: readonly string[] = [
     "lambda-function-url-iam-auth",
     "lambda-in-vpc",
     "lambda-execution-role-no-wildcard",
+    "elb-listener-rule-stays-in-service",
     // Secrets and credentials (IA-5, SC-28).
     "codebuild-no-plaintext-secrets",
     "codebuild-source-no-credentials",

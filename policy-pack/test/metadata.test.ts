@@ -63,6 +63,6 @@ describe("policy metadata", () => {
         ]) {
             expect(fsbp.has(id), id).to.equal(true);
         }
-        expect(policyMetadata.length).to.equal(101);
+        expect(policyMetadata.length).to.equal(103);
     });
 });

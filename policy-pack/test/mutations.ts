@@ -788,6 +788,47 @@ function network(b: Builder): void {
     }
 }
 
+function rulesAndDashboards(b: Builder): void {
+    for (const rule of b.of("aws:lb/listenerRule:ListenerRule")) {
+        b.change(
+            "elb",
+            "listener rule redirects the service's traffic to another host",
+            rule,
+            (i) =>
+                void (i.actions = [
+                    {
+                        type: "redirect",
+                        redirect: { host: "login.example.com", protocol: "HTTPS", statusCode: "HTTP_302" },
+                    },
+                ]),
+        );
+        b.change(
+            "elb",
+            "listener rule forwards to a target group of another account",
+            rule,
+            (i) =>
+                void (i.actions = [
+                    {
+                        type: "forward",
+                        targetGroupArn: `arn:${partitionOf(rule)}:elasticloadbalancing:us-east-1:${FOREIGN_ACCOUNT}:targetgroup/x/0123456789abcdef`,
+                    },
+                ]),
+        );
+    }
+    for (const dashboard of b.of("aws:cloudwatch/dashboard:Dashboard")) {
+        b.change(
+            "audit",
+            "dashboard shows alarms of another account",
+            dashboard,
+            (i) =>
+                void (i.dashboardBody = String(i.dashboardBody).replace(
+                    /(:cloudwatch:[^:"]*:)\d{12}:/g,
+                    `$1${FOREIGN_ACCOUNT}:`,
+                )),
+        );
+    }
+}
+
 function protection(b: Builder): void {
     if (!b.isProtected) return;
     for (const r of b.run.resources.filter((x) => x.protect)) {
@@ -1376,6 +1417,7 @@ export function allMutationsOf(run: StackRun, environment: string): Mutation[] {
         containers,
         logs,
         network,
+        rulesAndDashboards,
         protection,
         providers,
         partitions,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { auditPolicies } from "../policies/audit";
 import { loadBalancerPolicies } from "../policies/loadBalancers";
 import { networkPolicies } from "../policies/network";
 import { protectionPolicies } from "../policies/protection";
@@ -221,6 +222,77 @@ describe("stateful resources protected in stage and prod", () => {
                 "stateful-resources-protected",
                 "service-logs",
                 message("aws:cloudwatch/logGroup:LogGroup", "service-logs"),
+            ],
+        ]);
+    });
+});
+
+describe("listener rules and dashboards stay in their account", () => {
+    const PROD = {
+        stack: "prod",
+        stackConfig: { "devsecops-pipelines:environment": "prod", "devsecops-pipelines:prodAccountId": "173205080756" },
+    };
+    const TG =
+        "arn:aws-us-gov:elasticloadbalancing:us-gov-west-1:173205080756:targetgroup/orders-api-1a2b3c4d/0123456789abcdef";
+    const rule = (actions: object[]) =>
+        res("aws:lb/listenerRule:ListenerRule", "rule", { listenerArn: "unknown-arn", priority: 1, actions });
+    const dashboard = (account: string) =>
+        res("aws:cloudwatch/dashboard:Dashboard", "dashboard", {
+            dashboardName: "cicd-prod-services",
+            dashboardBody: JSON.stringify({
+                widgets: [
+                    {
+                        type: "alarm",
+                        properties: {
+                            alarms: [`arn:aws-us-gov:cloudwatch:us-gov-west-1:${account}:alarm:orders-api-5xx`],
+                        },
+                    },
+                ],
+            }),
+        });
+
+    it("a rule forwarding to the service's groups, or redirecting to its own host, passes", async () => {
+        const forwardBoth = {
+            type: "forward",
+            forward: {
+                targetGroups: [
+                    { arn: TG, weight: 100 },
+                    { arn: "unknown-arn", weight: 0 },
+                ],
+            },
+        };
+        const sameHost = { type: "redirect", redirect: { host: "#{host}", protocol: "HTTPS", statusCode: "HTTP_301" } };
+        expect(await check(loadBalancerPolicies, [rule([forwardBoth])], PROD)).to.deep.equal([]);
+        expect(await check(loadBalancerPolicies, [rule([sameHost])], PROD)).to.deep.equal([]);
+    });
+
+    it("a rule redirecting to another host or forwarding to another account's group fails", async () => {
+        const away = {
+            type: "redirect",
+            redirect: { host: "login.example.com", protocol: "HTTPS", statusCode: "HTTP_302" },
+        };
+        const foreign = { type: "forward", targetGroupArn: TG.replace("173205080756", "999999999999") };
+        expect(await check(loadBalancerPolicies, [rule([away, foreign])], PROD)).to.deep.equal([
+            [
+                "elb-listener-rule-stays-in-service",
+                "rule",
+                'Listener rule "rule" redirects to host login.example.com: the service\'s traffic would leave it; required: the request\'s own host; fix: remove redirect.host or set it to "#{host}".',
+            ],
+            [
+                "elb-listener-rule-stays-in-service",
+                "rule",
+                `Listener rule "rule" forwards to target group ${foreign.targetGroupArn} of account 999999999999; required: target groups of this account (173205080756); fix: forward to the service's own target groups.`,
+            ],
+        ]);
+    });
+
+    it("a dashboard of this account's alarms passes; one showing another account's fails", async () => {
+        expect(await check(auditPolicies, [dashboard("173205080756")], PROD)).to.deep.equal([]);
+        expect(await check(auditPolicies, [dashboard("999999999999")], PROD)).to.deep.equal([
+            [
+                "cloudwatch-dashboard-own-account",
+                "dashboard",
+                "Dashboard \"dashboard\" shows alarms or metrics of account 999999999999; required: only this account's (173205080756); fix: build the dashboard from this stack's alarms.",
             ],
         ]);
     });
