@@ -256,6 +256,7 @@ describe("rehearsal of examples/orders-api (real npm, scanners and SBOM generato
             "UnitTests",
             "SecurityScan",
             "BuildImage",
+            "GenerateSbom",
         ]);
     });
 
