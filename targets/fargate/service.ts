@@ -792,46 +792,10 @@ function serviceLoadBalancing(
         },
         parent,
     );
-    const targetGroup = new aws.lb.TargetGroup(
-        `${name}-tg`,
-        {
-            name: pulumi.output(args.vpcId).apply((vpcId) => targetGroupName(args.serviceName, vpcId)),
-            port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
-            protocol: "HTTP",
-            targetType: "ip",
-            vpcId: args.vpcId,
-            deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
-            healthCheck: {
-                enabled: true,
-                path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
-                ...TARGET_HEALTH_CHECK,
-            },
-        },
-        // The group's port is only the default of targets registered without one ("used unless you specify a port
-        // override when registering the target", ELB CreateTargetGroup); ECS registers each task with its
-        // container port, and the health check uses the traffic port. Replacing the group for a new containerPort
-        // would point the listener at an empty group until the next deploy.
-        { ...parent, ignoreChanges: ["port"] },
-    );
+    const targetGroup = serviceTargetGroup(`${name}-tg`, args, targetGroupName, parent);
     const forwardListener = serviceListeners(name, args, loadBalancer, targetGroup, parent);
     if (deploymentStrategyOf(args) !== "blueGreen") return { loadBalancer, targetGroup, forwardListener };
-    const green = new aws.lb.TargetGroup(
-        `${name}-tg-green`,
-        {
-            name: pulumi.output(args.vpcId).apply((vpcId) => greenTargetGroupName(args.serviceName, vpcId)),
-            port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
-            protocol: "HTTP",
-            targetType: "ip",
-            vpcId: args.vpcId,
-            deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
-            healthCheck: {
-                enabled: true,
-                path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
-                ...TARGET_HEALTH_CHECK,
-            },
-        },
-        { ...parent, ignoreChanges: ["port"] },
-    );
+    const green = serviceTargetGroup(`${name}-tg-green`, args, greenTargetGroupName, parent);
     // ECS blue/green shifts traffic by rewriting the weights of a listener rule that forwards to both groups (ECS
     // developer guide, "Application Load Balancer resources for blue/green, linear, and canary deployments"): the
     // rule starts with all traffic on the first group; its actions are ECS's after that.
@@ -871,6 +835,36 @@ export function deploymentStrategyOf(args: Pick<FargateServiceArgs, "deploymentS
 /** Name of a service's second (green) target group of blue/green deployments. */
 export function greenTargetGroupName(serviceName: string, vpcId: string): string {
     return replacementSafeName(serviceName, "target-group-green", vpcId);
+}
+
+/** A target group of the service (blue, or blue/green's green): tasks by IP, its health check, named by `nameOf`. */
+function serviceTargetGroup(
+    resourceName: string,
+    args: FargateServiceArgs,
+    nameOf: (serviceName: string, vpcId: string) => string,
+    parent: Parent,
+): aws.lb.TargetGroup {
+    return new aws.lb.TargetGroup(
+        resourceName,
+        {
+            name: pulumi.output(args.vpcId).apply((vpcId) => nameOf(args.serviceName, vpcId)),
+            port: args.containerPort ?? DEFAULT_CONTAINER_PORT,
+            protocol: "HTTP",
+            targetType: "ip",
+            vpcId: args.vpcId,
+            deregistrationDelay: DEREGISTRATION_DELAY_SECONDS,
+            healthCheck: {
+                enabled: true,
+                path: args.healthCheckPath ?? DEFAULT_HEALTH_CHECK_PATH,
+                ...TARGET_HEALTH_CHECK,
+            },
+        },
+        // The group's port is only the default of targets registered without one ("used unless you specify a port
+        // override when registering the target", ELB CreateTargetGroup); ECS registers each task with its
+        // container port, and the health check uses the traffic port. Replacing the group for a new containerPort
+        // would point the listener at an empty group until the next deploy.
+        { ...parent, ignoreChanges: ["port"] },
+    );
 }
 
 /**
